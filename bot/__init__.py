@@ -1,0 +1,1 @@
+"""ward-faq: the Flask app."""

@@ -1,0 +1,1 @@
+"""Retrieval over the ward documents: parsing, Japanese tokenization, BM25, abstention."""

@@ -1,0 +1,2 @@
+def extract_passages(document, text):
+    return []
