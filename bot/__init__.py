@@ -1,1 +1,98 @@
-"""ward-faq: the Flask app."""
+"""ward-faq: the Flask app that answers residents from the ward documents."""
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+import sys
+import time
+from functools import lru_cache
+from pathlib import Path
+
+from flask import Flask, current_app
+
+from bot.db import close_db, get_db, init_db, make_engine
+from bot.live_index import LiveIndex
+from index.analysis import Analyzer
+from index.answering import Answerer, load_wards
+from index.corpus import DEFAULT_CORPUS_DIR, load_documents, load_units
+from index.retriever import Retriever
+
+log = logging.getLogger("ward_faq")
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    """Create and configure the app; the index is built here, once per process."""
+    app = Flask(__name__, instance_relative_config=True)
+    app.config.from_mapping(
+        DATABASE_URL=os.environ.get("WARD_FAQ_DATABASE_URL")
+        or f"sqlite:///{Path(app.instance_path) / 'ward-faq.sqlite'}",
+        SECRET_KEY=os.environ.get("WARD_FAQ_SECRET_KEY"),
+        CORPUS_DIR=Path(os.environ.get("WARD_FAQ_CORPUS_DIR", DEFAULT_CORPUS_DIR)),
+        RATE_LIMIT_PER_MINUTE=int(os.environ.get("WARD_FAQ_RATE_LIMIT_PER_MINUTE", "60")),
+        # The widget and API bodies are small; LINE may batch many events in one request.
+        MAX_CONTENT_LENGTH=1024 * 1024,
+    )
+    if test_config is not None:
+        app.config.from_mapping(test_config)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    if not app.config["SECRET_KEY"]:
+        app.config["SECRET_KEY"] = instance_secret(Path(app.instance_path))
+    configure_logging()
+
+    engine = make_engine(app.config["DATABASE_URL"])
+    init_db(engine)
+    app.extensions["ward_faq.engine"] = engine
+    app.extensions["ward_faq.index"] = build_index(app.config["CORPUS_DIR"])
+    app.teardown_appcontext(close_db)
+
+    from bot import api, cli
+
+    app.register_blueprint(api.bp)
+    cli.register(app)
+    # Nothing may hold a connection across gunicorn's fork (--preload): each worker opens its own.
+    engine.dispose()
+    return app
+
+
+def build_index(corpus_dir: Path) -> LiveIndex:
+    """Return a live index over the corpus retriever of this process."""
+    return LiveIndex(corpus_retriever(corpus_dir), load_wards(corpus_dir / "wards.json"))
+
+
+@lru_cache(maxsize=4)
+def corpus_retriever(corpus_dir: Path) -> Retriever:
+    """Parse the corpus and build its retriever, once per process, logging how long it took."""
+    started = time.perf_counter()
+    analyzer = Analyzer(corpus_dir / "synonyms.txt")
+    units = load_units(corpus_dir)
+    retriever = Retriever(units, load_documents(corpus_dir), analyzer)
+    log.info("index built: %d units in %.2f s", len(units), time.perf_counter() - started)
+    return retriever
+
+
+def get_answerer() -> Answerer:
+    """Return the current app's answerer, with every staff entry saved so far."""
+    return current_app.extensions["ward_faq.index"].answerer(get_db())
+
+
+def instance_secret(instance: Path) -> str:
+    """Return a secret key kept in the instance folder, so all workers and restarts share it."""
+    path = instance / "secret_key"
+    if not path.exists():
+        try:
+            with open(path, "x", encoding="utf-8") as file:
+                file.write(secrets.token_hex(32))
+            path.chmod(0o600)
+        except FileExistsError:
+            pass  # another worker wrote it first
+    return path.read_text(encoding="utf-8").strip()
+
+
+def configure_logging() -> None:
+    """Log to stdout once per process."""
+    if not log.handlers:
+        handler = logging.StreamHandler(sys.stdout)
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        log.addHandler(handler)
+        log.setLevel(logging.INFO)

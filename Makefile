@@ -1,0 +1,43 @@
+# ward-faq: `make run` serves on http://127.0.0.1:8000, `make test` runs every test.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8000
+EVAL ?= tests/data/eval.jsonl
+
+.PHONY: install build run test bench eval browser clean
+
+$(BIN)/ward-faq: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@
+
+install: $(BIN)/ward-faq
+
+# Parse the corpus and build the index once, printing the counts and the build time.
+build: install
+	$(BIN)/ward-faq corpus stats
+
+run: build
+	$(BIN)/ward-faq serve --host $(HOST) --port $(PORT)
+
+# The widget and console tests drive Debian's Chromium; install it when it is missing.
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  echo "installing Debian's chromium for the browser tests"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; }
+
+test: install browser
+	$(BIN)/python -m pytest -q
+
+bench: install
+	$(BIN)/python bench/run.py
+
+eval: install
+	$(BIN)/ward-faq eval $(EVAL)
+
+clean:
+	rm -rf $(VENV) instance *.egg-info

@@ -1,0 +1,182 @@
+"""The JSON API of the contract: ask, feedback, KPI, health."""
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections import defaultdict, deque
+from datetime import date
+
+from flask import Blueprint, current_app, jsonify, request
+from werkzeug.exceptions import HTTPException
+
+from bot.db import get_db
+from bot.kpi import KpiFilter, kpi
+from bot.service import CHANNELS, ask, record_feedback, sources_of
+
+bp = Blueprint("api", __name__)
+
+MAX_BODY_BYTES = 16 * 1024
+MAX_QUESTION_CHARS = 500
+MAX_SESSION_CHARS = 100
+
+
+class ApiError(Exception):
+    """A client error, answered as the contract's JSON error body."""
+
+    def __init__(self, status: int, code: str, message: str) -> None:
+        super().__init__(message)
+        self.status, self.code, self.message = status, code, message
+
+
+@bp.errorhandler(ApiError)
+def api_error(error: ApiError):
+    """Answer an ApiError as JSON."""
+    return jsonify({"error": {"code": error.code, "message": error.message}}), error.status
+
+
+@bp.errorhandler(HTTPException)
+def http_error(error: HTTPException):
+    """Answer Werkzeug's errors (413, 404, 405 …) as JSON too."""
+    messages = {413: "リクエストが大きすぎます（16KiBまで）。", 404: "見つかりません。", 405: "この方法では利用できません。"}
+    code = {413: "too_large", 404: "not_found", 405: "method_not_allowed"}.get(error.code, "bad_request")
+    return jsonify({"error": {"code": code, "message": messages.get(error.code, "リクエストを処理できません。")}}), error.code
+
+
+class RateLimiter:
+    """Allow each client a number of requests per sliding minute (per worker process)."""
+
+    def __init__(self) -> None:
+        self._seen: dict[str, deque[float]] = defaultdict(deque)
+        self._lock = threading.Lock()
+
+    def allow(self, client: str, per_minute: int) -> bool:
+        """Record a request and say whether it is within the limit."""
+        now = time.monotonic()
+        with self._lock:
+            seen = self._seen[client]
+            while seen and now - seen[0] > 60:
+                seen.popleft()
+            if len(seen) >= per_minute:
+                return False
+            seen.append(now)
+            return True
+
+
+def json_body() -> dict:
+    """Return the request's JSON object, or raise the contract's 400/413/415."""
+    if request.mimetype != "application/json":
+        raise ApiError(415, "unsupported_media_type", "Content-Type は application/json にしてください。")
+    if (request.content_length or 0) > MAX_BODY_BYTES:
+        raise ApiError(413, "too_large", "リクエストが大きすぎます（16KiBまで）。")
+    raw = request.get_data(cache=False)
+    if len(raw) > MAX_BODY_BYTES:
+        raise ApiError(413, "too_large", "リクエストが大きすぎます（16KiBまで）。")
+    try:
+        body = json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError):
+        raise ApiError(400, "invalid_json", "JSONとして読み取れません（UTF-8のJSONで送ってください）。") from None
+    if not isinstance(body, dict):
+        raise ApiError(400, "invalid_json", "JSONオブジェクトで送ってください。")
+    return body
+
+
+def rate_limit() -> None:
+    """Refuse a client that asks too often."""
+    limiter: RateLimiter = current_app.extensions.setdefault("ward_faq.rate_limiter", RateLimiter())
+    if not limiter.allow(request.remote_addr or "-", current_app.config["RATE_LIMIT_PER_MINUTE"]):
+        raise ApiError(429, "rate_limited", "短い時間に多くの質問が送られました。少し待ってからもう一度お試しください。")
+
+
+def validated_ask(body: dict) -> tuple[str, str | None, str | None]:
+    """Check an ask body: question, ward and session, as the contract says."""
+    question = body.get("question")
+    if not isinstance(question, str):
+        raise ApiError(400, "invalid_question", "question（質問の文字列）を入れてください。")
+    question = question.strip()
+    if not question:
+        raise ApiError(400, "invalid_question", "質問が空です。")
+    if len(question) > MAX_QUESTION_CHARS:
+        raise ApiError(400, "invalid_question", f"質問は{MAX_QUESTION_CHARS}文字以内にしてください。")
+    ward = body.get("ward")
+    wards = current_app.extensions["ward_faq.index"].wards
+    if ward is not None and (not isinstance(ward, str) or ward not in wards):
+        raise ApiError(400, "invalid_ward", "ward は " + "・".join(wards) + " のいずれかにしてください。")
+    session = body.get("session")
+    if session is not None and (not isinstance(session, str) or len(session) > MAX_SESSION_CHARS):
+        raise ApiError(400, "invalid_session", f"session は{MAX_SESSION_CHARS}文字以内の文字列にしてください。")
+    return question, ward, session
+
+
+@bp.post("/api/ask")
+def ask_question():
+    """Answer a question from the corpus and log it."""
+    rate_limit()
+    question, ward, session = validated_ask(json_body())
+    # The widget says it is the widget; LINE never comes this way, so "line" cannot be claimed here.
+    channel = "web" if request.headers.get("X-Ward-Faq-Channel") == "web" else "api"
+    asked = ask(get_db(), question, ward, channel, session)
+    answer = asked.answer
+    return jsonify(
+        {
+            "id": asked.question.id,
+            "resolved": answer.resolved,
+            "answer": answer.text,
+            "sources": sources_of(answer),
+            "department": answer.department,
+            "suggestions": answer.suggestions,
+        }
+    )
+
+
+@bp.post("/api/feedback")
+def feedback():
+    """Record whether an answer helped."""
+    body = json_body()
+    question_id, helpful = body.get("id"), body.get("helpful")
+    if not isinstance(question_id, str) or not question_id or len(question_id) > 64:
+        raise ApiError(400, "invalid_id", "id（/api/ask の応答の id）を入れてください。")
+    if not isinstance(helpful, bool):
+        raise ApiError(400, "invalid_helpful", "helpful は true か false にしてください。")
+    if record_feedback(get_db(), question_id, helpful) is None:
+        raise ApiError(404, "unknown_id", "その id の質問は見つかりません。")
+    return jsonify({"id": question_id, "helpful": helpful})
+
+
+def parse_day(name: str) -> date | None:
+    """Read a YYYY-MM-DD query parameter."""
+    value = request.args.get(name)
+    if value is None:
+        return None
+    try:
+        if len(value) == 10:
+            return date.fromisoformat(value)
+    except ValueError:
+        pass
+    raise ApiError(400, "invalid_date", f"{name} は YYYY-MM-DD の形にしてください。")
+
+
+def kpi_filter() -> KpiFilter:
+    """Read and check the KPI filter from the query string."""
+    ward, channel = request.args.get("ward"), request.args.get("channel")
+    if ward is not None and ward not in current_app.extensions["ward_faq.index"].wards:
+        raise ApiError(400, "invalid_ward", "ward が正しくありません。")
+    if channel is not None and channel not in CHANNELS:
+        raise ApiError(400, "invalid_channel", "channel は web・line・api のいずれかにしてください。")
+    where = KpiFilter(parse_day("from"), parse_day("to"), ward, channel)
+    if where.start and where.end and where.start > where.end:
+        raise ApiError(400, "invalid_date", "from は to より前の日付にしてください。")
+    return where
+
+
+@bp.get("/api/kpi")
+def kpi_figures():
+    """Report the unresolved rate, overall and per day."""
+    return jsonify(kpi(get_db(), kpi_filter()))
+
+
+@bp.get("/healthz")
+def healthz():
+    """Say the service is up and how big its index is."""
+    index = current_app.extensions["ward_faq.index"]
+    return jsonify({"status": "ok", "units": len(index.corpus.units)})

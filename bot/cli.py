@@ -1,0 +1,152 @@
+"""The ward-faq command: serve, ask, eval, kpi, corpus stats."""
+from __future__ import annotations
+
+import json
+import sys
+import unicodedata
+from collections import Counter, defaultdict
+from datetime import date
+from pathlib import Path
+
+import click
+from flask import Flask, current_app
+from flask.cli import FlaskGroup
+from tqdm import tqdm
+
+from bot.db import get_db
+from bot.kpi import KpiFilter, kpi
+
+
+def register(app: Flask) -> None:
+    """Add the ward-faq commands to the app's CLI."""
+    app.cli.add_command(serve)
+    app.cli.add_command(ask_command)
+    app.cli.add_command(eval_command)
+    app.cli.add_command(kpi_command)
+    app.cli.add_command(corpus)
+
+
+def create_cli_app() -> Flask:
+    """Create the app for the command line."""
+    from bot import create_app
+
+    return create_app()
+
+
+main = FlaskGroup(create_app=create_cli_app, add_version_option=False, help="ward-faq: the ward FAQ chatbot.")
+
+
+@click.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+@click.option("--workers", default=2, show_default=True, type=int)
+def serve(host: str, port: int, workers: int) -> None:
+    """Serve the app under gunicorn, the index built once and shared by the workers."""
+    from gunicorn.app.base import BaseApplication
+
+    app = current_app._get_current_object()
+
+    class Server(BaseApplication):
+        def load_config(self):
+            self.cfg.set("bind", f"{host}:{port}")
+            self.cfg.set("workers", workers)
+            self.cfg.set("accesslog", "-")
+
+        def load(self):
+            return app
+
+    click.echo(f"ward-faq: http://{host}:{port}/")
+    Server().run()
+
+
+@click.command("ask")
+@click.argument("question")
+@click.option("--ward", default=None, help="台東区・千代田区・大田区")
+def ask_command(question: str, ward: str | None) -> None:
+    """Ask one question and print the answer, its sources and department (not logged)."""
+    from bot import get_answerer
+    from bot.service import sources_of
+
+    answer = get_answerer().answer(question, ward)
+    click.echo(f"resolved: {str(answer.resolved).lower()}")
+    click.echo(f"answer: {answer.text}")
+    for source in sources_of(answer):
+        click.echo(f"source: {source['ward']} / {source['document']} / {source['section']} (score {source['score']})")
+    click.echo(f"department: {answer.department or '-'}")
+
+
+def squash(text: str) -> str:
+    """NFKC-normalize and drop all whitespace, as the scoring rule says."""
+    return "".join(unicodedata.normalize("NFKC", text).split())
+
+
+@click.command("eval")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def eval_command(path: Path) -> None:
+    """Score the answers to a question set (answerable hit@1, unanswerable abstention), per ward."""
+    from bot import get_answerer
+
+    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    answerer = get_answerer()
+    counts: dict[tuple[str, bool], list[int]] = defaultdict(lambda: [0, 0])
+    failures = []
+    for row in tqdm(rows, desc="eval", unit="q", file=sys.stderr):
+        answer = answerer.answer(row["question"], row.get("ward"))
+        if row["answerable"]:
+            ok = answer.resolved and any(squash(e) in squash(answer.text) for e in row["expect_any"])
+        else:
+            ok = not answer.resolved
+        for ward in ("all", row.get("ward") or "(なし)"):
+            counts[(ward, row["answerable"])][0] += ok
+            counts[(ward, row["answerable"])][1] += 1
+        if not ok:
+            failures.append((row, answer))
+    for row, answer in failures:
+        told = answer.text[:80] if answer.resolved else "(abstained)"
+        source = answer.hits[0].unit.id if answer.hits else "-"
+        click.echo(f"FAIL {row['id']} {row['question']}")
+        click.echo(f"  expected: {'、'.join(row['expect_any']) or '(abstain)'}")
+        click.echo(f"  answered [{source}]: {told}")
+    click.echo(f"{'ward':<10}{'answerable hit@1':>22}{'unanswerable abstention':>28}")
+    for ward in ["all", *sorted({w for w, _ in counts} - {"all"})]:
+        cells = []
+        for answerable in (True, False):
+            hit, total = counts.get((ward, answerable), [0, 0])
+            cells.append(f"{hit}/{total} = {hit / total:.1%}" if total else "-")
+        click.echo(f"{ward:<10}{cells[0]:>22}{cells[1]:>28}")
+
+
+@click.command("kpi")
+@click.option("--from", "start", type=click.DateTime(["%Y-%m-%d"]), default=None)
+@click.option("--to", "end", type=click.DateTime(["%Y-%m-%d"]), default=None)
+@click.option("--ward", default=None)
+@click.option("--channel", type=click.Choice(["web", "line", "api"]), default=None)
+def kpi_command(start, end, ward: str | None, channel: str | None) -> None:
+    """Print the unresolved rate, overall and per day (the same figures as /api/kpi)."""
+    figures = kpi(get_db(), KpiFilter(to_date(start), to_date(end), ward, channel))
+    click.echo(f"total {figures['total']}  unresolved {figures['unresolved']}  rate {figures['unresolved_rate']:.2%}")
+    for day in figures["by_day"]:
+        click.echo(f"{day['date']}  {day['total']:>5}  {day['unresolved']:>5}")
+
+
+def to_date(moment) -> date | None:
+    """Return the date of a click DateTime value."""
+    return moment.date() if moment is not None else None
+
+
+@click.group("corpus")
+def corpus() -> None:
+    """Look at the corpus."""
+
+
+@corpus.command("stats")
+def corpus_stats() -> None:
+    """Print the number of units per document and kind."""
+    retriever = current_app.extensions["ward_faq.index"].corpus
+    counts = Counter((u.doc_id, u.kind) for u in retriever.units)
+    kinds = sorted({kind for _, kind in counts})
+    click.echo(f"{'document':<60}" + "".join(f"{k:>10}" for k in kinds))
+    for document in retriever.documents.values():
+        label = f"{document.id} {document.ward} {document.title}"[:58]
+        click.echo(f"{label:<60}" + "".join(f"{counts[(document.id, k)]:>10}" for k in kinds))
+    click.echo(f"{'total':<60}" + "".join(f"{sum(v for (_, k), v in counts.items() if k == kind):>10}" for kind in kinds))

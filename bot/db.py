@@ -1,0 +1,144 @@
+"""The database: SQLAlchemy models, one engine per process, one session per request."""
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timezone
+
+from flask import current_app, g
+from sqlalchemy import (
+    Boolean, DateTime, Float, Integer, String, Text, create_engine, event, select, update,
+)
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
+
+
+def utcnow() -> datetime:
+    """Return the current time in UTC; every stored time is UTC."""
+    return datetime.now(timezone.utc)
+
+
+def as_utc(moment: datetime) -> datetime:
+    """Return a stored time as aware UTC (SQLite hands times back without their zone)."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Question(Base):
+    """One question a resident asked, masked, with what the bot did."""
+
+    __tablename__ = "questions"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=lambda: uuid.uuid4().hex)
+    asked_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+    channel: Mapped[str] = mapped_column(String(8))  # web | line | api
+    ward: Mapped[str | None] = mapped_column(String(16), index=True)
+    session: Mapped[str | None] = mapped_column(String(100))
+    text: Mapped[str] = mapped_column(Text)  # personal data masked
+    resolved: Mapped[bool] = mapped_column(Boolean)
+    small_talk: Mapped[bool] = mapped_column(Boolean, default=False)
+    answer: Mapped[str] = mapped_column(Text)
+    top_unit_id: Mapped[str | None] = mapped_column(String(64))
+    top_score: Mapped[float | None] = mapped_column(Float)
+    helpful: Mapped[bool | None] = mapped_column(Boolean)
+    feedback_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Staff review state of an unresolved question: new | answered | linked | out_of_scope.
+    status: Mapped[str] = mapped_column(String(16), default="new")
+    status_note: Mapped[str | None] = mapped_column(Text)
+
+    @property
+    def unresolved(self) -> bool:
+        """Abstained, or answered and marked not helpful."""
+        return not self.resolved or self.helpful is False
+
+
+class FaqEntry(Base):
+    """An answer written by staff; it joins the index as soon as it is saved."""
+
+    __tablename__ = "faq_entries"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    ward: Mapped[str] = mapped_column(String(16))
+    question: Mapped[str] = mapped_column(Text)
+    answer: Mapped[str] = mapped_column(Text)
+    department: Mapped[str | None] = mapped_column(String(100))
+    retired: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_by: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+
+
+class Phrasing(Base):
+    """A resident's wording that staff linked to a corpus unit that answers it."""
+
+    __tablename__ = "phrasings"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    unit_id: Mapped[str] = mapped_column(String(64), index=True)
+    text: Mapped[str] = mapped_column(Text)
+    created_by: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class IndexRevision(Base):
+    """A counter bumped with every FAQ or phrasing change, so every worker knows to refresh."""
+
+    __tablename__ = "index_revision"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    revision: Mapped[int] = mapped_column(Integer, default=0)
+
+
+def bump_index_revision(db: Session) -> None:
+    """Mark the live index stale in the same transaction as the change that made it so."""
+    db.execute(update(IndexRevision).where(IndexRevision.id == 1).values(revision=IndexRevision.revision + 1))
+
+
+def current_index_revision(db: Session) -> int:
+    """Return the live index revision."""
+    return db.scalar(select(IndexRevision.revision).where(IndexRevision.id == 1)) or 0
+
+
+def make_engine(url: str) -> Engine:
+    """Create the engine; SQLite gets WAL and a busy timeout so several workers can share it."""
+    if url.startswith("sqlite"):
+        engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
+
+        @event.listens_for(engine, "connect")
+        def _sqlite_pragmas(dbapi_connection, _record):
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.close()
+
+        return engine
+    return create_engine(url, pool_pre_ping=True)
+
+
+def init_db(engine: Engine) -> None:
+    """Create missing tables and the revision row; safe to run at every start."""
+    Base.metadata.create_all(engine)
+    try:
+        with Session(engine) as db, db.begin():
+            if db.get(IndexRevision, 1) is None:
+                db.add(IndexRevision(id=1, revision=0))
+    except IntegrityError:
+        pass  # another worker created it at the same moment
+
+
+
+def get_db() -> Session:
+    """Return this request's database session."""
+    if "db" not in g:
+        g.db = Session(current_app.extensions["ward_faq.engine"], expire_on_commit=False)
+    return g.db
+
+
+def close_db(_exception: BaseException | None = None) -> None:
+    """Close the request's session, if one was opened."""
+    db = g.pop("db", None)
+    if db is not None:
+        db.close()

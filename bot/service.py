@@ -1,0 +1,69 @@
+"""Ask and log: the one path every channel (API, widget, LINE) answers through."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy.orm import Session
+
+from bot import get_answerer
+from bot.db import Question, utcnow
+from bot.privacy import mask_personal_data
+from index.answering import Answer
+
+CHANNELS = ("web", "line", "api")
+
+
+@dataclass(frozen=True)
+class Asked:
+    """A logged question and the answer given."""
+
+    question: Question
+    answer: Answer
+
+
+def ask(db: Session, text: str, ward: str | None, channel: str, session: str | None) -> Asked:
+    """Answer a question and log it, masked, in one transaction."""
+    answer = get_answerer().answer(text, ward)
+    top = answer.hits[0] if answer.resolved and answer.hits else None
+    question = Question(
+        channel=channel,
+        ward=answer.ward,
+        session=session,
+        text=mask_personal_data(text.strip()),
+        resolved=answer.resolved,
+        small_talk=answer.small_talk,
+        answer=answer.text,
+        top_unit_id=top.unit.id if top else None,
+        top_score=round(top.score, 4) if top else None,
+    )
+    db.add(question)
+    db.commit()
+    return Asked(question, answer)
+
+
+def record_feedback(db: Session, question_id: str, helpful: bool) -> Question | None:
+    """Store a resident's verdict on an answer; None if the question is unknown."""
+    question = db.get(Question, question_id)
+    if question is None:
+        return None
+    question.helpful = helpful
+    question.feedback_at = utcnow()
+    db.commit()
+    return question
+
+
+def sources_of(answer: Answer) -> list[dict]:
+    """Describe where a resolved answer came from, best first, as the contract's sources."""
+    if not answer.resolved or answer.small_talk:
+        return []
+    return [
+        {
+            "ward": hit.unit.ward,
+            "document": hit.unit.document,
+            "section": hit.unit.section,
+            "title": hit.unit.title,
+            "url": None,
+            "score": round(hit.score, 3),
+        }
+        for hit in answer.hits[:3]
+    ]

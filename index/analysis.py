@@ -1,0 +1,134 @@
+"""Japanese text → search terms: SudachiPy morphemes, content words, synonyms."""
+from __future__ import annotations
+
+import threading
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+
+from sudachipy import Dictionary, SplitMode
+
+# Parts of speech that carry meaning in a question or a passage.
+CONTENT_POS = {"名詞", "動詞", "形容詞", "形状詞", "接頭辞", "接尾辞"}
+# Sub-kinds that are grammar, not content (e.g. する in サービスする, 非自立 verbs like いる).
+SKIPPED_SUBPOS = {"非自立可能", "数詞"}
+# Words residents use to frame a question; every question has them, no document answers them.
+QUESTION_WORDS = {
+    "教える", "知る", "分かる", "聞く", "思う", "言う", "考える", "する", "ある", "いる", "なる",
+    "できる", "出来る", "くれる", "もらう", "貰う", "下さる", "ください", "いただく", "頂く", "こと",
+    "もの", "物", "事", "ため", "為", "よう", "様", "方", "何", "いつ", "どこ", "どう", "どんな",
+    "どの", "誰", "なぜ", "方法", "場合", "ところ", "所", "の", "ん", "さん", "くらい", "ぐらい",
+    "今", "今後", "実際", "本当", "ちゃんと", "感じ", "具体", "的", "等", "など", "化", "ほしい",
+    "欲しい", "予定", "みたい", "ちょっと", "ない", "良い", "いい", "よい", "つもり",
+}
+SYNONYM_PREFIX = "~"  # marks a Sudachi synonym-group term, so it never equals a word
+
+
+Morpheme = tuple[str, str, str, tuple[int, ...]]  # normalized form, POS, sub-POS, synonym groups
+
+
+@dataclass(frozen=True)
+class Word:
+    """A content word of a text and the Sudachi synonym groups it belongs to."""
+
+    form: str
+    groups: tuple[str, ...] = ()
+
+    @property
+    def terms(self) -> tuple[str, ...]:
+        """Return every index term this word matches: itself and its groups."""
+        return (self.form, *self.groups)
+
+
+@dataclass(frozen=True)
+class SynonymRule:
+    """Replace a run of normalized words (a resident's variant) with the document's words."""
+
+    variant: tuple[str, ...]
+    canonical: tuple[Morpheme, ...]
+
+
+class Analyzer:
+    """Turn text into search terms; one Sudachi dictionary per process, one tokenizer per thread."""
+
+    def __init__(self, synonyms_path: Path | None = None) -> None:
+        self._dictionary = Dictionary(dict="core")
+        self._local = threading.local()
+        self._rules: list[SynonymRule] = []
+        if synonyms_path is not None:
+            self._rules = self._load_synonyms(synonyms_path)
+
+    def _tokenizer(self):
+        """Return this thread's tokenizer (Sudachi tokenizers are not thread-safe)."""
+        tokenizer = getattr(self._local, "tokenizer", None)
+        if tokenizer is None:
+            tokenizer = self._dictionary.tokenizer(mode=SplitMode.B)
+            self._local.tokenizer = tokenizer
+        return tokenizer
+
+    def _morphemes(self, text: str) -> list[Morpheme]:
+        """Return (normalized form, POS, sub-POS, synonym groups) for each morpheme."""
+        text = unicodedata.normalize("NFKC", text)
+        result = []
+        # Sudachi refuses inputs over ~49 KB; the corpus has no such unit, but be safe.
+        for start in range(0, len(text), 10_000):
+            for m in self._tokenizer().tokenize(text[start : start + 10_000]):
+                pos = m.part_of_speech()
+                result.append((m.normalized_form().lower(), pos[0], pos[1], tuple(m.synonym_group_ids())))
+        return result
+
+    def analyze(self, text: str) -> list[Word]:
+        """Return the content words of text, synonyms rewritten, each with its Sudachi synonym groups."""
+        words: list[Word] = []
+        for form, pos, subpos, groups in self._rewrite(self._morphemes(text)):
+            if pos not in CONTENT_POS or subpos in SKIPPED_SUBPOS or form in QUESTION_WORDS:
+                continue
+            if len(form) == 1 and not form.isalnum():
+                continue
+            words.append(Word(form, tuple(f"{SYNONYM_PREFIX}{group}" for group in groups)))
+        return words
+
+    def terms(self, text: str) -> list[str]:
+        """Return the search terms of text: each content word followed by its synonym groups."""
+        return [term for word in self.analyze(text) for term in word.terms]
+
+    def _rewrite(self, morphemes: list[Morpheme]) -> list[Morpheme]:
+        """Apply the staff synonym file: residents' variants become the documents' words."""
+        if not self._rules:
+            return morphemes
+        forms = [m[0] for m in morphemes]
+        result: list[Morpheme] = []
+        i = 0
+        while i < len(morphemes):
+            rule = self._rule_at(forms, i)
+            if rule is None:
+                result.append(morphemes[i])
+                i += 1
+            else:
+                result.extend(rule.canonical)
+                i += len(rule.variant)
+        return result
+
+    def _rule_at(self, normalized: list[str], i: int) -> SynonymRule | None:
+        """Return the longest synonym rule whose variant starts at position i."""
+        for rule in self._rules:  # sorted longest variant first
+            n = len(rule.variant)
+            if tuple(normalized[i : i + n]) == rule.variant:
+                return rule
+        return None
+
+    def _load_synonyms(self, path: Path) -> list[SynonymRule]:
+        """Read corpus/synonyms.txt: each line 'document word, variant, variant…'."""
+        rules: list[SynonymRule] = []
+        for line in path.read_text(encoding="utf-8").splitlines():
+            line = line.split("#", 1)[0].strip()
+            if not line:
+                continue
+            canonical, *variants = [w.strip() for w in line.split(",") if w.strip()]
+            canonical_morphemes = tuple(self._morphemes(canonical))
+            for variant in variants:
+                variant_words = tuple(m[0] for m in self._morphemes(variant))
+                if variant_words and variant_words != tuple(m[0] for m in canonical_morphemes):
+                    rules.append(SynonymRule(variant_words, canonical_morphemes))
+        rules.sort(key=lambda rule: -len(rule.variant))
+        return rules

@@ -1,0 +1,151 @@
+"""Turn a resident's question into an answer: small talk, ward scope, retrieval, abstention, extraction."""
+from __future__ import annotations
+
+import json
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from index.retriever import Hit, Retriever
+from index.units import FAQ, GLOSSARY, QA
+
+MAX_ANSWER_CHARS = 600
+SENTENCE_END = re.compile(r"(?<=[。！？!?])|\n")
+
+# Greetings, thanks and requests for help: answered kindly, never counted in the KPI.
+SMALL_TALK = re.compile(
+    r"^(こんにち[はわ]|こんばん[はわ]|おはよう(ございます)?|はじめまして|よろしく(お願いします)?|"
+    r"ありがとう(ございます|ございました)?|どうも|助かりました|了解(です)?|わかりました|"
+    r"hello|hi|hey|thanks?( you)?|help|ヘルプ|使い方|何ができますか|なにができるの)[。！!？?ー〜~\s]*$",
+    re.IGNORECASE,
+)
+EXAMPLE_QUESTIONS = (
+    "スマホの使い方を教えてもらえる場所はありますか？",
+    "マイナンバーカードでできる手続きを増やす予定はありますか？",
+    "区のDX推進計画の期間はいつからいつまでですか？",
+)
+SMALL_TALK_REPLY = (
+    "こんにちは。区のDX・情報化の計画と、パブリックコメントへの区の考え方についてお答えします。"
+    "知りたいことを文章で入力してください。たとえば「{0}」のように聞いてください。"
+)
+
+
+@dataclass(frozen=True)
+class WardInfo:
+    """How to reach a ward when the bot cannot answer."""
+
+    name: str
+    inquiries: str
+    department: str
+    aliases: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What the service tells a resident."""
+
+    resolved: bool
+    text: str
+    hits: list[Hit] = field(default_factory=list)
+    department: str | None = None
+    suggestions: list[str] = field(default_factory=list)
+    small_talk: bool = False
+    ward: str | None = None  # the ward the question was scoped to
+
+
+def load_wards(path: Path) -> dict[str, WardInfo]:
+    """Read corpus/wards.json."""
+    raw = json.loads(path.read_text(encoding="utf-8"))
+    return {
+        name: WardInfo(name, entry["inquiries"], entry["department"], tuple(entry["aliases"]))
+        for name, entry in raw.items()
+    }
+
+
+class Answerer:
+    """Answer questions from one retriever; stateless between questions."""
+
+    def __init__(self, retriever: Retriever, wards: dict[str, WardInfo]) -> None:
+        self.retriever = retriever
+        self.wards = wards
+
+    def answer(self, question: str, ward: str | None = None) -> Answer:
+        """Answer a question, scoped to ward (or to a ward the question names)."""
+        question = unicodedata.normalize("NFKC", question).strip()
+        if SMALL_TALK.match(question):
+            return Answer(
+                resolved=True,
+                text=SMALL_TALK_REPLY.format(EXAMPLE_QUESTIONS[0]),
+                suggestions=list(EXAMPLE_QUESTIONS),
+                small_talk=True,
+                ward=ward,
+            )
+        ward = ward or self.ward_named_in(question)
+        words = self.retriever.analyzer.analyze(question)
+        hits = self.retriever.search(words, ward=ward, prefer_doc=self.document_named_in(question, ward))
+        params = self.retriever.params
+        if not hits or hits[0].coverage < params.min_coverage or hits[0].score < params.min_score:
+            return Answer(resolved=False, text=self.fallback_text(ward), hits=hits, ward=ward)
+        best = hits[0]
+        return Answer(
+            resolved=True,
+            text=self.extract(best, question),
+            hits=hits,
+            department=best.unit.department,
+            suggestions=[suggestion(h) for h in hits[1:4]],
+            ward=ward,
+        )
+
+    def ward_named_in(self, question: str) -> str | None:
+        """Return the one ward the question names, if it names exactly one."""
+        named = [w.name for w in self.wards.values() if any(alias in question for alias in w.aliases)]
+        return named[0] if len(named) == 1 else None
+
+    def document_named_in(self, question: str, ward: str | None) -> str | None:
+        """Return the id of an older document the question names by its title, so it is not ranked down."""
+        for document in self.retriever.documents.values():
+            if document.superseded_by and (ward is None or document.ward == ward):
+                core = re.sub(r"[（(].*?[)）]|\s", "", document.title)
+                if core and core in re.sub(r"\s", "", question):
+                    return document.id
+        return None
+
+    def extract(self, hit: Hit, question: str) -> str:
+        """Return the sentences of the unit that answer the question, best first, ≤600 characters."""
+        sentences = [s.strip() for s in SENTENCE_END.split(hit.unit.text) if s.strip()]
+        if not sentences:
+            return hit.unit.text[:MAX_ANSWER_CHARS]
+        words = self.retriever.analyzer.analyze(question)
+        weights = [
+            sum(self.retriever.idf(w) for w in words if w.form in sentence_terms)
+            for sentence_terms in (set(self.retriever.analyzer.terms(s)) for s in sentences)
+        ]
+        best = max(range(len(sentences)), key=lambda i: (weights[i], -i))
+        if len("".join(sentences)) <= MAX_ANSWER_CHARS:
+            best = 0  # the whole unit fits: keep it in reading order
+        chosen: list[str] = []
+        for sentence in sentences[best:]:
+            if len("".join(chosen)) + len(sentence) > MAX_ANSWER_CHARS:
+                break
+            chosen.append(sentence)
+        return "".join(chosen) if chosen else sentences[best][: MAX_ANSWER_CHARS - 1] + "…"
+
+    def fallback_text(self, ward: str | None) -> str:
+        """Say honestly that the documents do not answer, and where to ask instead."""
+        text = "申し訳ありません。このご質問にお答えできる内容は、区のDX・情報化の計画やパブリックコメントの資料には見つかりませんでした。"
+        info = self.wards.get(ward) if ward else None
+        if info is not None:
+            return text + f"お手数ですが、{info.inquiries}にお問い合わせください。計画については{info.department}が担当しています。"
+        contacts = "、".join(w.inquiries for w in self.wards.values())
+        return text + f"お手数ですが、お住まいの区の窓口（{contacts}）にお問い合わせください。"
+
+
+def suggestion(hit: Hit) -> str:
+    """Phrase a related unit as a question a resident can click."""
+    unit = hit.unit
+    if unit.kind == GLOSSARY:
+        return f"{unit.title}とは？"
+    if unit.kind in (QA, FAQ) and unit.question:
+        return unit.title
+    return f"{unit.title}について"
