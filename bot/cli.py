@@ -10,7 +10,7 @@ from pathlib import Path
 
 import click
 from flask import Flask, current_app
-from flask.cli import FlaskGroup
+from flask.cli import AppGroup, FlaskGroup, with_appcontext
 from tqdm import tqdm
 
 from bot.db import get_db
@@ -37,6 +37,7 @@ main = FlaskGroup(create_app=create_cli_app, add_version_option=False, help="war
 
 
 @click.command("serve")
+@with_appcontext
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=int)
 @click.option("--workers", default=2, show_default=True, type=int)
@@ -60,6 +61,7 @@ def serve(host: str, port: int, workers: int) -> None:
 
 
 @click.command("ask")
+@with_appcontext
 @click.argument("question")
 @click.option("--ward", default=None, help="台東区・千代田区・大田区")
 def ask_command(question: str, ward: str | None) -> None:
@@ -81,6 +83,7 @@ def squash(text: str) -> str:
 
 
 @click.command("eval")
+@with_appcontext
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def eval_command(path: Path) -> None:
     """Score the answers to a question set (answerable hit@1, unanswerable abstention), per ward."""
@@ -117,6 +120,7 @@ def eval_command(path: Path) -> None:
 
 
 @click.command("kpi")
+@with_appcontext
 @click.option("--from", "start", type=click.DateTime(["%Y-%m-%d"]), default=None)
 @click.option("--to", "end", type=click.DateTime(["%Y-%m-%d"]), default=None)
 @click.option("--ward", default=None)
@@ -134,9 +138,7 @@ def to_date(moment) -> date | None:
     return moment.date() if moment is not None else None
 
 
-@click.group("corpus")
-def corpus() -> None:
-    """Look at the corpus."""
+corpus = AppGroup("corpus", help="Look at the corpus.")
 
 
 @corpus.command("stats")

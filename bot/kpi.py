@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -24,13 +24,18 @@ class KpiFilter:
     channel: str | None = None
 
 
+def tokyo_midnight_utc(day: date) -> datetime:
+    """Return the UTC instant a Tokyo day starts (stored times are UTC; SQLite drops zones)."""
+    return datetime.combine(day, time.min, TOKYO).astimezone(timezone.utc)
+
+
 def kpi(db: Session, where: KpiFilter) -> dict:
     """Count questions and unresolved ones, overall and per Tokyo day; small talk does not count."""
     query = select(Question.asked_at, Question.resolved, Question.helpful).where(Question.small_talk.is_(False))
     if where.start is not None:
-        query = query.where(Question.asked_at >= datetime.combine(where.start, time.min, TOKYO))
+        query = query.where(Question.asked_at >= tokyo_midnight_utc(where.start))
     if where.end is not None:
-        query = query.where(Question.asked_at < datetime.combine(where.end + timedelta(days=1), time.min, TOKYO))
+        query = query.where(Question.asked_at < tokyo_midnight_utc(where.end + timedelta(days=1)))
     if where.ward is not None:
         query = query.where(Question.ward == where.ward)
     if where.channel is not None:

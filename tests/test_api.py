@@ -1,0 +1,121 @@
+"""The contract's endpoints: ask, feedback, KPI, health, and every client error."""
+from __future__ import annotations
+
+import json
+
+from sqlalchemy import select
+
+from bot.db import Question, get_db
+
+
+def ask(client, question, **fields):
+    return client.post("/api/ask", json={"question": question, **fields})
+
+
+def test_ask_answers_from_the_corpus_with_sources_and_department(client):
+    response = ask(client, "親が70代で、スマホをほとんど使えません。区で使い方を教えてもらえるところはありますか？", ward="台東区")
+    assert response.status_code == 200
+    body = response.get_json()
+    assert set(body) >= {"id", "resolved", "answer", "sources", "department", "suggestions"}
+    assert body["resolved"] is True
+    assert "スマートフォン" in body["answer"]
+    assert len(body["answer"]) <= 600
+    assert body["sources"][0]["ward"] == "台東区"
+    assert {"ward", "document", "section", "title", "url", "score"} <= set(body["sources"][0])
+
+
+def test_ask_abstains_with_a_fallback_when_the_corpus_has_no_answer(client):
+    body = ask(client, "粗大ごみを出したいんですが、申し込みはどうすればいいですか？", ward="台東区").get_json()
+    assert body["resolved"] is False
+    assert body["sources"] == []
+    assert "台東区役所" in body["answer"]
+
+
+def test_small_talk_is_answered_but_not_counted(client):
+    body = ask(client, "こんにちは").get_json()
+    assert body["resolved"] is True
+    assert body["suggestions"]
+    assert client.get("/api/kpi").get_json()["total"] == 0
+
+
+def test_every_question_is_logged_once_with_personal_data_masked(app, client):
+    body = ask(client, "電話 03-1234-5678 かメール taro@example.jp に、マイナンバーカードの件で連絡ください", ward="大田区").get_json()
+    with app.app_context():
+        rows = get_db().scalars(select(Question)).all()
+    assert [r.id for r in rows] == [body["id"]]
+    assert "03-1234-5678" not in rows[0].text and "taro@example.jp" not in rows[0].text
+    assert "[電話番号]" in rows[0].text and "[メールアドレス]" in rows[0].text
+    assert rows[0].channel == "api" and rows[0].ward == "大田区"
+
+
+def test_feedback_marks_an_answer_unresolved(client):
+    asked = ask(client, "大田区の情報化の計画の進行管理は誰がするのですか", ward="大田区").get_json()
+    assert asked["resolved"] is True
+    assert client.get("/api/kpi").get_json()["unresolved"] == 0
+    assert client.post("/api/feedback", json={"id": asked["id"], "helpful": False}).status_code == 200
+    assert client.get("/api/kpi").get_json() | {"by_day": None} == {
+        "total": 1, "unresolved": 1, "unresolved_rate": 1.0, "by_day": None
+    }
+
+
+def test_feedback_errors(client):
+    assert client.post("/api/feedback", json={"id": "nope", "helpful": True}).status_code == 404
+    assert client.post("/api/feedback", json={"id": "x", "helpful": "no"}).status_code == 400
+    assert client.post("/api/feedback", json={"helpful": True}).status_code == 400
+    assert client.post("/api/feedback", data="{", content_type="application/json").status_code == 400
+
+
+def error_of(response, status):
+    assert response.status_code == status, response.data
+    body = response.get_json()
+    assert body["error"]["code"] and body["error"]["message"]
+    return body["error"]["code"]
+
+
+def test_ask_rejects_bad_input_with_the_contract_errors_and_logs_nothing(app, client):
+    error_of(ask(client, ""), 400)
+    error_of(ask(client, "   "), 400)
+    error_of(ask(client, "あ" * 501), 400)
+    assert ask(client, "あ" * 500).status_code == 200  # the limit itself is allowed
+    error_of(client.post("/api/ask", data="not json", content_type="application/json"), 400)
+    error_of(client.post("/api/ask", data=b"{\"question\": \"\xff\xfe\"}", content_type="application/json"), 400)
+    error_of(client.post("/api/ask", json=["a list"]), 400)
+    error_of(ask(client, 123), 400)
+    error_of(ask(client, None), 400)
+    error_of(client.post("/api/ask", json={}), 400)
+    error_of(ask(client, "質問", ward="新宿区"), 400)
+    error_of(ask(client, "質問", ward=["台東区"]), 400)
+    error_of(ask(client, "質問", session="x" * 101), 400)
+    error_of(ask(client, "質問", session=5), 400)
+    error_of(client.post("/api/ask", data=json.dumps({"question": "あ" * 17_000}), content_type="application/json"), 413)
+    error_of(client.post("/api/ask", data="question=hi", content_type="application/x-www-form-urlencoded"), 415)
+    error_of(client.post("/api/ask", data="{}"), 415)
+    with app.app_context():
+        assert len(get_db().scalars(select(Question)).all()) == 1
+
+
+def test_rate_limit_answers_429(app, client):
+    app.config["RATE_LIMIT_PER_MINUTE"] = 2
+    assert ask(client, "こんにちは").status_code == 200
+    assert ask(client, "こんにちは").status_code == 200
+    error_of(ask(client, "こんにちは"), 429)
+
+
+def test_ward_named_in_the_question_is_honoured(client):
+    body = ask(client, "大田区の情報化推進計画の進行管理は誰がしますか").get_json()
+    assert body["resolved"] is True
+    assert body["sources"][0]["ward"] == "大田区"
+
+
+def test_kpi_validates_its_query(client):
+    error_of(client.get("/api/kpi?from=2026-13-01"), 400)
+    error_of(client.get("/api/kpi?from=20261101"), 400)
+    error_of(client.get("/api/kpi?ward=新宿区"), 400)
+    error_of(client.get("/api/kpi?channel=fax"), 400)
+    error_of(client.get("/api/kpi?from=2026-11-02&to=2026-11-01"), 400)
+    assert client.get("/api/kpi?from=2026-11-01&to=2026-11-30&ward=台東区&channel=web").status_code == 200
+
+
+def test_healthz(client):
+    body = client.get("/healthz").get_json()
+    assert body["status"] == "ok" and body["units"] > 100

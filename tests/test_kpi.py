@@ -1,0 +1,45 @@
+"""The KPI against a hand-built log of known questions, on Asia/Tokyo days."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from bot.db import Question, get_db
+
+
+def log(db, when_utc: str, *, resolved=True, helpful=None, ward="台東区", channel="web", small_talk=False):
+    db.add(
+        Question(
+            asked_at=datetime.fromisoformat(when_utc).replace(tzinfo=timezone.utc),
+            channel=channel, ward=ward, session=None, text="q", resolved=resolved,
+            small_talk=small_talk, answer="a", helpful=helpful,
+        )
+    )
+
+
+def test_kpi_counts_unresolved_per_tokyo_day(app, client, runner):
+    with app.app_context():
+        db = get_db()
+        log(db, "2026-11-20T14:59:00")  # 23:59 on the 20th in Tokyo
+        log(db, "2026-11-20T15:00:00", resolved=False)  # 00:00 on the 21st in Tokyo
+        log(db, "2026-11-21T03:00:00", helpful=False, channel="line")  # answered, not helpful
+        log(db, "2026-11-21T04:00:00", helpful=True, ward="大田区")
+        log(db, "2026-11-21T05:00:00", small_talk=True)  # never counted
+        db.commit()
+    body = client.get("/api/kpi").get_json()
+    assert body == {
+        "total": 4,
+        "unresolved": 2,
+        "unresolved_rate": 0.5,
+        "by_day": [
+            {"date": "2026-11-20", "total": 1, "unresolved": 0},
+            {"date": "2026-11-21", "total": 3, "unresolved": 2},
+        ],
+    }
+    assert client.get("/api/kpi?from=2026-11-21&to=2026-11-21").get_json()["total"] == 3
+    assert client.get("/api/kpi?to=2026-11-20").get_json()["total"] == 1
+    assert client.get("/api/kpi?ward=大田区").get_json()["unresolved"] == 0
+    line = client.get("/api/kpi?channel=line").get_json()
+    assert (line["total"], line["unresolved"], line["unresolved_rate"]) == (1, 1, 1.0)
+    result = runner.invoke(args=["kpi", "--from", "2026-11-21", "--to", "2026-11-21"])
+    assert result.exit_code == 0
+    assert "total 3  unresolved 2  rate 66.67%" in result.output
