@@ -8,7 +8,7 @@ import unicodedata
 _PATTERNS: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+"), "[メールアドレス]"),
     (re.compile(r"(?<!\d)\d{4}[-\s]?\d{4}[-\s]?\d{4}(?!\d)"), "[個人番号]"),
-    (re.compile(r"(?<![\d-])(?:\+81[-\s]?|0)\d{1,4}[-\s(]?\d{1,4}[-\s)]?\d{3,4}(?![\d-])"), "[電話番号]"),
+    (re.compile(r"(?<![\d-])(?:\+81[-\s]?\(?|\(?0)\d{1,4}\)?[-\s]?\d{1,4}[-\s]?\d{3,4}(?![\d-])"), "[電話番号]"),
     (re.compile(r"〒?\s?\d{3}-\d{4}"), "[郵便番号]"),
     # A street address: a town name then 丁目/番/号 numbers, or a chōme-banchi-gō triple like 1-2-3.
     (

@@ -7,11 +7,14 @@ import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from index.analysis import Word
 from index.retriever import Hit, Retriever
 from index.units import FAQ, GLOSSARY, QA
 
 MAX_ANSWER_CHARS = 600
-SENTENCE_END = re.compile(r"(?<=[。！？!?])|\n")
+COMMENT_LABEL = "（寄せられたご意見）"
+# Split after a sentence end or a line break, keeping the break so lists and tables stay lines.
+SENTENCE_END = re.compile(r"(?<=[。！？!?])|(?<=\n)")
 
 # Greetings, thanks and requests for help: answered kindly, never counted in the KPI.
 SMALL_TALK = re.compile(
@@ -69,6 +72,8 @@ class Answerer:
     def __init__(self, retriever: Retriever, wards: dict[str, WardInfo]) -> None:
         self.retriever = retriever
         self.wards = wards
+        # A ward's name scopes the question; as a search word it would only favour texts that repeat it.
+        self._ward_words = {w.form for info in wards.values() for a in info.aliases for w in retriever.analyzer.analyze(a)}
 
     def answer(self, question: str, ward: str | None = None) -> Answer:
         """Answer a question, scoped to ward (or to a ward the question names)."""
@@ -82,7 +87,7 @@ class Answerer:
                 ward=ward,
             )
         ward = ward or self.ward_named_in(question)
-        words = self.retriever.analyzer.analyze(question)
+        words = self.question_words(question)
         hits = self.retriever.search(words, ward=ward, prefer_doc=self.document_named_in(question, ward))
         params = self.retriever.params
         if not hits or hits[0].coverage < params.min_coverage or hits[0].score < params.min_score:
@@ -96,6 +101,10 @@ class Answerer:
             suggestions=[suggestion(h) for h in hits[1:4]],
             ward=ward,
         )
+
+    def question_words(self, question: str) -> list[Word]:
+        """Return the content words of a question, without the ward names."""
+        return [w for w in self.retriever.analyzer.analyze(question) if w.form not in self._ward_words]
 
     def ward_named_in(self, question: str) -> str | None:
         """Return the one ward the question names, if it names exactly one."""
@@ -112,24 +121,37 @@ class Answerer:
         return None
 
     def extract(self, hit: Hit, question: str) -> str:
-        """Return the sentences of the unit that answer the question, best first, ≤600 characters."""
-        sentences = [s.strip() for s in SENTENCE_END.split(hit.unit.text) if s.strip()]
+        """Return the unit's text that answers the question, best first, ≤600 characters.
+
+        A public comment's reply is quoted first; the resident's comment follows when room is left,
+        since residents often ask what was proposed as much as what the ward replied.
+        """
+        words = self.question_words(question)
+        answer = self.best_sentences(hit.unit.text, words, MAX_ANSWER_CHARS)
+        if hit.unit.kind == QA and hit.unit.question:
+            room = MAX_ANSWER_CHARS - len(answer) - len(COMMENT_LABEL) - 1
+            if room >= 40:
+                answer += "\n" + COMMENT_LABEL + self.best_sentences(hit.unit.question, words, room)
+        return answer
+
+    def best_sentences(self, text: str, words: list[Word], limit: int) -> str:
+        """Return the sentence that best matches the words and those after it, within limit characters."""
+        sentences = [s.lstrip(" 　") for s in SENTENCE_END.split(text.strip()) if s.strip()]
         if not sentences:
-            return hit.unit.text[:MAX_ANSWER_CHARS]
-        words = self.retriever.analyzer.analyze(question)
+            return text[:limit]
+        if len("".join(sentences)) <= limit:
+            return "".join(sentences).strip()  # it all fits: keep the reading order
         weights = [
-            sum(self.retriever.idf(w) for w in words if w.form in sentence_terms)
+            sum(self.retriever.idf(w) for w in words if any(t in sentence_terms for t in w.terms))
             for sentence_terms in (set(self.retriever.analyzer.terms(s)) for s in sentences)
         ]
         best = max(range(len(sentences)), key=lambda i: (weights[i], -i))
-        if len("".join(sentences)) <= MAX_ANSWER_CHARS:
-            best = 0  # the whole unit fits: keep it in reading order
         chosen: list[str] = []
         for sentence in sentences[best:]:
-            if len("".join(chosen)) + len(sentence) > MAX_ANSWER_CHARS:
+            if len("".join(chosen)) + len(sentence) > limit:
                 break
             chosen.append(sentence)
-        return "".join(chosen) if chosen else sentences[best][: MAX_ANSWER_CHARS - 1] + "…"
+        return "".join(chosen).strip() if chosen else sentences[best][: limit - 1] + "…"
 
     def fallback_text(self, ward: str | None) -> str:
         """Say honestly that the documents do not answer, and where to ask instead."""

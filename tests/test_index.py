@@ -1,0 +1,84 @@
+"""Tokenization, synonyms, ranking, ward scoping, abstention and answer extraction."""
+from __future__ import annotations
+
+import pytest
+
+from bot import corpus_retriever
+from index.answering import load_wards
+from index.analysis import Analyzer
+from index.answering import Answerer
+from index.corpus import DEFAULT_CORPUS_DIR
+
+
+@pytest.fixture(scope="module")
+def answerer() -> Answerer:
+    return Answerer(corpus_retriever(DEFAULT_CORPUS_DIR), load_wards(DEFAULT_CORPUS_DIR / "wards.json"))
+
+
+@pytest.fixture(scope="module")
+def analyzer(answerer) -> Analyzer:
+    return answerer.retriever.analyzer
+
+
+def test_content_words_are_normalized_and_grammar_dropped(analyzer):
+    forms = [w.form for w in analyzer.analyze("申込みの方法を教えてください")]
+    assert forms == ["申し込み"]  # 申込み → 申し込み; の/を/方法/教える/ください are not content
+
+
+@pytest.mark.parametrize(
+    ("resident", "document"),
+    [("スマホ", "スマートフォン"), ("マイナカード", "マイナンバーカード"), ("パブコメ", "パブリックコメント")],
+)
+def test_residents_words_reach_the_documents_words(analyzer, resident, document):
+    assert set(analyzer.terms(resident)) & set(analyzer.terms(document))
+
+
+def test_sudachi_synonym_groups_join_words_without_a_synonym_file():
+    plain = Analyzer()  # no staff synonym file: only Sudachi's own groups
+    assert set(plain.terms("ホームページ")) & set(plain.terms("ウェブサイト"))
+
+
+def test_staff_synonym_file_is_read_without_code_changes(tmp_path):
+    synonyms = tmp_path / "synonyms.txt"
+    synonyms.write_text("# comment\n図書館, ライブラリー\n", encoding="utf-8")
+    assert "図書館" in Analyzer(synonyms).terms("ライブラリーの本")
+    assert "図書館" not in Analyzer().terms("ライブラリーの本")
+
+
+def test_a_question_about_the_documents_is_answered(answerer):
+    answer = answerer.answer("大田区の情報化の計画って、ちゃんと進んでるか誰が管理してるんですか？", "大田区")
+    assert answer.resolved
+    assert "庁内ICT推進本部" in answer.text
+    assert answer.hits[0].unit.id == "004-qa-04"
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["粗大ごみを出したいんですが、申し込みはどうすればいいですか？", "保育園の空きがあるところを教えてください", "今日の天気は？"],
+)
+def test_questions_outside_the_documents_are_abstained(answerer, question):
+    answer = answerer.answer(question, "台東区")
+    assert not answer.resolved
+    assert "台東区役所" in answer.text
+
+
+def test_the_ward_field_filters_and_a_named_ward_is_honoured(answerer):
+    scoped = answerer.answer("計画の進行管理は誰がするのか", "千代田区")
+    assert all(hit.unit.ward == "千代田区" for hit in scoped.hits)
+    named = answerer.answer("大田区の計画の進行管理は誰がするのか")
+    assert named.ward == "大田区" and named.hits[0].unit.ward == "大田区"
+
+
+def test_answers_are_extracts_of_at_most_600_characters(answerer):
+    answer = answerer.answer("国の自治体DX推進計画で取り組むべきとされている取組は分かるようになっていますか", "大田区")
+    assert answer.resolved and len(answer.text) <= 600
+    source = answer.hits[0].unit
+    first_sentence = answer.text.split("。")[0]
+    assert first_sentence in source.text or first_sentence in source.question
+
+
+def test_small_talk_is_recognised(answerer):
+    for greeting in ("こんにちは", "ありがとうございました！", "help"):
+        answer = answerer.answer(greeting)
+        assert answer.small_talk and answer.resolved and answer.suggestions
+    assert not answerer.answer("こんにちは、マイナンバーカードの申請について").small_talk
