@@ -1,6 +1,7 @@
 """Japanese text → search terms: SudachiPy morphemes, content words, synonyms."""
 from __future__ import annotations
 
+import re
 import threading
 import unicodedata
 from dataclasses import dataclass
@@ -21,10 +22,12 @@ QUESTION_WORDS = {
     "今", "今後", "実際", "本当", "ちゃんと", "感じ", "具体", "的", "等", "など", "化", "ほしい",
     "欲しい", "予定", "みたい", "ちょっと", "ない", "良い", "いい", "よい", "つもり",
 }
+# Split after a sentence end or a line break, keeping the break so lists and tables stay lines.
+SENTENCE_END = re.compile(r"(?<=[。！？!?])|(?<=\n)")
 SYNONYM_PREFIX = "~"  # marks a Sudachi synonym-group term, so it never equals a word
 
 
-Morpheme = tuple[str, str, str, tuple[int, ...]]  # normalized form, POS, sub-POS, synonym groups
+Morpheme = tuple[str, str, str, tuple[int, ...], str]  # normalized form, POS, sub-POS, synonym groups, surface
 
 
 @dataclass(frozen=True)
@@ -33,6 +36,7 @@ class Word:
 
     form: str
     groups: tuple[str, ...] = ()
+    surface: str = ""  # as written (NFKC), for character n-grams
 
     @property
     def terms(self) -> tuple[str, ...]:
@@ -74,18 +78,20 @@ class Analyzer:
         for start in range(0, len(text), 10_000):
             for m in self._tokenizer().tokenize(text[start : start + 10_000]):
                 pos = m.part_of_speech()
-                result.append((m.normalized_form().lower(), pos[0], pos[1], tuple(m.synonym_group_ids())))
+                result.append(
+                    (m.normalized_form().lower(), pos[0], pos[1], tuple(m.synonym_group_ids()), m.surface())
+                )
         return result
 
     def analyze(self, text: str) -> list[Word]:
         """Return the content words of text, synonyms rewritten, each with its Sudachi synonym groups."""
         words: list[Word] = []
-        for form, pos, subpos, groups in self._rewrite(self._morphemes(text)):
+        for form, pos, subpos, groups, surface in self._rewrite(self._morphemes(text)):
             if pos not in CONTENT_POS or subpos in SKIPPED_SUBPOS or form in QUESTION_WORDS:
                 continue
             if len(form) == 1 and not form.isalnum():
                 continue
-            words.append(Word(form, tuple(f"{SYNONYM_PREFIX}{group}" for group in groups)))
+            words.append(Word(form, tuple(f"{SYNONYM_PREFIX}{group}" for group in groups), surface))
         return words
 
     def terms(self, text: str) -> list[str]:
@@ -132,3 +138,8 @@ class Analyzer:
                     rules.append(SynonymRule(variant_words, canonical_morphemes))
         rules.sort(key=lambda rule: -len(rule.variant))
         return rules
+
+
+def split_sentences(text: str) -> list[str]:
+    """Split text into sentences and lines, each keeping its line break."""
+    return [s.lstrip(" 　") for s in SENTENCE_END.split(text.strip()) if s.strip()]

@@ -7,14 +7,19 @@ import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from index.analysis import Word
-from index.retriever import Hit, Retriever
+from index.analysis import Word, split_sentences
+from index.retriever import Hit, Query, Retriever
 from index.units import FAQ, GLOSSARY, QA
 
 MAX_ANSWER_CHARS = 600
 COMMENT_LABEL = "（寄せられたご意見）"
-# Split after a sentence end or a line break, keeping the break so lists and tables stay lines.
-SENTENCE_END = re.compile(r"(?<=[。！？!?])|(?<=\n)")
+# What kind of answer a question wants, from how it asks.
+ANSWER_TYPES = {
+    "when": re.compile(r"いつ|何年|何月|時期|期間|日程|予定日"),
+    "count": re.compile(r"何人|何件|何名|何[%％]|何割|何回|どれ[くぐ]らい|どの[くぐ]らい|いくつ|いくら|割合|人数|件数"),
+    "department": re.compile(r"担当|どこの課|どの課|部署|問い?合わせ先|連絡先|どこに(聞|相談|問)"),
+}
+SURVEY_WORDS = re.compile(r"アンケート|調査|区民の声|自由意見|ワークショップ")
 
 # Greetings, thanks and requests for help: answered kindly, never counted in the KPI.
 SMALL_TALK = re.compile(
@@ -86,12 +91,10 @@ class Answerer:
                 small_talk=True,
                 ward=ward,
             )
-        ward = ward or self.ward_named_in(question)
-        words = self.question_words(question)
-        hits = self.retriever.search(words, ward=ward, prefer_doc=self.document_named_in(question, ward))
-        params = self.retriever.params
-        if not hits or hits[0].coverage < params.min_coverage or hits[0].score < params.min_score:
-            return Answer(resolved=False, text=self.fallback_text(ward), hits=hits, ward=ward)
+        query = self.query(question, ward)
+        hits = self.retriever.search(query)
+        if not hits or not self.retriever.resolves(hits[0]):
+            return Answer(resolved=False, text=self.fallback_text(query.ward), hits=hits, ward=query.ward)
         best = hits[0]
         return Answer(
             resolved=True,
@@ -99,7 +102,18 @@ class Answerer:
             hits=hits,
             department=best.unit.department,
             suggestions=[suggestion(h) for h in hits[1:4]],
+            ward=query.ward,
+        )
+
+    def query(self, question: str, ward: str | None) -> Query:
+        """Analyse a question: its words, its ward, the document it names, the answer it wants."""
+        ward = ward or self.ward_named_in(question)
+        return Query(
+            words=self.question_words(question),
             ward=ward,
+            prefer_doc=self.document_named_in(question, ward),
+            answer_types=frozenset(kind for kind, pattern in ANSWER_TYPES.items() if pattern.search(question)),
+            wants_survey=bool(SURVEY_WORDS.search(question)),
         )
 
     def question_words(self, question: str) -> list[Word]:
@@ -136,7 +150,7 @@ class Answerer:
 
     def best_sentences(self, text: str, words: list[Word], limit: int) -> str:
         """Return the sentence that best matches the words and those after it, within limit characters."""
-        sentences = [s.lstrip(" 　") for s in SENTENCE_END.split(text.strip()) if s.strip()]
+        sentences = split_sentences(text)
         if not sentences:
             return text[:limit]
         if len("".join(sentences)) <= limit:
