@@ -32,6 +32,11 @@ def create_app(test_config: dict | None = None) -> Flask:
         RATE_LIMIT_PER_MINUTE=int(os.environ.get("WARD_FAQ_RATE_LIMIT_PER_MINUTE", "60")),
         # The widget and API bodies are small; LINE may batch many events in one request.
         MAX_CONTENT_LENGTH=1024 * 1024,
+        # The LINE channel is off without a secret; LINE_WARD scopes its questions to one ward.
+        LINE_CHANNEL_SECRET=os.environ.get("LINE_CHANNEL_SECRET") or None,
+        LINE_CHANNEL_ACCESS_TOKEN=os.environ.get("LINE_CHANNEL_ACCESS_TOKEN") or None,
+        LINE_WARD=os.environ.get("LINE_WARD") or None,
+        LINE_API_BASE_URL=os.environ.get("LINE_API_BASE_URL") or "https://api.line.me",
     )
     if test_config is not None:
         app.config.from_mapping(test_config)
@@ -46,9 +51,10 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.extensions["ward_faq.index"] = build_index(app.config["CORPUS_DIR"])
     app.teardown_appcontext(close_db)
 
-    from bot import api, cli
+    from bot import api, cli, line
 
     app.register_blueprint(api.bp)
+    app.register_blueprint(line.bp)
     cli.register(app)
     # Nothing may hold a connection across gunicorn's fork (--preload): each worker opens its own.
     engine.dispose()

@@ -92,6 +92,15 @@ class IndexRevision(Base):
     revision: Mapped[int] = mapped_column(Integer, default=0)
 
 
+class LineEvent(Base):
+    """A LINE webhook event already handled, so a redelivery is neither answered nor logged again."""
+
+    __tablename__ = "line_events"
+
+    webhook_event_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    handled_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
 def bump_index_revision(db: Session) -> None:
     """Mark the live index stale in the same transaction as the change that made it so."""
     db.execute(update(IndexRevision).where(IndexRevision.id == 1).values(revision=IndexRevision.revision + 1))

@@ -1,6 +1,7 @@
 """Ask and log: the one path every channel (API, widget, LINE) answers through."""
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
@@ -21,8 +22,10 @@ class Asked:
     answer: Answer
 
 
-def ask(db: Session, text: str, ward: str | None, channel: str, session: str | None) -> Asked:
-    """Answer a question and log it, masked, in one transaction."""
+def ask(
+    db: Session, text: str, ward: str | None, channel: str, session: str | None, *, also: Iterable[object] = ()
+) -> Asked:
+    """Answer a question and log it, masked, in one transaction together with the rows in `also`."""
     answer = get_answerer().answer(text, ward)
     top = answer.hits[0] if answer.resolved and answer.hits else None
     question = Question(
@@ -37,6 +40,7 @@ def ask(db: Session, text: str, ward: str | None, channel: str, session: str | N
         top_score=round(top.score, 4) if top else None,
     )
     db.add(question)
+    db.add_all(also)
     db.commit()
     return Asked(question, answer)
 

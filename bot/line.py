@@ -1,0 +1,348 @@
+"""The LINE channel: LINE posts residents' messages to /callback and we answer with the reply call."""
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import logging
+import re
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor, wait
+from dataclasses import dataclass
+from urllib.parse import parse_qs
+
+import urllib3
+from flask import Blueprint, current_app, jsonify, request
+from flask.blueprints import BlueprintSetupState
+from linebot.v3 import WebhookParser
+from linebot.v3.exceptions import InvalidSignatureError
+from linebot.v3.messaging import (
+    ApiClient,
+    ApiException,
+    Configuration,
+    Message,
+    MessageAction,
+    MessagingApi,
+    PostbackAction,
+    QuickReply,
+    QuickReplyItem,
+    ReplyMessageRequest,
+    TextMessage,
+)
+from linebot.v3.webhooks import (
+    Event,
+    EventMode,
+    FollowEvent,
+    MessageEvent,
+    PostbackEvent,
+    TextMessageContent,
+    UserSource,
+)
+from sqlalchemy.exc import IntegrityError
+
+from bot.api import MAX_QUESTION_CHARS
+from bot.db import LineEvent, get_db
+from bot.service import Asked, ask, record_feedback, sources_of
+from index.answering import EXAMPLE_QUESTIONS
+
+bp = Blueprint("line", __name__)
+log = logging.getLogger("ward_faq.line")
+
+# LINE's limits on a reply: https://developers.line.biz/en/reference/messaging-api/#send-reply-message
+MAX_MESSAGES = 5
+MAX_TEXT_CHARS = 5000
+MAX_LABEL_CHARS = 20
+MAX_EVENT_ID_CHARS = 64
+# LINE wants its 200 within about 2 s; a reply slower than this is given up on, not waited for.
+REPLY_TIMEOUT_SECONDS = 1.0
+REPLY_THREADS = 8
+EXTENSION = "ward_faq.line"
+
+FEEDBACK_DATA = "feedback={id}&helpful={helpful}"
+QUESTION_ID = re.compile(r"[0-9A-Za-z_-]{1,64}")
+# Reading a body LINE signed can still fail on shapes the SDK does not expect; none of these may become a 500.
+UNREADABLE = (ValueError, KeyError, TypeError, AttributeError, RecursionError)
+
+GREETING = (
+    "友だち追加ありがとうございます。{ward}のDX・情報化の計画と、パブリックコメントへの区の考え方について、"
+    "区の資料に書かれている内容からお答えします。知りたいことを文章で送ってください。"
+    "下のボタンの質問もお試しください。"
+)
+ASK_IN_WORDS = (
+    "メッセージありがとうございます。申し訳ありませんが、スタンプや画像、位置情報などにはお答えできません。"
+    "知りたいことを文章で送ってください。"
+)
+TOO_LONG = f"申し訳ありません。ご質問は{MAX_QUESTION_CHARS}文字以内の文章で送ってください。"
+THANKS_RESOLVED = "ご回答ありがとうございます。お役に立ててよかったです。ほかにも知りたいことがあれば、文章で送ってください。"
+THANKS_UNRESOLVED = "ご回答ありがとうございます。お役に立てず申し訳ありません。いただいた結果は回答の改善に使います。"
+UNKNOWN_FEEDBACK = "申し訳ありません。どの回答へのご意見か分からなくなりました。お手数ですが、もう一度ご質問を送ってください。"
+
+
+Reply = tuple[str, list[Message]]  # a reply token and the messages to send with it
+
+
+@dataclass(frozen=True)
+class Channel:
+    """One app's LINE channel: its parser, its Messaging API client and the threads that reply."""
+
+    parser: WebhookParser
+    api: MessagingApi
+    replies: ThreadPoolExecutor
+    ward: str | None
+    timeout: float
+
+
+def set_up(state: BlueprintSetupState) -> None:
+    """Check the LINE settings and, when a secret is set, open the channel for this app."""
+    app = state.app
+    ward = app.config["LINE_WARD"]
+    wards = app.extensions["ward_faq.index"].wards
+    if ward is not None and ward not in wards:
+        raise ValueError("LINE_WARD must be one of: " + ", ".join(wards))
+    secret = app.config["LINE_CHANNEL_SECRET"]
+    if not secret:
+        return
+    if not app.config["LINE_CHANNEL_ACCESS_TOKEN"]:
+        log.warning("LINE_CHANNEL_ACCESS_TOKEN is not set: LINE will refuse every reply")
+    configuration = Configuration(
+        host=app.config["LINE_API_BASE_URL"].rstrip("/"),
+        access_token=app.config["LINE_CHANNEL_ACCESS_TOKEN"],
+    )
+    # A retried reply would only keep LINE waiting longer; a failed one is logged instead.
+    configuration.retries = 0
+    configuration.connection_pool_maxsize = REPLY_THREADS
+    # Nothing here opens a socket or starts a thread, so it is safe before gunicorn forks its workers.
+    app.extensions[EXTENSION] = Channel(
+        parser=WebhookParser(secret),
+        api=MessagingApi(ApiClient(configuration)),
+        replies=ThreadPoolExecutor(max_workers=REPLY_THREADS, thread_name_prefix="line-reply"),
+        ward=ward,
+        timeout=float(app.config.get("LINE_REPLY_TIMEOUT", REPLY_TIMEOUT_SECONDS)),
+    )
+
+
+bp.record_once(set_up)
+
+
+def error(status: int, code: str, message: str):
+    """Answer with the project's JSON error body."""
+    return jsonify({"error": {"code": code, "message": message}}), status
+
+
+@bp.post("/callback")
+def callback():
+    """Take LINE's webhook: check the signature, answer every event, reply, and say 200."""
+    channel: Channel | None = current_app.extensions.get(EXTENSION)
+    if channel is None:
+        return error(503, "line_disabled", "LINEとの連携は設定されていません。")
+    signature = request.headers.get("X-Line-Signature")
+    if not signature:
+        return error(400, "no_signature", "署名（X-Line-Signature）がありません。")
+    try:
+        events = read_events(channel.parser, request.get_data(cache=False).decode("utf-8"), signature)
+    except InvalidSignatureError:
+        log.warning("LINE webhook refused: bad signature")
+        return error(400, "bad_signature", "署名が正しくありません。")
+    except UNREADABLE:
+        log.warning("LINE webhook refused: the body is not a webhook payload")
+        return error(400, "invalid_body", "LINEのWebhookとして読み取れません。")
+    replies = [reply for reply in map(handle, events) if reply is not None]
+    send_replies(channel, replies)
+    return jsonify({"status": "ok"})
+
+
+def read_events(parser: WebhookParser, body: str, signature: str) -> list[Event]:
+    """Check the signature and read the events; one event the SDK cannot read is skipped, not the whole batch."""
+    try:
+        return parser.parse(body, signature)
+    except UNREADABLE:
+        pass  # the signature was good (it is checked first): read the events one by one below
+    payload = json.loads(body)
+    if not isinstance(payload, dict) or not isinstance(payload.get("events"), list):
+        raise ValueError("not a webhook payload")
+    return [event for event in map(read_event, payload["events"]) if event is not None]
+
+
+def read_event(raw: object) -> Event | None:
+    """Read one event as the SDK does, or None when it is not one the SDK knows in full."""
+    try:
+        return Event.from_dict(raw)
+    except UNREADABLE:
+        return None
+
+
+def handle(event: Event) -> Reply | None:
+    """Handle one event once, whatever the number of deliveries, workers or restarts."""
+    handler = EVENT_HANDLERS.get(type(event))
+    reply_token = getattr(event, "reply_token", None)
+    # Standby events belong to another channel's bot; groups and rooms are not residents asking the ward.
+    if handler is None or event.mode != EventMode.ACTIVE or not isinstance(event.source, UserSource):
+        return None
+    if not reply_token:
+        return None
+    if len(event.webhook_event_id) > MAX_EVENT_ID_CHARS:
+        log.warning("LINE event skipped: webhookEventId longer than %d characters", MAX_EVENT_ID_CHARS)
+        return None
+    db = get_db()
+    if db.get(LineEvent, event.webhook_event_id) is not None:
+        return None
+    try:
+        messages = handler(event, LineEvent(webhook_event_id=event.webhook_event_id))
+    except IntegrityError:
+        # Another delivery of this event was handled in the meantime, maybe by another worker.
+        db.rollback()
+        return None
+    return reply_token, messages
+
+
+def on_message(event: MessageEvent, seen: LineEvent) -> list[Message]:
+    """Answer a text message; ask for words when anything else is sent."""
+    if isinstance(event.message, TextMessageContent):
+        return on_text(event, seen)
+    remember(seen)
+    return [text_message(ASK_IN_WORDS, examples())]
+
+
+def on_text(event: MessageEvent, seen: LineEvent) -> list[Message]:
+    """Answer a question as /api/ask does, logged on the line channel together with the event."""
+    question = event.message.text.strip()
+    if not question or len(question) > MAX_QUESTION_CHARS:
+        remember(seen)
+        return [text_message(TOO_LONG)]
+    channel: Channel = current_app.extensions[EXTENSION]
+    asked = ask(get_db(), question, channel.ward, "line", session_of(event.source), also=[seen])
+    return answer_messages(asked)
+
+
+def on_postback(event: PostbackEvent, seen: LineEvent) -> list[Message]:
+    """Record the 解決した/解決しない button as /api/feedback does, and thank the resident."""
+    feedback = parse_feedback(event.postback.data)
+    db = get_db()
+    db.add(seen)
+    question = record_feedback(db, *feedback) if feedback else None
+    if question is None:
+        db.commit()
+        return [text_message(UNKNOWN_FEEDBACK)]
+    if question.helpful:
+        return [text_message(THANKS_RESOLVED)]
+    return [text_message(THANKS_UNRESOLVED + where_to_ask(question.ward))]
+
+
+def on_follow(event: FollowEvent, seen: LineEvent) -> list[Message]:
+    """Greet a new friend with what the bot answers and three questions to try."""
+    remember(seen)
+    channel: Channel = current_app.extensions[EXTENSION]
+    return [text_message(GREETING.format(ward=channel.ward or "区"), examples())]
+
+
+# Unfollow, join, leave and every other event are not here: nothing is sent for them.
+EVENT_HANDLERS: dict[type[Event], Callable[[Event, LineEvent], list[Message]]] = {
+    MessageEvent: on_message,
+    PostbackEvent: on_postback,
+    FollowEvent: on_follow,
+}
+
+
+def remember(seen: LineEvent) -> None:
+    """Mark an event handled that logs no question."""
+    db = get_db()
+    db.add(seen)
+    db.commit()
+
+
+def session_of(source: UserSource) -> str | None:
+    """Return the salted hash that stands for the LINE user, never the user id itself."""
+    if not source.user_id:
+        return None
+    key = current_app.config["SECRET_KEY"]
+    key = key if isinstance(key, bytes) else key.encode("utf-8")
+    return hmac.new(key, source.user_id.encode("utf-8"), hashlib.sha256).hexdigest()
+
+
+def answer_messages(asked: Asked) -> list[Message]:
+    """Turn an answer into the reply: the answer, where it came from, and the feedback buttons."""
+    answer = asked.answer
+    if answer.small_talk:
+        return [text_message(answer.text, examples())]
+    if not answer.resolved:
+        return [text_message(answer.text)]
+    sources = sources_of(answer)
+    origin = [source_line(sources[0], answer.department)] if sources else []
+    texts = [answer.text, *origin]
+    buttons = feedback_buttons(asked.question.id)
+    return [text_message(text, buttons if i == len(texts) - 1 else None) for i, text in enumerate(texts)]
+
+
+def source_line(source: dict, department: str | None) -> str:
+    """Say which document and section the answer came from, and who is in charge, leaving out the unknown."""
+    where = source["document"] + (f"（{source['section']}）" if source.get("section") else "")
+    return f"出典: {where}" + (f"\n担当: {department}" if department else "")
+
+
+def feedback_buttons(question_id: str) -> list[QuickReplyItem]:
+    """Offer 解決した / 解決しない as postbacks carrying the question's log id."""
+    return [
+        QuickReplyItem(
+            action=PostbackAction(
+                label=label, data=FEEDBACK_DATA.format(id=question_id, helpful=helpful), display_text=label
+            )
+        )
+        for label, helpful in (("解決した", 1), ("解決しない", 0))
+    ]
+
+
+def examples() -> list[QuickReplyItem]:
+    """Offer the example questions as buttons that send them."""
+    return [QuickReplyItem(action=MessageAction(label=clip(q, MAX_LABEL_CHARS), text=q)) for q in EXAMPLE_QUESTIONS]
+
+
+def text_message(text: str, quick_reply: list[QuickReplyItem] | None = None) -> TextMessage:
+    """Make a text message within LINE's length limit, with quick-reply buttons if any."""
+    buttons = QuickReply(items=quick_reply) if quick_reply else None
+    return TextMessage(text=clip(text, MAX_TEXT_CHARS), quick_reply=buttons)
+
+
+def clip(text: str, limit: int) -> str:
+    """Shorten text to limit characters, marking the cut."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def parse_feedback(data: str) -> tuple[str, bool] | None:
+    """Read our own postback data, `feedback=<id>&helpful=0|1`; None for anything else."""
+    try:
+        fields = parse_qs(data, strict_parsing=True, max_num_fields=2)
+    except ValueError:
+        return None
+    ids, helpful = fields.get("feedback", []), fields.get("helpful", [])
+    if len(fields) != 2 or len(ids) != 1 or len(helpful) != 1 or helpful[0] not in ("0", "1"):
+        return None
+    if not QUESTION_ID.fullmatch(ids[0]):
+        return None
+    return ids[0], helpful[0] == "1"
+
+
+def where_to_ask(ward: str | None) -> str:
+    """Say where a resident can ask instead: the ward's office, or every ward's when the ward is unknown."""
+    wards = current_app.extensions["ward_faq.index"].wards
+    info = wards.get(ward) if ward else None
+    if info is not None:
+        return f"お手数ですが、{info.inquiries}にお問い合わせください。計画については{info.department}が担当しています。"
+    contacts = "、".join(w.inquiries for w in wards.values())
+    return f"お手数ですが、お住まいの区の窓口（{contacts}）にお問い合わせください。"
+
+
+def send_replies(channel: Channel, replies: list[Reply]) -> None:
+    """Send the replies side by side, waiting no longer than one reply's timeout before LINE gets its 200."""
+    pending = [channel.replies.submit(send_reply, channel, token, messages) for token, messages in replies]
+    wait(pending, timeout=channel.timeout)
+
+
+def send_reply(channel: Channel, reply_token: str, messages: list[Message]) -> None:
+    """Call LINE's reply API once; a failure is logged in one line, without the messages."""
+    request_body = ReplyMessageRequest(reply_token=reply_token, messages=messages[:MAX_MESSAGES])
+    try:
+        channel.api.reply_message(request_body, _request_timeout=channel.timeout)
+    except ApiException as failure:
+        log.error("LINE reply failed: HTTP %s", failure.status)
+    except (urllib3.exceptions.HTTPError, OSError) as failure:
+        log.error("LINE reply failed: %s", type(failure).__name__)

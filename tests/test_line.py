@@ -1,0 +1,469 @@
+"""The LINE channel, end to end: signed webhooks into the real app, replies caught by a stand-in Messaging API."""
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import logging
+import threading
+import time
+import uuid
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from bot import create_app
+from bot.db import LineEvent, Question
+from bot.line import source_line
+from index.answering import EXAMPLE_QUESTIONS
+
+SECRET = "test-channel-secret"
+TOKEN = "test-channel-access-token"
+USER_ID = "U206d25c2ea6bd87c17655609a1c37cb8"
+WARD = "大田区"
+# Resolves from the public-comment Q&A today; the tests compare with /api/ask, not with fixed wording.
+RESOLVES = "大田区の情報化推進計画の進行管理は誰がするのですか？"
+ABSTAINS = "粗大ごみを出したいんですが、申し込みはどうすればいいですか？"
+REPLY_TIMEOUT = 0.5
+
+
+class Server(ThreadingHTTPServer):
+    daemon_threads = True
+    request_queue_size = 128  # the app replies to a burst side by side; the default 5 would drop connections
+
+
+class StandInMessagingApi:
+    """A real HTTP server on 127.0.0.1 that records LINE reply calls and answers as told."""
+
+    def __init__(self) -> None:
+        self.calls: list[dict] = []
+        self.status = 200
+        self.delay = 0.0
+        stand_in = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:  # noqa: N802 (the name http.server calls)
+                body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                stand_in.calls.append(
+                    {"method": "POST", "path": self.path, "headers": dict(self.headers), "json": json.loads(body)}
+                )
+                time.sleep(stand_in.delay)
+                answer = b"{}" if stand_in.status == 200 else b'{"message":"stand-in error"}'
+                try:
+                    self.send_response(stand_in.status)
+                    self.send_header("Content-Type", "application/json")
+                    self.send_header("Content-Length", str(len(answer)))
+                    self.end_headers()
+                    self.wfile.write(answer)
+                except OSError:
+                    pass  # the app gave up waiting, as it should
+
+            def log_message(self, *args) -> None:
+                pass
+
+        self.server = Server(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_port}"
+        self.thread = threading.Thread(target=self.server.serve_forever, args=(0.05,), daemon=True)
+
+    def __enter__(self) -> StandInMessagingApi:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+        self.thread.join(timeout=5)
+
+    def wait_for(self, count: int, seconds: float = 5.0) -> list[dict]:
+        """Return the calls once there are `count` of them (replies may finish after LINE got its 200)."""
+        deadline = time.monotonic() + seconds
+        while len(self.calls) < count and time.monotonic() < deadline:
+            time.sleep(0.02)
+        return self.calls
+
+
+@pytest.fixture
+def line_api():
+    with StandInMessagingApi() as api:
+        yield api
+
+
+def line_config(tmp_path, line_api: StandInMessagingApi, **overrides) -> dict:
+    """Return a test config with the LINE channel pointed at the stand-in."""
+    return {
+        "TESTING": True,
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'line.sqlite'}",
+        "SECRET_KEY": "test-secret",
+        "RATE_LIMIT_PER_MINUTE": 10_000,
+        "LINE_CHANNEL_SECRET": SECRET,
+        "LINE_CHANNEL_ACCESS_TOKEN": TOKEN,
+        "LINE_WARD": WARD,
+        "LINE_API_BASE_URL": line_api.url,
+        "LINE_REPLY_TIMEOUT": REPLY_TIMEOUT,
+        **overrides,
+    }
+
+
+@pytest.fixture
+def app(tmp_path, line_api):
+    """Return an app whose LINE channel replies to the stand-in (conftest's client uses it)."""
+    return create_app(line_config(tmp_path, line_api))
+
+
+def event(kind: str, **fields) -> dict:
+    """Make one webhook event shaped like LINE's."""
+    return {
+        "type": kind,
+        "mode": "active",
+        "timestamp": 1_790_000_000_000,
+        "source": {"type": "user", "userId": USER_ID},
+        "webhookEventId": "01" + uuid.uuid4().hex[:24].upper(),
+        "deliveryContext": {"isRedelivery": False},
+        "replyToken": uuid.uuid4().hex,
+        **fields,
+    }
+
+
+def text_event(text: str, **fields) -> dict:
+    return event("message", message={"id": "325708", "type": "text", "text": text, "quoteToken": "q"}, **fields)
+
+
+def postback_event(data: str) -> dict:
+    return event("postback", postback={"data": data})
+
+
+def signature(body: bytes, secret: str = SECRET) -> str:
+    """Sign a body as LINE does: base64 of HMAC-SHA256 with the channel secret."""
+    return base64.b64encode(hmac.new(secret.encode(), body, hashlib.sha256).digest()).decode()
+
+
+def payload(*events: dict) -> bytes:
+    return json.dumps({"destination": "Uf0000000000000000000000000000000", "events": list(events)}).encode()
+
+
+def post(client, body: bytes, sign: str | None = "good"):
+    """POST a body to /callback, signed correctly unless told otherwise."""
+    headers = {"Content-Type": "application/json"}
+    if sign is not None:
+        headers["X-Line-Signature"] = signature(body) if sign == "good" else sign
+    return client.post("/callback", data=body, headers=headers)
+
+
+def rows(app, model=Question) -> list:
+    with Session(app.extensions["ward_faq.engine"]) as db:
+        return list(db.scalars(select(model)))
+
+
+def texts(call: dict) -> list[str]:
+    return [message["text"] for message in call["json"]["messages"]]
+
+
+def quick_reply(call: dict) -> list[dict]:
+    """Return the actions of the quick reply, which is on the last message."""
+    return [item["action"] for item in call["json"]["messages"][-1].get("quickReply", {}).get("items", [])]
+
+
+def assert_within_limits(call: dict) -> None:
+    """Check a reply against LINE's limits on messages, text, labels and postback data."""
+    messages = call["json"]["messages"]
+    assert 1 <= len(messages) <= 5
+    for message in messages:
+        assert message["type"] == "text" and len(message["text"]) <= 5000
+        for item in message.get("quickReply", {}).get("items", []):
+            assert len(item["action"]["label"]) <= 20
+            assert len(item["action"].get("data", "")) <= 300
+
+
+def test_text_question_gets_answer_source_and_feedback_buttons(app, client, line_api):
+    question = text_event(RESOLVES)
+    response = post(client, payload(question))
+    assert response.status_code == 200
+
+    [call] = line_api.wait_for(1)
+    assert call["method"] == "POST" and call["path"] == "/v2/bot/message/reply"
+    assert call["headers"]["Authorization"] == f"Bearer {TOKEN}"
+    assert call["json"]["replyToken"] == question["replyToken"]
+    assert_within_limits(call)
+
+    expected = client.post("/api/ask", json={"question": RESOLVES, "ward": WARD}).get_json()
+    assert expected["resolved"]
+    source = expected["sources"][0]
+    origin = f"出典: {source['document']}（{source['section']}）"
+    if expected["department"]:
+        origin += f"\n担当: {expected['department']}"
+    assert texts(call) == [expected["answer"], origin]
+    assert "quickReply" not in call["json"]["messages"][0]
+
+    [logged] = [q for q in rows(app) if q.channel == "line"]
+    assert (logged.ward, logged.resolved, logged.small_talk) == (WARD, True, False)
+    assert quick_reply(call) == [
+        {"type": "postback", "label": "解決した", "data": f"feedback={logged.id}&helpful=1", "displayText": "解決した"},
+        {"type": "postback", "label": "解決しない", "data": f"feedback={logged.id}&helpful=0", "displayText": "解決しない"},
+    ]
+
+
+@pytest.mark.parametrize(
+    ("section", "department", "expected"),
+    [
+        ("意見4", "情報政策課", "出典: 大田区情報化推進計画（意見4）\n担当: 情報政策課"),
+        (None, "情報政策課", "出典: 大田区情報化推進計画\n担当: 情報政策課"),
+        ("意見4", None, "出典: 大田区情報化推進計画（意見4）"),
+    ],
+)
+def test_source_line_leaves_out_what_is_unknown(section, department, expected):
+    assert source_line({"document": "大田区情報化推進計画", "section": section}, department) == expected
+
+
+def test_session_is_a_salted_hash_of_the_user_id(app, client, line_api):
+    post(client, payload(text_event(RESOLVES)))
+    [logged] = rows(app)
+    expected = hmac.new(b"test-secret", USER_ID.encode(), hashlib.sha256).hexdigest()
+    assert logged.session == expected
+    assert USER_ID not in logged.session
+
+
+def test_unresolved_question_gets_the_fallback_text(app, client, line_api):
+    post(client, payload(text_event(ABSTAINS)))
+    [call] = line_api.wait_for(1)
+    expected = client.post("/api/ask", json={"question": ABSTAINS, "ward": WARD}).get_json()
+    assert not expected["resolved"]
+    assert texts(call) == [expected["answer"]]
+    assert "大田区役所" in texts(call)[0]
+    [logged] = [q for q in rows(app) if q.channel == "line"]
+    assert (logged.resolved, logged.ward) == (False, WARD)
+
+
+@pytest.mark.parametrize(
+    ("helpful", "expected_helpful", "says"),
+    [("1", True, "お役に立ててよかった"), ("0", False, "大田区役所（代表 03-5744-1111）")],
+)
+def test_feedback_postback_is_recorded_and_thanked(app, client, line_api, helpful, expected_helpful, says):
+    post(client, payload(text_event(RESOLVES)))
+    [logged] = rows(app)
+    response = post(client, payload(postback_event(f"feedback={logged.id}&helpful={helpful}")))
+    assert response.status_code == 200
+    [_, thanks] = line_api.wait_for(2)
+    assert_within_limits(thanks)
+    assert says in texts(thanks)[0] and "ありがとうございます" in texts(thanks)[0]
+    [logged] = rows(app)
+    assert logged.helpful is expected_helpful and logged.feedback_at is not None
+    kpi = client.get("/api/kpi?channel=line").get_json()
+    assert kpi["unresolved"] == (0 if expected_helpful else 1)
+
+
+@pytest.mark.parametrize(
+    "data",
+    ["feedback=0123456789abcdef0123456789abcdef&helpful=1", "feedback=x&helpful=maybe", "action=buyItem&itemId=1",
+     "feedback=a&feedback=b&helpful=1", "", "%%%", "feedback=" + "a" * 65 + "&helpful=0"],
+)
+def test_unknown_or_bad_postback_is_answered_politely(app, client, line_api, data):
+    response = post(client, payload(postback_event(data)))
+    assert response.status_code == 200
+    [call] = line_api.wait_for(1)
+    assert "もう一度ご質問を送ってください" in texts(call)[0]
+
+
+def test_follow_greets_with_three_example_questions(app, client, line_api):
+    follow = event("follow", follow={"isUnblocked": False})
+    assert post(client, payload(follow)).status_code == 200
+    [call] = line_api.wait_for(1)
+    assert call["json"]["replyToken"] == follow["replyToken"]
+    assert_within_limits(call)
+    [greeting] = texts(call)
+    assert "友だち追加ありがとうございます" in greeting and WARD in greeting and "パブリックコメント" in greeting
+    actions = quick_reply(call)
+    assert [a["type"] for a in actions] == ["message"] * 3
+    assert [a["text"] for a in actions] == list(EXAMPLE_QUESTIONS)
+    assert all(a["label"] == a["text"] or a["label"].endswith("…") for a in actions)
+    assert rows(app) == []  # a greeting is not a question
+
+
+def test_small_talk_gets_the_greeting_without_feedback_buttons(app, client, line_api):
+    post(client, payload(text_event("こんにちは")))
+    [call] = line_api.wait_for(1)
+    assert "お答えします" in texts(call)[0]
+    assert [a["type"] for a in quick_reply(call)] == ["message"] * 3
+    [logged] = rows(app)
+    assert logged.small_talk and logged.channel == "line"
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        {"type": "sticker", "packageId": "1", "stickerId": "1", "stickerResourceType": "STATIC", "quoteToken": "q"},
+        {"type": "image", "contentProvider": {"type": "line"}, "quoteToken": "q"},
+        {"type": "video", "duration": 60000, "contentProvider": {"type": "line"}, "quoteToken": "q"},
+        {"type": "audio", "duration": 60000, "contentProvider": {"type": "line"}},
+        {"type": "file", "fileName": "file.txt", "fileSize": 2138},
+        {"type": "location", "title": "my location", "address": "Tokyo", "latitude": 35.6, "longitude": 139.7},
+    ],
+    ids=lambda m: m["type"],
+)
+def test_non_text_messages_get_a_request_to_ask_in_words(app, client, line_api, message):
+    assert post(client, payload(event("message", message={"id": "325708", **message}))).status_code == 200
+    [call] = line_api.wait_for(1)
+    assert "文章で送ってください" in texts(call)[0]
+    assert rows(app) == []
+
+
+def test_unfollow_join_leave_group_and_unknown_events_send_nothing(app, client, line_api):
+    group = {"type": "group", "groupId": "Ca56f94637cc4347f90a25382909b24b9", "userId": USER_ID}
+    unfollow = event("unfollow")
+    del unfollow["replyToken"]
+    events = [
+        unfollow,
+        event("join", source=group),
+        event("leave", source=group),
+        event("somethingNew"),
+        {"type": "somethingNew"},
+        {"no": "type"},
+        5,
+        event("message", message={"id": "1", "type": "hologram"}),
+        text_event(RESOLVES, source=group),
+        text_event(RESOLVES, mode="standby"),
+    ]
+    assert post(client, payload(*events)).status_code == 200
+    time.sleep(0.2)
+    assert line_api.calls == [] and rows(app) == []
+
+
+def test_verify_request_without_events_is_200(app, client, line_api):
+    assert post(client, payload()).status_code == 200
+    assert line_api.calls == []
+
+
+@pytest.mark.parametrize(
+    "sign",
+    [None, "", "not-a-signature", signature(payload(), "other-secret"), "ＡＢＣ", "good-but-tampered"],
+)
+def test_bad_or_missing_signature_is_400_and_changes_nothing(app, client, line_api, sign):
+    body = payload(text_event(RESOLVES))
+    if sign == "good-but-tampered":
+        sign = signature(body)
+        body = body.replace(b"U206d", b"U306d")
+    response = post(client, body, sign=sign)
+    assert response.status_code == 400
+    time.sleep(0.1)
+    assert line_api.calls == [] and rows(app) == [] and rows(app, LineEvent) == []
+
+
+@pytest.mark.parametrize(
+    "body",
+    [b"not json", b"", b"[]", b'"events"', b"{}", b'{"events": "x"}', b"\xff\xfe", b"[" * 5000],
+)
+def test_bad_json_with_a_good_signature_is_400_not_500(app, client, line_api, body):
+    assert post(client, body).status_code == 400
+    assert line_api.calls == [] and rows(app) == []
+
+
+def test_a_body_over_the_size_limit_is_refused(app, client, line_api):
+    body = payload(text_event("あ" * 400_000))
+    assert post(client, body).status_code == 413
+    assert rows(app) == []
+
+
+def test_channel_is_off_without_a_secret(tmp_path, line_api):
+    app = create_app(line_config(tmp_path, line_api, LINE_CHANNEL_SECRET=None))
+    client = app.test_client()
+    assert post(client, payload(text_event(RESOLVES))).status_code == 503
+    assert client.get("/healthz").status_code == 200
+    assert client.post("/api/ask", json={"question": RESOLVES}).status_code == 200
+
+
+def test_line_ward_must_be_a_known_ward(tmp_path, line_api):
+    with pytest.raises(ValueError, match="LINE_WARD"):
+        create_app(line_config(tmp_path, line_api, LINE_WARD="新宿区"))
+
+
+def test_redelivery_is_answered_and_logged_once(app, client, line_api):
+    first = text_event(RESOLVES)
+    again = {**first, "deliveryContext": {"isRedelivery": True}}
+    assert post(client, payload(first)).status_code == 200
+    assert post(client, payload(again)).status_code == 200
+    assert post(client, payload(again, again)).status_code == 200
+    time.sleep(0.2)
+    assert len(line_api.calls) == 1 and len(rows(app)) == 1 and len(rows(app, LineEvent)) == 1
+
+
+def test_redelivery_after_a_restart_is_not_answered_again(tmp_path, line_api):
+    first = text_event(RESOLVES)
+    post(create_app(line_config(tmp_path, line_api)).test_client(), payload(first))
+    restarted = create_app(line_config(tmp_path, line_api))
+    again = {**first, "deliveryContext": {"isRedelivery": True}}
+    assert post(restarted.test_client(), payload(again)).status_code == 200
+    time.sleep(0.2)
+    assert len(line_api.calls) == 1 and len(rows(restarted)) == 1
+
+
+def test_two_workers_given_the_same_event_answer_it_once(tmp_path, line_api):
+    workers = [create_app(line_config(tmp_path, line_api)) for _ in range(2)]
+    body = payload(*[text_event(RESOLVES) for _ in range(10)])
+    statuses: list[int] = []
+
+    def deliver(app) -> None:
+        statuses.append(post(app.test_client(), body).status_code)
+
+    threads = [threading.Thread(target=deliver, args=(app,)) for app in workers]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert statuses == [200, 200]
+    time.sleep(0.2)
+    assert len(line_api.calls) == 10 and len(rows(workers[0])) == 10
+
+
+def test_a_burst_of_50_events_is_all_answered_in_time(app, client, line_api):
+    events = [text_event(RESOLVES if i % 2 else ABSTAINS) for i in range(50)]
+    started = time.perf_counter()
+    response = post(client, payload(*events))
+    elapsed = time.perf_counter() - started
+    assert response.status_code == 200
+    calls = line_api.wait_for(50)
+    assert len(calls) == 50
+    assert sorted(c["json"]["replyToken"] for c in calls) == sorted(e["replyToken"] for e in events)
+    for call in calls:
+        assert_within_limits(call)
+    with Session(app.extensions["ward_faq.engine"]) as db:
+        assert db.scalar(select(func.count()).select_from(Question).where(Question.channel == "line")) == 50
+    assert elapsed < 2.0
+
+
+@pytest.mark.parametrize(
+    ("status", "delay"), [(500, 0.0), (400, 0.0), (200, REPLY_TIMEOUT * 3)], ids=["500", "400", "slow"]
+)
+def test_a_failing_or_slow_line_api_still_gets_200_and_the_question_is_logged(
+    app, client, line_api, caplog, status, delay
+):
+    line_api.status, line_api.delay = status, delay
+    started = time.perf_counter()
+    response = post(client, payload(text_event(RESOLVES)))
+    elapsed = time.perf_counter() - started
+    assert response.status_code == 200
+    assert elapsed < REPLY_TIMEOUT + 1.0
+    assert len(rows(app)) == 1 and rows(app)[0].resolved
+    deadline = time.monotonic() + 5
+    while not any("LINE reply failed" in r.getMessage() for r in caplog.records) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    [failure] = [r.getMessage() for r in caplog.records if "LINE reply failed" in r.getMessage()]
+    assert (str(status) in failure) if status != 200 else ("Timeout" in failure or "MaxRetry" in failure)
+    assert "stand-in error" not in failure
+
+
+def test_logs_hold_neither_the_message_nor_the_body(app, client, line_api, caplog):
+    caplog.set_level(logging.DEBUG)
+    caplog.set_level(logging.DEBUG, logger="ward_faq")
+    secret_words = "わたしの電話番号は090-1234-5678です"
+    line_api.status = 500
+    body = payload(text_event(RESOLVES), text_event(secret_words), event("somethingNew"))
+    post(client, body)
+    post(client, body, sign="bad")
+    post(client, b"not json")
+    line_api.wait_for(2)
+    time.sleep(0.2)
+    logged = "\n".join(r.getMessage() for r in caplog.records)
+    for needle in (RESOLVES, secret_words, "090-1234-5678", USER_ID, body.decode(), "replyToken", TOKEN):
+        assert needle not in logged
