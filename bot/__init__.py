@@ -32,6 +32,8 @@ def create_app(test_config: dict | None = None) -> Flask:
         RATE_LIMIT_PER_MINUTE=int(os.environ.get("WARD_FAQ_RATE_LIMIT_PER_MINUTE", "60")),
         # The widget and API bodies are small; LINE may batch many events in one request.
         MAX_CONTENT_LENGTH=1024 * 1024,
+        # Other sites that may embed the web widget, comma-separated origins (https://www.city.example.jp).
+        WIDGET_ALLOWED_ORIGINS=os.environ.get("WARD_FAQ_WIDGET_ALLOWED_ORIGINS", ""),
     )
     if test_config is not None:
         app.config.from_mapping(test_config)
@@ -47,8 +49,10 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.teardown_appcontext(close_db)
 
     from bot import api, cli
+    from bot import widget
 
     app.register_blueprint(api.bp)
+    app.register_blueprint(widget.bp)
     cli.register(app)
     # Nothing may hold a connection across gunicorn's fork (--preload): each worker opens its own.
     engine.dispose()
