@@ -23,12 +23,12 @@ build: install
 run: build
 	$(BIN)/ward-faq serve --host $(HOST) --port $(PORT)
 
-# The widget and console tests drive Debian's Chromium; install it when it is missing.
+# The widget and console tests drive Debian's Chromium; install it when it is missing, with Japanese fonts for the screenshots.
 browser:
 	@command -v chromium >/dev/null 2>&1 || { \
 	  echo "installing Debian's chromium for the browser tests"; \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
-	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; }
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; }
 
 test: install browser
 	$(BIN)/python -m pytest -q

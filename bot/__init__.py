@@ -37,6 +37,8 @@ def create_app(test_config: dict | None = None) -> Flask:
         LINE_CHANNEL_ACCESS_TOKEN=os.environ.get("LINE_CHANNEL_ACCESS_TOKEN") or None,
         LINE_WARD=os.environ.get("LINE_WARD") or None,
         LINE_API_BASE_URL=os.environ.get("LINE_API_BASE_URL") or "https://api.line.me",
+        # Other sites that may embed the web widget, comma-separated origins (https://www.city.example.jp).
+        WIDGET_ALLOWED_ORIGINS=os.environ.get("WIDGET_ALLOWED_ORIGINS", ""),
     )
     if test_config is not None:
         app.config.from_mapping(test_config)
@@ -51,10 +53,11 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.extensions["ward_faq.index"] = build_index(app.config["CORPUS_DIR"])
     app.teardown_appcontext(close_db)
 
-    from bot import api, cli, line
+    from bot import api, cli, line, widget
 
     app.register_blueprint(api.bp)
     app.register_blueprint(line.bp)
+    app.register_blueprint(widget.bp)
     cli.register(app)
     # Nothing may hold a connection across gunicorn's fork (--preload): each worker opens its own.
     engine.dispose()
