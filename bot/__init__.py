@@ -32,6 +32,10 @@ def create_app(test_config: dict | None = None) -> Flask:
         RATE_LIMIT_PER_MINUTE=int(os.environ.get("WARD_FAQ_RATE_LIMIT_PER_MINUTE", "60")),
         # The widget and API bodies are small; LINE may batch many events in one request.
         MAX_CONTENT_LENGTH=1024 * 1024,
+        # The staff console's session cookie: never readable by scripts, not sent cross-site.
+        SESSION_COOKIE_SECURE=os.environ.get("WARD_FAQ_SECURE_COOKIES") == "1",
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
     )
     if test_config is not None:
         app.config.from_mapping(test_config)
@@ -46,9 +50,10 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.extensions["ward_faq.index"] = build_index(app.config["CORPUS_DIR"])
     app.teardown_appcontext(close_db)
 
-    from bot import api, cli
+    from bot import api, cli, staff
 
     app.register_blueprint(api.bp)
+    app.register_blueprint(staff.bp)
     cli.register(app)
     # Nothing may hold a connection across gunicorn's fork (--preload): each worker opens its own.
     engine.dispose()
