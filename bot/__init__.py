@@ -39,6 +39,10 @@ def create_app(test_config: dict | None = None) -> Flask:
         LINE_API_BASE_URL=os.environ.get("LINE_API_BASE_URL") or "https://api.line.me",
         # Other sites that may embed the web widget, comma-separated origins (https://www.city.example.jp).
         WIDGET_ALLOWED_ORIGINS=os.environ.get("WIDGET_ALLOWED_ORIGINS", ""),
+        # The staff console's session cookie: never readable by scripts, not sent cross-site.
+        SESSION_COOKIE_SECURE=os.environ.get("WARD_FAQ_SECURE_COOKIES") == "1",
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
     )
     if test_config is not None:
         app.config.from_mapping(test_config)
@@ -53,11 +57,12 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.extensions["ward_faq.index"] = build_index(app.config["CORPUS_DIR"])
     app.teardown_appcontext(close_db)
 
-    from bot import api, cli, line, widget
+    from bot import api, cli, line, staff, widget
 
     app.register_blueprint(api.bp)
     app.register_blueprint(line.bp)
     app.register_blueprint(widget.bp)
+    app.register_blueprint(staff.bp)
     cli.register(app)
     # Nothing may hold a connection across gunicorn's fork (--preload): each worker opens its own.
     engine.dispose()

@@ -15,6 +15,7 @@ from tqdm import tqdm
 
 from bot.db import get_db
 from bot.kpi import KpiFilter, kpi
+from bot.staff_auth import staff_cli
 
 
 def register(app: Flask) -> None:
@@ -24,6 +25,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(eval_command)
     app.cli.add_command(kpi_command)
     app.cli.add_command(corpus)
+    app.cli.add_command(staff_cli)
 
 
 def create_cli_app() -> Flask:

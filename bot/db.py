@@ -101,6 +101,43 @@ class LineEvent(Base):
     handled_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
+class StaffUser(Base):
+    """A ward office account of the staff console; ward is a ward name or "all"."""
+
+    __tablename__ = "staff_users"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(64), unique=True)
+    ward: Mapped[str] = mapped_column(String(16))
+    password_hash: Mapped[str] = mapped_column(String(255))  # salted scrypt, never the password
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    last_login_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class LoginAttempt(Base):
+    """Failed logins per account name, kept in the database so the lock holds in every worker."""
+
+    __tablename__ = "login_attempts"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class AuditEntry(Base):
+    """One staff action: who did what, when, to which records."""
+
+    __tablename__ = "audit_entries"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+    staff: Mapped[str] = mapped_column(String(64))
+    ward: Mapped[str | None] = mapped_column(String(16))  # the ward the action concerns, for scoping
+    action: Mapped[str] = mapped_column(String(32))
+    target: Mapped[str | None] = mapped_column(Text)
+    detail: Mapped[str | None] = mapped_column(Text)
+
+
 def bump_index_revision(db: Session) -> None:
     """Mark the live index stale in the same transaction as the change that made it so."""
     db.execute(update(IndexRevision).where(IndexRevision.id == 1).values(revision=IndexRevision.revision + 1))

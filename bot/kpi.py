@@ -55,3 +55,48 @@ def kpi(db: Session, where: KpiFilter) -> dict:
             {"date": day.isoformat(), "total": totals[day], "unresolved": unresolved[day]} for day in sorted(totals)
         ],
     }
+
+
+PERIODS = ("day", "week", "month")
+
+
+def period_start(day: date, period: str) -> date:
+    """Return the first Tokyo day of the day, ISO week (from Monday) or month that day falls in."""
+    if period == "week":
+        return day - timedelta(days=day.weekday())
+    if period == "month":
+        return day.replace(day=1)
+    return day
+
+
+def next_period(start: date, period: str) -> date:
+    """Return the first day of the period after the one starting at start."""
+    if period == "week":
+        return start + timedelta(days=7)
+    if period == "month":
+        return (start.replace(day=28) + timedelta(days=4)).replace(day=1)
+    return start + timedelta(days=1)
+
+
+def kpi_by_period(figures: dict, period: str, start: date, end: date) -> list[dict]:
+    """Sum kpi()'s days into days, weeks or months from start to end, periods without questions included."""
+    totals: Counter[date] = Counter()
+    unresolved: Counter[date] = Counter()
+    for row in figures["by_day"]:
+        key = period_start(date.fromisoformat(row["date"]), period)
+        totals[key] += row["total"]
+        unresolved[key] += row["unresolved"]
+    rows = []
+    current = period_start(start, period)
+    while current <= end:
+        total, missed = totals[current], unresolved[current]
+        rows.append(
+            {
+                "start": current.isoformat(),
+                "total": total,
+                "unresolved": missed,
+                "unresolved_rate": round(missed / total, 4) if total else None,
+            }
+        )
+        current = next_period(current, period)
+    return rows

@@ -1,0 +1,499 @@
+"""The staff console: review unresolved questions, answer them live, keep the FAQ, watch the KPI."""
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+from flask import (
+    Blueprint, Response, abort, current_app, flash, g, redirect, render_template, request, session, url_for,
+)
+from sqlalchemy import or_, select
+from sqlalchemy.exc import IntegrityError
+
+from bot.db import AuditEntry, FaqEntry, Phrasing, Question, as_utc, bump_index_revision, get_db
+from bot.faq_csv import (
+    COLUMNS, MAX_ANSWER_CHARS, MAX_DEPARTMENT_CHARS, MAX_QUESTION_CHARS, csv_bytes, export_faq, read_faq_csv,
+)
+from bot.kpi import PERIODS, TOKYO, KpiFilter, kpi, kpi_by_period
+from bot.service import CHANNELS
+from bot.staff_auth import (
+    ALL_WARDS, CSRF_FIELD, audit, authenticate, check_csrf, csrf_token, load_staff, locked_until, login_required,
+    sees_ward, start_session, visible_questions, writable_wards,
+)
+from bot.staff_chart import BASELINE, TARGET, kpi_chart
+from bot.staff_queue import STATUSES, QueueFilter, candidates, group_questions, queue_questions, squashed
+
+bp = Blueprint("staff", __name__, url_prefix="/staff")
+
+MAX_GROUPS = 50
+MAX_NOTE_CHARS = 500
+AUDIT_ROWS = 500
+# How far back the KPI page looks when no start day is given.
+DEFAULT_SPAN = {"day": timedelta(days=29), "week": timedelta(weeks=11), "month": timedelta(days=334)}
+CHANNEL_NAMES = {"web": "ウェブ", "line": "LINE", "api": "API"}
+
+
+@bp.record_once
+def defaults(state) -> None:
+    """Set the console's defaults unless the app's config already has them."""
+    config = state.app.config
+    config.setdefault("STAFF_LOGIN_DELAY", 1.0)  # seconds added to every failed login
+    config.setdefault("STAFF_LOCKOUT_FAILURES", 5)
+    config.setdefault("STAFF_LOCKOUT_MINUTES", 15)
+    config.setdefault("STAFF_SESSION_HOURS", 12)
+
+
+@bp.before_request
+def before() -> None:
+    """Load the staff member and refuse any POST without this session's CSRF token."""
+    load_staff()
+    if request.method == "POST":
+        check_csrf()
+
+
+@bp.after_request
+def security_headers(response: Response) -> Response:
+    """Forbid scripts, framing and caching on every console page."""
+    response.headers["Content-Security-Policy"] = (
+        "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; "
+        "frame-ancestors 'none'; base-uri 'none'"
+    )
+    response.headers["X-Frame-Options"] = "DENY"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.context_processor
+def template_globals() -> dict:
+    """Give every console template the CSRF field, the wards and the labels."""
+    return {
+        "csrf_field": CSRF_FIELD,
+        "csrf_token": csrf_token,
+        "wards": list(ward_names()),
+        "channels": CHANNEL_NAMES,
+        "statuses": STATUSES,
+        "all_wards": ALL_WARDS,
+    }
+
+
+@bp.errorhandler(400)
+@bp.errorhandler(403)
+@bp.errorhandler(404)
+def error_page(error):
+    """Answer refused and unknown requests with a short Japanese page."""
+    messages = {
+        400: "リクエストを受け付けられませんでした。ページを読み込み直してから、もう一度お試しください。",
+        403: "この操作の権限がありません。",
+        404: "見つかりません（担当の区のものだけが表示されます）。",
+    }
+    return render_template("staff/error.html", message=messages[error.code]), error.code
+
+
+@bp.app_template_filter("tokyo_time")
+def tokyo_time(moment: datetime | None) -> str:
+    """Show a stored UTC time as Tokyo time."""
+    return as_utc(moment).astimezone(TOKYO).strftime("%Y-%m-%d %H:%M") if moment else "-"
+
+
+def ward_names():
+    """Return the wards of the corpus."""
+    return current_app.extensions["ward_faq.index"].wards
+
+
+def arg_choice(name: str, choices, default: str | None = None) -> str | None:
+    """Read an optional query parameter that must be one of choices."""
+    value = request.args.get(name) or default
+    if value is not None and value not in choices:
+        abort(400)
+    return value
+
+
+def arg_day(name: str) -> date | None:
+    """Read an optional YYYY-MM-DD query parameter."""
+    value = request.args.get(name)
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        abort(400)
+
+
+def safe_next(target: str | None) -> str:
+    """Return where to go after login: a console page, never another site."""
+    if target and target.startswith("/staff") and not target.startswith("//"):
+        return target
+    return url_for("staff.queue")
+
+
+@bp.route("/login", methods=("GET", "POST"))
+def login():
+    """Show the login form and log staff in; failures are slowed, then locked for a while."""
+    error = None
+    if request.method == "POST":
+        db = get_db()
+        name, password = request.form.get("name", "").strip(), request.form.get("password", "")
+        lock = locked_until(db, name[:64])
+        if lock is not None:
+            error = f"ログインに続けて失敗したため、{tokyo_time(lock)} までロックしています。"
+            audit(db, "login_locked", target=f"staff:{name[:64]}", staff=name[:64] or "-")
+        else:
+            user = authenticate(db, name, password)
+            if user is not None:
+                audit(db, "login", ward=None if user.ward == ALL_WARDS else user.ward, staff=user.name)
+                db.commit()
+                start_session(user)
+                return redirect(safe_next(request.args.get("next")))
+            error = "名前またはパスワードが違います。"
+            audit(db, "login_failed", target=f"staff:{name[:64]}", staff=name[:64] or "-")
+        try:
+            db.commit()
+        except IntegrityError:
+            db.rollback()  # another worker counted a failure for the same name at the same moment
+    return render_template("staff/login.html", error=error), 401 if error else 200
+
+
+@bp.post("/logout")
+@login_required
+def logout():
+    """Log out."""
+    db = get_db()
+    audit(db, "logout")
+    db.commit()
+    session.clear()
+    return redirect(url_for("staff.login"))
+
+
+@bp.get("/")
+@login_required
+def queue():
+    """List unresolved questions, similar ones grouped, the most asked gap first."""
+    status = arg_choice("status", [*STATUSES, "all"], "new")
+    where = QueueFilter(
+        ward=arg_choice("ward", ward_names()),
+        channel=arg_choice("channel", CHANNELS),
+        start=arg_day("from"),
+        end=arg_day("to"),
+        status=None if status == "all" else status,
+    )
+    groups = group_questions(queue_questions(get_db(), visible_questions(), where))
+    shown = groups[:MAX_GROUPS]
+    for group in shown:
+        group.candidates = candidates(group.head)
+    return render_template(
+        "staff/queue.html", groups=shown, hidden=len(groups) - len(shown), where=where, status=status,
+        question_count=sum(len(group.questions) for group in groups),
+    )
+
+
+def load_questions(ids: list[str]) -> list[Question]:
+    """Return the unresolved questions with these ids, or 404 if any is unknown or of another ward."""
+    db = get_db()
+    unique = list(dict.fromkeys(i for i in ids if i))
+    if not unique or len(unique) > 1000:
+        abort(404)
+    questions = [db.get(Question, question_id) for question_id in unique]
+    for question in questions:
+        if question is None or question.small_talk or not question.unresolved or not sees_ward(question.ward):
+            abort(404)
+    return questions
+
+
+def detail_page(questions: list[Question], form: dict | None = None, errors: list[str] | None = None, status=200):
+    """Render a question (or group) with the bot's candidates and the three ways to close it."""
+    head = questions[0]
+    allowed = writable_wards(ward_names())
+    form = form or {
+        "question": head.text,
+        "answer": "",
+        "department": "",
+        "ward": head.ward if head.ward in allowed else allowed[0],
+    }
+    return (
+        render_template(
+            "staff/question.html", questions=questions, head=head, candidates=candidates(head), form=form,
+            errors=errors or [], faq_wards=allowed,
+        ),
+        status,
+    )
+
+
+@bp.get("/questions/<question_id>")
+@login_required
+def question(question_id: str):
+    """Show one question, with the similar ones the queue grouped with it."""
+    return detail_page(load_questions([question_id, *request.args.getlist("ids")]))
+
+
+def faq_form_errors(form: dict) -> list[str]:
+    """Check a FAQ form (question wording, answer, department, ward)."""
+    errors = []
+    if not 1 <= len(form["question"]) <= MAX_QUESTION_CHARS:
+        errors.append(f"質問文は1〜{MAX_QUESTION_CHARS}文字で入力してください。")
+    if not 1 <= len(form["answer"]) <= MAX_ANSWER_CHARS:
+        errors.append(f"回答は1〜{MAX_ANSWER_CHARS}文字で入力してください。")
+    if len(form["department"]) > MAX_DEPARTMENT_CHARS:
+        errors.append(f"担当課は{MAX_DEPARTMENT_CHARS}文字以内で入力してください。")
+    if form["ward"] not in writable_wards(ward_names()):
+        errors.append("区を選んでください。")
+    return errors
+
+
+def faq_form() -> dict:
+    """Read a FAQ form from the request."""
+    return {key: request.form.get(key, "").strip() for key in ("question", "answer", "department", "ward")}
+
+
+def close(questions: list[Question], status: str, note: str) -> None:
+    """Set the review status of questions."""
+    for question in questions:
+        question.status, question.status_note = status, note
+
+
+def targets(questions: list[Question]) -> str:
+    """Name the questions an action was on, for the audit log."""
+    return "question:" + ",".join(q.id for q in questions)
+
+
+@bp.post("/questions/answer")
+@login_required
+def answer():
+    """Publish a staff answer as a FAQ entry: the next ask, in any worker, finds it."""
+    questions = load_questions(request.form.getlist("ids"))
+    form = faq_form()
+    errors = faq_form_errors(form)
+    if errors:
+        return detail_page(questions, form, errors, 400)
+    db = get_db()
+    entry = FaqEntry(
+        ward=form["ward"], question=form["question"], answer=form["answer"],
+        department=form["department"] or None, created_by=g.staff.name,
+    )
+    db.add(entry)
+    db.flush()
+    bump_index_revision(db)
+    close(questions, "answered", f"faq-{entry.id}")
+    audit(db, "answer", ward=entry.ward, target=f"{targets(questions)} faq:{entry.id}", detail=entry.question)
+    db.commit()
+    flash(f"回答を公開しました（FAQ {entry.id}、{len(questions)}件の質問）。")
+    return redirect(url_for("staff.queue"))
+
+
+@bp.post("/questions/link")
+@login_required
+def link():
+    """Store the residents' wordings as phrasings of a corpus unit that answers them."""
+    questions = load_questions(request.form.getlist("ids"))
+    unit = next((u for u in current_app.extensions["ward_faq.index"].corpus.units
+                 if u.id == request.form.get("unit_id")), None)
+    if unit is None:
+        abort(404)
+    if unit.ward not in writable_wards(ward_names()):
+        abort(403)
+    db = get_db()
+    known = {squashed(p.text) for p in db.scalars(select(Phrasing).where(Phrasing.unit_id == unit.id))}
+    for question in questions:
+        if squashed(question.text) not in known:
+            known.add(squashed(question.text))
+            db.add(Phrasing(unit_id=unit.id, text=question.text, created_by=g.staff.name))
+    bump_index_revision(db)
+    close(questions, "linked", unit.id)
+    audit(db, "link", ward=unit.ward, target=f"{targets(questions)} unit:{unit.id}")
+    db.commit()
+    flash(f"{len(questions)}件の質問を「{unit.document} {unit.section}」に紐付けました。")
+    return redirect(url_for("staff.queue"))
+
+
+@bp.post("/questions/out-of-scope")
+@login_required
+def out_of_scope():
+    """Mark questions as not for this bot, with a note saying why."""
+    questions = load_questions(request.form.getlist("ids"))
+    note = request.form.get("note", "").strip()
+    if not 1 <= len(note) <= MAX_NOTE_CHARS:
+        return detail_page(questions, errors=[f"対象外の理由を1〜{MAX_NOTE_CHARS}文字で入力してください。"], status=400)
+    db = get_db()
+    close(questions, "out_of_scope", note)
+    audit(db, "out_of_scope", ward=questions[0].ward, target=targets(questions), detail=note)
+    db.commit()
+    flash(f"{len(questions)}件の質問を対象外にしました。")
+    return redirect(url_for("staff.queue"))
+
+
+def visible_faq():
+    """Return the SQL condition for the FAQ entries the logged-in staff member may see."""
+    return FaqEntry.ward.in_(writable_wards(ward_names()))
+
+
+def load_faq(entry_id: int) -> FaqEntry:
+    """Return a FAQ entry of the staff member's wards, or 404."""
+    entry = get_db().get(FaqEntry, entry_id)
+    if entry is None or not sees_ward(entry.ward):
+        abort(404)
+    return entry
+
+
+def faq_page(errors: list[str] | None = None, status: int = 200):
+    """Render the FAQ list."""
+    show_retired = request.args.get("retired") == "1"
+    query = select(FaqEntry).where(visible_faq()).order_by(FaqEntry.updated_at.desc(), FaqEntry.id.desc())
+    if not show_retired:
+        query = query.where(FaqEntry.retired.is_(False))
+    entries = get_db().scalars(query).all()
+    return render_template(
+        "staff/faq.html", entries=entries, show_retired=show_retired, errors=errors or [], columns=COLUMNS
+    ), status
+
+
+@bp.get("/faq")
+@login_required
+def faq_list():
+    """List the FAQ entries staff have written."""
+    return faq_page()
+
+
+@bp.route("/faq/<int:entry_id>/edit", methods=("GET", "POST"))
+@login_required
+def faq_edit(entry_id: int):
+    """Edit a FAQ entry; the change is live at once."""
+    entry = load_faq(entry_id)
+    form = {"question": entry.question, "answer": entry.answer, "department": entry.department or "",
+            "ward": entry.ward}
+    errors: list[str] = []
+    if request.method == "POST":
+        form = faq_form()
+        errors = faq_form_errors(form)
+        if not errors:
+            db = get_db()
+            entry.question, entry.answer, entry.ward = form["question"], form["answer"], form["ward"]
+            entry.department = form["department"] or None
+            bump_index_revision(db)
+            audit(db, "faq_edit", ward=entry.ward, target=f"faq:{entry.id}", detail=entry.question)
+            db.commit()
+            flash(f"FAQ {entry.id} を更新しました。")
+            return redirect(url_for("staff.faq_list"))
+    return render_template(
+        "staff/faq_edit.html", entry=entry, form=form, errors=errors, faq_wards=writable_wards(ward_names())
+    ), 400 if errors else 200
+
+
+@bp.post("/faq/<int:entry_id>/retire")
+@login_required
+def faq_retire(entry_id: int):
+    """Take a FAQ entry out of the answers (retired=1), or put it back (retired=0)."""
+    entry = load_faq(entry_id)
+    entry.retired = request.form.get("retired", "1") == "1"
+    db = get_db()
+    bump_index_revision(db)
+    audit(db, "faq_retire" if entry.retired else "faq_restore", ward=entry.ward, target=f"faq:{entry.id}")
+    db.commit()
+    flash(f"FAQ {entry.id} を{'取り下げ' if entry.retired else '再公開し'}ました。")
+    return redirect(url_for("staff.faq_list"))
+
+
+def csv_response(data: bytes, filename: str) -> Response:
+    """Return CSV bytes as a download."""
+    return Response(
+        data,
+        mimetype="text/csv",
+        headers={"Content-Disposition": f"attachment; filename={filename}"},
+    )
+
+
+@bp.get("/faq/export.csv")
+@login_required
+def faq_export():
+    """Download the FAQ entries as CSV (UTF-8 with a BOM, for Excel)."""
+    db = get_db()
+    entries = db.scalars(select(FaqEntry).where(visible_faq()).order_by(FaqEntry.id)).all()
+    audit(db, "faq_export", ward=None if g.staff.ward == ALL_WARDS else g.staff.ward, detail=f"{len(entries)}件")
+    db.commit()
+    return csv_response(export_faq(entries), "faq.csv")
+
+
+@bp.post("/faq/import")
+@login_required
+def faq_import():
+    """Create and update FAQ entries from a CSV; any wrong row and nothing changes."""
+    upload = request.files.get("file")
+    if upload is None or not upload.filename:
+        return faq_page(["CSVファイルを選んでください。"], 400)
+    db = get_db()
+    known = {e.id: e for e in db.scalars(select(FaqEntry).where(visible_faq()))}
+    rows, errors = read_faq_csv(upload.read(), writable_wards(ward_names()), set(known))
+    if errors:
+        return faq_page(errors, 400)
+    created = updated = 0
+    for row in rows:
+        entry = known.get(row.id) if row.id is not None else None
+        if entry is None:
+            db.add(FaqEntry(ward=row.ward, question=row.question, answer=row.answer, department=row.department,
+                            retired=row.retired, created_by=g.staff.name))
+            created += 1
+        elif (entry.ward, entry.question, entry.answer, entry.department, entry.retired) != (
+            row.ward, row.question, row.answer, row.department, row.retired
+        ):
+            entry.ward, entry.question, entry.answer = row.ward, row.question, row.answer
+            entry.department, entry.retired = row.department, row.retired
+            updated += 1
+    bump_index_revision(db)
+    audit(db, "faq_import", ward=None if g.staff.ward == ALL_WARDS else g.staff.ward,
+          detail=f"新規{created}件、更新{updated}件")
+    db.commit()
+    flash(f"CSVを読み込みました（新規{created}件、更新{updated}件）。")
+    return redirect(url_for("staff.faq_list"))
+
+
+def kpi_request() -> tuple[KpiFilter, str]:
+    """Read the KPI page's filter and period; the range defaults to the recent past, ending today in Tokyo."""
+    period = arg_choice("period", PERIODS, "day")
+    end = arg_day("to") or datetime.now(TOKYO).date()
+    start = arg_day("from") or end - DEFAULT_SPAN[period]
+    if start > end:
+        abort(400)
+    return KpiFilter(start, end, arg_choice("ward", ward_names()), arg_choice("channel", CHANNELS)), period
+
+
+@bp.get("/kpi")
+@login_required
+def kpi_page():
+    """Chart the unresolved rate per day, week or month against the plans' baseline and target."""
+    where, period = kpi_request()
+    db = get_db()
+    figures = kpi(db, where)
+    rows = kpi_by_period(figures, period, where.start, where.end)
+    by_ward = {ward: kpi(db, KpiFilter(where.start, where.end, ward, where.channel)) for ward in ward_names()}
+    by_channel = {ch: kpi(db, KpiFilter(where.start, where.end, where.ward, ch)) for ch in CHANNELS}
+    return render_template(
+        "staff/kpi.html", where=where, period=period, figures=figures, rows=rows, chart=kpi_chart(rows, period),
+        by_ward=by_ward, by_channel=by_channel, baseline=BASELINE, target=TARGET,
+    )
+
+
+@bp.get("/kpi.csv")
+@login_required
+def kpi_export():
+    """Download the KPI page's rows as CSV."""
+    where, period = kpi_request()
+    db = get_db()
+    rows = kpi_by_period(kpi(db, where), period, where.start, where.end)
+    audit(db, "kpi_export", ward=where.ward,
+          detail=f"{period} {where.start}〜{where.end} {where.ward or '全区'} {where.channel or '全チャネル'}")
+    db.commit()
+    data = csv_bytes(
+        ["period_start", "total", "unresolved", "unresolved_rate"],
+        [[r["start"], r["total"], r["unresolved"], "" if r["unresolved_rate"] is None else r["unresolved_rate"]]
+         for r in rows],
+    )
+    return csv_response(data, f"kpi-{period}.csv")
+
+
+@bp.get("/audit")
+@login_required
+def audit_log():
+    """Show who did what, when, and on what, newest first."""
+    query = select(AuditEntry).order_by(AuditEntry.at.desc(), AuditEntry.id.desc()).limit(AUDIT_ROWS)
+    if g.staff.ward != ALL_WARDS:
+        query = query.where(or_(AuditEntry.ward == g.staff.ward, AuditEntry.staff == g.staff.name))
+    return render_template("staff/audit.html", entries=get_db().scalars(query).all(), limit=AUDIT_ROWS)

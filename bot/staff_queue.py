@@ -1,0 +1,120 @@
+"""The review queue: unresolved questions, similar ones grouped, each with the bot's best candidates."""
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from flask import current_app
+from sqlalchemy import or_, select
+
+from bot import get_answerer
+from bot.db import Question, as_utc
+from bot.kpi import tokyo_midnight_utc
+from index.retriever import Hit
+
+STATUSES = {"new": "未対応", "answered": "回答済み", "linked": "既存回答に紐付け", "out_of_scope": "対象外"}
+SIMILARITY = 0.5  # Jaccard overlap of content words from which two questions count as the same gap
+MAX_QUESTIONS = 1000  # the newest this many questions are grouped; older ones wait for a narrower filter
+_NOT_TEXT = re.compile(r"[\W_]+")
+
+
+def unresolved():
+    """Return the SQL condition for questions a person has to look at."""
+    return Question.small_talk.is_(False) & or_(Question.resolved.is_(False), Question.helpful.is_(False))
+
+
+@dataclass(frozen=True)
+class QueueFilter:
+    """What the queue shows: ward, channel, an inclusive range of Tokyo days, review status."""
+
+    ward: str | None = None
+    channel: str | None = None
+    start: date | None = None
+    end: date | None = None
+    status: str | None = "new"
+
+
+@dataclass
+class Group:
+    """Similar questions of one ward, newest first; the first one stands for the group."""
+
+    questions: list[Question]
+    words: frozenset[str]
+    candidates: list[Hit] = field(default_factory=list)
+
+    @property
+    def head(self) -> Question:
+        """Return the newest question of the group."""
+        return self.questions[0]
+
+    @property
+    def channels(self) -> list[str]:
+        """Return the channels the group's questions came through."""
+        return list(dict.fromkeys(q.channel for q in self.questions))
+
+    @property
+    def ids(self) -> list[str]:
+        """Return the ids of the group's questions."""
+        return [q.id for q in self.questions]
+
+
+def queue_questions(db, visible, where: QueueFilter) -> list[Question]:
+    """Return the unresolved questions the filter selects, newest first."""
+    query = select(Question).where(unresolved(), visible)
+    if where.ward is not None:
+        query = query.where(Question.ward == where.ward)
+    if where.channel is not None:
+        query = query.where(Question.channel == where.channel)
+    if where.start is not None:
+        query = query.where(Question.asked_at >= tokyo_midnight_utc(where.start))
+    if where.end is not None:
+        query = query.where(Question.asked_at < tokyo_midnight_utc(where.end + timedelta(days=1)))
+    if where.status is not None:
+        query = query.where(Question.status == where.status)
+    return list(db.scalars(query.order_by(Question.asked_at.desc(), Question.id).limit(MAX_QUESTIONS)))
+
+
+def squashed(text: str) -> str:
+    """Return text without case, width, spaces or punctuation differences."""
+    return _NOT_TEXT.sub("", unicodedata.normalize("NFKC", text).lower())
+
+
+def content_words(text: str) -> frozenset[str]:
+    """Return the content words of a question, as the retriever analyses them."""
+    return frozenset(word.form for word in get_answerer().retriever.analyzer.analyze(text))
+
+
+def similar(a: Question, a_words: frozenset[str], b: Question, b_words: frozenset[str]) -> bool:
+    """Say whether two questions ask the same thing: same text, or mostly the same content words."""
+    if squashed(a.text) == squashed(b.text):
+        return True
+    if not a_words or not b_words:
+        return False
+    return len(a_words & b_words) / len(a_words | b_words) >= SIMILARITY
+
+
+def group_questions(questions: list[Question]) -> list[Group]:
+    """Group similar questions of the same ward; the most asked gap first, then the newest."""
+    groups: list[Group] = []
+    for question in questions:  # newest first, so each group's head is its newest question
+        words = content_words(question.text)
+        for group in groups:
+            if group.head.ward == question.ward and similar(group.head, group.words, question, words):
+                group.questions.append(question)
+                break
+        else:
+            groups.append(Group([question], words))
+    groups.sort(key=lambda g: (-len(g.questions), -as_utc(g.head.asked_at).timestamp()))
+    return groups
+
+
+def candidates(question: Question, limit: int = 3) -> list[Hit]:
+    """Return the corpus units that best match a question, whichever the bot chose to say."""
+    answerer = get_answerer()
+    corpus_ids = {unit.id for unit in current_app.extensions["ward_faq.index"].corpus.units}
+    words = answerer.retriever.analyzer.analyze(question.text)
+    # Staff units are left out: a phrasing can only be linked to a unit of the corpus itself.
+    hits = answerer.retriever.search(words, ward=question.ward, limit=limit + 20)
+    return [hit for hit in hits if hit.unit.id in corpus_ids][:limit]
