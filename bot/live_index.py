@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import threading
+from collections import defaultdict
+from dataclasses import replace
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -38,11 +40,12 @@ class LiveIndex:
     def staff_units(self, db: Session) -> list[Unit]:
         """Turn live FAQ entries and linked phrasings into units."""
         units = [faq_unit(entry) for entry in db.scalars(select(FaqEntry).where(FaqEntry.retired.is_(False)))]
-        by_id = {u.id: u for u in self.corpus.units}
-        for phrasing in db.scalars(select(Phrasing)):
-            target = by_id.get(phrasing.unit_id)
-            if target is not None:
-                units.append(phrasing_unit(phrasing, target))
+        wordings: dict[str, list[str]] = defaultdict(list)
+        for phrasing in db.scalars(select(Phrasing).order_by(Phrasing.id)):
+            wordings[phrasing.unit_id].append(phrasing.text)
+        for unit in self.corpus.units:
+            if unit.id in wordings:
+                units.append(replace(unit, phrasings=unit.phrasings + tuple(wordings[unit.id])))
         return units
 
 
@@ -59,22 +62,4 @@ def faq_unit(entry: FaqEntry) -> Unit:
         question=entry.question,
         text=entry.answer,
         department=entry.department or None,
-    )
-
-
-def phrasing_unit(phrasing: Phrasing, target: Unit) -> Unit:
-    """Make a unit that finds target by a resident's wording and quotes target's text."""
-    return Unit(
-        id=f"phrasing-{phrasing.id}",
-        doc_id=target.doc_id,
-        ward=target.ward,
-        document=target.document,
-        kind=target.kind,
-        section=target.section,
-        title=target.title,
-        question=phrasing.text,
-        text=target.text,
-        department=target.department,
-        measure=target.measure,
-        headings=target.headings,
     )

@@ -114,7 +114,6 @@ def candidates(question: Question, limit: int = 3) -> list[Hit]:
     """Return the corpus units that best match a question, whichever the bot chose to say."""
     answerer = get_answerer()
     corpus_ids = {unit.id for unit in current_app.extensions["ward_faq.index"].corpus.units}
-    words = answerer.retriever.analyzer.analyze(question.text)
     # Staff units are left out: a phrasing can only be linked to a unit of the corpus itself.
-    hits = answerer.retriever.search(words, ward=question.ward, limit=limit + 20)
+    hits = answerer.retriever.search(answerer.query(question.text, question.ward), limit=limit + 20)
     return [hit for hit in hits if hit.unit.id in corpus_ids][:limit]

@@ -119,11 +119,13 @@ class Retriever:
         """Return a retriever over the corpus plus extra units, reusing the tokenized corpus."""
         replaced = {e.id for e in extra}
         base = [u for u in self.units if u.id not in replaced]
-        return Retriever(base + extra, list(self.documents.values()), self.analyzer, self.params, self.unit_terms)
+        # A replaced unit (a corpus unit with linked phrasings) must be tokenized anew.
+        known = {unit_id: terms for unit_id, terms in self.unit_terms.items() if unit_id not in replaced}
+        return Retriever(base + extra, list(self.documents.values()), self.analyzer, self.params, known)
 
     def _terms_of(self, unit: Unit) -> UnitTerms:
         """Tokenize a unit's fields and each of its sentences."""
-        head_text = "\n".join([unit.question, unit.title, *unit.headings, unit.measure or ""])
+        head_text = "\n".join([unit.question, *unit.phrasings, unit.title, *unit.headings, unit.measure or ""])
         sentences = split_sentences(unit.text) + split_sentences(unit.question)
         return UnitTerms(
             head=tuple(self.analyzer.terms(head_text)),
