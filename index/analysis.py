@@ -21,6 +21,8 @@ QUESTION_WORDS = {
     "どの", "誰", "なぜ", "方法", "場合", "ところ", "所", "の", "ん", "さん", "くらい", "ぐらい",
     "今", "今後", "実際", "本当", "ちゃんと", "感じ", "具体", "的", "等", "など", "化", "ほしい",
     "欲しい", "予定", "みたい", "ちょっと", "ない", "良い", "いい", "よい", "つもり",
+    # The whole corpus is about the ward; and one-character nouns that only frame a question.
+    "区", "時", "中", "他", "毎", "前", "後", "際", "奴", "そう", "つ", "件", "人", "版", "今回",
 }
 # Split after a sentence end or a line break, keeping the break so lists and tables stay lines.
 SENTENCE_END = re.compile(r"(?<=[。！？!?])|(?<=\n)")
@@ -37,6 +39,7 @@ class Word:
     form: str
     groups: tuple[str, ...] = ()
     surface: str = ""  # as written (NFKC), for character n-grams
+    pos: str = "名詞"
 
     @property
     def terms(self) -> tuple[str, ...]:
@@ -91,7 +94,7 @@ class Analyzer:
                 continue
             if len(form) == 1 and not form.isalnum():
                 continue
-            words.append(Word(form, tuple(f"{SYNONYM_PREFIX}{group}" for group in groups), surface))
+            words.append(Word(form, tuple(f"{SYNONYM_PREFIX}{group}" for group in groups), surface, pos))
         return words
 
     def terms(self, text: str) -> list[str]:
@@ -143,3 +146,12 @@ class Analyzer:
 def split_sentences(text: str) -> list[str]:
     """Split text into sentences and lines, each keeping its line break."""
     return [s.lstrip(" 　") for s in SENTENCE_END.split(text.strip()) if s.strip()]
+
+
+# List items inside one line: circled numbers, and ・ or 【 before a measure (施策/取組) number.
+LIST_ITEM = re.compile(r"(?=[①-⑳])|(?=・\s?(?:施策|取組|取り組み)\s?\d)|(?=【(?:施策|取組|取り組み)\s?\d)")
+
+
+def split_segments(text: str) -> list[str]:
+    """Split text into sentences, and list lines into their items: the smallest pieces that can answer."""
+    return [item.strip() for sentence in split_sentences(text) for item in LIST_ITEM.split(sentence) if item.strip()]

@@ -18,6 +18,9 @@ ANSWER_TYPES = {
     "when": re.compile(r"いつ|何年|何月|時期|期間|日程|予定日"),
     "count": re.compile(r"何人|何件|何名|何[%％]|何割|何回|どれ[くぐ]らい|どの[くぐ]らい|いくつ|いくら|割合|人数|件数"),
     "department": re.compile(r"担当|どこの課|どの課|部署|問い?合わせ先|連絡先|どこに(聞|相談|問)"),
+    "target": re.compile(r"目標|目指|増やす|減らす|いつまでに|達成"),
+    "comment": re.compile(r"意見|要望|答え|回答|区の考え|パブコメ|パブリックコメント|どう思"),
+    "definition": re.compile(r"とは|って何|ってなに|って、?何|意味|どういうこと|どんなもの"),
 }
 SURVEY_WORDS = re.compile(r"アンケート|調査|区民の声|自由意見|ワークショップ")
 
@@ -93,7 +96,7 @@ class Answerer:
             )
         query = self.query(question, ward)
         hits = self.retriever.search(query)
-        if not hits or not self.retriever.resolves(hits[0]):
+        if not self.retriever.resolves(hits):
             return Answer(resolved=False, text=self.fallback_text(query.ward), hits=hits, ward=query.ward)
         best = hits[0]
         return Answer(

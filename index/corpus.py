@@ -28,6 +28,7 @@ def load_documents(corpus_dir: Path = DEFAULT_CORPUS_DIR) -> list[Document]:
             period=entry.get("period"),
             supersedes=tuple(entry.get("supersedes", [])),
             superseded_by=tuple(replaced_by.get(entry["id"], [])),
+            amends=tuple(entry.get("amends", [])),
             url=entry.get("url"),
             source_file=entry.get("source_file", ""),
         )

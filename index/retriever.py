@@ -10,33 +10,52 @@ from dataclasses import dataclass, field
 import numpy as np
 from rank_bm25 import BM25Plus
 
-from index.analysis import Analyzer, Word, split_sentences
-from index.units import Document, Unit
+from index.analysis import Analyzer, Word, split_segments
+from index.units import FAQ, GLOSSARY, QA, Document, Unit
+
+
+# What the reranker looks at for each BM25 leader; the weights below are fitted to these, in order.
+RERANK_FEATURES = (
+    "head",  # BM25 of the head field (question, title, headings), relative to the best leader
+    "body",  # … of the quoted text
+    "grams",  # … of its character bigrams
+    "segment",  # … of its best single sentence or list item
+    "coverage",  # share of the question's word weight the unit holds
+    "sentence_coverage",  # … its best segment holds
+    "head_coverage",  # … its head holds
+    "answer_type",  # asks when / how many / who … and the best segment or the unit gives that
+    "survey",  # +1 a survey result asked about, -1 one not asked about
+    "glossary",  # a glossary entry for a question that is not "what is X"
+    "superseded",  # from a plan a newer one replaced, not named in the question
+    "comment",  # a public comment row (or a staff FAQ entry)
+)
+DETAIL_TYPES = frozenset({"when", "count", "target", "department"})
+# What the abstention rule looks at for the best hit.
+ABSTAIN_FEATURES = (
+    "score", "margin", "coverage", "sentence_coverage", "head_coverage", "type_missing", "unmatched", "unknown",
+)
 
 
 @dataclass(frozen=True)
 class RankingParams:
-    """The knobs of ranking and abstention, chosen by measurement on the development set."""
+    """The knobs of ranking and abstention, fitted on the development questions (bench/fit.py)."""
 
     k1: float = 1.2
     b: float = 0.75
     delta: float = 0.5
-    head_weight: float = 1.0  # question, title, heading path: what a unit is about
-    body_weight: float = 0.6  # the text quoted to residents
-    gram_weight: float = 0.2  # character bigrams of the text: catch compounds split differently
-    candidates: int = 40  # how many BM25 leaders are reranked
-    # Rerank: relative BM25 plus the shares of the question's weight the unit, its best sentence and its heading hold.
-    rerank_bm25: float = 1.0
-    rerank_coverage: float = 0.5
-    rerank_sentence: float = 0.5
-    rerank_head: float = 0.3
-    rerank_answer_type: float = 0.15  # asks "when" and the unit has a date, "how many" and it has a count …
-    survey_penalty: float = 0.3  # residents' survey comments are not the ward's answer, unless asked for
-    superseded_factor: float = 0.85  # an older plan ranks below its successor
-    # Abstention: the best unit must hold this much of the question's weight, in all and in one sentence.
-    min_coverage: float = 0.5
-    min_sentence_coverage: float = 0.3
-    min_bm25: float = 3.0
+    # First stage: which units are worth reranking.
+    head_weight: float = 1.0
+    body_weight: float = 0.6
+    gram_weight: float = 0.2
+    segment_weight: float = 2.0
+    candidates: int = 40
+    verb_weight: float = 0.5  # verbs and adjectives say less about the topic than nouns
+    affix_weight: float = 0.3
+    synonym_weight: float = 0.5  # a Sudachi synonym-group match counts less than the word itself
+    rerank_weights: tuple[float, ...] = (0.3, 0.3, 0.1, 0.3, 0.5, 0.25, 0.1, 0.3, 0.3, -0.2, -0.15, 0.0)
+    abstain_weights: tuple[float, ...] = (0.0, 0.0, 4.0, 2.0, 0.0, -1.0, -0.3, -0.5)
+    abstain_bias: float = -2.5
+    min_confidence: float = 0.5
 
 
 @dataclass(frozen=True)
@@ -46,7 +65,7 @@ class Query:
     words: list[Word]
     ward: str | None = None
     prefer_doc: str | None = None  # an older document the question names, not to be ranked down
-    answer_types: frozenset[str] = frozenset()  # "when", "count", "department"
+    answer_types: frozenset[str] = frozenset()  # when, count, target, department, comment, definition
     wants_survey: bool = False
 
 
@@ -56,9 +75,12 @@ class Hit:
 
     unit: Unit
     score: float  # the reranked score: what orders hits
-    bm25: float
-    coverage: float  # share of the question's word weight the unit holds
-    sentence_coverage: float  # … that its best sentence holds
+    features: dict[str, float]  # RERANK_FEATURES, plus "unmatched" (the heaviest question word it lacks)
+
+    @property
+    def coverage(self) -> float:
+        """Return the share of the question's word weight the unit holds."""
+        return self.features["coverage"]
 
 
 @dataclass(frozen=True)
@@ -68,13 +90,14 @@ class UnitTerms:
     head: tuple[str, ...]
     body: tuple[str, ...]
     grams: tuple[str, ...]
-    sentences: tuple[frozenset[str], ...] = field(default=())
+    segments: tuple[tuple[str, ...], ...] = field(default=())  # each sentence or list item
 
 
-# What an answer of each type looks like in the documents.
-ANSWER_TYPE_PATTERNS = {
+# What a sentence answering each type of question looks like in the documents.
+SEGMENT_ANSWER_TYPES = {
     "when": re.compile(r"(令和|平成)\s?\d+\s?年|\d+\s?月|\d{4}\s?年|年度"),
-    "count": re.compile(r"\d[\d,.]*\s?(人|件|名|%|％|回|円|校|台|か所|箇所|手続)"),
+    "count": re.compile(r"\d[\d,.]*\s?(人|件|名|%|％|回|円|校|台|か所|箇所|手続|時間|種類|分)"),
+    "target": re.compile(r"目標|指標"),
 }
 SURVEY_HEADING = re.compile(r"アンケート|調査結果|自由意見|ワークショップ")
 
@@ -104,6 +127,10 @@ class Retriever:
         self._grams = BM25Plus([list(t.grams) or ["\0"] for t in terms], **bm25)
         self._term_sets = [set(t.head) | set(t.body) for t in terms]
         self._head_sets = [set(t.head) for t in terms]
+        self._segment_sets = [[set(segment) for segment in t.segments] for t in terms]
+        # Every sentence and list item is also ranked alone, so that one matching line of a long list counts.
+        self._segment_unit = np.array([i for i, t in enumerate(terms) for _ in t.segments] or [0])
+        self._segments = BM25Plus([list(s) or ["\0"] for t in terms for s in t.segments] or [["\0"]], **bm25)
         document_frequency: Counter[str] = Counter()
         for term_set in self._term_sets:
             document_frequency.update(term_set)
@@ -111,8 +138,9 @@ class Retriever:
         self._idf = {t: math.log(1 + (n - df + 0.5) / (df + 0.5)) for t, df in document_frequency.items()}
         self._unknown_idf = math.log(1 + (n + 0.5) / 0.5)
         self._wards = np.array([u.ward for u in units])
-        self._factor = np.array([self._document_factor(u) for u in units])
+        self._superseded = [bool(self.documents.get(u.doc_id) and self.documents[u.doc_id].superseded_by) for u in units]
         self._answer_types = [self._answer_types_of(u) for u in units]
+        self._segment_types = [self._segment_types_of(u) for u in units]
         self._survey = np.array([bool(SURVEY_HEADING.search(" ".join(u.headings) + u.title)) for u in units])
 
     def with_units(self, extra: list[Unit]) -> Retriever:
@@ -124,93 +152,151 @@ class Retriever:
         return Retriever(base + extra, list(self.documents.values()), self.analyzer, self.params, known)
 
     def _terms_of(self, unit: Unit) -> UnitTerms:
-        """Tokenize a unit's fields and each of its sentences."""
+        """Tokenize a unit's fields and each of its sentences and list items."""
         head_text = "\n".join([unit.question, *unit.phrasings, unit.title, *unit.headings, unit.measure or ""])
-        sentences = split_sentences(unit.text) + split_sentences(unit.question)
+        segments = split_segments(unit.text) + split_segments(unit.question)
         return UnitTerms(
             head=tuple(self.analyzer.terms(head_text)),
             body=tuple(self.analyzer.terms(unit.text)),
             grams=tuple(bigrams(unit.question + "\n" + unit.text)),
-            sentences=tuple(frozenset(self.analyzer.terms(s)) for s in sentences),
+            segments=tuple(tuple(self.analyzer.terms(s)) for s in segments),
         )
-
-    def _document_factor(self, unit: Unit) -> float:
-        """Rank units of a superseded document below those of its successor."""
-        document = self.documents.get(unit.doc_id)
-        return self.params.superseded_factor if document is not None and document.superseded_by else 1.0
 
     @staticmethod
     def _answer_types_of(unit: Unit) -> frozenset[str]:
-        """Return the kinds of answer a unit can give: dates, counts, a department."""
-        found = {kind for kind, pattern in ANSWER_TYPE_PATTERNS.items() if pattern.search(unit.text)}
+        """Return the kinds of question a whole unit answers: who is in charge, a comment, a term."""
+        found = set()
         if unit.department or "担当" in unit.text:
             found.add("department")
+        if unit.kind in (QA, FAQ):
+            found.add("comment")
+        if unit.kind == GLOSSARY:
+            found.add("definition")
         return frozenset(found)
+
+    @staticmethod
+    def _segment_types_of(unit: Unit) -> list[frozenset[str]]:
+        """Return, per segment, the kinds of question it answers: a date, a count, a target."""
+        return [
+            frozenset(kind for kind, pattern in SEGMENT_ANSWER_TYPES.items() if pattern.search(segment))
+            for segment in split_segments(unit.text) + split_segments(unit.question)
+        ]
 
     def idf(self, word: Word) -> float:
         """Return a word's weight: rare words matter, words unknown to the corpus matter most."""
         known = [self._idf[t] for t in word.terms if t in self._idf]
         return max(known) if known else self._unknown_idf
 
+    def word_weight(self, word: Word) -> float:
+        """Return how much a word of the question counts, by its part of speech."""
+        if word.pos in ("動詞", "形容詞"):
+            return self.params.verb_weight
+        if word.pos in ("接頭辞", "接尾辞"):
+            return self.params.affix_weight
+        return 1.0
+
     def search(self, query: Query, limit: int = 5) -> list[Hit]:
         """Return the best units for a query, best first."""
-        terms = [t for w in query.words for t in w.terms]
-        if not terms or not self.units:
+        if not query.words or not self.units:
             return []
         p = self.params
-        grams = [g for w in query.words for g in bigrams(w.surface)]
+        weighted: dict[str, float] = {}
+        for word in query.words:
+            weight = self.word_weight(word)
+            weighted[word.form] = weighted.get(word.form, 0.0) + weight
+            for group in word.groups:
+                weighted[group] = weighted.get(group, 0.0) + weight * p.synonym_weight
+        grams: dict[str, float] = {}
+        for word in query.words:
+            for gram in bigrams(word.surface):
+                grams[gram] = grams.get(gram, 0.0) + self.word_weight(word)
+        fields = {
+            "head": self._field_scores(self._head, weighted),
+            "body": self._field_scores(self._body, weighted),
+            "grams": self._field_scores(self._grams, grams),
+            "segment": np.zeros(len(self.units)),
+        }
+        np.maximum.at(fields["segment"], self._segment_unit, self._field_scores(self._segments, weighted))
         scores = (
-            p.head_weight * self._field_scores(self._head, terms)
-            + p.body_weight * self._field_scores(self._body, terms)
-            + p.gram_weight * self._field_scores(self._grams, grams)
+            p.head_weight * fields["head"]
+            + p.body_weight * fields["body"]
+            + p.gram_weight * fields["grams"]
+            + p.segment_weight * fields["segment"]
         )
         if query.ward is not None:
             scores = np.where(self._wards == query.ward, scores, -np.inf)
         leaders = [i for i in np.argsort(-scores)[: p.candidates] if np.isfinite(scores[i]) and scores[i] > 0]
         if not leaders:
             return []
-        top = scores[leaders[0]]
-        hits = [self._rerank(query, i, float(scores[i]), float(top)) for i in leaders]
+        # Field scores count relative to the best leader's, so that one weight fits long and short questions.
+        tops = {name: max(float(values[leaders].max()), 1e-9) for name, values in fields.items()}
+        hits = []
+        for i in leaders:
+            features = self._features(query, i) | {name: float(fields[name][i]) / tops[name] for name in fields}
+            score = float(np.dot(p.rerank_weights, [features[name] for name in RERANK_FEATURES]))
+            hits.append(Hit(self.units[i], score, features))
         hits.sort(key=lambda h: -h.score)
         return hits[:limit]
 
-    def _rerank(self, query: Query, index: int, bm25: float, top: float) -> Hit:
-        """Score one candidate by relative BM25 and by how much of the question it covers."""
-        p = self.params
-        weights = [self.idf(w) for w in query.words]
+    def _features(self, query: Query, index: int) -> dict[str, float]:
+        """Describe how one unit matches the question beyond BM25."""
+        weights = [self.idf(w) * self.word_weight(w) for w in query.words]
         total = sum(weights) or 1.0
 
         def share(term_set) -> float:
             return sum(wt for w, wt in zip(query.words, weights) if any(t in term_set for t in w.terms)) / total
 
-        coverage = share(self._term_sets[index])
-        sentences = self.unit_terms[self.units[index].id].sentences
-        sentence_coverage = max((share(s) for s in sentences), default=0.0)
-        typed = len(query.answer_types & self._answer_types[index]) / len(query.answer_types) if query.answer_types else 0.0
-        survey = self._survey[index] and not query.wants_survey
-        score = (
-            p.rerank_bm25 * bm25 / top
-            + p.rerank_coverage * coverage
-            + p.rerank_sentence * sentence_coverage
-            + p.rerank_head * share(self._head_sets[index])
-            + p.rerank_answer_type * typed
-            - p.survey_penalty * survey
-        ) * self._factor_of(query, index)
-        return Hit(self.units[index], score, bm25, coverage, sentence_coverage)
+        segment_shares = [share(s) for s in self._segment_sets[index]]
+        sentence_coverage = max(segment_shares, default=0.0)
+        answer_type = 0.0
+        asks_detail = bool(query.answer_types & DETAIL_TYPES)
+        if query.answer_types:
+            found = set(self._answer_types[index])
+            if segment_shares:
+                # A date or a count answers only if it stands in the sentence that matches best.
+                found |= self._segment_types[index][segment_shares.index(sentence_coverage)]
+            answer_type = len(query.answer_types & found) / len(query.answer_types)
+        unit = self.units[index]
+        terms = self._term_sets[index]
+        return {
+            "coverage": share(terms),
+            "sentence_coverage": sentence_coverage,
+            "head_coverage": share(self._head_sets[index]),
+            "answer_type": answer_type,
+            "survey": (1.0 if query.wants_survey else -1.0) if self._survey[index] else 0.0,
+            "glossary": float(unit.kind == GLOSSARY and "definition" not in query.answer_types),
+            "superseded": float(self._superseded[index] and unit.doc_id != query.prefer_doc),
+            "comment": float(unit.kind in (QA, FAQ)),
+            # The question asks for a date, a number or a department, and the best sentence has none.
+            "type_missing": float(asks_detail and answer_type < 1.0),
+            "unmatched": max(
+                (wt / total for w, wt in zip(query.words, weights) if not any(t in terms for t in w.terms)), default=0.0
+            ),
+            # Nouns of the question the corpus never uses: often the very thing it does not cover.
+            "unknown": float(sum(1 for w in query.words if w.pos == "名詞" and not any(t in self._idf for t in w.terms))),
+        }
 
-    def _factor_of(self, query: Query, index: int) -> float:
-        """Return the superseded-document factor of a unit, unless the question names its document."""
-        return 1.0 if self.units[index].doc_id == query.prefer_doc else float(self._factor[index])
+    def _field_scores(self, bm25: BM25Plus, terms: dict[str, float]) -> np.ndarray:
+        """Score one field, each term weighted, less the delta BM25Plus gives every unit (0 = no match)."""
+        scores = np.zeros(len(bm25.doc_len))
+        for term, weight in terms.items():
+            if term in bm25.idf:  # an unknown term scores nothing anywhere
+                scores += weight * (bm25.get_scores([term]) - bm25.delta * bm25.idf[term])
+        return scores
 
-    def _field_scores(self, bm25: BM25Plus, terms: list[str]) -> np.ndarray:
-        """Score one field, less the delta BM25Plus gives every unit, so that 0 means no match."""
-        floor = bm25.delta * sum(bm25.idf.get(t) or 0.0 for t in terms)
-        return bm25.get_scores(terms) - floor
+    def confidence(self, hits: list[Hit]) -> float:
+        """Return how sure the best hit answers the question, 0 to 1 (a fitted logistic rule)."""
+        if not hits:
+            return 0.0
+        best = hits[0]
+        margin = best.score - hits[1].score if len(hits) > 1 else best.score
+        values = best.features | {"score": best.score, "margin": margin}
+        z = self.params.abstain_bias + float(np.dot(self.params.abstain_weights, [values[n] for n in ABSTAIN_FEATURES]))
+        return 1.0 / (1.0 + math.exp(-z))
 
-    def resolves(self, hit: Hit) -> bool:
+    def resolves(self, hits: list[Hit]) -> bool:
         """Say whether the best hit answers the question well enough to quote it."""
-        p = self.params
-        return hit.coverage >= p.min_coverage and hit.sentence_coverage >= p.min_sentence_coverage and hit.bm25 >= p.min_bm25
+        return self.confidence(hits) >= self.params.min_confidence
 
 
 def bigrams(text: str) -> list[str]:

@@ -16,6 +16,7 @@ class Document:
     period: str | None = None  # the fiscal years a plan covers, e.g. "令和8年度～令和10年度"
     supersedes: tuple[str, ...] = ()  # ids of documents this one replaces
     superseded_by: tuple[str, ...] = ()
+    amends: tuple[str, ...] = ()  # drafts whose changes this document lists (not replacing them)
     url: str | None = None
     source_file: str = ""  # the name the document was received under
 

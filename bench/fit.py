@@ -1,0 +1,178 @@
+"""Fit the reranker and the abstention rule to question sets, and print the parameters to keep.
+
+Run with `make fit` (or `.venv/bin/python bench/fit.py QUESTIONS.jsonl …`). The reranker is a linear
+model over RERANK_FEATURES, fitted listwise (softmax over each question's BM25 leaders); the
+abstention rule is a logistic model over ABSTAIN_FEATURES of the best hit. Both are small on
+purpose, so that they generalize beyond the questions they were fitted on; 5-fold
+cross-validation shows how well they do on questions they did not see.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import unicodedata
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import numpy as np
+from tqdm import tqdm
+
+from index.analysis import Analyzer
+from index.answering import Answerer, load_wards
+from index.corpus import DEFAULT_CORPUS_DIR, load_documents, load_units
+from index.retriever import ABSTAIN_FEATURES, RERANK_FEATURES, Retriever, RankingParams
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def squash(text: str) -> str:
+    """NFKC-normalize and drop all whitespace, as the scoring rule says."""
+    return "".join(unicodedata.normalize("NFKC", text).split())
+
+
+@dataclass
+class Example:
+    """One question's leaders: their features and which of them hold an expected phrase."""
+
+    answerable: bool
+    features: np.ndarray  # leaders × RERANK_FEATURES
+    extra: list[dict[str, float]]  # each leader's full feature dict
+    gold: np.ndarray  # leaders, 1.0 where the unit holds an expected phrase
+
+
+def collect(answerer: Answerer, rows: list[dict]) -> list[Example]:
+    """Run the first stage for every question and record the leaders' features."""
+    examples = []
+    for row in tqdm(rows, desc="leaders", unit="q"):
+        hits = answerer.retriever.search(answerer.query(row["question"], row.get("ward")), limit=10_000)
+        expected = [squash(e) for e in row["expect_any"]]
+        gold = [float(any(e in squash(h.unit.text + h.unit.question) for e in expected)) for h in hits]
+        matrix = np.array([[h.features[n] for n in RERANK_FEATURES] for h in hits]).reshape(-1, len(RERANK_FEATURES))
+        examples.append(Example(row["answerable"], matrix, [h.features for h in hits], np.array(gold)))
+    return examples
+
+
+def fit_reranker(examples: list[Example], l2: float = 0.01, steps: int = 600, rate: float = 0.5) -> np.ndarray:
+    """Fit weights so that each question's gold leaders get the softmax mass (listwise)."""
+    usable = [e for e in examples if e.answerable and e.gold.any()]
+    weights = np.zeros(len(RERANK_FEATURES))
+    for _ in range(steps):
+        gradient = l2 * weights
+        for example in usable:
+            scores = example.features @ weights
+            p = np.exp(scores - scores.max())
+            p /= p.sum()
+            target = example.gold / example.gold.sum()
+            gradient += example.features.T @ (p - target) / len(usable)
+        weights -= rate * gradient
+    return weights
+
+
+def abstain_rows(examples: list[Example], weights: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Return the best hit's abstention features, whether it is right, and whether it is answerable."""
+    features, right, answerable = [], [], []
+    for example in examples:
+        if not len(example.gold):
+            features.append(np.zeros(len(ABSTAIN_FEATURES)))
+            right.append(0.0)
+            answerable.append(example.answerable)
+            continue
+        scores = example.features @ weights
+        order = np.argsort(-scores)
+        best = order[0]
+        margin = scores[best] - scores[order[1]] if len(order) > 1 else scores[best]
+        values = example.extra[best] | {"score": scores[best], "margin": margin}
+        features.append(np.array([values[n] for n in ABSTAIN_FEATURES]))
+        right.append(float(example.answerable and example.gold[best] > 0))
+        answerable.append(example.answerable)
+    return np.array(features), np.array(right), np.array(answerable)
+
+
+def fit_abstainer(x: np.ndarray, y: np.ndarray, l2: float = 1.0, steps: int = 50):
+    """Fit a logistic model (Newton's method, L2-regularized): will the best hit be a right answer?"""
+    design = np.hstack([x, np.ones((len(x), 1))])
+    theta = np.zeros(design.shape[1])
+    penalty = l2 * np.eye(design.shape[1])
+    penalty[-1, -1] = 0.0  # the bias is not shrunk
+    for _ in range(steps):
+        p = 1 / (1 + np.exp(-(design @ theta)))
+        gradient = design.T @ (p - y) + penalty @ theta
+        hessian = design.T @ (design * (p * (1 - p))[:, None]) + penalty
+        theta -= np.linalg.solve(hessian, gradient)
+    return theta[:-1], float(theta[-1])
+
+
+def rates(confidence: np.ndarray, right: np.ndarray, answerable: np.ndarray, threshold: float) -> tuple[float, float]:
+    """Return (answerable hit@1, unanswerable abstention) at a confidence threshold."""
+    answered = confidence >= threshold
+    hit = float(np.mean(answered[answerable] & (right[answerable] > 0))) if answerable.any() else 0.0
+    abstain = float(np.mean(~answered[~answerable])) if (~answerable).any() else 0.0
+    return hit, abstain
+
+
+def best_threshold(confidence, right, answerable) -> float:
+    """Choose the threshold that maximizes the sum of the two rates (each counts as much)."""
+    candidates = np.linspace(0.05, 0.95, 91)
+    return max(candidates, key=lambda t: sum(rates(confidence, right, answerable, t)))
+
+
+def cross_validate(examples: list[Example], folds: int = 5) -> tuple[float, float, float]:
+    """Return top-1 accuracy, hit@1 and abstention on held-out folds."""
+    rng = np.random.default_rng(7)
+    order = rng.permutation(len(examples))
+    top1, confidences, rights, answerables = [], [], [], []
+    for k in range(folds):
+        test = [examples[i] for i in order[k::folds]]
+        train = [examples[i] for i in order if i not in set(order[k::folds])]
+        weights = fit_reranker(train)
+        x, y, answerable = abstain_rows(train, weights)
+        a_weights, a_bias = fit_abstainer(x, answerable.astype(float))
+        threshold = best_threshold(1 / (1 + np.exp(-(x @ a_weights + a_bias))), y, answerable)
+        tx, ty, tanswerable = abstain_rows(test, weights)
+        top1.extend(ty[tanswerable])
+        confidences.extend((1 / (1 + np.exp(-(tx @ a_weights + a_bias)))) >= threshold)
+        rights.extend(ty)
+        answerables.extend(tanswerable)
+    answered, rights, answerables = np.array(confidences), np.array(rights), np.array(answerables)
+    hit = float(np.mean(answered[answerables] & (rights[answerables] > 0)))
+    abstain = float(np.mean(~answered[~answerables]))
+    return float(np.mean(top1)), hit, abstain
+
+
+def main() -> None:
+    """Fit on the given question sets and print the parameters and the cross-validated rates."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("questions", nargs="*", type=Path, default=sorted((ROOT / "tests" / "data").glob("*.jsonl")))
+    args = parser.parse_args()
+    rows = [json.loads(line) for path in args.questions for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    units = load_units(DEFAULT_CORPUS_DIR)
+    retriever = Retriever(units, load_documents(DEFAULT_CORPUS_DIR), Analyzer(DEFAULT_CORPUS_DIR / "synonyms.txt"))
+    examples = collect(Answerer(retriever, load_wards(DEFAULT_CORPUS_DIR / "wards.json")), rows)
+
+    top1, hit, abstain = cross_validate(examples)
+    weights = fit_reranker(examples)
+    x, y, answerable = abstain_rows(examples, weights)
+    a_weights, a_bias = fit_abstainer(x, answerable.astype(float))
+    confidence = 1 / (1 + np.exp(-(x @ a_weights + a_bias)))
+    threshold = best_threshold(confidence, y, answerable)
+    fit_hit, fit_abstain = rates(confidence, y, answerable, threshold)
+
+    print(f"\n{len(rows)} questions ({int(answerable.sum())} answerable) from {', '.join(p.name for p in args.questions)}")
+    print(f"5-fold cross-validated: top-1 {top1:.1%}, answerable hit@1 {hit:.1%}, unanswerable abstention {abstain:.1%}")
+    print(f"fitted on all:          top-1 {float(np.mean(y[answerable])):.1%}, hit@1 {fit_hit:.1%}, abstention {fit_abstain:.1%}")
+    for t in (0.3, 0.4, 0.5, 0.6, 0.7, 0.8):
+        print(f"  threshold {t:.1f}: hit@1 {rates(confidence, y, answerable, t)[0]:.1%}, abstention {rates(confidence, y, answerable, t)[1]:.1%}")
+    print("\nRankingParams(")
+    print(f"    rerank_weights={tuple(round(float(w), 3) for w in weights)},")
+    print(f"    abstain_weights={tuple(round(float(w), 3) for w in a_weights)},")
+    print(f"    abstain_bias={round(a_bias, 3)},")
+    print(f"    min_confidence={round(float(threshold), 2)},")
+    print(")")
+    for name, weight in zip(RERANK_FEATURES, weights):
+        print(f"  rerank  {name:<18}{weight:+.3f}")
+    for name, weight in zip(ABSTAIN_FEATURES, a_weights):
+        print(f"  abstain {name:<18}{weight:+.3f}")
+
+
+if __name__ == "__main__":
+    main()
