@@ -23,6 +23,7 @@ QUESTION_WORDS = {
     "欲しい", "予定", "みたい", "ちょっと", "ない", "良い", "いい", "よい", "つもり",
     # The whole corpus is about the ward; and one-character nouns that only frame a question.
     "区", "時", "中", "他", "毎", "前", "後", "際", "奴", "そう", "つ", "件", "人", "版", "今回",
+    "何人", "何件", "幾つ", "いつ頃", "何年", "全部", "皆", "うち", "自分", "もともと", "元々", "普段",
 }
 # Split after a sentence end or a line break, keeping the break so lists and tables stay lines.
 SENTENCE_END = re.compile(r"(?<=[。！？!?])|(?<=\n)")
@@ -153,5 +154,8 @@ LIST_ITEM = re.compile(r"(?=[①-⑳])|(?=・\s?(?:施策|取組|取り組み)\s
 
 
 def split_segments(text: str) -> list[str]:
-    """Split text into sentences, and list lines into their items: the smallest pieces that can answer."""
-    return [item.strip() for sentence in split_sentences(text) for item in LIST_ITEM.split(sentence) if item.strip()]
+    """Split text into sentences, and list lines into their items: the smallest pieces that can answer.
+
+    Each keeps its trailing line break, so that joining them gives the text back.
+    """
+    return [item for sentence in split_sentences(text) for item in LIST_ITEM.split(sentence) if item.strip()]

@@ -7,7 +7,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from index.analysis import Word, split_sentences
+from index.analysis import Word, split_segments
 from index.retriever import Hit, Query, Retriever
 from index.units import FAQ, GLOSSARY, QA
 
@@ -16,11 +16,11 @@ COMMENT_LABEL = "（寄せられたご意見）"
 # What kind of answer a question wants, from how it asks.
 ANSWER_TYPES = {
     "when": re.compile(r"いつ|何年|何月|時期|期間|日程|予定日"),
-    "count": re.compile(r"何人|何件|何名|何[%％]|何割|何回|どれ[くぐ]らい|どの[くぐ]らい|いくつ|いくら|割合|人数|件数"),
+    "count": re.compile(r"何(人|件|名|回|種類|か所|ヶ所|校|台|時間|割|歳|%|％)|どれ[くぐ]らい|どの[くぐ]らい|いくつ|いくら|割合|人数|件数"),
     "department": re.compile(r"担当|どこの課|どの課|部署|問い?合わせ先|連絡先|どこに(聞|相談|問)"),
     "target": re.compile(r"目標|目指|増やす|減らす|いつまでに|達成"),
     "comment": re.compile(r"意見|要望|答え|回答|区の考え|パブコメ|パブリックコメント|どう思"),
-    "definition": re.compile(r"とは|って何|ってなに|って、?何|意味|どういうこと|どんなもの"),
+    "definition": re.compile(r"とは|って(何|なに)(です|\?|？|$)|意味|どういうこと|どんなもの"),
 }
 SURVEY_WORDS = re.compile(r"アンケート|調査|区民の声|自由意見|ワークショップ")
 
@@ -152,23 +152,28 @@ class Answerer:
         return answer
 
     def best_sentences(self, text: str, words: list[Word], limit: int) -> str:
-        """Return the sentence that best matches the words and those after it, within limit characters."""
-        sentences = split_sentences(text)
-        if not sentences:
+        """Return the sentence or list item that best matches the words, then the rest, within limit characters.
+
+        What follows the best piece comes next, in reading order; what precedes it comes last,
+        after a line break, so the answer leads with the part that answers.
+        """
+        pieces = split_segments(text)
+        if not pieces:
             return text[:limit]
-        if len("".join(sentences)) <= limit:
-            return "".join(sentences).strip()  # it all fits: keep the reading order
         weights = [
-            sum(self.retriever.idf(w) for w in words if any(t in sentence_terms for t in w.terms))
-            for sentence_terms in (set(self.retriever.analyzer.terms(s)) for s in sentences)
+            sum(self.retriever.idf(w) for w in words if any(t in piece_terms for t in w.terms))
+            for piece_terms in (set(self.retriever.analyzer.terms(p)) for p in pieces)
         ]
-        best = max(range(len(sentences)), key=lambda i: (weights[i], -i))
+        best = max(range(len(pieces)), key=lambda i: (weights[i], -i))
+        ordered = pieces[best:] + (["\n"] + pieces[:best] if best else [])
         chosen: list[str] = []
-        for sentence in sentences[best:]:
-            if len("".join(chosen)) + len(sentence) > limit:
+        for piece in ordered:
+            if len("".join(chosen)) + len(piece) > limit:
                 break
-            chosen.append(sentence)
-        return "".join(chosen).strip() if chosen else sentences[best][: limit - 1] + "…"
+            chosen.append(piece)
+        if not chosen:
+            return pieces[best].strip()[: limit - 1] + "…"
+        return re.sub(r"\n{2,}", "\n", "".join(chosen)).strip()
 
     def fallback_text(self, ward: str | None) -> str:
         """Say honestly that the documents do not answer, and where to ask instead."""

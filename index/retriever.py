@@ -52,10 +52,12 @@ class RankingParams:
     verb_weight: float = 0.5  # verbs and adjectives say less about the topic than nouns
     affix_weight: float = 0.3
     synonym_weight: float = 0.5  # a Sudachi synonym-group match counts less than the word itself
-    rerank_weights: tuple[float, ...] = (0.3, 0.3, 0.1, 0.3, 0.5, 0.25, 0.1, 0.3, 0.3, -0.2, -0.15, 0.0)
-    abstain_weights: tuple[float, ...] = (0.0, 0.0, 4.0, 2.0, 0.0, -1.0, -0.3, -0.5)
-    abstain_bias: float = -2.5
-    min_confidence: float = 0.5
+    rerank_weights: tuple[float, ...] = (0.649, 0.402, 1.68, 1.892, 2.934, 1.028, 1.454, 2.029, 1.522, -0.034, -1.072, -0.674)
+    abstain_weights: tuple[float, ...] = (0.651, -0.452, 0.242, -0.166, -0.197, -2.284, -0.388, -0.429)
+    abstain_bias: float = -0.944
+    min_confidence: float = 0.8
+    # A staff-written FAQ entry or linked wording answers whenever it holds this much of the question.
+    min_curated_coverage: float = 0.8
 
 
 @dataclass(frozen=True)
@@ -159,7 +161,7 @@ class Retriever:
             head=tuple(self.analyzer.terms(head_text)),
             body=tuple(self.analyzer.terms(unit.text)),
             grams=tuple(bigrams(unit.question + "\n" + unit.text)),
-            segments=tuple(tuple(self.analyzer.terms(s)) for s in segments),
+            segments=tuple(tuple(self.analyzer.terms(segment)) for segment in segments),
         )
 
     @staticmethod
@@ -296,7 +298,14 @@ class Retriever:
 
     def resolves(self, hits: list[Hit]) -> bool:
         """Say whether the best hit answers the question well enough to quote it."""
+        if hits and self.curated_match(hits[0]):
+            return True
         return self.confidence(hits) >= self.params.min_confidence
+
+    def curated_match(self, hit: Hit) -> bool:
+        """Say whether staff wrote or linked this wording: a FAQ entry or phrasing that holds the question."""
+        curated = hit.unit.kind == FAQ or bool(hit.unit.phrasings)
+        return curated and hit.features["head_coverage"] >= self.params.min_curated_coverage
 
 
 def bigrams(text: str) -> list[str]:
