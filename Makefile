@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 EVAL ?= tests/data/eval.jsonl
 
-.PHONY: install build run test bench eval browser clean
+.PHONY: install build run test bench eval fit browser clean
 
 $(BIN)/ward-faq: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -38,6 +38,10 @@ bench: install
 
 eval: install
 	$(BIN)/ward-faq eval $(EVAL)
+
+# Refit the reranker and the abstention rule on the question sets; prints the parameters to keep.
+fit: install
+	$(BIN)/python bench/fit.py
 
 clean:
 	rm -rf $(VENV) instance *.egg-info

@@ -144,26 +144,24 @@ class Answerer:
         since residents often ask what was proposed as much as what the ward replied.
         """
         words = self.question_words(question)
-        answer = self.best_sentences(hit.unit.text, words, MAX_ANSWER_CHARS)
+        text_terms, question_terms = self.retriever.segment_terms(hit.unit)
+        answer = self.best_sentences(split_segments(hit.unit.text), text_terms, words, MAX_ANSWER_CHARS)
         if hit.unit.kind == QA and hit.unit.question:
             room = MAX_ANSWER_CHARS - len(answer) - len(COMMENT_LABEL) - 1
             if room >= 40:
-                answer += "\n" + COMMENT_LABEL + self.best_sentences(hit.unit.question, words, room)
+                comment = self.best_sentences(split_segments(hit.unit.question), question_terms, words, room)
+                answer += "\n" + COMMENT_LABEL + comment
         return answer
 
-    def best_sentences(self, text: str, words: list[Word], limit: int) -> str:
+    def best_sentences(self, pieces: list[str], piece_terms: list[set[str]], words: list[Word], limit: int) -> str:
         """Return the sentence or list item that best matches the words, then the rest, within limit characters.
 
         What follows the best piece comes next, in reading order; what precedes it comes last,
         after a line break, so the answer leads with the part that answers.
         """
-        pieces = split_segments(text)
         if not pieces:
-            return text[:limit]
-        weights = [
-            sum(self.retriever.idf(w) for w in words if any(t in piece_terms for t in w.terms))
-            for piece_terms in (set(self.retriever.analyzer.terms(p)) for p in pieces)
-        ]
+            return ""
+        weights = [sum(self.retriever.idf(w) for w in words if any(t in terms for t in w.terms)) for terms in piece_terms]
         best = max(range(len(pieces)), key=lambda i: (weights[i], -i))
         ordered = pieces[best:] + (["\n"] + pieces[:best] if best else [])
         chosen: list[str] = []
