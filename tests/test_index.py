@@ -1,13 +1,14 @@
 """Tokenization, synonyms, ranking, ward scoping, abstention and answer extraction."""
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from bot import corpus_retriever
-from index.answering import load_wards
 from index.analysis import Analyzer
-from index.answering import Answerer
+from index.answering import Answerer, load_wards
 from index.corpus import DEFAULT_CORPUS_DIR
+from index.retriever import Field
 
 
 @pytest.fixture(scope="module")
@@ -82,3 +83,22 @@ def test_small_talk_is_recognised(answerer):
         answer = answerer.answer(greeting)
         assert answer.small_talk and answer.resolved and answer.suggestions
     assert not answerer.answer("こんにちは、マイナンバーカードの申請について").small_talk
+
+
+def test_inverted_index_scores_equal_rank_bm25s_less_its_floor():
+    documents = [["スマートフォン", "講座"], ["講座", "講座", "申請"], ["申請"], ["オンライン", "申請", "窓口"]]
+    field = Field(documents, k1=1.2, b=0.75, delta=0.5)
+    terms = {"講座": 1.0, "申請": 0.5, "未知語": 1.0}
+    expected = sum(
+        weight * (field.bm25.get_scores([term]) - field.bm25.delta * field.bm25.idf.get(term, 0.0))
+        for term, weight in terms.items()
+    )
+    assert np.allclose(field.scores(terms), expected)
+    assert field.scores({"未知語": 1.0}).tolist() == [0.0, 0.0, 0.0, 0.0]
+
+
+def test_the_fitted_confidence_orders_a_good_match_above_a_gap(answerer):
+    retriever = answerer.retriever
+    good = retriever.search(answerer.query("大田区の情報化推進計画の進行管理は誰がするのですか", "大田区"))
+    gap = retriever.search(answerer.query("燃えるごみの収集日は何曜日ですか", "大田区"))
+    assert retriever.confidence(good) > retriever.params.min_confidence > retriever.confidence(gap)
