@@ -52,10 +52,10 @@ class RankingParams:
     verb_weight: float = 0.5  # verbs and adjectives say less about the topic than nouns
     affix_weight: float = 0.3
     synonym_weight: float = 0.5  # a Sudachi synonym-group match counts less than the word itself
-    rerank_weights: tuple[float, ...] = (0.649, 0.402, 1.68, 1.892, 2.934, 1.028, 1.454, 2.029, 1.522, -0.034, -1.072, -0.674)
-    abstain_weights: tuple[float, ...] = (0.651, -0.452, 0.242, -0.166, -0.197, -2.284, -0.388, -0.429)
-    abstain_bias: float = -0.944
-    min_confidence: float = 0.8
+    rerank_weights: tuple[float, ...] = (0.628, 0.444, 1.655, 1.806, 2.948, 1.056, 1.477, 2.029, 1.523, -0.014, -1.079, -0.673)
+    abstain_weights: tuple[float, ...] = (0.657, -0.452, 0.211, -0.196, -0.206, -2.284, -0.379, -0.435)
+    abstain_bias: float = -0.92
+    min_confidence: float = 0.78
     # A staff-written FAQ entry or linked wording answers whenever it holds this much of the question.
     min_curated_coverage: float = 0.8
 
