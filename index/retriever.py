@@ -52,10 +52,10 @@ class RankingParams:
     verb_weight: float = 0.5  # verbs and adjectives say less about the topic than nouns
     affix_weight: float = 0.3
     synonym_weight: float = 0.5  # a Sudachi synonym-group match counts less than the word itself
-    rerank_weights: tuple[float, ...] = (0.628, 0.444, 1.655, 1.806, 2.948, 1.056, 1.477, 2.029, 1.523, -0.014, -1.079, -0.673)
-    abstain_weights: tuple[float, ...] = (0.657, -0.452, 0.211, -0.196, -0.206, -2.284, -0.379, -0.435)
-    abstain_bias: float = -0.92
-    min_confidence: float = 0.78
+    rerank_weights: tuple[float, ...] = (0.689, 0.477, 1.411, 1.906, 3.008, 1.231, 1.398, 1.962, 1.476, 0.043, -1.115, -0.668)
+    abstain_weights: tuple[float, ...] = (0.635, -0.416, 0.352, -0.19, -0.148, -2.162, -0.26, -0.4)
+    abstain_bias: float = -1.06
+    min_confidence: float = 0.76
     # A staff-written FAQ entry or linked wording answers whenever it holds this much of the question.
     min_curated_coverage: float = 0.8
 
