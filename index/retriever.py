@@ -38,7 +38,7 @@ ABSTAIN_FEATURES = (
 
 @dataclass(frozen=True)
 class RankingParams:
-    """The knobs of ranking and abstention, fitted on the development questions (bench/fit.py)."""
+    """The knobs of ranking and abstention; the weights are fitted to tests/data by bench/fit.py (make fit)."""
 
     k1: float = 1.2
     b: float = 0.75
@@ -77,12 +77,7 @@ class Hit:
 
     unit: Unit
     score: float  # the reranked score: what orders hits
-    features: dict[str, float]  # RERANK_FEATURES, plus "unmatched" (the heaviest question word it lacks)
-
-    @property
-    def coverage(self) -> float:
-        """Return the share of the question's word weight the unit holds."""
-        return self.features["coverage"]
+    features: dict[str, float]  # RERANK_FEATURES and the match features ABSTAIN_FEATURES reads
 
 
 @dataclass(frozen=True)
