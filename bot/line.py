@@ -43,7 +43,7 @@ from sqlalchemy.exc import IntegrityError
 from bot.api import MAX_QUESTION_CHARS
 from bot.db import LineEvent, get_db
 from bot.service import Asked, ask, record_feedback, sources_of
-from index.answering import EXAMPLE_QUESTIONS
+from index.answering import example_questions
 
 bp = Blueprint("line", __name__)
 log = logging.getLogger("ward_faq.line")
@@ -292,8 +292,10 @@ def feedback_buttons(question_id: str) -> list[QuickReplyItem]:
 
 
 def examples() -> list[QuickReplyItem]:
-    """Offer the example questions as buttons that send them."""
-    return [QuickReplyItem(action=MessageAction(label=clip(q, MAX_LABEL_CHARS), text=q)) for q in EXAMPLE_QUESTIONS]
+    """Offer the channel's ward's example questions as buttons that send them."""
+    channel: Channel = current_app.extensions[EXTENSION]
+    questions = example_questions(current_app.extensions["ward_faq.index"].wards, channel.ward)
+    return [QuickReplyItem(action=MessageAction(label=clip(q, MAX_LABEL_CHARS), text=q)) for q in questions]
 
 
 def text_message(text: str, quick_reply: list[QuickReplyItem] | None = None) -> TextMessage:

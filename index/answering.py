@@ -31,11 +31,6 @@ SMALL_TALK = re.compile(
     r"hello|hi|hey|thanks?( you)?|help|ヘルプ|使い方|何ができますか|なにができるの)[。！!？?ー〜~\s]*$",
     re.IGNORECASE,
 )
-EXAMPLE_QUESTIONS = (
-    "スマホの使い方を教えてもらえる場所はありますか？",
-    "マイナンバーカードでできる手続きを増やす予定はありますか？",
-    "区のDX推進計画の期間はいつからいつまでですか？",
-)
 SMALL_TALK_REPLY = (
     "こんにちは。区のDX・情報化の計画と、パブリックコメントへの区の考え方についてお答えします。"
     "知りたいことを文章で入力してください。たとえば「{0}」のように聞いてください。"
@@ -50,6 +45,7 @@ class WardInfo:
     inquiries: str
     department: str
     aliases: tuple[str, ...]
+    examples: tuple[str, ...]  # questions the documents answer for this ward, offered to residents
 
 
 @dataclass(frozen=True)
@@ -69,7 +65,7 @@ def load_wards(path: Path) -> dict[str, WardInfo]:
     """Read corpus/wards.json."""
     raw = json.loads(path.read_text(encoding="utf-8"))
     return {
-        name: WardInfo(name, entry["inquiries"], entry["department"], tuple(entry["aliases"]))
+        name: WardInfo(name, entry["inquiries"], entry["department"], tuple(entry["aliases"]), tuple(entry["examples"]))
         for name, entry in raw.items()
     }
 
@@ -87,10 +83,11 @@ class Answerer:
         """Answer a question, scoped to ward (or to a ward the question names)."""
         question = unicodedata.normalize("NFKC", question).strip()
         if SMALL_TALK.match(question):
+            examples = example_questions(self.wards, ward)
             return Answer(
                 resolved=True,
-                text=SMALL_TALK_REPLY.format(EXAMPLE_QUESTIONS[0]),
-                suggestions=list(EXAMPLE_QUESTIONS),
+                text=SMALL_TALK_REPLY.format(examples[0]),
+                suggestions=list(examples),
                 small_talk=True,
                 ward=ward,
             )
@@ -181,6 +178,13 @@ class Answerer:
             return text + f"お手数ですが、{info.inquiries}にお問い合わせください。計画については{info.department}が担当しています。"
         contacts = "、".join(w.inquiries for w in self.wards.values())
         return text + f"お手数ですが、お住まいの区の窓口（{contacts}）にお問い合わせください。"
+
+
+def example_questions(wards: dict[str, WardInfo], ward: str | None) -> tuple[str, ...]:
+    """Return three questions to try: the ward's own, or one of each ward's when none is known."""
+    if ward in wards:
+        return wards[ward].examples
+    return tuple(info.examples[0] for info in wards.values())
 
 
 def suggestion(hit: Hit) -> str:

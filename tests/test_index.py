@@ -102,3 +102,16 @@ def test_the_fitted_confidence_orders_a_good_match_above_a_gap(answerer):
     good = retriever.search(answerer.query("大田区の情報化推進計画の進行管理は誰がするのですか", "大田区"))
     gap = retriever.search(answerer.query("燃えるごみの収集日は何曜日ですか", "大田区"))
     assert retriever.confidence(good) > retriever.params.min_confidence > retriever.confidence(gap)
+
+
+def test_every_wards_example_questions_are_answered_in_that_ward(answerer):
+    for ward, info in answerer.wards.items():
+        for question in info.examples:
+            answer = answerer.answer(question, ward)
+            assert answer.resolved and answer.hits[0].unit.ward == ward, (ward, question)
+
+
+def test_small_talk_offers_the_wards_own_examples(answerer):
+    assert answerer.answer("こんにちは", "大田区").suggestions == list(answerer.wards["大田区"].examples)
+    mixed = answerer.answer("こんにちは").suggestions
+    assert mixed == [info.examples[0] for info in answerer.wards.values()]

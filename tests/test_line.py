@@ -18,7 +18,6 @@ from sqlalchemy.orm import Session
 from bot import create_app
 from bot.db import LineEvent, Question
 from bot.line import source_line
-from index.answering import EXAMPLE_QUESTIONS
 
 SECRET = "test-channel-secret"
 TOKEN = "test-channel-access-token"
@@ -276,7 +275,7 @@ def test_follow_greets_with_three_example_questions(app, client, line_api):
     assert "友だち追加ありがとうございます" in greeting and WARD in greeting and "パブリックコメント" in greeting
     actions = quick_reply(call)
     assert [a["type"] for a in actions] == ["message"] * 3
-    assert [a["text"] for a in actions] == list(EXAMPLE_QUESTIONS)
+    assert [a["text"] for a in actions] == list(app.extensions["ward_faq.index"].wards[WARD].examples)
     assert all(a["label"] == a["text"] or a["label"].endswith("…") for a in actions)
     assert rows(app) == []  # a greeting is not a question
 

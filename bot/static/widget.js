@@ -7,20 +7,16 @@
   if (!script || window.__wardFaqWidget) return;
   window.__wardFaqWidget = true;
 
-  // Where to ask when the bot cannot help (corpus/wards.json; a test keeps the two the same).
+  // Where to ask when the bot cannot help, and questions to try (corpus/wards.json; a test keeps the two the same).
   const WARDS = {
-    "台東区": ["台東区役所（代表 03-5246-1111）", "情報政策課"],
-    "千代田区": ["千代田区役所（代表 03-3264-2111）", "デジタル政策課"],
-    "大田区": ["大田区役所（代表 03-5744-1111）", "情報政策課"],
+    "台東区": ["台東区役所（代表 03-5246-1111）", "情報政策課", ["スマホの使い方を教えてもらえる場所はありますか？", "マイナンバーカードでできる手続きを増やす予定はありますか？", "区のDX推進計画の期間はいつからいつまでですか？"]],
+    "千代田区": ["千代田区役所（代表 03-3264-2111）", "デジタル政策課", ["区民がデジタルのアイデアを提案できる制度はありますか？", "区役所で生成AIを使っても情報漏えいは大丈夫ですか？", "情報セキュリティの監査はどのように行っていますか？"]],
+    "大田区": ["大田区役所（代表 03-5744-1111）", "情報政策課", ["情報化推進計画の進行管理は誰がするのですか？", "大田区にも電子図書館を作ってほしいです", "職員のテレワークは進めていますか？"]],
   };
-  // The service's own example questions (index/answering.py; a test keeps the two the same).
-  const EXAMPLES = [
-    "スマホの使い方を教えてもらえる場所はありますか？",
-    "マイナンバーカードでできる手続きを増やす予定はありますか？",
-    "区のDX推進計画の期間はいつからいつまでですか？",
-  ];
   const API = new URL(script.src, location.href).origin;
   const WARD = WARDS[script.dataset.ward] ? script.dataset.ward : null;
+  // The ward's own examples, or one of each ward's on a page for no ward in particular.
+  const EXAMPLES = WARD ? WARDS[WARD][2] : Object.values(WARDS).map((info) => info[2][0]);
   const NAME = WARD || "区";
   const KEY = "ward-faq:" + (WARD || "all");
   const TIMEOUT_MS = 10000;
