@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from index.analysis import Word, split_segments
-from index.retriever import Hit, Query, Retriever
+from index.retriever import SEGMENT_ANSWER_TYPES, Hit, Query, Retriever
 from index.units import FAQ, GLOSSARY, QA
 
 MAX_ANSWER_CHARS = 600
@@ -98,7 +98,7 @@ class Answerer:
         best = hits[0]
         return Answer(
             resolved=True,
-            text=self.extract(best, question),
+            text=self.extract(best, query),
             hits=hits,
             department=best.unit.department,
             suggestions=[suggestion(h) for h in hits[1:4]],
@@ -134,23 +134,22 @@ class Answerer:
                     return document.id
         return None
 
-    def extract(self, hit: Hit, question: str) -> str:
+    def extract(self, hit: Hit, query: Query) -> str:
         """Return the unit's text that answers the question, best first, ≤600 characters.
 
         A public comment's reply is quoted first; the resident's comment follows when room is left,
         since residents often ask what was proposed as much as what the ward replied.
         """
-        words = self.question_words(question)
         text_terms, question_terms = self.retriever.segment_terms(hit.unit)
-        answer = self.best_sentences(split_segments(hit.unit.text), text_terms, words, MAX_ANSWER_CHARS)
+        answer = self.best_sentences(split_segments(hit.unit.text), text_terms, query, MAX_ANSWER_CHARS)
         if hit.unit.kind == QA and hit.unit.question:
             room = MAX_ANSWER_CHARS - len(answer) - len(COMMENT_LABEL) - 1
             if room >= 40:
-                comment = self.best_sentences(split_segments(hit.unit.question), question_terms, words, room)
+                comment = self.best_sentences(split_segments(hit.unit.question), question_terms, query, room)
                 answer += "\n" + COMMENT_LABEL + comment
         return answer
 
-    def best_sentences(self, pieces: list[str], piece_terms: list[set[str]], words: list[Word], limit: int) -> str:
+    def best_sentences(self, pieces: list[str], piece_terms: list[set[str]], query: Query, limit: int) -> str:
         """Return the sentence or list item that best matches the words, then the rest, within limit characters.
 
         What follows the best piece comes next, in reading order; what precedes it comes last,
@@ -158,7 +157,12 @@ class Answerer:
         """
         if not pieces:
             return ""
-        weights = [sum(self.retriever.idf(w) for w in words if any(t in terms for t in w.terms)) for terms in piece_terms]
+        idf = {w.form: self.retriever.idf(w) for w in query.words}
+        weights = [sum(idf[w.form] for w in query.words if any(t in terms for t in w.terms)) for terms in piece_terms]
+        # A piece with the date or the number asked for counts as much as the question's heaviest word.
+        wanted = [SEGMENT_ANSWER_TYPES[kind] for kind in query.answer_types if kind in SEGMENT_ANSWER_TYPES]
+        bonus = max(idf.values(), default=0.0)
+        weights = [w + bonus * any(p.search(piece) for p in wanted) for w, piece in zip(weights, pieces)]
         best = max(range(len(pieces)), key=lambda i: (weights[i], -i))
         ordered = pieces[best:] + (["\n"] + pieces[:best] if best else [])
         chosen: list[str] = []

@@ -52,10 +52,10 @@ class RankingParams:
     verb_weight: float = 0.5  # verbs and adjectives say less about the topic than nouns
     affix_weight: float = 0.3
     synonym_weight: float = 0.5  # a Sudachi synonym-group match counts less than the word itself
-    rerank_weights: tuple[float, ...] = (0.689, 0.477, 1.411, 1.906, 3.008, 1.231, 1.398, 1.962, 1.476, 0.043, -1.115, -0.668)
-    abstain_weights: tuple[float, ...] = (0.635, -0.416, 0.352, -0.19, -0.148, -2.162, -0.26, -0.4)
-    abstain_bias: float = -1.06
-    min_confidence: float = 0.76
+    rerank_weights: tuple[float, ...] = (0.671, 0.415, 1.444, 1.931, 3.015, 1.288, 1.342, 1.816, 1.469, 0.059, -1.089, -0.671)
+    abstain_weights: tuple[float, ...] = (0.577, -0.434, 0.317, -0.207, -0.02, -2.385, -0.24, -0.548)
+    abstain_bias: float = -0.578
+    min_confidence: float = 0.78
     # A staff-written FAQ entry or linked wording answers whenever it holds this much of the question.
     min_curated_coverage: float = 0.8
 
@@ -92,7 +92,7 @@ class UnitTerms:
 
 # What a sentence answering each type of question looks like in the documents.
 SEGMENT_ANSWER_TYPES = {
-    "when": re.compile(r"(令和|平成)\s?\d+\s?年|\d+\s?月|\d{4}\s?年|年度"),
+    "when": re.compile(r"(令和|平成)\s?(\d+|元)\s?年|\d+\s?月|\d{4}\s?年|\d+\s?年度"),
     "count": re.compile(r"\d[\d,.]*\s?(人|件|名|%|％|回|円|校|台|か所|箇所|手続|時間|種類|分)"),
     "target": re.compile(r"目標|指標"),
 }
@@ -287,14 +287,20 @@ class Retriever:
 
         segment_shares = [share(s) for s in self._segment_sets[index]]
         sentence_coverage = max(segment_shares, default=0.0)
-        answer_type = 0.0
+        answer_type, strict_answer_type = 0.0, 0.0
         asks_detail = bool(query.answer_types & DETAIL_TYPES)
         if query.answer_types:
             found = set(self._answer_types[index])
+            nearby = set(found)
             if segment_shares:
-                # A date or a count answers only if it stands in the sentence that matches best.
-                found |= self._segment_types[index][segment_shares.index(sentence_coverage)]
-            answer_type = len(query.answer_types & found) / len(query.answer_types)
+                # A date or a count answers if it stands in the sentence that matches best (strictly),
+                # or next to it (for ranking, where a neighbouring line often holds the figure).
+                best = segment_shares.index(sentence_coverage)
+                found |= self._segment_types[index][best]
+                for neighbour in self._segment_types[index][max(0, best - 1) : best + 2]:
+                    nearby |= neighbour
+            answer_type = len(query.answer_types & nearby) / len(query.answer_types)
+            strict_answer_type = len(query.answer_types & found) / len(query.answer_types)
         unit = self.units[index]
         terms = self._term_sets[index]
         return {
@@ -307,7 +313,7 @@ class Retriever:
             "superseded": float(self._superseded[index] and unit.doc_id != query.prefer_doc),
             "comment": float(unit.kind in (QA, FAQ)),
             # The question asks for a date, a number or a department, and the best sentence has none.
-            "type_missing": float(asks_detail and answer_type < 1.0),
+            "type_missing": float(asks_detail and strict_answer_type < 1.0),
             "unmatched": max(
                 (wt / total for w, wt in zip(query.words, weights) if not any(t in terms for t in w.terms)), default=0.0
             ),
