@@ -216,11 +216,9 @@ def _to_unit(
     question = _clean(row.comment)
     reply = _clean(row.reply)
     section = f"パブリックコメント 意見{row.number}"
-    return Unit(
+    return Unit.of_document(
+        document,
         id=_unique_id(f"{document.id}-qa-{row.number:02d}", taken),
-        doc_id=document.id,
-        ward=document.ward,
-        document=document.title,
         kind=QA,
         section=section,
         title=_title(question) or section,

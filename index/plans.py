@@ -772,11 +772,9 @@ def _units(
         for text in _chunks(section.blocks):
             passages += 1
             units.append(
-                Unit(
+                Unit.of_document(
+                    document,
                     id=f"{document.id}-p-{passages:04d}",
-                    doc_id=document.id,
-                    ward=document.ward,
-                    document=document.title,
                     kind=PASSAGE,
                     section=label,
                     title=titles[-1] if titles else document.title,
@@ -790,11 +788,9 @@ def _units(
         for term, definition in section.glossary:
             terms += 1
             units.append(
-                Unit(
+                Unit.of_document(
+                    document,
                     id=f"{document.id}-g-{terms:03d}",
-                    doc_id=document.id,
-                    ward=document.ward,
-                    document=document.title,
                     kind=GLOSSARY,
                     section=label,
                     title=term,
