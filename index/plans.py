@@ -716,20 +716,17 @@ def _chunks(blocks: list[_Block]) -> list[str]:
     pieces: list[tuple[str, bool]] = []
     for block in blocks:
         pieces.extend((piece, block.alone) for piece in _split_long(block.text))
-    chunks: list[str] = []
-    current: list[str] = []
+    groups: list[list[str]] = [[]]
     for text, alone in pieces:
+        current = groups[-1]
         size = sum(len(t) + 1 for t in current) + len(text)
         if current and (alone or size > MAX_CHUNK):
-            chunks.append("\n".join(current))
             current = []
+            groups.append(current)
         current.append(text)
         if alone:
-            chunks.append("\n".join(current))
-            current = []
-    if current:
-        chunks.append("\n".join(current))
-    return chunks
+            groups.append([])  # nothing joins a record after it either
+    return ["\n".join(group) for group in groups if group]
 
 
 def _split_long(text: str) -> list[str]:
