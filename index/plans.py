@@ -336,20 +336,23 @@ def _heading_run(lines: list[_Line], start: int) -> list[int]:
     if first.kind != "heading" or first.markdown:
         return []
     run = [start]
-    index = start + 1
+    index = _skip_blanks(lines, start + 1)
     while index < len(lines):
         line = lines[index]
-        if line.kind == "blank":
-            index += 1
-            continue
-        if line.kind == "heading" and not line.markdown and line.heading.style == first.heading.style:
-            run.append(index)
-            index += 1
-            continue
-        break
+        if line.kind != "heading" or line.markdown or line.heading.style != first.heading.style:
+            break
+        run.append(index)
+        index = _skip_blanks(lines, index + 1)
     if index < len(lines) and lines[index].kind != "heading":
         run.pop()  # the last one has a body: it is a real section
     return run
+
+
+def _skip_blanks(lines: list[_Line], index: int) -> int:
+    """Return the index of the first line from index on that is not blank, or len(lines)."""
+    while index < len(lines) and lines[index].kind == "blank":
+        index += 1
+    return index
 
 
 def _key(title: str) -> str:
@@ -525,11 +528,11 @@ def _take_kpi_slide(section: _Section, lines: list[_Line], index: int) -> int:
     current, target = _KPI_ARROW.match(_tidy(lines[index].text)).groups()
     texts: list[str] = []
     index += 1
-    while index < len(lines) and len(texts) < 3:
+    while len(texts) < 3:
+        index = _skip_blanks(lines, index)
+        if index == len(lines):
+            break
         line = lines[index]
-        if line.kind == "blank":
-            index += 1
-            continue
         if line.kind != "text" or (texts and not _KPI_VALUE.match(_tidy(line.text))):
             break
         texts.append(_tidy(line.text))
