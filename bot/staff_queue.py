@@ -4,14 +4,14 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 
 from flask import current_app
 from sqlalchemy import or_, select
 
 from bot import get_answerer
 from bot.db import Question, as_utc
-from bot.kpi import tokyo_midnight_utc
+from bot.kpi import restrict_questions
 from index.retriever import Hit
 
 STATUSES = {"new": "未対応", "answered": "回答済み", "linked": "既存回答に紐付け", "out_of_scope": "対象外"}
@@ -63,14 +63,7 @@ class Group:
 def queue_questions(db, visible, where: QueueFilter) -> list[Question]:
     """Return the unresolved questions the filter selects, newest first."""
     query = select(Question).where(unresolved(), visible)
-    if where.ward is not None:
-        query = query.where(Question.ward == where.ward)
-    if where.channel is not None:
-        query = query.where(Question.channel == where.channel)
-    if where.start is not None:
-        query = query.where(Question.asked_at >= tokyo_midnight_utc(where.start))
-    if where.end is not None:
-        query = query.where(Question.asked_at < tokyo_midnight_utc(where.end + timedelta(days=1)))
+    query = restrict_questions(query, where.start, where.end, where.ward, where.channel)
     if where.status is not None:
         query = query.where(Question.status == where.status)
     return list(db.scalars(query.order_by(Question.asked_at.desc(), Question.id).limit(MAX_QUESTIONS)))

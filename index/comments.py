@@ -6,21 +6,19 @@ PDF's line breaks leave stray spaces inside Japanese words.
 """
 from __future__ import annotations
 
-import html
 import re
 from dataclasses import dataclass, field
 
+from index.text import JAPANESE_TEXT, strip_tags, without_whitespace
 from index.units import QA, Document, Unit
 
-# Characters of Japanese running text. A space between two of them is a PDF
-# line break, not a word boundary (Japanese has none).
-_JA = r"\u3001-\u303f\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff01-\uffef"
-_JA_GAP = re.compile(f"([{_JA}]) (?=[{_JA}])")
+# A space between two characters of Japanese running text is a PDF line break, not a word
+# boundary (Japanese has none).
+_JA_GAP = re.compile(f"([{JAPANESE_TEXT}]) (?=[{JAPANESE_TEXT}])")
 # ...except the space after a chapter label ("第2章 計画策定の背景"), which separates it from the title.
 _CHAPTER_LABEL = re.compile(r"第[0-9０-９]+章$")
 _CHAPTER = re.compile(r"第[0-9０-９]+章")
 _BLOCK_TAG = re.compile(r"<\s*/?\s*(?:p|br|li|ul|ol|div)\b[^>]*>", re.IGNORECASE)
-_ANY_TAG = re.compile(r"<[^>]+>")
 _SPACES = re.compile(r"[ \t\u00a0]+")
 # The converter sometimes emits a span twice in a row; no real reply repeats 20+ characters verbatim.
 _STUTTER = re.compile(r"(.{20,}?)\1")
@@ -82,7 +80,7 @@ def extract_comments(document: Document, text: str) -> tuple[list[Unit], str]:
 
 def _header_columns(line: str) -> dict[str, int] | None:
     """Map the roles number/comment/reply/measure to column indexes if the line is a comment-table header."""
-    cells = [re.sub(r"\s+", "", cell) for cell in line.split("\t")]
+    cells = [without_whitespace(cell) for cell in line.split("\t")]
     columns: dict[str, int] = {}
     for index, cell in enumerate(cells):
         if "number" not in columns and _NUMBER_HEADER.match(cell):
@@ -218,11 +216,9 @@ def _to_unit(
     question = _clean(row.comment)
     reply = _clean(row.reply)
     section = f"パブリックコメント 意見{row.number}"
-    return Unit(
+    return Unit.of_document(
+        document,
         id=_unique_id(f"{document.id}-qa-{row.number:02d}", taken),
-        doc_id=document.id,
-        ward=document.ward,
-        document=document.title,
         kind=QA,
         section=section,
         title=_title(question) or section,
@@ -297,7 +293,7 @@ def _sentence_ends(text: str) -> list[int]:
 
 def _clean(cell: str) -> str:
     """Turn a cell's HTML and PDF debris into plain text, one paragraph a line."""
-    text = html.unescape(_ANY_TAG.sub("", _BLOCK_TAG.sub("\n", cell)))
+    text = strip_tags(_BLOCK_TAG.sub("\n", cell))
     paragraphs = (_clean_line(line) for line in text.split("\n"))
     return "\n".join(paragraph for paragraph in paragraphs if paragraph)
 

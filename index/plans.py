@@ -7,10 +7,10 @@ from the heading text; markdown levels only break ties between other headings.
 """
 from __future__ import annotations
 
-import html
 import re
 from dataclasses import dataclass, field
 
+from index.text import JAPANESE_LETTERS, strip_tags, without_whitespace
 from index.units import GLOSSARY, PASSAGE, Document, Unit
 
 MAX_CHUNK = 800  # characters of passage text; longer sections are split
@@ -18,8 +18,6 @@ TINY = 30  # a body shorter than this is merged, kept only if informative, or dr
 MAX_TITLE = 30  # characters of one heading in the human-readable section path
 LONG_CELL = 40  # a headed table with a longer cell is a list of records, one per passage
 
-# Characters that count as Japanese when deciding whether a space is a PDF artefact.
-JP = "\u3040-\u30ff\u3400-\u9fff\uff66-\uff9f々〆ー"
 _COUNTERS = r"(?:年|か月|ヶ月|月|日|件|人|名|回|時間|分(?!野)|歳|度|割|倍|種類|号|条|頁|台(?!東)|%|％)"
 _ORG = re.compile(r"[^\s、。（）]+?(?:課|室|局|センター|委員会|館)(?:（[^）]*）)?")
 
@@ -112,8 +110,7 @@ def _strip_markup(line: str) -> str:
     """Remove HTML tags and footnote markers, keeping list items apart."""
     line = re.sub(r"<sup>.*?</sup>", "", line)
     line = re.sub(r"</(li|p)>|<br\s*/?>", " ", line)
-    line = re.sub(r"<[^>]+>", "", line)
-    return html.unescape(line).replace("\u00a0", " ").replace("\u3000", " ")
+    return strip_tags(line).replace("\u00a0", " ").replace("\u3000", " ")
 
 
 def _tidy(text: str, cell: bool = False) -> str:
@@ -122,12 +119,15 @@ def _tidy(text: str, cell: bool = False) -> str:
     text = re.sub(r"(?<=[ァ-ヶー]) (?=[ァ-ヶー])", "", text)  # "デジ タル"
     while re.search(r"(?<![A-Za-z])([A-Z]) (?=[A-Z](?![a-z]))", text):  # "A I" -> "AI"
         text = re.sub(r"(?<![A-Za-z])([A-Z]) (?=[A-Z](?![a-z]))", r"\1", text)
-    text = re.sub(rf"(?<=[{JP}]) (?=[0-9][0-9,.]* ?{_COUNTERS})", "", text)  # "令和 2 年"
+    text = re.sub(rf"(?<=[{JAPANESE_LETTERS}]) (?=[0-9][0-9,.]* ?{_COUNTERS})", "", text)  # "令和 2 年"
     text = re.sub(rf"(?<=[0-9]) (?={_COUNTERS})", "", text)  # -> "令和2年"
-    text = re.sub(rf"(?<=[{JP}]) (?=[A-Za-z])|(?<=[A-Za-z]) (?=[{JP}])", "", text)  # "AI チャット"
+    # "AI チャット"
+    text = re.sub(rf"(?<=[{JAPANESE_LETTERS}]) (?=[A-Za-z])|(?<=[A-Za-z]) (?=[{JAPANESE_LETTERS}])", "", text)
     if cell:
         # Table cells are wrapped at the column width; a space after "3名" still separates items.
-        text = re.sub(rf"(?<![0-9][{JP}])(?<=[{JP}、]) (?=[{JP}])", "", text)
+        text = re.sub(
+            rf"(?<![0-9][{JAPANESE_LETTERS}])(?<=[{JAPANESE_LETTERS}、]) (?=[{JAPANESE_LETTERS}])", "", text
+        )
     text = text.replace("\x00", " ")
     return re.sub(r"\s+", " ", text).strip()
 
@@ -257,7 +257,7 @@ def _make_heading(title: str, md: int) -> _Heading:
 
 def _ends_sentence(text: str) -> bool:
     """Tell whether a line ends where a sentence or label may end."""
-    return not re.search(rf"[{JP}、]$", text)
+    return not re.search(rf"[{JAPANESE_LETTERS}、]$", text)
 
 
 def _join_lines(lines: list[_Line]) -> list[_Line]:
@@ -297,7 +297,7 @@ def _continues_paragraph(joined: list[_Line], line: _Line) -> bool:
         and len(line.text) >= 20  # short lines after a gap are figure labels, not the rest
         and not last.text.startswith(tuple(_BULLETS))
         and not _ends_sentence(last.text)
-        and re.match(rf"^[{JP}]", line.text) is not None
+        and re.match(rf"^[{JAPANESE_LETTERS}]", line.text) is not None
     )
 
 
@@ -336,25 +336,28 @@ def _heading_run(lines: list[_Line], start: int) -> list[int]:
     if first.kind != "heading" or first.markdown:
         return []
     run = [start]
-    index = start + 1
+    index = _skip_blanks(lines, start + 1)
     while index < len(lines):
         line = lines[index]
-        if line.kind == "blank":
-            index += 1
-            continue
-        if line.kind == "heading" and not line.markdown and line.heading.style == first.heading.style:
-            run.append(index)
-            index += 1
-            continue
-        break
+        if line.kind != "heading" or line.markdown or line.heading.style != first.heading.style:
+            break
+        run.append(index)
+        index = _skip_blanks(lines, index + 1)
     if index < len(lines) and lines[index].kind != "heading":
         run.pop()  # the last one has a body: it is a real section
     return run
 
 
+def _skip_blanks(lines: list[_Line], index: int) -> int:
+    """Return the index of the first line from index on that is not blank, or len(lines)."""
+    while index < len(lines) and lines[index].kind == "blank":
+        index += 1
+    return index
+
+
 def _key(title: str) -> str:
     """Normalise a heading for comparison."""
-    return re.sub(r"\s+", "", title)
+    return without_whitespace(title)
 
 
 def _build_sections(lines: list[_Line]) -> list[_Section]:
@@ -525,11 +528,11 @@ def _take_kpi_slide(section: _Section, lines: list[_Line], index: int) -> int:
     current, target = _KPI_ARROW.match(_tidy(lines[index].text)).groups()
     texts: list[str] = []
     index += 1
-    while index < len(lines) and len(texts) < 3:
+    while len(texts) < 3:
+        index = _skip_blanks(lines, index)
+        if index == len(lines):
+            break
         line = lines[index]
-        if line.kind == "blank":
-            index += 1
-            continue
         if line.kind != "text" or (texts and not _KPI_VALUE.match(_tidy(line.text))):
             break
         texts.append(_tidy(line.text))
@@ -716,20 +719,17 @@ def _chunks(blocks: list[_Block]) -> list[str]:
     pieces: list[tuple[str, bool]] = []
     for block in blocks:
         pieces.extend((piece, block.alone) for piece in _split_long(block.text))
-    chunks: list[str] = []
-    current: list[str] = []
+    groups: list[list[str]] = [[]]
     for text, alone in pieces:
+        current = groups[-1]
         size = sum(len(t) + 1 for t in current) + len(text)
         if current and (alone or size > MAX_CHUNK):
-            chunks.append("\n".join(current))
             current = []
+            groups.append(current)
         current.append(text)
         if alone:
-            chunks.append("\n".join(current))
-            current = []
-    if current:
-        chunks.append("\n".join(current))
-    return chunks
+            groups.append([])  # nothing joins a record after it either
+    return ["\n".join(group) for group in groups if group]
 
 
 def _split_long(text: str) -> list[str]:
@@ -772,11 +772,9 @@ def _units(
         for text in _chunks(section.blocks):
             passages += 1
             units.append(
-                Unit(
+                Unit.of_document(
+                    document,
                     id=f"{document.id}-p-{passages:04d}",
-                    doc_id=document.id,
-                    ward=document.ward,
-                    document=document.title,
                     kind=PASSAGE,
                     section=label,
                     title=titles[-1] if titles else document.title,
@@ -790,11 +788,9 @@ def _units(
         for term, definition in section.glossary:
             terms += 1
             units.append(
-                Unit(
+                Unit.of_document(
+                    document,
                     id=f"{document.id}-g-{terms:03d}",
-                    doc_id=document.id,
-                    ward=document.ward,
-                    document=document.title,
                     kind=GLOSSARY,
                     section=label,
                     title=term,

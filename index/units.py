@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -45,3 +46,8 @@ class Unit:
     measure: str | None = None  # the 施策 / 取組 a comment row or passage belongs to, if named
     headings: tuple[str, ...] = field(default_factory=tuple)  # heading path, outermost first
     phrasings: tuple[str, ...] = ()  # residents' wordings staff linked to this unit: they find it, never quoted
+
+    @classmethod
+    def of_document(cls, document: Document, **fields: Any) -> Unit:
+        """Make a unit of a corpus document, taking its doc_id, ward and document title from it."""
+        return cls(doc_id=document.id, ward=document.ward, document=document.title, **fields)

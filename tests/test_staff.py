@@ -76,9 +76,11 @@ def db_state(app) -> tuple:
         )
 
 
-def question(app, question_id: str) -> Question:
+def review_state(app, question_id: str) -> tuple[str, str | None]:
+    """Return a question's review status and the note that goes with it."""
     with app.app_context():
-        return get_db().get(Question, question_id)
+        question = get_db().get(Question, question_id)
+        return question.status, question.status_note
 
 
 def fill_path(rule) -> str:
@@ -210,8 +212,7 @@ def test_a_written_answer_goes_live_for_the_next_ask(app, client):
     with app.app_context():
         entry = get_db().scalar(select(FaqEntry))
     for question_id in (first["id"], second["id"]):
-        assert (question(app, question_id).status, question(app, question_id).status_note) == (
-            "answered", f"faq-{entry.id}")
+        assert review_state(app, question_id) == ("answered", f"faq-{entry.id}")
     assert SODAI_SHOWN not in client.get("/staff/").text  # answered questions leave the default queue
     assert SODAI_SHOWN in client.get("/staff/?status=answered").text
 
@@ -244,7 +245,7 @@ def test_linking_stores_the_wording_as_a_phrasing_of_the_unit(app, client):
     assert "".join(again["answer"].split()).startswith("".join(unit.text.split())[:40])
     assert "フリーアドレス" in again["answer"] and SEAT not in again["answer"]
     assert again["sources"][0]["section"] == unit.section
-    assert (question(app, asked["id"]).status, question(app, asked["id"]).status_note) == ("linked", "000-qa-04")
+    assert review_state(app, asked["id"]) == ("linked", "000-qa-04")
     other_ward = ask(client, "区役所の駐車場は何台ありますか")
     assert post(client, "/staff/questions/link", ids=[other_ward["id"]], unit_id="004-qa-13").status_code == 403
     assert post(client, "/staff/questions/link", ids=[other_ward["id"]], unit_id="no-such-unit").status_code == 404
@@ -259,7 +260,7 @@ def test_out_of_scope_needs_a_note_and_leaves_the_queue(app, client):
     assert db_state(app) == before
     note = "ごみの出し方は清掃事務所の案内へ"
     assert post(client, "/staff/questions/out-of-scope", ids=[asked["id"]], note=note).status_code == 302
-    assert (question(app, asked["id"]).status, question(app, asked["id"]).status_note) == ("out_of_scope", note)
+    assert review_state(app, asked["id"]) == ("out_of_scope", note)
     assert SODAI_SHOWN not in client.get("/staff/").text
     assert SODAI_SHOWN in client.get("/staff/?status=out_of_scope").text
 
@@ -311,6 +312,11 @@ def test_faq_csv_round_trip_with_bom(app, client):
     def upload(data: bytes):
         return post(client, "/staff/faq/import", file=(io.BytesIO(data), "faq.csv"))
 
+    def csv_file(rows: list[list[str]]) -> bytes:
+        out = io.StringIO()
+        csv.writer(out).writerows(rows)
+        return out.getvalue().encode("utf-8-sig")
+
     before = db_state(app)
     assert upload(exported.data).status_code == 302  # unchanged: nothing to do
     with app.app_context():
@@ -318,9 +324,7 @@ def test_faq_csv_round_trip_with_bom(app, client):
         assert [(e.question, e.department) for e in entries] == [(SODAI, "清掃事務所"), ("=1+1 は計算式ですか", None)]
     rows[1][3] = "粗大ごみは受付センターへ。"
     rows.append(["", "台東区", "区役所の駐車場はありますか", "区役所の駐車場は有料です。", "総務課", "0"])
-    out = io.StringIO()
-    csv.writer(out).writerows(rows)
-    assert upload(out.getvalue().encode("utf-8-sig")).status_code == 302
+    assert upload(csv_file(rows)).status_code == 302
     assert ask(client, SODAI)["answer"] == "粗大ごみは受付センターへ。"
     assert ask(client, "区役所の駐車場はありますか")["answer"] == "区役所の駐車場は有料です。"
     after = db_state(app)
@@ -328,9 +332,7 @@ def test_faq_csv_round_trip_with_bom(app, client):
     # One wrong row (another ward) and nothing changes.
     rows[1][3] = "変わってはいけない"
     rows.append(["", "千代田区", "q", "a", "", "0"])
-    out = io.StringIO()
-    csv.writer(out).writerows(rows)
-    refused = upload(out.getvalue().encode("utf-8-sig"))
+    refused = upload(csv_file(rows))
     assert refused.status_code == 400 and "行目" in refused.text
     assert db_state(app) == after
 

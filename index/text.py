@@ -1,0 +1,27 @@
+"""Text clean-up shared by the parsers of the corpus's PDF-to-text conversions."""
+from __future__ import annotations
+
+import html
+import re
+
+# Two notions of "Japanese character", used to tell a PDF line break from a real space.
+# They differ on purpose, so each parser names the one it means.
+# Comment-table cells: running text with its punctuation and full-width forms, so a break
+# after "、" or inside "（注）" is joined as well.
+JAPANESE_TEXT = r"\u3001-\u303f\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff01-\uffef"
+# Plan text: letters only (kana, kanji, half-width kana). Punctuation stays out because a line
+# ending in "。" or "）" ends a sentence; callers add "、" where a break after it is joined.
+JAPANESE_LETTERS = "\u3040-\u30ff\u3400-\u9fff\uff66-\uff9f々〆ー"
+
+_TAG = re.compile(r"<[^>]+>")
+_WHITESPACE = re.compile(r"\s+")
+
+
+def strip_tags(text: str) -> str:
+    """Remove HTML tags and resolve character references such as &amp;."""
+    return html.unescape(_TAG.sub("", text))
+
+
+def without_whitespace(text: str) -> str:
+    """Remove all whitespace, so labels the PDF spaced out differently compare equal."""
+    return _WHITESPACE.sub("", text)
