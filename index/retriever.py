@@ -49,13 +49,13 @@ class RankingParams:
     gram_weight: float = 0.2
     segment_weight: float = 2.0
     candidates: int = 40
-    verb_weight: float = 0.5  # verbs and adjectives say less about the topic than nouns
+    verb_weight: float = 0.3  # verbs and adjectives say less about the topic than nouns
     affix_weight: float = 0.3
     synonym_weight: float = 0.5  # a Sudachi synonym-group match counts less than the word itself
-    rerank_weights: tuple[float, ...] = (0.671, 0.415, 1.444, 1.931, 3.015, 1.288, 1.342, 1.816, 1.469, 0.059, -1.089, -0.671)
-    abstain_weights: tuple[float, ...] = (0.577, -0.434, 0.317, -0.207, -0.02, -2.385, -0.24, -0.548)
-    abstain_bias: float = -0.578
-    min_confidence: float = 0.78
+    rerank_weights: tuple[float, ...] = (0.672, 0.416, 1.389, 1.894, 3.064, 1.291, 1.268, 1.825, 1.459, 0.096, -1.089, -0.647)
+    abstain_weights: tuple[float, ...] = (0.57, -0.428, 0.323, -0.19, -0.011, -2.378, -0.3, -0.525)
+    abstain_bias: float = -0.565
+    min_confidence: float = 0.82
     # A staff-written FAQ entry or linked wording answers whenever it holds this much of the question.
     min_curated_coverage: float = 0.8
 
