@@ -186,12 +186,14 @@ class Retriever:
     def _terms_of(self, unit: Unit) -> UnitTerms:
         """Tokenize a unit's fields and each of its sentences and list items."""
         head_text = "\n".join([unit.question, *unit.phrasings, unit.title, *unit.headings, unit.measure or ""])
-        segments = split_segments(unit.text) + split_segments(unit.question)
+        text_segments = [tuple(self.analyzer.terms(s)) for s in split_segments(unit.text)]
+        question_segments = [tuple(self.analyzer.terms(s)) for s in split_segments(unit.question)]
         return UnitTerms(
             head=tuple(self.analyzer.terms(head_text)),
-            body=tuple(self.analyzer.terms(unit.text)),
+            # The text is its segments: tokenizing it once more would only cost time.
+            body=tuple(term for segment in text_segments for term in segment),
             grams=tuple(bigrams(unit.question + "\n" + unit.text)),
-            segments=tuple(tuple(self.analyzer.terms(segment)) for segment in segments),
+            segments=tuple(text_segments + question_segments),
         )
 
     @staticmethod
