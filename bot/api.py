@@ -63,10 +63,11 @@ class RateLimiter:
             return True
 
 
-def json_body() -> dict:
+def json_body(wrong_type_status: int = 415) -> dict:
     """Return the request's JSON object, or raise the contract's 400/413/415."""
     if request.mimetype != "application/json":
-        raise ApiError(415, "unsupported_media_type", "Content-Type は application/json にしてください。")
+        message = "Content-Type は application/json にしてください。"
+        raise ApiError(wrong_type_status, "unsupported_media_type", message)
     if (request.content_length or 0) > MAX_BODY_BYTES:
         raise ApiError(413, "too_large", "リクエストが大きすぎます（16KiBまで）。")
     raw = request.get_data(cache=False)
@@ -74,7 +75,7 @@ def json_body() -> dict:
         raise ApiError(413, "too_large", "リクエストが大きすぎます（16KiBまで）。")
     try:
         body = json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError):
+    except (UnicodeDecodeError, ValueError, RecursionError):  # RecursionError: absurdly nested arrays
         raise ApiError(400, "invalid_json", "JSONとして読み取れません（UTF-8のJSONで送ってください）。") from None
     if not isinstance(body, dict):
         raise ApiError(400, "invalid_json", "JSONオブジェクトで送ってください。")
@@ -132,7 +133,7 @@ def ask_question():
 @bp.post("/api/feedback")
 def feedback():
     """Record whether an answer helped."""
-    body = json_body()
+    body = json_body(wrong_type_status=400)  # the contract gives feedback only 400 for a bad body
     question_id, helpful = body.get("id"), body.get("helpful")
     if not isinstance(question_id, str) or not question_id or len(question_id) > 64:
         raise ApiError(400, "invalid_id", "id（/api/ask の応答の id）を入れてください。")

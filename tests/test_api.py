@@ -63,6 +63,8 @@ def test_feedback_errors(client):
     assert client.post("/api/feedback", json={"id": "x", "helpful": "no"}).status_code == 400
     assert client.post("/api/feedback", json={"helpful": True}).status_code == 400
     assert client.post("/api/feedback", data="{", content_type="application/json").status_code == 400
+    assert client.post("/api/feedback", data='{"id": "x", "helpful": true}', content_type="text/plain").status_code == 400
+    assert client.post("/api/feedback", data="[" * 15_000, content_type="application/json").status_code == 400
 
 
 def error_of(response, status):
@@ -80,6 +82,7 @@ def test_ask_rejects_bad_input_with_the_contract_errors_and_logs_nothing(app, cl
     error_of(client.post("/api/ask", data="not json", content_type="application/json"), 400)
     error_of(client.post("/api/ask", data=b"{\"question\": \"\xff\xfe\"}", content_type="application/json"), 400)
     error_of(client.post("/api/ask", json=["a list"]), 400)
+    error_of(client.post("/api/ask", data="[" * 15_000, content_type="application/json"), 400)
     error_of(ask(client, 123), 400)
     error_of(ask(client, None), 400)
     error_of(client.post("/api/ask", json={}), 400)
