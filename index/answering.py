@@ -101,7 +101,7 @@ class Answerer:
             text=self.extract(best, query),
             hits=hits,
             department=best.unit.department,
-            suggestions=[suggestion(h) for h in hits[1:4]],
+            suggestions=suggestions(hits[1:]),
             ward=query.ward,
         )
 
@@ -189,6 +189,12 @@ def example_questions(wards: dict[str, WardInfo], ward: str | None) -> tuple[str
     if ward in wards:
         return wards[ward].examples
     return tuple(info.examples[0] for info in wards.values())
+
+
+def suggestions(hits: list[Hit], count: int = 3) -> list[str]:
+    """Phrase the next hits as up to three different questions a resident can click."""
+    unique = list(dict.fromkeys(suggestion(h) for h in hits))
+    return unique[:count]
 
 
 def suggestion(hit: Hit) -> str:

@@ -115,3 +115,9 @@ def test_small_talk_offers_the_wards_own_examples(answerer):
     assert answerer.answer("こんにちは", "大田区").suggestions == list(answerer.wards["大田区"].examples)
     mixed = answerer.answer("こんにちは").suggestions
     assert mixed == [info.examples[0] for info in answerer.wards.values()]
+
+
+def test_suggestions_are_different_related_questions(answerer):
+    answer = answerer.answer("区のシステムのセキュリティ対策はどうなっていますか", "台東区")
+    assert answer.resolved and answer.suggestions
+    assert len(answer.suggestions) == len(set(answer.suggestions)) <= 3
