@@ -1,14 +1,19 @@
 """Tokenization, synonyms, ranking, ward scoping, abstention and answer extraction."""
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import numpy as np
 import pytest
 
 from bot import corpus_retriever
 from index.analysis import Analyzer
-from index.answering import Answerer, load_wards
+from index.answering import COMMENT_LABEL, Answerer, load_wards
 from index.corpus import DEFAULT_CORPUS_DIR
 from index.retriever import Field
+
+EVAL = Path(__file__).resolve().parent / "data" / "eval.jsonl"
 
 
 @pytest.fixture(scope="module")
@@ -121,3 +126,20 @@ def test_suggestions_are_different_related_questions(answerer):
     answer = answerer.answer("区のシステムのセキュリティ対策はどうなっていますか", "台東区")
     assert answer.resolved and answer.suggestions
     assert len(answer.suggestions) == len(set(answer.suggestions)) <= 3
+
+
+def test_every_answer_is_quoted_from_its_source_within_600_characters(answerer):
+    questions = [json.loads(line) for line in EVAL.read_text(encoding="utf-8").splitlines() if line.strip()]
+    resolved = 0
+    for row in questions:
+        answer = answerer.answer(row["question"], row["ward"])
+        if not answer.resolved:
+            continue
+        resolved += 1
+        assert len(answer.text) <= 600
+        source = answer.hits[0].unit
+        quoted = "".join((source.text + source.question).split())
+        for line in answer.text.replace(COMMENT_LABEL, "\n").splitlines():
+            # A piece too long for the room left is cut, and says so with …
+            assert "".join(line.removesuffix("…").split()) in quoted, (row["id"], line)
+    assert resolved >= len(questions) // 3
