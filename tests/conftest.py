@@ -2,13 +2,13 @@
 from __future__ import annotations
 
 import shutil
-import threading
 from pathlib import Path
 
 import pytest
 from werkzeug.serving import make_server
 
 from bot import create_app
+from servers import ThreadedServer
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 SCREENSHOTS = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
@@ -37,21 +37,11 @@ def runner(app):
     return app.test_cli_runner()
 
 
-class LiveServer:
+class LiveServer(ThreadedServer):
     """The app served over real HTTP on 127.0.0.1, in a thread."""
 
     def __init__(self, app) -> None:
-        self._server = make_server("127.0.0.1", 0, app, threaded=True)
-        self.url = f"http://127.0.0.1:{self._server.server_port}"
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
-
-    def __enter__(self) -> LiveServer:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self._server.shutdown()
-        self._thread.join(timeout=5)
+        super().__init__(make_server("127.0.0.1", 0, app, threaded=True))
 
 
 @pytest.fixture

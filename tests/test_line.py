@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from bot import create_app
 from bot.db import LineEvent, Question
 from bot.line import source_line
+from servers import ThreadedServer
 
 SECRET = "test-channel-secret"
 TOKEN = "test-channel-access-token"
@@ -34,7 +35,7 @@ class Server(ThreadingHTTPServer):
     request_queue_size = 128  # the app replies to a burst side by side; the default 5 would drop connections
 
 
-class StandInMessagingApi:
+class StandInMessagingApi(ThreadedServer):
     """A real HTTP server on 127.0.0.1 that records LINE reply calls and answers as told."""
 
     def __init__(self) -> None:
@@ -63,18 +64,7 @@ class StandInMessagingApi:
             def log_message(self, *args) -> None:
                 pass
 
-        self.server = Server(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_port}"
-        self.thread = threading.Thread(target=self.server.serve_forever, args=(0.05,), daemon=True)
-
-    def __enter__(self) -> StandInMessagingApi:
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-        self.thread.join(timeout=5)
+        super().__init__(Server(("127.0.0.1", 0), Handler))
 
     def wait_for(self, count: int, seconds: float = 5.0) -> list[dict]:
         """Return the calls once there are `count` of them (replies may finish after LINE got its 200)."""

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import json
 import re
-import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -13,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.db import Question
+from servers import ThreadedServer
 
 WIDGET_JS = Path(__file__).resolve().parent.parent / "bot" / "static" / "widget.js"
 WARDS_JSON = Path(__file__).resolve().parent.parent / "corpus" / "wards.json"
@@ -122,7 +122,7 @@ def test_allowed_origins_get_cors_headers_on_the_widget_endpoints_only(app, clie
 # --- In the browser -------------------------------------------------------------------------
 
 
-class OtherSite:
+class OtherSite(ThreadedServer):
     """A ward's own web server on another origin, serving a page that embeds the widget."""
 
     def __init__(self, widget_host: str, ward: str = "台東区") -> None:
@@ -143,17 +143,8 @@ class OtherSite:
             def log_message(self, *args):
                 pass
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Page)
-        self.origin = f"http://127.0.0.1:{self._server.server_port}"
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
-
-    def __enter__(self) -> OtherSite:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self._server.shutdown()
-        self._server.server_close()
+        super().__init__(ThreadingHTTPServer(("127.0.0.1", 0), Page))
+        self.origin = self.url
 
 
 def launcher_has_focus(page) -> bool:
