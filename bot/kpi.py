@@ -29,25 +29,23 @@ def tokyo_midnight_utc(day: date) -> datetime:
     return datetime.combine(day, time.min, TOKYO).astimezone(timezone.utc)
 
 
-def restrict_questions(
-    query: Select, start: date | None, end: date | None, ward: str | None, channel: str | None
-) -> Select:
-    """Keep the questions asked from start to end (Tokyo days, inclusive), in ward, through channel; None is any."""
-    if start is not None:
-        query = query.where(Question.asked_at >= tokyo_midnight_utc(start))
-    if end is not None:
-        query = query.where(Question.asked_at < tokyo_midnight_utc(end + timedelta(days=1)))
-    if ward is not None:
-        query = query.where(Question.ward == ward)
-    if channel is not None:
-        query = query.where(Question.channel == channel)
+def restrict_questions(query: Select, where: KpiFilter) -> Select:
+    """Keep the questions asked in where's Tokyo days (inclusive), ward and channel; None is any."""
+    if where.start is not None:
+        query = query.where(Question.asked_at >= tokyo_midnight_utc(where.start))
+    if where.end is not None:
+        query = query.where(Question.asked_at < tokyo_midnight_utc(where.end + timedelta(days=1)))
+    if where.ward is not None:
+        query = query.where(Question.ward == where.ward)
+    if where.channel is not None:
+        query = query.where(Question.channel == where.channel)
     return query
 
 
 def kpi(db: Session, where: KpiFilter) -> dict:
     """Count questions and unresolved ones, overall and per Tokyo day; small talk does not count."""
     query = select(Question.asked_at, Question.resolved, Question.helpful).where(Question.small_talk.is_(False))
-    query = restrict_questions(query, where.start, where.end, where.ward, where.channel)
+    query = restrict_questions(query, where)
     totals: Counter[date] = Counter()
     unresolved: Counter[date] = Counter()
     for asked_at, resolved, helpful in db.execute(query):

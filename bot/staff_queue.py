@@ -4,14 +4,13 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, field
-from datetime import date
 
 from flask import current_app
 from sqlalchemy import or_, select
 
 from bot import get_answerer
 from bot.db import Question, as_utc
-from bot.kpi import restrict_questions
+from bot.kpi import KpiFilter, restrict_questions
 from index.retriever import Hit
 
 STATUSES = {"new": "未対応", "answered": "回答済み", "linked": "既存回答に紐付け", "out_of_scope": "対象外"}
@@ -26,13 +25,9 @@ def unresolved():
 
 
 @dataclass(frozen=True)
-class QueueFilter:
-    """What the queue shows: ward, channel, an inclusive range of Tokyo days, review status."""
+class QueueFilter(KpiFilter):
+    """What the queue shows: the KPI's days, ward and channel, and a review status."""
 
-    ward: str | None = None
-    channel: str | None = None
-    start: date | None = None
-    end: date | None = None
     status: str | None = "new"
 
 
@@ -63,7 +58,7 @@ class Group:
 def queue_questions(db, visible, where: QueueFilter) -> list[Question]:
     """Return the unresolved questions the filter selects, newest first."""
     query = select(Question).where(unresolved(), visible)
-    query = restrict_questions(query, where.start, where.end, where.ward, where.channel)
+    query = restrict_questions(query, where)
     if where.status is not None:
         query = query.where(Question.status == where.status)
     return list(db.scalars(query.order_by(Question.asked_at.desc(), Question.id).limit(MAX_QUESTIONS)))
