@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from index.text import JAPANESE_TEXT, strip_tags, without_whitespace
+from index.text import JAPANESE_TEXT, PAGE_NUMBER, strip_tags, without_whitespace
 from index.units import QA, Document, Unit
 
 # A space between two characters of Japanese running text is a PDF line break, not a word
@@ -22,7 +22,6 @@ _BLOCK_TAG = re.compile(r"<\s*/?\s*(?:p|br|li|ul|ol|div)\b[^>]*>", re.IGNORECASE
 _SPACES = re.compile(r"[ \t\u00a0]+")
 # The converter sometimes emits a span twice in a row; no real reply repeats 20+ characters verbatim.
 _STUTTER = re.compile(r"(.{20,}?)\1")
-_PAGE_NUMBER = re.compile(r"^\s*[-－—]?\s*\d{1,3}\s*[-－—]?\s*$|^\s*\d{1,3}\s*/\s*\d{1,3}\s*$")
 _HEADING = re.compile(r"^#{1,2} ")
 _DEPARTMENT = re.compile(r"[\u4e00-\u9fff\u30a0-\u30ff]{1,12}課(?![題長程税金])")
 # 000 ends each reply with the measures it concerns: "（目標1 施策1 行政手続き…）".
@@ -113,7 +112,7 @@ def _find_tables(lines: list[str]) -> list[_Table]:
             table.rows.append(_read_row(line.split("\t"), columns))
             table.line_numbers.update(pending + [number])
             pending = []
-        elif table is not None and (not line.strip() or _PAGE_NUMBER.match(line)):
+        elif table is not None and (not line.strip() or PAGE_NUMBER.match(line)):
             pending.append(number)
         else:
             table, pending = None, []

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from index.text import JAPANESE_LETTERS, strip_tags, without_whitespace
+from index.text import JAPANESE_LETTERS, PAGE_NUMBER, strip_tags, without_whitespace
 from index.units import GLOSSARY, PASSAGE, Document, Unit
 
 MAX_CHUNK = 800  # characters of passage text; longer sections are split
@@ -41,7 +41,6 @@ _SQUARE = "■□◆◇"
 
 _TOC_LEADER = re.compile(r"(\.{3,}|…{2,}|・{3,}|‥+)\s*\d+\s*$")
 _ANNEX_LEADER = re.compile(r"(\.{3,}|…+|・{3,})\s*(別紙\s*\d+)")
-_PAGE_NUMBER = re.compile(r"^[-‐—\s]*\d{1,3}[-‐—\s]*$|^\d{1,3}\s*/\s*\d{1,3}$")
 _DATE_LINE = re.compile(r"^(令和|平成)\S*年\S*月\S*日$")
 _KPI_ARROW = re.compile(r"^(現況\s*[（(][^)）]*[)）])\s*>\s*(目標\s*[（(][^)）]*[)）])$")
 _KPI_VALUE = re.compile(r"^[0-9０-９][0-9０-９,.，]*\s*\S{0,8}$")
@@ -147,7 +146,7 @@ def _prepare_lines(text: str) -> list[_Line]:
             not stripped
             or stripped in running
             or re.fullmatch(r"[-*_=]{3,}", stripped)
-            or _PAGE_NUMBER.match(stripped)
+            or PAGE_NUMBER.match(stripped)
             or _TOC_LEADER.search(stripped)
         ):
             lines.append(_Line("blank"))

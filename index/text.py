@@ -13,6 +13,9 @@ JAPANESE_TEXT = r"\u3001-\u303f\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\uf
 # ending in "。" or "）" ends a sentence; callers add "、" where a break after it is joined.
 JAPANESE_LETTERS = "\u3040-\u30ff\u3400-\u9fff\uff66-\uff9f々〆ー"
 
+# A line that is only a page number: "12", "- 12 -", "－3－", "3/10".
+PAGE_NUMBER = re.compile(r"^[-‐－—\s]*\d{1,3}[-‐－—\s]*$|^\s*\d{1,3}\s*/\s*\d{1,3}\s*$")
+
 _TAG = re.compile(r"<[^>]+>")
 _WHITESPACE = re.compile(r"\s+")
 
