@@ -43,7 +43,7 @@ from sqlalchemy.exc import IntegrityError
 from bot.api import MAX_QUESTION_CHARS
 from bot.db import LineEvent, get_db
 from bot.service import Asked, ask, record_feedback, sources_of
-from index.answering import example_questions
+from index.answering import example_questions, where_to_ask
 
 bp = Blueprint("line", __name__)
 log = logging.getLogger("ward_faq.line")
@@ -225,7 +225,8 @@ def on_postback(event: PostbackEvent, seen: LineEvent) -> list[Message]:
         return [text_message(UNKNOWN_FEEDBACK)]
     if question.helpful:
         return [text_message(THANKS_RESOLVED)]
-    return [text_message(THANKS_UNRESOLVED + where_to_ask(question.ward))]
+    wards = current_app.extensions["ward_faq.index"].wards
+    return [text_message(THANKS_UNRESOLVED + where_to_ask(wards, question.ward))]
 
 
 def on_follow(event: FollowEvent, seen: LineEvent) -> list[Message]:
@@ -321,16 +322,6 @@ def parse_feedback(data: str) -> tuple[str, bool] | None:
     if not QUESTION_ID.fullmatch(ids[0]):
         return None
     return ids[0], helpful[0] == "1"
-
-
-def where_to_ask(ward: str | None) -> str:
-    """Say where a resident can ask instead: the ward's office, or every ward's when the ward is unknown."""
-    wards = current_app.extensions["ward_faq.index"].wards
-    info = wards.get(ward) if ward else None
-    if info is not None:
-        return f"お手数ですが、{info.inquiries}にお問い合わせください。計画については{info.department}が担当しています。"
-    contacts = "、".join(w.inquiries for w in wards.values())
-    return f"お手数ですが、お住まいの区の窓口（{contacts}）にお問い合わせください。"
 
 
 def send_replies(channel: Channel, replies: list[Reply]) -> None:

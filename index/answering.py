@@ -177,11 +177,16 @@ class Answerer:
     def fallback_text(self, ward: str | None) -> str:
         """Say honestly that the documents do not answer, and where to ask instead."""
         text = "申し訳ありません。このご質問にお答えできる内容は、区のDX・情報化の計画やパブリックコメントの資料には見つかりませんでした。"
-        info = self.wards.get(ward) if ward else None
-        if info is not None:
-            return text + f"お手数ですが、{info.inquiries}にお問い合わせください。計画については{info.department}が担当しています。"
-        contacts = "、".join(w.inquiries for w in self.wards.values())
-        return text + f"お手数ですが、お住まいの区の窓口（{contacts}）にお問い合わせください。"
+        return text + where_to_ask(self.wards, ward)
+
+
+def where_to_ask(wards: dict[str, WardInfo], ward: str | None) -> str:
+    """Say where a resident can ask instead: the ward's office and department, or every ward's office."""
+    info = wards.get(ward) if ward else None
+    if info is not None:
+        return f"お手数ですが、{info.inquiries}にお問い合わせください。計画については{info.department}が担当しています。"
+    contacts = "、".join(w.inquiries for w in wards.values())
+    return f"お手数ですが、お住まいの区の窓口（{contacts}）にお問い合わせください。"
 
 
 def example_questions(wards: dict[str, WardInfo], ward: str | None) -> tuple[str, ...]:
