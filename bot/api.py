@@ -11,7 +11,7 @@ from flask import Blueprint, current_app, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 from bot.db import get_db
-from bot.kpi import KpiFilter, kpi
+from bot.kpi import KpiFilter, kpi, parse_day
 from bot.service import CHANNELS, ask, record_feedback, sources_of
 
 bp = Blueprint("api", __name__)
@@ -144,17 +144,15 @@ def feedback():
     return jsonify({"id": question_id, "helpful": helpful})
 
 
-def parse_day(name: str) -> date | None:
+def day_arg(name: str) -> date | None:
     """Read a YYYY-MM-DD query parameter."""
     value = request.args.get(name)
     if value is None:
         return None
     try:
-        if len(value) == 10:
-            return date.fromisoformat(value)
+        return parse_day(value)
     except ValueError:
-        pass
-    raise ApiError(400, "invalid_date", f"{name} は YYYY-MM-DD の形にしてください。")
+        raise ApiError(400, "invalid_date", f"{name} は YYYY-MM-DD の形にしてください。") from None
 
 
 def kpi_filter() -> KpiFilter:
@@ -164,7 +162,7 @@ def kpi_filter() -> KpiFilter:
         raise ApiError(400, "invalid_ward", "ward が正しくありません。")
     if channel is not None and channel not in CHANNELS:
         raise ApiError(400, "invalid_channel", "channel は web・line・api のいずれかにしてください。")
-    where = KpiFilter(parse_day("from"), parse_day("to"), ward, channel)
+    where = KpiFilter(day_arg("from"), day_arg("to"), ward, channel)
     if where.start and where.end and where.start > where.end:
         raise ApiError(400, "invalid_date", "from は to より前の日付にしてください。")
     return where

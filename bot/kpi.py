@@ -24,6 +24,13 @@ class KpiFilter:
     channel: str | None = None
 
 
+def parse_day(value: str) -> date:
+    """Read a YYYY-MM-DD day, nothing looser (Python also takes 20261101); ValueError otherwise."""
+    if len(value) != 10:
+        raise ValueError(value)
+    return date.fromisoformat(value)
+
+
 def tokyo_midnight_utc(day: date) -> datetime:
     """Return the UTC instant a Tokyo day starts (stored times are UTC; SQLite drops zones)."""
     return datetime.combine(day, time.min, TOKYO).astimezone(timezone.utc)

@@ -13,7 +13,7 @@ from bot.db import AuditEntry, FaqEntry, Phrasing, Question, as_utc, bump_index_
 from bot.faq_csv import (
     COLUMNS, MAX_ANSWER_CHARS, MAX_DEPARTMENT_CHARS, MAX_QUESTION_CHARS, csv_bytes, export_faq, read_faq_csv,
 )
-from bot.kpi import PERIODS, TOKYO, KpiFilter, kpi, kpi_by_period
+from bot.kpi import PERIODS, TOKYO, KpiFilter, kpi, kpi_by_period, parse_day
 from bot.service import CHANNELS
 from bot.staff_auth import (
     ALL_WARDS, CSRF_FIELD, audit, authenticate, check_csrf, csrf_token, load_staff, locked_until, login_required,
@@ -115,7 +115,7 @@ def arg_day(name: str) -> date | None:
     if not value:
         return None
     try:
-        return date.fromisoformat(value)
+        return parse_day(value)
     except ValueError:
         abort(400)
 
