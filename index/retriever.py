@@ -87,7 +87,9 @@ class UnitTerms:
     head: tuple[str, ...]
     body: tuple[str, ...]
     grams: tuple[str, ...]
-    segments: tuple[tuple[str, ...], ...] = field(default=())  # each sentence or list item
+    segments: tuple[tuple[str, ...], ...] = field(default=())  # each sentence or list item, text's then question's
+    text_segments: int = 0  # how many of the segments are the text's
+    segment_types: tuple[frozenset[str], ...] = ()  # per segment, the kinds of answer it gives (SEGMENT_ANSWER_TYPES)
 
 
 # What a sentence answering each type of question looks like in the documents.
@@ -172,7 +174,7 @@ class Retriever:
         self._wards = np.array([u.ward for u in units])
         self._superseded = [bool(self.documents.get(u.doc_id) and self.documents[u.doc_id].superseded_by) for u in units]
         self._answer_types = [self._answer_types_of(u) for u in units]
-        self._segment_types = [self._segment_types_of(u) for u in units]
+        self._segment_types = [t.segment_types for t in terms]
         self._survey = np.array([bool(SURVEY_HEADING.search(" ".join(u.headings) + u.title)) for u in units])
 
     def with_units(self, extra: list[Unit]) -> Retriever:
@@ -186,14 +188,20 @@ class Retriever:
     def _terms_of(self, unit: Unit) -> UnitTerms:
         """Tokenize a unit's fields and each of its sentences and list items."""
         head_text = "\n".join([unit.question, *unit.phrasings, unit.title, *unit.headings, unit.measure or ""])
-        text_segments = [tuple(self.analyzer.terms(s)) for s in split_segments(unit.text)]
-        question_segments = [tuple(self.analyzer.terms(s)) for s in split_segments(unit.question)]
+        texts = split_segments(unit.text)
+        segments = texts + split_segments(unit.question)
+        terms = [tuple(self.analyzer.terms(s)) for s in segments]
         return UnitTerms(
             head=tuple(self.analyzer.terms(head_text)),
             # The text is its segments: tokenizing it once more would only cost time.
-            body=tuple(term for segment in text_segments for term in segment),
+            body=tuple(term for segment in terms[: len(texts)] for term in segment),
             grams=tuple(bigrams(unit.question + "\n" + unit.text)),
-            segments=tuple(text_segments + question_segments),
+            segments=tuple(terms),
+            text_segments=len(texts),
+            segment_types=tuple(
+                frozenset(kind for kind, pattern in SEGMENT_ANSWER_TYPES.items() if pattern.search(segment))
+                for segment in segments
+            ),
         )
 
     @staticmethod
@@ -208,18 +216,10 @@ class Retriever:
             found.add("definition")
         return frozenset(found)
 
-    @staticmethod
-    def _segment_types_of(unit: Unit) -> list[frozenset[str]]:
-        """Return, per segment, the kinds of question it answers: a date, a count, a target."""
-        return [
-            frozenset(kind for kind, pattern in SEGMENT_ANSWER_TYPES.items() if pattern.search(segment))
-            for segment in split_segments(unit.text) + split_segments(unit.question)
-        ]
-
     def segment_terms(self, unit: Unit) -> tuple[list[set[str]], list[set[str]]]:
         """Return the term sets of a unit's text segments and of its question segments, tokenized at build."""
         index = self._positions[unit.id]
-        text_count = len(split_segments(unit.text))
+        text_count = self.unit_terms[unit.id].text_segments
         sets = self._segment_sets[index]
         return sets[:text_count], sets[text_count:]
 
