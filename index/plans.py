@@ -17,6 +17,7 @@ MAX_CHUNK = 800  # characters of passage text; longer sections are split
 TINY = 30  # a body shorter than this is merged, kept only if informative, or dropped
 MAX_TITLE = 30  # characters of one heading in the human-readable section path
 LONG_CELL = 40  # a headed table with a longer cell is a list of records, one per passage
+SHORT_SECTION = 300  # characters: a sub-section this short reads best folded into its parent's passage
 
 _COUNTERS = r"(?:年|か月|ヶ月|月|日|件|人|名|回|時間|分(?!野)|歳|度|割|倍|種類|号|条|頁|台(?!東)|%|％)"
 _ORG = re.compile(r"[^\s、。（）]+?(?:課|室|局|センター|委員会|館)(?:（[^）]*）)?")
@@ -97,6 +98,7 @@ def extract_passages(document: Document, text: str) -> list[Unit]:
     for section in sections:
         _fill_body(section)
     sections = _merge_kpi_sections(sections)
+    sections = _fold_short_subsections(sections)
     sections = _handle_tiny_sections(sections)
     departments = _departments_by_measure(sections)
     return _units(document, sections, departments)
@@ -657,6 +659,86 @@ def _merge_kpi_sections(sections: list[_Section]) -> list[_Section]:
                 continue
         result.append(section)
     return result
+
+
+def _fold_short_subsections(sections: list[_Section]) -> list[_Section]:
+    """Fold runs of short sibling sub-sections into their parent's passage, each labelled by its heading.
+
+    Committee papers split one topic into headings of a line each (監査テーマ, 監査対象, 実施期間,
+    監査方式): alone, such a line neither matches a question nor answers it. The plan structure
+    (章, 目標, 施策, 取組, KPI) is never folded, so its passages keep their own department.
+    Folding repeats, so that a sub-section made whole by folding can fold into its parent in turn.
+    """
+    while True:
+        folded = _fold_once(sections)
+        if len(folded) == len(sections):
+            return folded
+        sections = folded
+
+
+def _fold_once(sections: list[_Section]) -> list[_Section]:
+    """Fold each run of short sibling leaf sections once."""
+    result: list[_Section] = []
+    index = 0
+    while index < len(sections):
+        end = index
+        size = 0
+        while end < len(sections) and _foldable(sections, end) and (
+            end == index or _same_parent(sections[end], sections[index])
+        ):
+            size += len(_body_text(sections[end])) + len(sections[end].path[-1].title) + 2
+            if size > MAX_CHUNK:
+                break
+            end += 1
+        run = sections[index:end]
+        parent = result[-1] if result else None
+        beside_parent = bool(run) and parent is not None and _is_parent(parent, run[0])
+        if beside_parent and len(_body_text(parent)) + size <= MAX_CHUNK:
+            _absorb(parent, run)
+        elif len(run) >= 2:
+            merged = _Section(path=run[0].path[:-1])
+            _absorb(merged, run)
+            result.append(merged)
+        else:
+            result.append(sections[index])
+            end = index + 1
+        index = end
+    return result
+
+
+def _foldable(sections: list[_Section], index: int) -> bool:
+    """Tell whether a section is a short leaf below a heading outside the plan structure."""
+    section = sections[index]
+    if len(section.path) < 2 or section.glossary:
+        return False
+    heading = section.path[-1]
+    if heading.rank is not None or heading.style == "kpi":
+        return False
+    has_children = index + 1 < len(sections) and _is_descendant(sections[index + 1].path, section.path)
+    return not has_children and len(_body_text(section)) <= SHORT_SECTION
+
+
+def _same_parent(one: _Section, other: _Section) -> bool:
+    """Tell whether two sections sit under the same heading."""
+    return len(one.path) == len(other.path) and all(a is b for a, b in zip(one.path[:-1], other.path[:-1]))
+
+
+def _is_parent(parent: _Section, child: _Section) -> bool:
+    """Tell whether a section is the one directly above another."""
+    return len(child.path) == len(parent.path) + 1 and _is_descendant(child.path, parent.path)
+
+
+def _absorb(parent: _Section, run: list[_Section]) -> None:
+    """Append the sections of a run to a parent's body, a one-line body after its heading, a longer one below it."""
+    for section in run:
+        title = section.path[-1].title
+        if len(section.blocks) == 1:
+            text = section.blocks[0].text.lstrip("・ ")
+            parent.blocks.append(_Block(f"{title}：{text}", section.blocks[0].alone))
+        elif section.blocks:
+            parent.blocks.append(_Block(title if title.startswith("【") else f"【{title}】"))
+            parent.blocks.extend(section.blocks)
+        parent.departments.extend(d for d in section.departments if d not in parent.departments)
 
 
 def _body_text(section: _Section) -> str:

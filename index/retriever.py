@@ -52,10 +52,10 @@ class RankingParams:
     verb_weight: float = 0.3  # verbs and adjectives say less about the topic than nouns
     affix_weight: float = 0.3
     synonym_weight: float = 0.5  # a Sudachi synonym-group match counts less than the word itself
-    rerank_weights: tuple[float, ...] = (0.672, 0.416, 1.389, 1.894, 3.064, 1.291, 1.268, 1.825, 1.459, 0.096, -1.089, -0.647)
-    abstain_weights: tuple[float, ...] = (0.57, -0.428, 0.323, -0.19, -0.011, -2.378, -0.3, -0.525)
-    abstain_bias: float = -0.565
-    min_confidence: float = 0.82
+    rerank_weights: tuple[float, ...] = (0.564, 0.6, 1.593, 2.255, 2.501, 1.566, 1.115, 1.469, 1.325, 0.001, -1.033, -0.52)
+    abstain_weights: tuple[float, ...] = (0.585, -0.328, 0.23, -0.236, 0.088, -2.283, -0.399, -0.472)
+    abstain_bias: float = -1.011
+    min_confidence: float = 0.81
     # A staff-written FAQ entry or linked wording answers whenever it holds this much of the question.
     min_curated_coverage: float = 0.8
 

@@ -124,15 +124,23 @@ def test_committee_papers_summary_and_security_measures():
     assert any("提出者数：12名" in t for t in texts)
     titles = {u.title for u in passages("003")}
     assert {f"取組み{n}." for n in range(1, 8)} <= {t.split(" ")[0] for t in titles}
-    project = next(u for u in passages("003") if u.title == "1 概要")
-    assert project.headings[-2] == "令和7年度における区民参加型デジタルプロジェクトについて"
+    project = next(u for u in passages("003") if u.title == "令和7年度における区民参加型デジタルプロジェクトについて")
+    assert project.text.startswith("【1 概要】\n・地域が主役となり")
+
+
+def test_one_line_sub_sections_fold_into_their_parent_labelled():
+    audit = next(u for u in passages("003") if u.title.startswith("取組み3."))
+    assert "【外部監査】" in audit.text
+    assert "監査方式：専門家による助言型方式" in audit.text  # a one-line section once lost as too short
+    assert "監査方式：職員による相互監査方式" in audit.text
+    assert audit.headings == ("取組み3. 情報セキュリティ監査の実施【拡充】",)
 
 
 def test_survey_results_become_passages():
     survey = [u for u in passages("002") if "区民アンケート調査結果" in u.section]
     assert len(survey) > 10
-    cashless = next(u for u in survey if u.title.endswith("キャッシュレスの利用"))
-    assert "約80%" in cashless.text
+    cashless = next(u for u in survey if "【(8) キャッシュレスの利用】" in u.text)
+    assert "約80%" in cashless.text.split("【(8) キャッシュレスの利用】")[1]
 
 
 def test_table_of_contents_lists_are_dropped():
