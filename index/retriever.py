@@ -28,6 +28,7 @@ RERANK_FEATURES = (
     "glossary",  # a glossary entry for a question that is not "what is X"
     "superseded",  # from a plan a newer one replaced, not named in the question
     "comment",  # a public comment row (or a staff FAQ entry)
+    "length",  # log of the unit's length in characters: a long unit covers words by chance
 )
 DETAIL_TYPES = frozenset({"when", "count", "target", "department"})
 # What the abstention rule looks at for the best hit.
@@ -52,9 +53,9 @@ class RankingParams:
     verb_weight: float = 0.3  # verbs and adjectives say less about the topic than nouns
     affix_weight: float = 0.3
     synonym_weight: float = 0.5  # a Sudachi synonym-group match counts less than the word itself
-    rerank_weights: tuple[float, ...] = (0.564, 0.6, 1.593, 2.255, 2.501, 1.566, 1.115, 1.469, 1.325, 0.001, -1.033, -0.52)
-    abstain_weights: tuple[float, ...] = (0.585, -0.328, 0.23, -0.236, 0.088, -2.283, -0.399, -0.472)
-    abstain_bias: float = -1.011
+    rerank_weights: tuple[float, ...] = (0.579, 0.703, 1.666, 2.06, 2.45, 1.608, 1.041, 1.512, 1.153, -0.065, -1.073, -0.649, 0.143)
+    abstain_weights: tuple[float, ...] = (0.595, -0.314, 0.247, -0.277, 0.04, -2.283, -0.431, -0.691)
+    abstain_bias: float = -1.202
     min_confidence: float = 0.81
     # A staff-written FAQ entry or linked wording answers whenever it holds this much of the question.
     min_curated_coverage: float = 0.8
@@ -97,6 +98,7 @@ SEGMENT_ANSWER_TYPES = {
     "when": re.compile(r"(令和|平成)\s?(\d+|元)\s?年|\d+\s?月|\d{4}\s?年|\d+\s?年度"),
     "count": re.compile(r"\d[\d,.]*\s?(人|件|名|%|％|回|円|校|台|か所|箇所|手続|時間|種類|分)"),
     "target": re.compile(r"目標|指標"),
+    "department": re.compile(r"担当|[^\s、。：:（）()]{2,}(課|室)(?!題|程|長)"),
 }
 SURVEY_HEADING = re.compile(r"アンケート|調査結果|自由意見|ワークショップ")
 
@@ -310,10 +312,11 @@ class Retriever:
             "sentence_coverage": sentence_coverage,
             "head_coverage": share(self._head_sets[index]),
             "answer_type": answer_type,
-            "survey": (1.0 if query.wants_survey else -1.0) if self._survey[index] else 0.0,
+            "survey": (1.0 if self._survey[index] == query.wants_survey else -1.0) if self._survey[index] or query.wants_survey else 0.0,
             "glossary": float(unit.kind == GLOSSARY and "definition" not in query.answer_types),
             "superseded": float(self._superseded[index] and unit.doc_id != query.prefer_doc),
             "comment": float(unit.kind in (QA, FAQ)),
+            "length": math.log10(len(unit.text) + len(unit.question) + 10),
             # The question asks for a date, a number or a department, and the best sentence has none.
             "type_missing": float(asks_detail and strict_answer_type < 1.0),
             "unmatched": max(

@@ -33,10 +33,33 @@ def test_content_words_are_normalized_and_grammar_dropped(analyzer):
 
 @pytest.mark.parametrize(
     ("resident", "document"),
-    [("スマホ", "スマートフォン"), ("マイナカード", "マイナンバーカード"), ("パブコメ", "パブリックコメント")],
+    [
+        ("スマホ", "スマートフォン"),
+        ("マイナカード", "マイナンバーカード"),
+        ("パブコメ", "パブリックコメント"),
+        ("委託先の業者", "委託事業者"),
+        ("停電したら", "電源喪失"),
+        ("個人情報が漏れた", "個人情報の漏えい"),
+    ],
 )
 def test_residents_words_reach_the_documents_words(analyzer, resident, document):
     assert set(analyzer.terms(resident)) & set(analyzer.terms(document))
+
+
+@pytest.mark.parametrize(
+    ("question", "kind"),
+    [
+        ("RPAとは？", "definition"),
+        ("AIチャットボットってそもそも何？", "definition"),
+        ("5Gって今の4Gと何が違うの？", "definition"),
+        ("フィッシング詐欺ってどういう手口なの", "definition"),
+        ("担当の課はどこ？", "department"),
+        ("いつから始まりますか", "when"),
+        ("何人が意見を出したの？", "count"),
+    ],
+)
+def test_what_kind_of_answer_a_question_wants(answerer, question, kind):
+    assert kind in answerer.query(question, None).answer_types
 
 
 def test_sudachi_synonym_groups_join_words_without_a_synonym_file():
