@@ -25,7 +25,7 @@ RERANK_FEATURES = (
     "head_coverage",  # … its head holds
     "answer_type",  # asks when / how many / who … and the best segment or the unit gives that
     "survey",  # +1 a survey result asked about, -1 one not asked about
-    "glossary",  # a glossary entry for a question that is not "what is X"
+    "glossary",  # a glossary entry for a question that asks a date, a number, a department or a comment
     "superseded",  # from a plan a newer one replaced, not named in the question
     "comment",  # a public comment row (or a staff FAQ entry)
     "length",  # log of the unit's length in characters: a long unit covers words by chance
@@ -53,9 +53,9 @@ class RankingParams:
     verb_weight: float = 0.3  # verbs and adjectives say less about the topic than nouns
     affix_weight: float = 0.3
     synonym_weight: float = 0.5  # a Sudachi synonym-group match counts less than the word itself
-    rerank_weights: tuple[float, ...] = (0.579, 0.703, 1.666, 2.06, 2.45, 1.608, 1.041, 1.512, 1.153, -0.065, -1.073, -0.649, 0.143)
-    abstain_weights: tuple[float, ...] = (0.595, -0.314, 0.247, -0.277, 0.04, -2.283, -0.431, -0.691)
-    abstain_bias: float = -1.202
+    rerank_weights: tuple[float, ...] = (0.757, 0.796, 1.485, 2.221, 2.443, 1.422, 0.954, 1.491, 1.094, -0.764, -1.132, -0.706, 0.213)
+    abstain_weights: tuple[float, ...] = (0.655, -0.318, 0.195, -0.393, 0.062, -2.492, -0.446, -0.939)
+    abstain_bias: float = -1.552
     min_confidence: float = 0.81
     # A staff-written FAQ entry or linked wording answers whenever it holds this much of the question.
     min_curated_coverage: float = 0.8
@@ -210,7 +210,7 @@ class Retriever:
     def _answer_types_of(unit: Unit) -> frozenset[str]:
         """Return the kinds of question a whole unit answers: who is in charge, a comment, a term."""
         found = set()
-        if unit.department or "担当" in unit.text:
+        if unit.department or SEGMENT_ANSWER_TYPES["department"].search(unit.text):
             found.add("department")
         if unit.kind in (QA, FAQ):
             found.add("comment")
@@ -313,7 +313,7 @@ class Retriever:
             "head_coverage": share(self._head_sets[index]),
             "answer_type": answer_type,
             "survey": (1.0 if self._survey[index] == query.wants_survey else -1.0) if self._survey[index] or query.wants_survey else 0.0,
-            "glossary": float(unit.kind == GLOSSARY and "definition" not in query.answer_types),
+            "glossary": float(unit.kind == GLOSSARY and (asks_detail or "comment" in query.answer_types)),
             "superseded": float(self._superseded[index] and unit.doc_id != query.prefer_doc),
             "comment": float(unit.kind in (QA, FAQ)),
             "length": math.log10(len(unit.text) + len(unit.question) + 10),
