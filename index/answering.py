@@ -15,7 +15,7 @@ MAX_ANSWER_CHARS = 600
 COMMENT_LABEL = "（寄せられたご意見）"
 # What kind of answer a question wants, from how it asks.
 ANSWER_TYPES = {
-    "when": re.compile(r"いつ|何年|何月|時期|期間|日程|予定日"),
+    "when": re.compile(r"いつ|何年|何月|時期|日程|予定日"),
     "count": re.compile(r"何(人|件|名|回|種類|か所|ヶ所|校|台|時間|割|歳|%|％)|どれ[くぐ]らい|どの[くぐ]らい|いくつ|いくら|割合|人数|件数"),
     "department": re.compile(r"担当|どこの課|どの課|部署|問い?合わせ先|連絡先|どこに(聞|相談|問)"),
     "target": re.compile(r"目標|目指|増やす|減らす|いつまでに|達成"),

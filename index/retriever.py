@@ -53,10 +53,10 @@ class RankingParams:
     verb_weight: float = 0.3  # verbs and adjectives say less about the topic than nouns
     affix_weight: float = 0.3
     synonym_weight: float = 0.5  # a Sudachi synonym-group match counts less than the word itself
-    rerank_weights: tuple[float, ...] = (0.757, 0.796, 1.485, 2.221, 2.443, 1.422, 0.954, 1.491, 1.094, -0.764, -1.132, -0.706, 0.213)
-    abstain_weights: tuple[float, ...] = (0.655, -0.318, 0.195, -0.393, 0.062, -2.492, -0.446, -0.939)
-    abstain_bias: float = -1.552
-    min_confidence: float = 0.81
+    rerank_weights: tuple[float, ...] = (0.708, 0.811, 1.49, 2.193, 2.441, 1.432, 1.03, 1.651, 1.087, -0.718, -1.132, -0.707, 0.219)
+    abstain_weights: tuple[float, ...] = (0.625, -0.338, 0.107, -0.529, 0.299, -2.657, -0.427, -1.015)
+    abstain_bias: float = -1.238
+    min_confidence: float = 0.78
     # A staff-written FAQ entry or linked wording answers whenever it holds this much of the question.
     min_curated_coverage: float = 0.8
 
@@ -96,7 +96,8 @@ class UnitTerms:
 # What a sentence answering each type of question looks like in the documents.
 SEGMENT_ANSWER_TYPES = {
     "when": re.compile(r"(令和|平成)\s?(\d+|元)\s?年|\d+\s?月|\d{4}\s?年|\d+\s?年度"),
-    "count": re.compile(r"\d[\d,.]*\s?(人|件|名|%|％|回|円|校|台|か所|箇所|手続|時間|種類|分)"),
+    # A figure with its counter, or a KPI value (現況(令和2年度): 9,100), which has none.
+    "count": re.compile(r"\d[\d,.]*\s?(人|件|名|%|％|回|円|校|台|か所|箇所|手続|時間|種類|分)|(現況|目標)[^:：\n]*[:：]\s*[\d,.]+"),
     "target": re.compile(r"目標|指標"),
     "department": re.compile(r"担当|[^\s、。：:（）()]{2,}(課|室)(?!題|程|長)"),
 }
