@@ -53,9 +53,9 @@ class RankingParams:
     verb_weight: float = 0.3  # verbs and adjectives say less about the topic than nouns
     affix_weight: float = 0.3
     synonym_weight: float = 0.5  # a Sudachi synonym-group match counts less than the word itself
-    rerank_weights: tuple[float, ...] = (0.708, 0.811, 1.49, 2.193, 2.441, 1.432, 1.03, 1.651, 1.087, -0.718, -1.132, -0.707, 0.219)
-    abstain_weights: tuple[float, ...] = (0.625, -0.338, 0.107, -0.529, 0.299, -2.657, -0.427, -1.015)
-    abstain_bias: float = -1.238
+    rerank_weights: tuple[float, ...] = (0.681, 0.812, 1.491, 2.169, 2.448, 1.445, 1.054, 1.689, 1.09, -0.706, -1.153, -0.717, 0.199)
+    abstain_weights: tuple[float, ...] = (0.621, -0.36, 0.173, -0.499, 0.31, -2.681, -0.421, -1.185)
+    abstain_bias: float = -1.159
     min_confidence: float = 0.78
     # A staff-written FAQ entry or linked wording answers whenever it holds this much of the question.
     min_curated_coverage: float = 0.8
@@ -97,7 +97,7 @@ class UnitTerms:
 SEGMENT_ANSWER_TYPES = {
     "when": re.compile(r"(令和|平成)\s?(\d+|元)\s?年|\d+\s?月|\d{4}\s?年|\d+\s?年度"),
     # A figure with its counter, or a KPI value (現況(令和2年度): 9,100), which has none.
-    "count": re.compile(r"\d[\d,.]*\s?(人|件|名|%|％|回|円|校|台|か所|箇所|手続|時間|種類|分)|(現況|目標)[^:：\n]*[:：]\s*[\d,.]+"),
+    "count": re.compile(r"(?<![第\d,.])\d[\d,.]*\s?(人|件|名|%|％|回|円|校|台|か所|箇所|手続|時間|種類|分)|(現況|目標)[^:：\n]*[:：]\s*[\d,.]+"),
     "target": re.compile(r"目標|指標"),
     "department": re.compile(r"担当|[^\s、。：:（）()]{2,}(課|室)(?!題|程|長)"),
 }
