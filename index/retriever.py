@@ -17,14 +17,13 @@ from index.units import FAQ, GLOSSARY, QA, Document, Unit
 # What the reranker looks at for each BM25 leader; the weights below are fitted to these, in order.
 RERANK_FEATURES = (
     "head",  # BM25 of the head field (question, title, headings), relative to the best leader
-    "body",  # … of the quoted text
-    "grams",  # … of its character bigrams
+    "grams",  # … of its character bigrams (the body field counts in the first stage only: here it added nothing)
     "segment",  # … of its best single sentence or list item
     "coverage",  # share of the question's word weight the unit holds
     "sentence_coverage",  # … its best segment holds
     "head_coverage",  # … its head holds
     "answer_type",  # asks when / how many / who … and the best segment or the unit gives that
-    "survey",  # +1 a survey result asked about, -1 one not asked about
+    "survey",  # +1 a survey result for a question about a survey, -1 where only one of them is about one
     "glossary",  # a glossary entry for a question that asks a date, a number, a department or a comment
     "superseded",  # from a plan a newer one replaced, not named in the question
     "comment",  # a public comment row (or a staff FAQ entry)
@@ -53,9 +52,9 @@ class RankingParams:
     verb_weight: float = 0.3  # verbs and adjectives say less about the topic than nouns
     affix_weight: float = 0.3
     synonym_weight: float = 0.5  # a Sudachi synonym-group match counts less than the word itself
-    rerank_weights: tuple[float, ...] = (0.681, 0.812, 1.491, 2.169, 2.448, 1.445, 1.054, 1.689, 1.09, -0.706, -1.153, -0.717, 0.199)
-    abstain_weights: tuple[float, ...] = (0.621, -0.36, 0.173, -0.499, 0.31, -2.681, -0.421, -1.185)
-    abstain_bias: float = -1.159
+    rerank_weights: tuple[float, ...] = (0.687, 1.808, 2.328, 2.646, 1.622, 0.986, 1.624, 1.094, -0.739, -1.135, -0.79, 0.152)
+    abstain_weights: tuple[float, ...] = (0.606, -0.382, 0.163, -0.438, 0.411, -2.71, -0.413, -1.175)
+    abstain_bias: float = -0.929
     min_confidence: float = 0.78
     # A staff-written FAQ entry or linked wording answers whenever it holds this much of the question.
     min_curated_coverage: float = 0.8
