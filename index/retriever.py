@@ -52,10 +52,10 @@ class RankingParams:
     verb_weight: float = 0.3  # verbs and adjectives say less about the topic than nouns
     affix_weight: float = 0.3
     synonym_weight: float = 0.5  # a Sudachi synonym-group match counts less than the word itself
-    rerank_weights: tuple[float, ...] = (0.687, 1.808, 2.328, 2.646, 1.622, 0.986, 1.624, 1.094, -0.739, -1.135, -0.79, 0.152)
-    abstain_weights: tuple[float, ...] = (0.606, -0.382, 0.163, -0.438, 0.411, -2.71, -0.413, -1.175)
-    abstain_bias: float = -0.929
-    min_confidence: float = 0.78
+    rerank_weights: tuple[float, ...] = (0.574, 1.929, 2.214, 2.607, 1.491, 0.925, 1.334, 1.183, -0.594, -1.195, -1.058, 0.378)
+    abstain_weights: tuple[float, ...] = (0.704, -0.403, -0.41, -0.352, 0.156, -2.747, -0.46, -1.292)
+    abstain_bias: float = -1.223
+    min_confidence: float = 0.83
     # A staff-written FAQ entry or linked wording answers whenever it holds this much of the question.
     min_curated_coverage: float = 0.8
 
