@@ -18,7 +18,7 @@ ANSWER_TYPES = {
     "when": re.compile(r"いつ|何年|何月|時期|日程|予定日"),
     "count": re.compile(r"何(人|件|名|回|種類|か所|ヶ所|校|台|時間|割|歳|%|％)|どれ[くぐ]らい|どの[くぐ]らい|いくつ|いくら|割合|人数|件数"),
     "department": re.compile(r"担当|どこの課|どの課|部署|問い?合わせ先|連絡先|どこに(聞|相談|問)"),
-    "target": re.compile(r"目標|目指|増やす|減らす|いつまでに|達成"),
+    "target": re.compile(r"目標|目指|いつまでに|どこまで|達成"),
     "comment": re.compile(r"意見|要望|答え|回答|区の考え|パブコメ|パブリックコメント|どう思"),
     "definition": re.compile(
         r"とは|って(そもそも)?(何|なに)(です|\?|？|$)|そもそも|意味|どういう(こと|もの|手口|仕組み)|どんな(もの|こと)|何が違|違い"
@@ -113,7 +113,7 @@ class Answerer:
         return Query(
             words=self.question_words(question),
             ward=ward,
-            prefer_doc=self.document_named_in(question, ward),
+            documents=self.documents_named_in(question, ward),
             answer_types=frozenset(kind for kind, pattern in ANSWER_TYPES.items() if pattern.search(question)),
             wants_survey=bool(SURVEY_WORDS.search(question)),
         )
@@ -127,14 +127,14 @@ class Answerer:
         named = [w.name for w in self.wards.values() if any(alias in question for alias in w.aliases)]
         return named[0] if len(named) == 1 else None
 
-    def document_named_in(self, question: str, ward: str | None) -> str | None:
-        """Return the id of an older document the question names by its title, so it is not ranked down."""
-        for document in self.retriever.documents.values():
-            if document.superseded_by and (ward is None or document.ward == ward):
-                core = re.sub(r"[（(].*?[)）]|\s", "", document.title)
-                if core and core in re.sub(r"\s", "", question):
-                    return document.id
-        return None
+    def documents_named_in(self, question: str, ward: str | None) -> frozenset[str]:
+        """Return the documents the question names (情報化推進計画, DX戦略 …), within its ward."""
+        text = re.sub(r"\s", "", question)
+        return frozenset(
+            d.id
+            for d in self.retriever.documents.values()
+            if (ward is None or d.ward == ward) and any(name in text for name in d.names)
+        )
 
     def extract(self, hit: Hit, query: Query) -> str:
         """Return the unit's text that answers the question, best first, ≤600 characters.

@@ -31,6 +31,7 @@ def load_documents(corpus_dir: Path = DEFAULT_CORPUS_DIR) -> list[Document]:
             amends=tuple(entry.get("amends", [])),
             url=entry.get("url"),
             source_file=entry.get("source_file", ""),
+            names=tuple(entry.get("names", [])),
         )
         for entry in raw
     ]

@@ -26,6 +26,7 @@ RERANK_FEATURES = (
     "survey",  # +1 a survey result for a question about a survey, -1 where only one of them is about one
     "glossary",  # a glossary entry for a question that asks a date, a number, a department or a comment
     "superseded",  # from a plan a newer one replaced, not named in the question
+    "named",  # +1 from a document the question names, -1 from another one
     "comment",  # a public comment row (or a staff FAQ entry)
     "length",  # log of the unit's length in characters: a long unit covers words by chance
 )
@@ -52,10 +53,10 @@ class RankingParams:
     verb_weight: float = 0.3  # verbs and adjectives say less about the topic than nouns
     affix_weight: float = 0.3
     synonym_weight: float = 0.5  # a Sudachi synonym-group match counts less than the word itself
-    rerank_weights: tuple[float, ...] = (0.574, 1.929, 2.214, 2.607, 1.491, 0.925, 1.334, 1.183, -0.594, -1.195, -1.058, 0.378)
-    abstain_weights: tuple[float, ...] = (0.704, -0.403, -0.41, -0.352, 0.156, -2.747, -0.46, -1.292)
-    abstain_bias: float = -1.223
-    min_confidence: float = 0.83
+    rerank_weights: tuple[float, ...] = (0.479, 1.939, 2.184, 2.617, 1.449, 0.971, 1.303, 1.188, -0.574, -1.134, 0.925, -0.977, 0.382)
+    abstain_weights: tuple[float, ...] = (0.697, -0.383, -0.207, -0.151, 0.065, -3.041, -0.463, -1.18)
+    abstain_bias: float = -1.522
+    min_confidence: float = 0.82
     # A staff-written FAQ entry or linked wording answers whenever it holds this much of the question.
     min_curated_coverage: float = 0.8
 
@@ -66,7 +67,7 @@ class Query:
 
     words: list[Word]
     ward: str | None = None
-    prefer_doc: str | None = None  # an older document the question names, not to be ranked down
+    documents: frozenset[str] = frozenset()  # the documents the question names (情報化推進計画 …)
     answer_types: frozenset[str] = frozenset()  # when, count, target, department, comment, definition
     wants_survey: bool = False
 
@@ -314,7 +315,8 @@ class Retriever:
             "answer_type": answer_type,
             "survey": (1.0 if self._survey[index] == query.wants_survey else -1.0) if self._survey[index] or query.wants_survey else 0.0,
             "glossary": float(unit.kind == GLOSSARY and (asks_detail or "comment" in query.answer_types)),
-            "superseded": float(self._superseded[index] and unit.doc_id != query.prefer_doc),
+            "superseded": float(self._superseded[index] and unit.doc_id not in query.documents),
+            "named": (1.0 if unit.doc_id in query.documents else -1.0) if query.documents else 0.0,
             "comment": float(unit.kind in (QA, FAQ)),
             "length": math.log10(len(unit.text) + len(unit.question) + 10),
             # The question asks for a date, a number or a department, and the best sentence has none.

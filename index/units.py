@@ -20,6 +20,7 @@ class Document:
     amends: tuple[str, ...] = ()  # drafts whose changes this document lists (not replacing them)
     url: str | None = None
     source_file: str = ""  # the name the document was received under
+    names: tuple[str, ...] = ()  # what residents call it: 情報化推進計画, DX戦略 …
 
 
 # The kinds of answerable unit.
