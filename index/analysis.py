@@ -27,7 +27,7 @@ QUESTION_WORDS = {
     # Adverbs Sudachi files as nouns: they colour a question, they never name its topic.
     "殆ど", "全然", "結局", "全く", "色々", "最近", "一番", "大体", "沢山", "少し", "余り", "気",
     # "…とはどういう意味": the question asks for a definition (an answer type), not about meaning.
-    "意味", "どういう", "話",
+    "意味", "どういう", "話", "積もり", "そのまま",
 }
 # Split after a sentence end or a line break, keeping the break so lists and tables stay lines.
 SENTENCE_END = re.compile(r"(?<=[。！？!?])|(?<=\n)")

@@ -16,15 +16,18 @@ COMMENT_LABEL = "（寄せられたご意見）"
 # What kind of answer a question wants, from how it asks.
 ANSWER_TYPES = {
     "when": re.compile(r"いつ|何年|何月|時期|日程|予定日"),
-    "count": re.compile(r"何(人|件|名|回|種類|か所|ヶ所|校|台|時間|割|歳|%|％)|どれ[くぐ]らい|どの[くぐ]らい|いくつ|いくら|割合|人数|件数"),
+    "count": re.compile(r"何(人|件|名|回|種類|か所|ヶ所|校|台|時間|割|歳|%|％)|どれ[くぐ]らい|どの[くぐ]らい|いくつ|割合|人数|件数"),
     "department": re.compile(r"担当|どこの課|どの課|部署|問い?合わせ先|連絡先|どこに(聞|相談|問)"),
-    "target": re.compile(r"目標|目指|いつまでに|どこまで|達成"),
+    "money": re.compile(r"いくら|何円|金額|料金|費用|手数料|予算|賞金|謝礼|お金"),
+    "hours": re.compile(r"何時|時間帯|受付時間|開庁時間|営業時間|何曜"),
+    "phone": re.compile(r"電話番号|番号を教え|何番"),
+    "target": re.compile(r"目標|目指|いつまでに|どこまで|達成|(どれ|どの)[くぐ]らいまで|まで(に)?(増や|減ら|上げ|伸ば)"),
     "comment": re.compile(r"意見|要望|答え|回答|区の考え|パブコメ|パブリックコメント|どう思"),
     "definition": re.compile(
         r"とは|って(そもそも)?(何|なに)(です|\?|？|$)|そもそも|意味|どういう(こと|もの|手口|仕組み)|どんな(もの|こと)|何が違|違い"
     ),
 }
-SURVEY_WORDS = re.compile(r"アンケート|調査|区民の声|自由意見|ワークショップ")
+SURVEY_WORDS = re.compile(r"アンケート|調査|区民の声|自由意見|ワークショップ|多かった|(理由|人)が多い")
 
 # Greetings, thanks and requests for help: answered kindly, never counted in the KPI.
 SMALL_TALK = re.compile(

@@ -30,7 +30,7 @@ RERANK_FEATURES = (
     "comment",  # a public comment row (or a staff FAQ entry)
     "length",  # log of the unit's length in characters: a long unit covers words by chance
 )
-DETAIL_TYPES = frozenset({"when", "count", "target", "department"})
+DETAIL_TYPES = frozenset({"when", "count", "target", "department", "money", "hours", "phone"})
 # What the abstention rule looks at for the best hit.
 ABSTAIN_FEATURES = (
     "score", "margin", "coverage", "sentence_coverage", "head_coverage", "type_missing", "unmatched", "unknown",
@@ -53,10 +53,10 @@ class RankingParams:
     verb_weight: float = 0.3  # verbs and adjectives say less about the topic than nouns
     affix_weight: float = 0.3
     synonym_weight: float = 0.5  # a Sudachi synonym-group match counts less than the word itself
-    rerank_weights: tuple[float, ...] = (0.479, 1.939, 2.184, 2.617, 1.449, 0.971, 1.303, 1.188, -0.574, -1.134, 0.925, -0.977, 0.382)
-    abstain_weights: tuple[float, ...] = (0.697, -0.383, -0.207, -0.151, 0.065, -3.041, -0.463, -1.18)
-    abstain_bias: float = -1.522
-    min_confidence: float = 0.82
+    rerank_weights: tuple[float, ...] = (0.562, 1.836, 2.249, 2.693, 1.443, 1.102, 1.376, 1.367, -0.569, -1.17, 0.933, -1.098, 0.421)
+    abstain_weights: tuple[float, ...] = (0.687, -0.38, -0.062, -0.512, 0.377, -3.233, -0.55, -1.289)
+    abstain_bias: float = -1.281
+    min_confidence: float = 0.81
     # A staff-written FAQ entry or linked wording answers whenever it holds this much of the question.
     min_curated_coverage: float = 0.8
 
@@ -100,6 +100,9 @@ SEGMENT_ANSWER_TYPES = {
     "count": re.compile(r"(?<![第\d,.])\d[\d,.]*\s?(人|件|名|%|％|回|円|校|台|か所|箇所|手続|時間|種類|分)|(現況|目標)[^:：\n]*[:：]\s*[\d,.]+"),
     "target": re.compile(r"目標|指標"),
     "department": re.compile(r"担当|[^\s、。：:（）()]{2,}(課|室)(?!題|程|長)"),
+    "money": re.compile(r"\d[\d,.]*\s?(円|万円|億円)|無料|有料"),
+    "hours": re.compile(r"\d{1,2}\s?時(?!間)|\d{1,2}:\d\d|[月火水木金土日]曜|平日|休日"),
+    "phone": re.compile(r"\d{2,4}\s?[-‐－]\s?\d{2,4}\s?[-‐－]\s?\d{3,4}"),
 }
 SURVEY_HEADING = re.compile(r"アンケート|調査結果|自由意見|ワークショップ")
 
