@@ -24,7 +24,7 @@ RERANK_FEATURES = (
     "head_coverage",  # … its head holds
     "answer_type",  # asks when / how many / who … and the best segment or the unit gives that
     "survey",  # +1 a survey result for a question about a survey, -1 where only one of them is about one
-    "glossary",  # a glossary entry for a question that asks a date, a number, a department or a comment
+    "glossary",  # a glossary entry for a question that does not ask what a term means
     "superseded",  # from a plan a newer one replaced, not named in the question
     "named",  # +1 from a document the question names, -1 from another one
     "comment",  # a public comment row (or a staff FAQ entry)
@@ -53,10 +53,10 @@ class RankingParams:
     verb_weight: float = 0.3  # verbs and adjectives say less about the topic than nouns
     affix_weight: float = 0.3
     synonym_weight: float = 0.5  # a Sudachi synonym-group match counts less than the word itself
-    rerank_weights: tuple[float, ...] = (0.562, 1.836, 2.249, 2.693, 1.443, 1.102, 1.376, 1.367, -0.569, -1.17, 0.933, -1.098, 0.421)
-    abstain_weights: tuple[float, ...] = (0.687, -0.38, -0.062, -0.512, 0.377, -3.233, -0.55, -1.289)
-    abstain_bias: float = -1.281
-    min_confidence: float = 0.81
+    rerank_weights: tuple[float, ...] = (0.559, 1.844, 2.242, 2.699, 1.444, 1.083, 1.517, 1.367, -0.139, -1.167, 0.929, -1.114, 0.434)
+    abstain_weights: tuple[float, ...] = (0.686, -0.379, -0.08, -0.499, 0.379, -3.265, -0.523, -1.29)
+    abstain_bias: float = -1.314
+    min_confidence: float = 0.8
     # A staff-written FAQ entry or linked wording answers whenever it holds this much of the question.
     min_curated_coverage: float = 0.8
 
@@ -97,7 +97,7 @@ class UnitTerms:
 SEGMENT_ANSWER_TYPES = {
     "when": re.compile(r"(令和|平成)\s?(\d+|元)\s?年|\d+\s?月|\d{4}\s?年|\d+\s?年度"),
     # A figure with its counter, or a KPI value (現況(令和2年度): 9,100), which has none.
-    "count": re.compile(r"(?<![第\d,.])\d[\d,.]*\s?(人|件|名|%|％|回|円|校|台|か所|箇所|手続|時間|種類|分)|(現況|目標)[^:：\n]*[:：]\s*[\d,.]+"),
+    "count": re.compile(r"(?<![第\d,.])\d[\d,.]*\s?(人|件|名|%|％|回|円|校|台|か所|箇所|手続|時間|種類|分|つ)|(?<![第\d,.])\d+の(?=[^\d\s])|(現況|目標)[^:：\n]*[:：]\s*[\d,.]+"),
     "target": re.compile(r"目標|指標"),
     "department": re.compile(r"担当|[^\s、。：:（）()]{2,}(課|室)(?!題|程|長)"),
     "money": re.compile(r"\d[\d,.]*\s?(円|万円|億円)|無料|有料"),
@@ -317,7 +317,7 @@ class Retriever:
             "head_coverage": share(self._head_sets[index]),
             "answer_type": answer_type,
             "survey": (1.0 if self._survey[index] == query.wants_survey else -1.0) if self._survey[index] or query.wants_survey else 0.0,
-            "glossary": float(unit.kind == GLOSSARY and (asks_detail or "comment" in query.answer_types)),
+            "glossary": float(unit.kind == GLOSSARY and "definition" not in query.answer_types),
             "superseded": float(self._superseded[index] and unit.doc_id not in query.documents),
             "named": (1.0 if unit.doc_id in query.documents else -1.0) if query.documents else 0.0,
             "comment": float(unit.kind in (QA, FAQ)),
