@@ -53,10 +53,10 @@ class RankingParams:
     verb_weight: float = 0.3  # verbs and adjectives say less about the topic than nouns
     affix_weight: float = 0.3
     synonym_weight: float = 0.5  # a Sudachi synonym-group match counts less than the word itself
-    rerank_weights: tuple[float, ...] = (0.559, 1.844, 2.242, 2.699, 1.444, 1.083, 1.517, 1.367, -0.139, -1.167, 0.929, -1.114, 0.434)
-    abstain_weights: tuple[float, ...] = (0.686, -0.379, -0.08, -0.499, 0.379, -3.265, -0.523, -1.29)
-    abstain_bias: float = -1.314
-    min_confidence: float = 0.8
+    rerank_weights: tuple[float, ...] = (0.601, 1.805, 2.288, 2.704, 1.462, 1.061, 1.504, 1.35, -0.101, -1.117, 0.945, -1.017, 0.429)
+    abstain_weights: tuple[float, ...] = (0.735, -0.396, 0.169, -0.355, 0.324, -3.284, -0.485, -1.183)
+    abstain_bias: float = -1.994
+    min_confidence: float = 0.81
     # A staff-written FAQ entry or linked wording answers whenever it holds this much of the question.
     min_curated_coverage: float = 0.8
 
