@@ -28,6 +28,9 @@ QUESTION_WORDS = {
     "殆ど", "全然", "結局", "全く", "色々", "最近", "一番", "大体", "沢山", "少し", "余り", "気",
     # "…とはどういう意味": the question asks for a definition (an answer type), not about meaning.
     "意味", "どういう", "話", "積もり", "そのまま",
+    # Who the resident is and how they feel: context of a question, never its topic.
+    "親", "母", "父", "母親", "父親", "祖母", "祖父", "夫", "妻", "息子", "娘", "婆", "爺", "ちゃん", "主人",
+    "友達", "知り合い", "近所", "心配", "辛い", "気味",
 }
 # Split after a sentence end or a line break, keeping the break so lists and tables stay lines.
 SENTENCE_END = re.compile(r"(?<=[。！？!?])|(?<=\n)")

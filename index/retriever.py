@@ -53,10 +53,10 @@ class RankingParams:
     verb_weight: float = 0.3  # verbs and adjectives say less about the topic than nouns
     affix_weight: float = 0.3
     synonym_weight: float = 0.5  # a Sudachi synonym-group match counts less than the word itself
-    rerank_weights: tuple[float, ...] = (0.601, 1.805, 2.288, 2.704, 1.462, 1.061, 1.504, 1.35, -0.101, -1.117, 0.945, -1.017, 0.429)
-    abstain_weights: tuple[float, ...] = (0.735, -0.396, 0.169, -0.355, 0.324, -3.284, -0.485, -1.183)
-    abstain_bias: float = -1.994
-    min_confidence: float = 0.81
+    rerank_weights: tuple[float, ...] = (0.574, 1.796, 2.261, 2.684, 1.472, 1.113, 1.51, 1.353, -0.086, -1.12, 0.942, -1.041, 0.438)
+    abstain_weights: tuple[float, ...] = (0.656, -0.387, 0.297, -0.271, 0.415, -3.271, -0.603, -1.283)
+    abstain_bias: float = -1.563
+    min_confidence: float = 0.76
     # A staff-written FAQ entry or linked wording answers whenever it holds this much of the question.
     min_curated_coverage: float = 0.8
 
@@ -102,7 +102,7 @@ SEGMENT_ANSWER_TYPES = {
     "department": re.compile(r"担当|[^\s、。：:（）()]{2,}(課|室)(?!題|程|長)"),
     "money": re.compile(r"\d[\d,.]*\s?(円|万円|億円)|無料|有料"),
     "hours": re.compile(r"\d{1,2}\s?時(?!間)|\d{1,2}:\d\d|[月火水木金土日]曜|平日|休日"),
-    "phone": re.compile(r"\d{2,4}\s?[-‐－]\s?\d{2,4}\s?[-‐－]\s?\d{3,4}"),
+    "phone": re.compile(r"\d{2,4}\s?[-‐－(（]\s?\d{2,4}\s?[-‐－)）]\s?\d{3,4}"),
 }
 SURVEY_HEADING = re.compile(r"アンケート|調査結果|自由意見|ワークショップ")
 
