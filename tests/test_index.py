@@ -40,6 +40,10 @@ def test_content_words_are_normalized_and_grammar_dropped(analyzer):
         ("委託先の業者", "委託事業者"),
         ("停電したら", "電源喪失"),
         ("個人情報が漏れた", "個人情報の漏えい"),
+        ("ITを使って", "ICTを活用"),
+        ("リモートで働く", "テレワーク"),
+        ("Zoomの会議", "Web会議"),
+        ("3つの施策に力を入れる", "重点施策"),
     ],
 )
 def test_residents_words_reach_the_documents_words(analyzer, resident, document):
@@ -56,10 +60,36 @@ def test_residents_words_reach_the_documents_words(analyzer, resident, document)
         ("担当の課はどこ？", "department"),
         ("いつから始まりますか", "when"),
         ("何人が意見を出したの？", "count"),
+        ("コンビニで住民票を取ると手数料はいくら？", "money"),
+        ("窓口は平日何時まで開いてる？", "hours"),
+        ("担当課の電話番号を教えてください", "phone"),
+        ("キャッシュレスの割合をどれくらいまで増やすの？", "target"),
     ],
 )
 def test_what_kind_of_answer_a_question_wants(answerer, question, kind):
     assert kind in answerer.query(question, None).answer_types
+
+
+def test_who_asks_and_how_they_feel_is_not_the_topic(analyzer):
+    forms = [w.form for w in analyzer.analyze("一人暮らしの母が心配です。見守りの仕組みはありますか")]
+    assert forms == ["一人", "暮らし", "見守る", "仕組み"]
+
+
+def test_a_question_asking_for_a_figure_the_documents_lack_is_abstained(answerer):
+    answer = answerer.answer("コンビニで住民票の写しを取ると手数料はいくらかかりますか？", "台東区")
+    assert not answer.resolved  # コンビニ交付 is described, its fee is not
+
+
+def test_a_phone_number_written_with_brackets_answers_a_phone_question(answerer):
+    answer = answerer.answer("情報化推進計画について電話で問い合わせたいです。担当課と電話番号を教えてください。", "台東区")
+    assert answer.resolved and "03(5246)9022" in answer.text
+
+
+def test_a_plan_named_in_the_question_is_found_within_the_ward(answerer):
+    assert answerer.query("情報化推進計画の期間は？", "台東区").documents == {"002"}
+    assert answerer.query("情報化推進計画の期間は？", "大田区").documents == {"004"}
+    assert answerer.query("DX推進計画の期間は？", "台東区").documents == {"000", "001"}
+    assert answerer.query("計画の期間は？", "台東区").documents == frozenset()
 
 
 def test_sudachi_synonym_groups_join_words_without_a_synonym_file():
