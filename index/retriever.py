@@ -53,10 +53,10 @@ class RankingParams:
     verb_weight: float = 0.3  # verbs and adjectives say less about the topic than nouns
     affix_weight: float = 0.3
     synonym_weight: float = 0.5  # a Sudachi synonym-group match counts less than the word itself
-    rerank_weights: tuple[float, ...] = (0.574, 1.796, 2.261, 2.684, 1.472, 1.113, 1.51, 1.353, -0.086, -1.12, 0.942, -1.041, 0.438)
-    abstain_weights: tuple[float, ...] = (0.656, -0.387, 0.297, -0.271, 0.415, -3.271, -0.603, -1.283)
-    abstain_bias: float = -1.563
-    min_confidence: float = 0.76
+    rerank_weights: tuple[float, ...] = (0.627, 1.83, 2.285, 2.92, 1.384, 0.792, 1.461, 0.986, -0.285, -1.104, 0.589, -0.961, 0.246)
+    abstain_weights: tuple[float, ...] = (0.695, -0.318, -0.119, -1.089, 0.142, -2.88, -0.365, -1.057)
+    abstain_bias: float = -0.995
+    min_confidence: float = 0.84
     # A staff-written FAQ entry or linked wording answers whenever it holds this much of the question.
     min_curated_coverage: float = 0.8
 
