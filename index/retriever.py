@@ -53,10 +53,10 @@ class RankingParams:
     verb_weight: float = 0.3  # verbs and adjectives say less about the topic than nouns
     affix_weight: float = 0.3
     synonym_weight: float = 0.5  # a Sudachi synonym-group match counts less than the word itself
-    rerank_weights: tuple[float, ...] = (0.627, 1.83, 2.285, 2.92, 1.384, 0.792, 1.461, 0.986, -0.285, -1.104, 0.589, -0.961, 0.246)
-    abstain_weights: tuple[float, ...] = (0.695, -0.318, -0.119, -1.089, 0.142, -2.88, -0.365, -1.057)
-    abstain_bias: float = -0.995
-    min_confidence: float = 0.84
+    rerank_weights: tuple[float, ...] = (0.553, 1.963, 2.242, 2.96, 1.291, 0.8, 1.452, 0.992, -0.262, -1.169, 0.39, -0.947, 0.25)
+    abstain_weights: tuple[float, ...] = (0.647, -0.313, -0.021, -1.023, 0.259, -2.958, -0.416, -1.241)
+    abstain_bias: float = -0.694
+    min_confidence: float = 0.82
     # A staff-written FAQ entry or linked wording answers whenever it holds this much of the question.
     min_curated_coverage: float = 0.8
 
