@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 from index.comments import extract_comments
@@ -44,9 +45,21 @@ def parse_document(document: Document, text: str) -> list[Unit]:
 
 
 def load_units(corpus_dir: Path = DEFAULT_CORPUS_DIR) -> list[Unit]:
-    """Parse every document of the corpus into units."""
+    """Parse every document of the corpus into units, each with the residents' questions it answers."""
     units: list[Unit] = []
     for document in load_documents(corpus_dir):
         text = (corpus_dir / "documents" / f"{document.id}.txt").read_text(encoding="utf-8")
         units.extend(parse_document(document, text))
-    return units
+    return with_questions(units, corpus_dir / "questions.json")
+
+
+def with_questions(units: list[Unit], path: Path) -> list[Unit]:
+    """Give each unit the questions corpus/questions.json lists for it (none when there is no such file)."""
+    if not path.exists():
+        return units
+    asked: dict[str, list[str]] = json.loads(path.read_text(encoding="utf-8"))
+    # A unit id that no longer exists means the parser changed: say so rather than lose the questions.
+    unknown = sorted(set(asked) - {u.id for u in units})
+    if unknown:
+        raise ValueError(f"{path.name} names units the corpus does not have: {', '.join(unknown)}")
+    return [replace(u, asked=tuple(asked[u.id])) if u.id in asked else u for u in units]

@@ -29,6 +29,8 @@ RERANK_FEATURES = (
     "named",  # +1 from a document the question names, -1 from another one
     "comment",  # a public comment row (or a staff FAQ entry)
     "length",  # log of the unit's length in characters: a long unit covers words by chance
+    "asked",  # BM25 of the questions the unit answers (corpus/questions.json), relative to the best leader
+    "asked_coverage",  # share of the question's word weight the best of those questions holds
 )
 DETAIL_TYPES = frozenset({"when", "count", "target", "department", "money", "hours", "phone"})
 # What the abstention rule looks at for the best hit.
@@ -49,14 +51,15 @@ class RankingParams:
     body_weight: float = 0.6
     gram_weight: float = 0.2
     segment_weight: float = 2.0
+    asked_weight: float = 1.0
     candidates: int = 40
     verb_weight: float = 0.3  # verbs and adjectives say less about the topic than nouns
     affix_weight: float = 0.3
     synonym_weight: float = 0.5  # a Sudachi synonym-group match counts less than the word itself
-    rerank_weights: tuple[float, ...] = (0.553, 1.963, 2.242, 2.96, 1.291, 0.8, 1.452, 0.992, -0.262, -1.169, 0.39, -0.947, 0.25)
-    abstain_weights: tuple[float, ...] = (0.647, -0.313, -0.021, -1.023, 0.259, -2.958, -0.416, -1.241)
-    abstain_bias: float = -0.694
-    min_confidence: float = 0.82
+    rerank_weights: tuple[float, ...] = (-0.016, 1.285, 1.366, 2.354, 0.904, 0.498, 1.36, 1.085, -0.303, -1.28, 0.362, -0.697, 0.659, 2.2, 1.286)
+    abstain_weights: tuple[float, ...] = (0.764, -0.258, 0.025, -1.032, 0.032, -2.941, -0.406, -1.747)
+    abstain_bias: float = -2.397
+    min_confidence: float = 0.78
     # A staff-written FAQ entry or linked wording answers whenever it holds this much of the question.
     min_curated_coverage: float = 0.8
 
@@ -91,6 +94,7 @@ class UnitTerms:
     segments: tuple[tuple[str, ...], ...] = field(default=())  # each sentence or list item, text's then question's
     text_segments: int = 0  # how many of the segments are the text's
     segment_types: tuple[frozenset[str], ...] = ()  # per segment, the kinds of answer it gives (SEGMENT_ANSWER_TYPES)
+    asked: tuple[tuple[str, ...], ...] = ()  # each question the unit answers (Unit.asked)
 
 
 # What a sentence answering each type of question looks like in the documents.
@@ -164,6 +168,8 @@ class Retriever:
         self._head = Field([list(t.head) or ["\0"] for t in terms], **bm25)
         self._body = Field([list(t.body) or ["\0"] for t in terms], **bm25)
         self._grams = Field([list(t.grams) or ["\0"] for t in terms], **bm25)
+        self._asked = Field([[term for q in t.asked for term in q] or ["\0"] for t in terms], **bm25)
+        self._asked_sets = [[set(q) for q in t.asked] for t in terms]
         self._term_sets = [set(t.head) | set(t.body) for t in terms]
         self._head_sets = [set(t.head) for t in terms]
         self._segment_sets = [[set(segment) for segment in t.segments] for t in terms]
@@ -172,8 +178,8 @@ class Retriever:
         self._segment_unit = np.array([i for i, t in enumerate(terms) for _ in t.segments] or [0])
         self._segments = Field([list(s) or ["\0"] for t in terms for s in t.segments] or [["\0"]], **bm25)
         document_frequency: Counter[str] = Counter()
-        for term_set in self._term_sets:
-            document_frequency.update(term_set)
+        for term_set, asked_sets in zip(self._term_sets, self._asked_sets):
+            document_frequency.update(term_set.union(*asked_sets))
         n = len(units)
         self._idf = {t: math.log(1 + (n - df + 0.5) / (df + 0.5)) for t, df in document_frequency.items()}
         self._unknown_idf = math.log(1 + (n + 0.5) / 0.5)
@@ -208,6 +214,7 @@ class Retriever:
                 frozenset(kind for kind, pattern in SEGMENT_ANSWER_TYPES.items() if pattern.search(segment))
                 for segment in segments
             ),
+            asked=tuple(tuple(self.analyzer.terms(question)) for question in unit.asked),
         )
 
     @staticmethod
@@ -262,6 +269,7 @@ class Retriever:
             "body": self._body.scores(weighted),
             "grams": self._grams.scores(grams),
             "segment": np.zeros(len(self.units)),
+            "asked": self._asked.scores(weighted),
         }
         np.maximum.at(fields["segment"], self._segment_unit, self._segments.scores(weighted))
         scores = (
@@ -269,6 +277,7 @@ class Retriever:
             + p.body_weight * fields["body"]
             + p.gram_weight * fields["grams"]
             + p.segment_weight * fields["segment"]
+            + p.asked_weight * fields["asked"]
         )
         if query.ward is not None:
             scores = np.where(self._wards == query.ward, scores, -np.inf)
@@ -322,6 +331,7 @@ class Retriever:
             "named": (1.0 if unit.doc_id in query.documents else -1.0) if query.documents else 0.0,
             "comment": float(unit.kind in (QA, FAQ)),
             "length": math.log10(len(unit.text) + len(unit.question) + 10),
+            "asked_coverage": max((share(q) for q in self._asked_sets[index]), default=0.0),
             # The question asks for a date, a number or a department, and the best sentence has none.
             "type_missing": float(asks_detail and strict_answer_type < 1.0),
             "unmatched": max(

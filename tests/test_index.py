@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -10,8 +11,8 @@ import pytest
 from bot import corpus_retriever
 from index.analysis import Analyzer
 from index.answering import COMMENT_LABEL, Answerer, load_wards
-from index.corpus import DEFAULT_CORPUS_DIR
-from index.retriever import Field
+from index.corpus import DEFAULT_CORPUS_DIR, load_units, with_questions
+from index.retriever import Field, Retriever
 
 EVAL = Path(__file__).resolve().parent / "data" / "eval.jsonl"
 
@@ -90,6 +91,31 @@ def test_a_plan_named_in_the_question_is_found_within_the_ward(answerer):
     assert answerer.query("情報化推進計画の期間は？", "大田区").documents == {"004"}
     assert answerer.query("DX推進計画の期間は？", "台東区").documents == {"000", "001"}
     assert answerer.query("計画の期間は？", "台東区").documents == frozenset()
+
+
+def test_the_questions_file_names_only_units_of_the_corpus_and_gives_most_of_them_questions():
+    listed = json.loads((DEFAULT_CORPUS_DIR / "questions.json").read_text(encoding="utf-8"))
+    units = load_units(DEFAULT_CORPUS_DIR)
+    assert set(listed) <= {u.id for u in units}
+    assert sum(1 for u in units if u.asked) >= 0.9 * len(units)
+
+
+def test_a_questions_file_naming_an_unknown_unit_is_refused(tmp_path):
+    questions = tmp_path / "questions.json"
+    questions.write_text(json.dumps({"999-p-0001": ["どこの話？"]}), encoding="utf-8")
+    with pytest.raises(ValueError, match="999-p-0001"):
+        with_questions(load_units(DEFAULT_CORPUS_DIR), questions)
+
+
+def test_the_questions_listed_for_a_unit_find_it_in_residents_words(answerer):
+    listed = [u for u in answerer.retriever.units if u.doc_id == "004"]
+    plain = [replace(u, asked=()) for u in listed]
+    documents = list(answerer.retriever.documents.values())
+    analyzer = answerer.retriever.analyzer
+    # 004-qa-06 explains 基幹系システム; a resident does not know the word.
+    query = answerer.query("住民票や税金を扱う役所のメインのコンピューターって何て呼ぶの？", "大田区")
+    assert Retriever(plain, documents, analyzer).search(query)[0].unit.id != "004-qa-06"
+    assert Retriever(listed, documents, analyzer).search(query)[0].unit.id == "004-qa-06"
 
 
 def test_sudachi_synonym_groups_join_words_without_a_synonym_file():
