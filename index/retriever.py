@@ -56,10 +56,10 @@ class RankingParams:
     verb_weight: float = 0.3  # verbs and adjectives say less about the topic than nouns
     affix_weight: float = 0.3
     synonym_weight: float = 0.5  # a Sudachi synonym-group match counts less than the word itself
-    rerank_weights: tuple[float, ...] = (-0.016, 1.285, 1.366, 2.354, 0.904, 0.498, 1.36, 1.085, -0.303, -1.28, 0.362, -0.697, 0.659, 2.2, 1.286)
-    abstain_weights: tuple[float, ...] = (0.764, -0.258, 0.025, -1.032, 0.032, -2.941, -0.406, -1.747)
-    abstain_bias: float = -2.397
-    min_confidence: float = 0.78
+    rerank_weights: tuple[float, ...] = (-0.018, 1.18, 1.151, 2.109, 0.643, 0.579, 1.336, 0.939, -0.205, -1.297, 0.354, -0.662, 0.796, 2.512, 1.58)
+    abstain_weights: tuple[float, ...] = (0.706, -0.23, 0.088, -1.046, 0.247, -3.062, -0.417, -1.979)
+    abstain_bias: float = -2.281
+    min_confidence: float = 0.83
     # A staff-written FAQ entry or linked wording answers whenever it holds this much of the question.
     min_curated_coverage: float = 0.8
 

