@@ -106,7 +106,7 @@ class Answerer:
             text=self.extract(best, query),
             hits=hits,
             department=best.unit.department,
-            suggestions=suggestions(hits[1:]),
+            suggestions=suggestions(hits),
             ward=query.ward,
         )
 
@@ -202,14 +202,17 @@ def example_questions(wards: dict[str, WardInfo], ward: str | None) -> tuple[str
 
 
 def suggestions(hits: list[Hit], count: int = 3) -> list[str]:
-    """Phrase the next hits as up to three different questions a resident can click."""
-    unique = list(dict.fromkeys(suggestion(h) for h in hits))
+    """Phrase the hits after the answer as up to three different questions a resident can click."""
+    answered, *others = [suggestion(h) for h in hits]
+    unique = [s for s in dict.fromkeys(others) if s != answered]
     return unique[:count]
 
 
 def suggestion(hit: Hit) -> str:
-    """Phrase a related unit as a question a resident can click."""
+    """Phrase a related unit as a question a resident can click: the first question it answers, if listed."""
     unit = hit.unit
+    if unit.asked:
+        return unit.asked[0]
     if unit.kind == GLOSSARY:
         return f"{unit.title}とは？"
     if unit.kind in (QA, FAQ) and unit.question:

@@ -201,10 +201,13 @@ def test_small_talk_offers_the_wards_own_examples(answerer):
     assert mixed == [info.examples[0] for info in answerer.wards.values()]
 
 
-def test_suggestions_are_different_related_questions(answerer):
+def test_suggestions_are_different_related_questions_the_bot_answers(answerer):
     answer = answerer.answer("区のシステムのセキュリティ対策はどうなっていますか", "台東区")
     assert answer.resolved and answer.suggestions
     assert len(answer.suggestions) == len(set(answer.suggestions)) <= 3
+    for suggested in answer.suggestions:
+        followed = answerer.answer(suggested, "台東区")
+        assert followed.resolved and followed.hits[0].unit.id != answer.hits[0].unit.id, suggested
 
 
 def test_every_answer_is_quoted_from_its_source_within_600_characters(answerer):
