@@ -56,10 +56,10 @@ class RankingParams:
     verb_weight: float = 0.3  # verbs and adjectives say less about the topic than nouns
     affix_weight: float = 0.3
     synonym_weight: float = 0.5  # a Sudachi synonym-group match counts less than the word itself
-    rerank_weights: tuple[float, ...] = (-0.018, 1.18, 1.151, 2.109, 0.643, 0.579, 1.336, 0.939, -0.205, -1.297, 0.354, -0.662, 0.796, 2.512, 1.58)
-    abstain_weights: tuple[float, ...] = (0.706, -0.23, 0.088, -1.046, 0.247, -3.062, -0.417, -1.979)
-    abstain_bias: float = -2.281
-    min_confidence: float = 0.83
+    rerank_weights: tuple[float, ...] = (0.038, 1.028, 1.14, 1.752, 0.5, 0.555, 1.301, 0.91, -0.21, -1.233, 0.277, -0.693, 0.784, 2.74, 1.993)
+    abstain_weights: tuple[float, ...] = (0.779, -0.213, -0.121, -1.207, 0.473, -2.933, -0.372, -1.951)
+    abstain_bias: float = -2.947
+    min_confidence: float = 0.82
     # A staff-written FAQ entry or linked wording answers whenever it holds this much of the question.
     min_curated_coverage: float = 0.8
 
