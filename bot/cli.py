@@ -145,10 +145,12 @@ corpus = AppGroup("corpus", help="Look at the corpus.")
 
 @corpus.command("stats")
 def corpus_stats() -> None:
-    """Print the number of units per document and kind."""
+    """Print the number of units per document and kind, and the residents' questions listed for them."""
     retriever = current_app.extensions["ward_faq.index"].corpus
     counts = Counter((u.doc_id, u.kind) for u in retriever.units)
-    kinds = sorted({kind for _, kind in counts})
+    for unit in retriever.units:
+        counts[(unit.doc_id, "questions")] += len(unit.asked)
+    kinds = sorted({kind for _, kind in counts} - {"questions"}) + ["questions"]
     click.echo(f"{'document':<60}" + "".join(f"{k:>10}" for k in kinds))
     for document in retriever.documents.values():
         label = f"{document.id} {document.ward} {document.title}"[:58]

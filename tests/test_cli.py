@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import json
 
+from index.corpus import DEFAULT_CORPUS_DIR
+
 
 def test_ask_prints_the_answer_sources_and_department(runner):
     result = runner.invoke(args=["ask", "大田区の情報化推進計画の進行管理は誰がするのですか", "--ward", "大田区"])
@@ -40,10 +42,11 @@ def test_corpus_stats_counts_units_per_document_and_kind(runner):
     result = runner.invoke(args=["corpus", "stats"])
     assert result.exit_code == 0
     lines = result.output.splitlines()
-    assert lines[0].split()[1:] == ["glossary", "passage", "qa"]
+    assert lines[0].split()[1:] == ["glossary", "passage", "qa", "questions"]
     row_004 = next(line for line in lines if line.startswith("004 "))
-    assert row_004.split()[-3:] == ["0", "0", "31"]
-    assert lines[-1].split() == ["total", "31", "179", "47"]
+    assert row_004.split()[-4:-1] == ["0", "0", "31"]
+    listed = json.loads((DEFAULT_CORPUS_DIR / "questions.json").read_text(encoding="utf-8"))
+    assert lines[-1].split() == ["total", "31", "179", "47", str(sum(map(len, listed.values())))]
 
 
 def test_serve_has_host_and_port_options(runner):

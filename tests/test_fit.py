@@ -1,0 +1,34 @@
+"""The abstention threshold bench/fit.py keeps: the lowest that still abstains on enough unanswerable questions."""
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+
+import numpy as np
+
+FIT = Path(__file__).resolve().parent.parent / "bench" / "fit.py"
+
+
+def load_fit():
+    spec = importlib.util.spec_from_file_location("fit", FIT)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["fit"] = module  # its dataclasses look their module up
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_the_threshold_is_the_lowest_that_keeps_the_abstention_bar():
+    fit = load_fit()
+    # Ten unanswerable questions (confidence 0.05 … 0.95) and ten answerable ones, all answered right.
+    unanswerable = np.linspace(0.05, 0.95, 10)
+    answerable = np.linspace(0.5, 0.99, 10)
+    confidence = np.concatenate([unanswerable, answerable])
+    right = np.concatenate([np.zeros(10), np.ones(10)])
+    is_answerable = np.concatenate([np.zeros(10, bool), np.ones(10, bool)])
+    threshold = fit.best_threshold(confidence, right, is_answerable)
+    hit, abstain = fit.rates(confidence, right, is_answerable, threshold)
+    assert abstain >= fit.MIN_ABSTENTION
+    # One step lower and one more unanswerable question would be answered.
+    assert fit.rates(confidence, right, is_answerable, threshold - 0.01)[1] < fit.MIN_ABSTENTION
+    assert 0.0 < hit < 1.0
