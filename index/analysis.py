@@ -24,10 +24,11 @@ QUESTION_WORDS = {
     # The whole corpus is about the ward; and one-character nouns that only frame a question.
     "区", "時", "中", "他", "毎", "前", "後", "際", "奴", "そう", "つ", "件", "人", "版", "今回",
     "何人", "何件", "幾つ", "いつ頃", "何年", "全部", "皆", "うち", "自分", "もともと", "元々", "普段", "場所",
+    "積もり", "そのまま",
     # Adverbs Sudachi files as nouns: they colour a question, they never name its topic.
     "殆ど", "全然", "結局", "全く", "色々", "最近", "一番", "大体", "沢山", "少し", "余り", "気",
     # "…とはどういう意味": the question asks for a definition (an answer type), not about meaning.
-    "意味", "どういう", "話", "積もり", "そのまま",
+    "意味", "どういう", "話",
     # Who the resident is and how they feel: context of a question, never its topic.
     "親", "母", "父", "母親", "父親", "祖母", "祖父", "夫", "妻", "息子", "娘", "婆", "爺", "ちゃん", "主人",
     "友達", "知り合い", "近所", "心配", "辛い", "気味",

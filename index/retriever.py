@@ -71,7 +71,7 @@ class Query:
     words: list[Word]
     ward: str | None = None
     documents: frozenset[str] = frozenset()  # the documents the question names (情報化推進計画 …)
-    answer_types: frozenset[str] = frozenset()  # when, count, target, department, comment, definition
+    answer_types: frozenset[str] = frozenset()  # ANSWER_TYPES: when, count, money, hours, phone, department …
     wants_survey: bool = False
 
 
@@ -178,6 +178,7 @@ class Retriever:
         self._segment_unit = np.array([i for i, t in enumerate(terms) for _ in t.segments] or [0])
         self._segments = Field([list(s) or ["\0"] for t in terms for s in t.segments] or [["\0"]], **bm25)
         document_frequency: Counter[str] = Counter()
+        # The residents' questions count too: a word they use is not unknown to the corpus.
         for term_set, asked_sets in zip(self._term_sets, self._asked_sets):
             document_frequency.update(term_set.union(*asked_sets))
         n = len(units)
@@ -332,7 +333,8 @@ class Retriever:
             "comment": float(unit.kind in (QA, FAQ)),
             "length": math.log10(len(unit.text) + len(unit.question) + 10),
             "asked_coverage": max((share(q) for q in self._asked_sets[index]), default=0.0),
-            # The question asks for a date, a number or a department, and the best sentence has none.
+            # The question asks for a date, a number, an amount, hours, a phone number or a department,
+            # and the best sentence has none.
             "type_missing": float(asks_detail and strict_answer_type < 1.0),
             "unmatched": max(
                 (wt / total for w, wt in zip(query.words, weights) if not any(t in terms for t in w.terms)), default=0.0
