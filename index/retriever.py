@@ -29,8 +29,9 @@ RERANK_FEATURES = (
     "named",  # +1 from a document the question names, -1 from another one
     "comment",  # a public comment row (or a staff FAQ entry)
     "length",  # log of the unit's length in characters: a long unit covers words by chance
-    "asked",  # BM25 of the questions the unit answers (corpus/questions.json), relative to the best leader
+    "asked",  # BM25 of the residents' questions the unit answers (questions_answered), relative to the best leader
     "asked_coverage",  # share of the question's word weight the best of those questions holds
+    "asked_best",  # BM25 of the best single one of those questions, relative to the best leader
 )
 DETAIL_TYPES = frozenset({"when", "count", "target", "department", "money", "hours", "phone"})
 # What the abstention rule looks at for the best hit.
@@ -56,9 +57,9 @@ class RankingParams:
     verb_weight: float = 0.3  # verbs and adjectives say less about the topic than nouns
     affix_weight: float = 0.3
     synonym_weight: float = 0.5  # a Sudachi synonym-group match counts less than the word itself
-    rerank_weights: tuple[float, ...] = (0.038, 1.028, 1.14, 1.752, 0.5, 0.555, 1.301, 0.91, -0.21, -1.233, 0.277, -0.693, 0.784, 2.74, 1.993)
-    abstain_weights: tuple[float, ...] = (0.779, -0.213, -0.121, -1.207, 0.473, -2.933, -0.372, -1.951)
-    abstain_bias: float = -2.947
+    rerank_weights: tuple[float, ...] = (0.007, 0.985, 1.049, 1.723, 0.482, 0.533, 1.309, 0.907, -0.227, -1.265, 0.271, -0.704, 0.772, 2.059, 1.397, 1.572)
+    abstain_weights: tuple[float, ...] = (0.812, -0.246, 0.033, -1.135, 0.469, -3.066, -0.436, -2.004)
+    abstain_bias: float = -3.407
     min_confidence: float = 0.82
     # A staff-written FAQ entry or linked wording answers whenever it holds this much of the question.
     min_curated_coverage: float = 0.8
@@ -94,7 +95,7 @@ class UnitTerms:
     segments: tuple[tuple[str, ...], ...] = field(default=())  # each sentence or list item, text's then question's
     text_segments: int = 0  # how many of the segments are the text's
     segment_types: tuple[frozenset[str], ...] = ()  # per segment, the kinds of answer it gives (SEGMENT_ANSWER_TYPES)
-    asked: tuple[tuple[str, ...], ...] = ()  # each question the unit answers (Unit.asked)
+    asked: tuple[tuple[str, ...], ...] = ()  # each residents' question the unit answers (questions_answered)
 
 
 # What a sentence answering each type of question looks like in the documents.
@@ -170,6 +171,9 @@ class Retriever:
         self._grams = Field([list(t.grams) or ["\0"] for t in terms], **bm25)
         self._asked = Field([[term for q in t.asked for term in q] or ["\0"] for t in terms], **bm25)
         self._asked_sets = [[set(q) for q in t.asked] for t in terms]
+        # Each question is also ranked alone, like each sentence: one that matches well says more than many that touch.
+        self._asked_unit = np.array([i for i, t in enumerate(terms) for _ in t.asked] or [0])
+        self._asked_each = Field([list(q) or ["\0"] for t in terms for q in t.asked] or [["\0"]], **bm25)
         self._term_sets = [set(t.head) | set(t.body) for t in terms]
         self._head_sets = [set(t.head) for t in terms]
         self._segment_sets = [[set(segment) for segment in t.segments] for t in terms]
@@ -215,7 +219,7 @@ class Retriever:
                 frozenset(kind for kind, pattern in SEGMENT_ANSWER_TYPES.items() if pattern.search(segment))
                 for segment in segments
             ),
-            asked=tuple(tuple(self.analyzer.terms(question)) for question in unit.asked),
+            asked=tuple(tuple(self.analyzer.terms(question)) for question in questions_answered(unit)),
         )
 
     @staticmethod
@@ -271,7 +275,9 @@ class Retriever:
             "grams": self._grams.scores(grams),
             "segment": np.zeros(len(self.units)),
             "asked": self._asked.scores(weighted),
+            "asked_best": np.zeros(len(self.units)),
         }
+        np.maximum.at(fields["asked_best"], self._asked_unit, self._asked_each.scores(weighted))
         np.maximum.at(fields["segment"], self._segment_unit, self._segments.scores(weighted))
         scores = (
             p.head_weight * fields["head"]
@@ -371,3 +377,9 @@ def bigrams(text: str) -> list[str]:
     for chunk in re.split(r"[^\w・ー]+", unicodedata.normalize("NFKC", text).lower()):
         grams.extend(chunk[i : i + 2] for i in range(len(chunk) - 1))
     return grams
+
+
+def questions_answered(unit: Unit) -> tuple[str, ...]:
+    """Return the residents' questions a unit answers: those listed for it, staff's wording and linked wordings."""
+    staff_wording = (unit.question,) if unit.kind == FAQ else ()
+    return (*unit.asked, *staff_wording, *unit.phrasings)
