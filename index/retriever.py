@@ -57,9 +57,9 @@ class RankingParams:
     verb_weight: float = 0.3  # verbs and adjectives say less about the topic than nouns
     affix_weight: float = 0.3
     synonym_weight: float = 0.5  # a Sudachi synonym-group match counts less than the word itself
-    rerank_weights: tuple[float, ...] = (0.007, 0.985, 1.049, 1.723, 0.482, 0.533, 1.309, 0.907, -0.227, -1.265, 0.271, -0.704, 0.772, 2.059, 1.397, 1.572)
-    abstain_weights: tuple[float, ...] = (0.812, -0.246, 0.033, -1.135, 0.469, -3.066, -0.436, -2.004)
-    abstain_bias: float = -3.407
+    rerank_weights: tuple[float, ...] = (-0.01, 0.981, 1.045, 1.75, 0.483, 0.546, 1.31, 0.881, -0.227, -1.253, 0.272, -0.722, 0.779, 2.101, 1.379, 1.546)
+    abstain_weights: tuple[float, ...] = (0.814, -0.243, 0.047, -1.155, 0.444, -3.062, -0.415, -2.006)
+    abstain_bias: float = -3.451
     min_confidence: float = 0.82
     # A staff-written FAQ entry or linked wording answers whenever it holds this much of the question.
     min_curated_coverage: float = 0.8
