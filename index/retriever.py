@@ -57,10 +57,10 @@ class RankingParams:
     verb_weight: float = 0.3  # verbs and adjectives say less about the topic than nouns
     affix_weight: float = 0.3
     synonym_weight: float = 0.5  # a Sudachi synonym-group match counts less than the word itself
-    rerank_weights: tuple[float, ...] = (-0.01, 0.981, 1.045, 1.75, 0.483, 0.546, 1.31, 0.881, -0.227, -1.253, 0.272, -0.722, 0.779, 2.101, 1.379, 1.546)
-    abstain_weights: tuple[float, ...] = (0.814, -0.243, 0.047, -1.155, 0.444, -3.062, -0.415, -2.006)
-    abstain_bias: float = -3.451
-    min_confidence: float = 0.82
+    rerank_weights: tuple[float, ...] = (0.002, 0.964, 1.223, 1.832, 0.51, 0.617, 1.192, 0.817, -0.32, -1.186, 0.243, -0.713, 0.668, 2.03, 1.293, 1.611)
+    abstain_weights: tuple[float, ...] = (0.812, -0.219, 0.147, -1.197, 0.404, -2.951, -0.505, -1.887)
+    abstain_bias: float = -3.439
+    min_confidence: float = 0.84
     # A staff-written FAQ entry or linked wording answers whenever it holds this much of the question.
     min_curated_coverage: float = 0.8
 
