@@ -10,6 +10,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from flask import Flask, current_app
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from bot.db import close_db, get_db, init_db, make_engine
 from bot.live_index import LiveIndex
@@ -29,7 +30,11 @@ def create_app(test_config: dict | None = None) -> Flask:
         or f"sqlite:///{Path(app.instance_path) / 'ward-faq.sqlite'}",
         SECRET_KEY=os.environ.get("WARD_FAQ_SECRET_KEY"),
         CORPUS_DIR=Path(os.environ.get("WARD_FAQ_CORPUS_DIR", DEFAULT_CORPUS_DIR)),
-        RATE_LIMIT_PER_MINUTE=int(os.environ.get("WARD_FAQ_RATE_LIMIT_PER_MINUTE", "60")),
+        # Many residents can share one address (a carrier's shared address, a library's PCs): the limit
+        # stops floods, not people.
+        RATE_LIMIT_PER_MINUTE=int(os.environ.get("WARD_FAQ_RATE_LIMIT_PER_MINUTE", "300")),
+        # How many reverse proxies stand in front of the app; their X-Forwarded-For is trusted, no one else's.
+        PROXY_COUNT=int(os.environ.get("WARD_FAQ_PROXY_COUNT", "0")),
         # The widget and API bodies are small; LINE may batch many events in one request.
         MAX_CONTENT_LENGTH=1024 * 1024,
         # The LINE channel is off without a secret; LINE_WARD scopes its questions to one ward.
@@ -46,6 +51,10 @@ def create_app(test_config: dict | None = None) -> Flask:
     )
     if test_config is not None:
         app.config.from_mapping(test_config)
+    if app.config["PROXY_COUNT"]:
+        # Behind a proxy every request comes from the proxy: take the resident's address from its header.
+        count = app.config["PROXY_COUNT"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     if not app.config["SECRET_KEY"]:
         app.config["SECRET_KEY"] = instance_secret(Path(app.instance_path))

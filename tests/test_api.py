@@ -5,6 +5,7 @@ import json
 
 from sqlalchemy import select
 
+from bot import create_app
 from bot.db import Question, get_db
 
 
@@ -67,6 +68,10 @@ def test_feedback_errors(client):
     assert client.post("/api/feedback", data="[" * 15_000, content_type="application/json").status_code == 400
 
 
+def ask_from(client, address):
+    return client.post("/api/ask", json={"question": "こんにちは"}, headers={"X-Forwarded-For": address})
+
+
 def error_of(response, status):
     assert response.status_code == status, response.data
     body = response.get_json()
@@ -102,6 +107,19 @@ def test_rate_limit_answers_429(app, client):
     assert ask(client, "こんにちは").status_code == 200
     assert ask(client, "こんにちは").status_code == 200
     error_of(ask(client, "こんにちは"), 429)
+
+
+def test_behind_a_proxy_the_limit_counts_each_residents_address(app):
+    proxied = create_app({**app.config, "PROXY_COUNT": 1, "RATE_LIMIT_PER_MINUTE": 1}).test_client()
+    for resident in ("203.0.113.1", "203.0.113.2"):
+        assert ask_from(proxied, resident).status_code == 200
+    error_of(ask_from(proxied, "203.0.113.1"), 429)
+
+
+def test_without_a_proxy_a_forwarded_address_is_not_believed(app, client):
+    app.config["RATE_LIMIT_PER_MINUTE"] = 1
+    assert ask_from(client, "203.0.113.1").status_code == 200
+    error_of(ask_from(client, "203.0.113.2"), 429)  # anyone could write that header
 
 
 def test_ward_named_in_the_question_is_honoured(client):
