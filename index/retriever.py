@@ -57,10 +57,10 @@ class RankingParams:
     verb_weight: float = 0.3  # verbs and adjectives say less about the topic than nouns
     affix_weight: float = 0.3
     synonym_weight: float = 0.5  # a Sudachi synonym-group match counts less than the word itself
-    rerank_weights: tuple[float, ...] = (0.002, 0.964, 1.223, 1.832, 0.51, 0.617, 1.192, 0.817, -0.32, -1.186, 0.243, -0.713, 0.668, 2.03, 1.293, 1.611)
-    abstain_weights: tuple[float, ...] = (0.812, -0.219, 0.147, -1.197, 0.404, -2.951, -0.505, -1.887)
-    abstain_bias: float = -3.439
-    min_confidence: float = 0.84
+    rerank_weights: tuple[float, ...] = (-0.013, 0.953, 1.249, 1.792, 0.542, 0.597, 1.486, 0.797, -0.3, -1.171, 0.269, -0.735, 0.636, 2.03, 1.281, 1.585)
+    abstain_weights: tuple[float, ...] = (0.91, -0.206, 0.028, -1.318, -0.041, -3.156, -0.466, -1.926)
+    abstain_bias: float = -4.024
+    min_confidence: float = 0.83
     # A staff-written FAQ entry or linked wording answers whenever it holds this much of the question.
     min_curated_coverage: float = 0.8
 
@@ -317,10 +317,14 @@ class Retriever:
             found = set(self._answer_types[index])
             nearby = set(found)
             if segment_shares:
-                # A date or a count answers if it stands in the sentence that matches best (strictly),
-                # or next to it (for ranking, where a neighbouring line often holds the figure).
+                # A date or a count answers if it stands in the sentence that matches best (strictly);
+                # for ranking, also in one next to it or in any that matches half as well, since the line
+                # with the figure (意見受付件数: 4人4件) often repeats few of the question's words.
                 best = segment_shares.index(sentence_coverage)
                 found |= self._segment_types[index][best]
+                for share_of, kinds in zip(segment_shares, self._segment_types[index]):
+                    if share_of >= sentence_coverage / 2:
+                        nearby |= kinds
                 for neighbour in self._segment_types[index][max(0, best - 1) : best + 2]:
                     nearby |= neighbour
             answer_type = len(query.answer_types & nearby) / len(query.answer_types)
