@@ -57,9 +57,9 @@ class RankingParams:
     verb_weight: float = 0.3  # verbs and adjectives say less about the topic than nouns
     affix_weight: float = 0.3
     synonym_weight: float = 0.5  # a Sudachi synonym-group match counts less than the word itself
-    rerank_weights: tuple[float, ...] = (-0.013, 0.953, 1.249, 1.792, 0.542, 0.597, 1.486, 0.797, -0.3, -1.171, 0.269, -0.735, 0.636, 2.03, 1.281, 1.585)
-    abstain_weights: tuple[float, ...] = (0.91, -0.206, 0.028, -1.318, -0.041, -3.156, -0.466, -1.926)
-    abstain_bias: float = -4.024
+    rerank_weights: tuple[float, ...] = (-0.038, 0.992, 1.37, 1.754, 0.532, 0.519, 1.427, 0.736, -0.361, -1.337, 0.158, -0.716, 0.671, 1.968, 1.211, 1.538)
+    abstain_weights: tuple[float, ...] = (0.853, -0.189, -0.137, -1.21, 0.019, -3.076, -0.758, -1.808)
+    abstain_bias: float = -3.418
     min_confidence: float = 0.83
     # A staff-written FAQ entry or linked wording answers whenever it holds this much of the question.
     min_curated_coverage: float = 0.8
