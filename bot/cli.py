@@ -150,7 +150,7 @@ def corpus_stats() -> None:
     counts = Counter((u.doc_id, u.kind) for u in retriever.units)
     for unit in retriever.units:
         counts[(unit.doc_id, "questions")] += len(unit.asked)
-    kinds = sorted({kind for _, kind in counts} - {"questions"}) + ["questions"]
+    kinds = sorted({u.kind for u in retriever.units}) + ["questions"]
     click.echo(f"{'document':<60}" + "".join(f"{k:>10}" for k in kinds))
     for document in retriever.documents.values():
         label = f"{document.id} {document.ward} {document.title}"[:58]
