@@ -71,6 +71,11 @@ def test_what_kind_of_answer_a_question_wants(answerer, question, kind):
     assert kind in answerer.query(question, None).answer_types
 
 
+def test_how_many_hours_is_a_count_not_opening_hours(answerer):
+    wanted = answerer.query("AIで職員の作業は何時間減ったの？", None).answer_types
+    assert "count" in wanted and "hours" not in wanted
+
+
 def test_who_asks_and_how_they_feel_is_not_the_topic(analyzer):
     forms = [w.form for w in analyzer.analyze("一人暮らしの母が心配です。見守りの仕組みはありますか")]
     assert forms == ["一人", "暮らし", "見守る", "仕組み"]
