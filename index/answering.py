@@ -9,7 +9,8 @@ from pathlib import Path
 
 from index.analysis import Word, split_segments
 from index.retriever import SEGMENT_ANSWER_TYPES, Hit, Query, Retriever
-from index.units import FAQ, GLOSSARY, QA
+from index.slots import Slot, asked_slots, missing_slot
+from index.units import FAQ, GLOSSARY, QA, Unit
 
 MAX_ANSWER_CHARS = 600
 COMMENT_LABEL = "（寄せられたご意見）"
@@ -27,6 +28,8 @@ ANSWER_TYPES = {
         r"とは|って(そもそも)?(何|なに)(です|\?|？|$)|そもそも|意味|どういう(こと|もの|手口|仕組み)|どんな(もの|こと)|何が違|違い"
     ),
 }
+# The answer's first lines, where the detail a question asks for must stand.
+QUOTED_LEAD_PIECES = 3
 SURVEY_WORDS = re.compile(r"アンケート|調査|区民の声|自由意見|ワークショップ|多かった|(理由|人)が多い")
 
 # Greetings, thanks and requests for help: answered kindly, never counted in the KPI.
@@ -101,9 +104,13 @@ class Answerer:
         if not self.retriever.resolves(hits):
             return Answer(resolved=False, text=self.fallback_text(query.ward), hits=hits, ward=query.ward)
         best = hits[0]
+        text = self.extract(best, query)
+        missing = missing_slot(list(query.slots), self.quoted_lead(text, best.unit, question))
+        if missing is not None:
+            return Answer(resolved=False, text=self.slot_fallback_text(missing, best, query.ward), hits=hits, ward=query.ward)
         return Answer(
             resolved=True,
-            text=self.extract(best, query),
+            text=text,
             hits=hits,
             department=best.unit.department,
             suggestions=suggestions(hits),
@@ -119,6 +126,7 @@ class Answerer:
             documents=self.documents_named_in(question, ward),
             answer_types=frozenset(kind for kind, pattern in ANSWER_TYPES.items() if pattern.search(question)),
             wants_survey=bool(SURVEY_WORDS.search(question)),
+            slots=tuple(asked_slots(question)),
         )
 
     def question_words(self, question: str) -> list[Word]:
@@ -168,7 +176,9 @@ class Answerer:
         wanted = [SEGMENT_ANSWER_TYPES[kind] for kind in query.answer_types if kind in SEGMENT_ANSWER_TYPES]
         bonus = max(idf.values(), default=0.0)
         weights = [w + bonus * any(p.search(piece) for p in wanted) for w, piece in zip(weights, pieces)]
-        best = max(range(len(pieces)), key=lambda i: (weights[i], -i))
+        # A matching piece that gives the detail asked (the month, the count of 冊 …) leads, whatever else matches more.
+        gives_slots = [w > 0 and missing_slot(list(query.slots), piece) is None for w, piece in zip(weights, pieces)]
+        best = max(range(len(pieces)), key=lambda i: (gives_slots[i], weights[i], -i))
         ordered = pieces[best:] + (["\n"] + pieces[:best] if best else [])
         chosen: list[str] = []
         for piece in ordered:
@@ -178,6 +188,30 @@ class Answerer:
         if not chosen:
             return pieces[best].strip()[: limit - 1] + "…"
         return re.sub(r"\n{2,}", "\n", "".join(chosen)).strip()
+
+    @staticmethod
+    def quoted_lead(text: str, unit: Unit, question: str) -> str:
+        """Return the sentence an answer leads with, where the asked detail must stand.
+
+        A question that asks two things (いつからいつまで、何人) is answered line by line, so the lead is the
+        first few lines; the unit's department counts for どの課, since the answer names it.
+        """
+        pieces = [p for p in split_segments(text) if p.strip()]
+        lead = "".join(pieces[:QUOTED_LEAD_PIECES])
+        if unit.department:
+            lead += f"\n担当 {unit.department}"
+        return lead
+
+    def slot_fallback_text(self, missing: Slot, hit: Hit, ward: str | None) -> str:
+        """Say that the documents speak of the topic but do not give the detail asked, where, and who is in charge."""
+        unit = hit.unit
+        where = f"「{unit.document}」の「{unit.title}」" if unit.title else f"「{unit.document}」"
+        text = f"申し訳ありません。資料には、お尋ねの{missing.label}の記載がありません。関連する記述は{where}にあります。"
+        department = unit.department or (self.wards[unit.ward].department if unit.ward in self.wards else None)
+        if department:
+            text += f"詳しくは{department}にお問い合わせください。"
+            return text
+        return text + where_to_ask(self.wards, ward)
 
     def fallback_text(self, ward: str | None) -> str:
         """Say honestly that the documents do not answer, and where to ask instead."""

@@ -11,6 +11,7 @@ import numpy as np
 from rank_bm25 import BM25Plus
 
 from index.analysis import Analyzer, Word, split_segments
+from index.slots import Slot
 from index.units import FAQ, GLOSSARY, QA, Document, Unit
 
 
@@ -74,6 +75,7 @@ class Query:
     documents: frozenset[str] = frozenset()  # the documents the question names (情報化推進計画 …)
     answer_types: frozenset[str] = frozenset()  # ANSWER_TYPES: when, count, money, hours, phone, department …
     wants_survey: bool = False
+    slots: tuple[Slot, ...] = ()  # the details asked for (a month, a count of 冊 …), which the quoted sentence must give
 
 
 @dataclass(frozen=True)
