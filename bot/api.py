@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import re
 import threading
 import time
 from collections import defaultdict, deque
@@ -19,6 +20,8 @@ bp = Blueprint("api", __name__)
 MAX_BODY_BYTES = 16 * 1024
 MAX_QUESTION_CHARS = 500
 MAX_SESSION_CHARS = 100
+# The id of a logged question, as /api/ask hands it out.
+QUESTION_ID = re.compile(r"[0-9A-Za-z_-]{1,64}")
 
 
 class ApiError(Exception):
@@ -89,8 +92,8 @@ def rate_limit() -> None:
         raise ApiError(429, "rate_limited", "短い時間に多くの質問が送られました。少し待ってからもう一度お試しください。")
 
 
-def validated_ask(body: dict) -> tuple[str, str | None, str | None]:
-    """Check an ask body: question, ward and session, as the contract says."""
+def validated_ask(body: dict) -> tuple[str, str | None, str | None, str | None]:
+    """Check an ask body: question, ward, session and the suggestion's origin, as the contract says."""
     question = body.get("question")
     if not isinstance(question, str):
         raise ApiError(400, "invalid_question", "question（質問の文字列）を入れてください。")
@@ -106,17 +109,20 @@ def validated_ask(body: dict) -> tuple[str, str | None, str | None]:
     session = body.get("session")
     if session is not None and (not isinstance(session, str) or len(session) > MAX_SESSION_CHARS):
         raise ApiError(400, "invalid_session", f"session は{MAX_SESSION_CHARS}文字以内の文字列にしてください。")
-    return question, ward, session
+    suggested_from = body.get("suggested_from")
+    if suggested_from is not None and (not isinstance(suggested_from, str) or not QUESTION_ID.fullmatch(suggested_from)):
+        raise ApiError(400, "invalid_suggested_from", "suggested_from は /api/ask の応答の id にしてください。")
+    return question, ward, session, suggested_from
 
 
 @bp.post("/api/ask")
 def ask_question():
     """Answer a question from the corpus and log it."""
     rate_limit()
-    question, ward, session = validated_ask(json_body())
+    question, ward, session, suggested_from = validated_ask(json_body())
     # The widget says it is the widget; LINE never comes this way, so "line" cannot be claimed here.
     channel = "web" if request.headers.get("X-Ward-Faq-Channel") == "web" else "api"
-    asked = ask(get_db(), question, ward, channel, session)
+    asked = ask(get_db(), question, ward, channel, session, suggested_from=suggested_from)
     answer = asked.answer
     return jsonify(
         {

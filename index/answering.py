@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from index.analysis import Word, split_segments
@@ -28,6 +28,8 @@ ANSWER_TYPES = {
         r"とは|って(そもそも)?(何|なに)(です|\?|？|$)|そもそも|意味|どういう(こと|もの|手口|仕組み)|どんな(もの|こと)|何が違|違い"
     ),
 }
+# A candidate holding less of the question's word weight than this is not offered as 「もしかして」.
+MAYBE_MEANT_COVERAGE = 0.3
 # The answer's first lines, where the detail a question asks for must stand.
 QUOTED_LEAD_PIECES = 3
 SURVEY_WORDS = re.compile(r"アンケート|調査|区民の声|自由意見|ワークショップ|多かった|(理由|人)が多い")
@@ -99,6 +101,13 @@ class Answerer:
                 small_talk=True,
                 ward=ward,
             )
+        answer = self.answer_from_corpus(question, ward)
+        if answer.resolved:
+            return answer
+        return replace(answer, suggestions=self.maybe_meant(answer.hits, answer.ward))
+
+    def answer_from_corpus(self, question: str, ward: str | None) -> Answer:
+        """Answer a question that is not small talk, or abstain; an abstention offers nothing yet."""
         query = self.query(question, ward)
         hits = self.retriever.search(query)
         if not self.retriever.resolves(hits):
@@ -116,6 +125,26 @@ class Answerer:
             suggestions=suggestions(hits),
             ward=query.ward,
         )
+
+    def maybe_meant(self, hits: list[Hit], ward: str | None, count: int = 3) -> list[str]:
+        """Return up to three questions the close candidates answer (「もしかして」), each checked to be answered by its unit.
+
+        A candidate is close when it holds a fair share of the question's words; its question is its own
+        first residents' question, offered only when asking it really quotes that unit.
+        """
+        offered: list[str] = []
+        for hit in hits:
+            if len(offered) == count:
+                break
+            if hit.features.get("coverage", 0.0) < MAYBE_MEANT_COVERAGE:
+                continue
+            candidate = suggestion(hit)
+            if candidate in offered:
+                continue
+            answer = self.answer_from_corpus(candidate, ward)
+            if answer.resolved and answer.hits and answer.hits[0].unit.id == hit.unit.id:
+                offered.append(candidate)
+        return offered
 
     def query(self, question: str, ward: str | None) -> Query:
         """Analyse a question: its words, its ward, the document it names, the answer it wants."""

@@ -2,7 +2,10 @@
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
+from bot.db import Question
 from index.slots import asked_slots, missing_slot
 
 
@@ -42,3 +45,56 @@ def test_the_line_with_the_detail_asked_leads_the_answer(answerer):
     answer = answerer.answer("区の職員さん向けのクラウドの研修って何人くらい受けたの？", "千代田区")
     assert answer.resolved
     assert "224名" in answer.text.splitlines()[0]
+
+
+# A near miss in 大田区: the plan speaks of テレワーク, never of how many staff use it.
+NEAR_MISS = "テレワークは職員の何人がしているの"
+
+
+def test_an_abstention_offers_questions_each_answered_by_its_own_candidate(answerer):
+    answer = answerer.answer(NEAR_MISS, "大田区")
+    assert not answer.resolved
+    assert 1 <= len(answer.suggestions) <= 3
+    candidates = {hit.unit.id for hit in answer.hits}
+    for suggestion in answer.suggestions:
+        asked = answerer.answer(suggestion, "大田区")
+        assert asked.resolved and asked.hits[0].unit.id in candidates
+
+
+def test_a_question_far_from_every_unit_is_offered_nothing(answerer):
+    answer = answerer.answer("犬を飼い始めたのですが、登録はどこでしますか", "大田区")
+    assert not answer.resolved and answer.suggestions == []
+
+
+def test_a_tapped_suggestion_is_a_new_ask_logged_with_its_origin(app, client):
+    first = client.post("/api/ask", json={"question": NEAR_MISS, "ward": "大田区"}).get_json()
+    assert not first["resolved"] and first["suggestions"]
+    tapped = client.post(
+        "/api/ask", json={"question": first["suggestions"][0], "ward": "大田区", "suggested_from": first["id"]}
+    ).get_json()
+    assert tapped["resolved"]
+    with Session(app.extensions["ward_faq.engine"]) as db:
+        logged = {q.id: q for q in db.scalars(select(Question))}
+    assert logged[tapped["id"]].suggested_from == first["id"]
+    assert logged[first["id"]].suggested_from is None
+    # The abstained question stays unresolved; the tapped one is a question of its own.
+    assert client.get("/api/kpi").get_json() | {"by_day": None} == {
+        "total": 2, "unresolved": 1, "unresolved_rate": 0.5, "by_day": None
+    }
+
+
+@pytest.mark.parametrize("origin", [7, "", "a" * 65, "../etc", ["x"]])
+def test_a_bad_suggested_from_is_refused_and_logs_nothing(app, client, origin):
+    response = client.post("/api/ask", json={"question": NEAR_MISS, "ward": "大田区", "suggested_from": origin})
+    assert response.status_code == 400
+    assert response.get_json()["error"]["code"] == "invalid_suggested_from"
+    with Session(app.extensions["ward_faq.engine"]) as db:
+        assert db.scalars(select(Question)).all() == []
+
+
+def test_a_suggested_from_the_log_does_not_have_is_dropped(app, client):
+    response = client.post("/api/ask", json={"question": NEAR_MISS, "ward": "大田区", "suggested_from": "0" * 32})
+    assert response.status_code == 200
+    with Session(app.extensions["ward_faq.engine"]) as db:
+        [logged] = db.scalars(select(Question)).all()
+    assert logged.suggested_from is None
