@@ -28,6 +28,8 @@ ANSWER_TYPES = {
         r"とは|って(そもそも)?(何|なに)(です|\?|？|$)|そもそも|意味|どういう(こと|もの|手口|仕組み)|どんな(もの|こと)|何が違|違い"
     ),
 }
+# A question asking what a term means; the term's glossary entry then answers first.
+ASKS_MEANING = re.compile(r"とは|って(そもそも)?(何|なに|なん)|どういう意味|の意味|どういう(こと|もの)")
 # A candidate holding less of the question's word weight than this is not offered as 「もしかして」.
 MAYBE_MEANT_COVERAGE = 0.3
 # The answer's first lines, where the detail a question asks for must stand.
@@ -88,6 +90,7 @@ class Answerer:
         self.wards = wards
         # A ward's name scopes the question; as a search word it would only favour texts that repeat it.
         self._ward_words = {w.form for info in wards.values() for a in info.aliases for w in retriever.analyzer.analyze(a)}
+        self._glossary_names = [(name, u.id) for u in retriever.units if u.kind == GLOSSARY for name in term_names(u.title)]
 
     def answer(self, question: str, ward: str | None = None) -> Answer:
         """Answer a question, scoped to ward (or to a ward the question names)."""
@@ -156,6 +159,17 @@ class Answerer:
             answer_types=frozenset(kind for kind, pattern in ANSWER_TYPES.items() if pattern.search(question)),
             wants_survey=bool(SURVEY_WORDS.search(question)),
             slots=tuple(asked_slots(question)),
+            defined=self.terms_defined(question),
+        )
+
+    def terms_defined(self, question: str) -> frozenset[str]:
+        """Return the glossary entries whose term the question asks the meaning of (RPAって何？, DXとは)."""
+        if not ASKS_MEANING.search(question):
+            return frozenset()
+        text = term_key(question)
+        return frozenset(
+            unit_id for name, unit_id in self._glossary_names
+            if re.search(re.escape(name) + r"(とは|って|の意味|という(言葉|の))", text)
         )
 
     def question_words(self, question: str) -> list[Word]:
@@ -246,6 +260,21 @@ class Answerer:
         """Say honestly that the documents do not answer, and where to ask instead."""
         text = "申し訳ありません。このご質問にお答えできる内容は、区のDX・情報化の計画やパブリックコメントの資料には見つかりませんでした。"
         return text + where_to_ask(self.wards, ward)
+
+
+def term_names(title: str) -> set[str]:
+    """Return the names a glossary term goes by: 「デジタル・トランスフォーメーション (DX: Digital Transformation)」 → itself, DX …"""
+    title = unicodedata.normalize("NFKC", title)
+    main, _, rest = title.partition("(")
+    names = {main}
+    for part in re.split(r"[:：)]", rest):
+        names.add(part)
+    return {term_key(n) for n in names if len(term_key(n)) >= 2}
+
+
+def term_key(text: str) -> str:
+    """Write a term as it is compared: NFKC, lower case, without spaces and middle dots."""
+    return re.sub(r"[\s・]", "", unicodedata.normalize("NFKC", text)).lower()
 
 
 def where_to_ask(wards: dict[str, WardInfo], ward: str | None) -> str:

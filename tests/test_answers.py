@@ -98,3 +98,23 @@ def test_a_suggested_from_the_log_does_not_have_is_dropped(app, client):
     with Session(app.extensions["ward_faq.engine"]) as db:
         [logged] = db.scalars(select(Question)).all()
     assert logged.suggested_from is None
+
+
+@pytest.mark.parametrize(
+    ("question", "term"),
+    [
+        ("区の計画に出てくるEBPMとはどういう意味？", "EBPM (Evidence Based Policy Making)"),
+        ("DXって何？", "デジタル・トランスフォーメーション (DX: Digital Transformation)"),
+        ("デジタルディバイドってなんのこと", "デジタル・ディバイド (Digital Divide)"),
+    ],
+)
+def test_a_question_asking_what_a_term_means_is_answered_from_the_glossary_first(answerer, question, term):
+    answer = answerer.answer(question, "台東区")
+    assert answer.resolved
+    assert answer.hits[0].unit.kind == "glossary" and answer.hits[0].unit.title == term
+
+
+def test_a_term_that_is_not_what_is_asked_about_does_not_pull_its_glossary_entry(answerer):
+    # 未解決率 is asked about; AIチャットボット only names whose rate it is.
+    assert answerer.query("AIチャットボットの未解決率とは？", "台東区").defined == frozenset()
+    assert answerer.query("AIチャットボットで区は何をしているの", "台東区").defined == frozenset()
