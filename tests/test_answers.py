@@ -118,3 +118,35 @@ def test_a_term_that_is_not_what_is_asked_about_does_not_pull_its_glossary_entry
     # 未解決率 is asked about; AIチャットボット only names whose rate it is.
     assert answerer.query("AIチャットボットの未解決率とは？", "台東区").defined == frozenset()
     assert answerer.query("AIチャットボットで区は何をしているの", "台東区").defined == frozenset()
+
+
+def test_each_kpi_row_is_a_unit_quoted_with_its_measure(answerer):
+    rows = [u for u in answerer.retriever.units if "-kpi" in u.id]
+    assert len(rows) >= 30
+    row = next(u for u in rows if "マイナンバーカード交付率" in u.text)
+    assert row.text.startswith(row.measure) and "現況(令和2年度): 35%" in row.text and "目標(令和7年度): 60%" in row.text
+    assert row.section.endswith("評価指標") and row.department
+    answer = answerer.answer("マイナンバーカード交付率の目標は？", "台東区")
+    assert answer.resolved and answer.hits[0].unit.id == row.id
+    assert answer.text.splitlines()[0] == row.text  # the row and its 施策, on one line
+
+
+def test_each_survey_result_is_a_unit_under_its_question(answerer):
+    results = [u for u in answerer.retriever.units if u.section.endswith("(3) インターネットを利用しない理由")]
+    [result] = results
+    assert result.text.startswith("【(3) インターネットを利用しない理由】")
+    assert "「操作が難しい」" in result.text and "保有情報通信機器" not in result.text
+    answer = answerer.answer("区民アンケートで、インターネットを利用しない理由は何が多かった？", "台東区")
+    assert answer.resolved and answer.hits[0].unit.id == result.id
+
+
+def test_each_document_has_a_card_of_its_period_dates_and_numbers(answerer):
+    cards = {u.doc_id: u for u in answerer.retriever.units if u.id.endswith("-card")}
+    assert sorted(cards) == ["000", "001", "002", "003", "004"]
+    assert "計画期間: 令和8年度～令和10年度" in cards["000"].text  # from corpus/documents.json
+    assert "意見受付期間: 令和7年12月17日（水）～令和8年1月7日（水）" in cards["000"].text  # the document's own line
+    assert "意見受付件数: 4人 4件" in cards["000"].text and "総数：施策数 19、取組数 38" in cards["000"].text
+    assert "提出者数: 12名" in cards["003"].text and "今後の予定: 令和7年4月 改定" in cards["003"].text
+    assert "この資料が置き換える計画: 台東区情報化推進計画" in cards["001"].text
+    answer = answerer.answer("千代田区のDX戦略、パブコメの募集方法と周知方法を教えて", "千代田区")
+    assert answer.resolved and "募集方法" in answer.text
