@@ -17,7 +17,8 @@ from pathlib import Path
 from tqdm import tqdm
 from werkzeug.serving import make_server
 
-from bot import create_app, get_answerer
+from bot import create_app
+from bot.live_index import get_answerer
 from index.analysis import Analyzer
 from index.corpus import DEFAULT_CORPUS_DIR, load_documents, load_units
 from index.retriever import Retriever

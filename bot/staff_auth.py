@@ -14,6 +14,7 @@ from sqlalchemy import delete, or_, select, true
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from bot.db import AuditEntry, LoginAttempt, Question, StaffUser, as_utc, get_db, utcnow
+from bot.live_index import get_wards
 
 ALL_WARDS = "all"
 MIN_PASSWORD_CHARS = 10
@@ -141,7 +142,7 @@ staff_cli = AppGroup("staff", help="Manage staff console accounts.")
 @click.option("--ward", required=True, help="台東区・千代田区・大田区、または all（全区）")
 def staff_add(name: str, ward: str) -> None:
     """Create an account; the password is read from a prompt or stdin."""
-    wards = current_app.extensions["ward_faq.index"].wards
+    wards = get_wards()
     if ward != ALL_WARDS and ward not in wards:
         raise click.BadParameter("、".join([*wards, ALL_WARDS]) + " のいずれかにしてください。", param_hint="--ward")
     if not name or len(name) > MAX_NAME_CHARS or any(c.isspace() for c in name):

@@ -13,8 +13,9 @@ from bot import create_app
 from bot.db import (
     AuditEntry, FaqEntry, LoginAttempt, Phrasing, Question, StaffUser, current_index_revision, get_db,
 )
-from bot.live_index import FAQ_DOCUMENT
+from bot.live_index import FAQ_DOCUMENT, get_live_index
 from bot.staff_auth import hash_password
+from helpers import corpus_retriever
 
 PASSWORD = "correct-horse-battery"
 SODAI = "粗大ごみを出したいんですが、申し込みはどうすればいいですか？"
@@ -128,7 +129,8 @@ def test_session_cookie_is_httponly_samesite_and_secure_when_configured(app, cli
     cookie = login(client, "taito").headers["Set-Cookie"]
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie and "Secure" not in cookie
     monkeypatch.setenv("WARD_FAQ_SECURE_COOKIES", "1")
-    secure = create_app({"DATABASE_URL": f"sqlite:///{tmp_path / 'test.sqlite'}", "SECRET_KEY": "test-secret"})
+    secure = create_app({"DATABASE_URL": f"sqlite:///{tmp_path / 'test.sqlite'}", "SECRET_KEY": "test-secret",
+                      "CORPUS_RETRIEVER": corpus_retriever()})
     secure_client = secure.test_client()
     assert "Secure" in login(secure_client, "taito").headers["Set-Cookie"]
 
@@ -140,7 +142,8 @@ def test_repeated_failed_logins_lock_the_account_in_every_worker(app, client, tm
     locked = login(client, "taito")
     assert locked.status_code == 401 and "ロック" in locked.text
     # Another worker process on the same database refuses too.
-    other = create_app({"DATABASE_URL": f"sqlite:///{tmp_path / 'test.sqlite'}", "SECRET_KEY": "test-secret"})
+    other = create_app({"DATABASE_URL": f"sqlite:///{tmp_path / 'test.sqlite'}", "SECRET_KEY": "test-secret",
+                      "CORPUS_RETRIEVER": corpus_retriever()})
     assert login(other.test_client(), "taito").status_code == 401
     with app.app_context():
         db = get_db()
@@ -237,7 +240,7 @@ def test_linking_stores_the_wording_as_a_phrasing_of_the_unit(app, client):
     assert post(client, "/staff/questions/link", ids=[asked["id"]], unit_id="000-qa-04").status_code == 302
     with app.app_context():
         phrasings = get_db().scalars(select(Phrasing)).all()
-        unit = next(u for u in app.extensions["ward_faq.index"].corpus.units if u.id == "000-qa-04")
+        unit = get_live_index(app).corpus_unit("000-qa-04")
     assert [(p.unit_id, p.text, p.created_by) for p in phrasings] == [("000-qa-04", SEAT, "taito")]
     again = ask(client, SEAT)
     assert again["resolved"] is True

@@ -11,8 +11,8 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot import get_answerer
 from bot.db import Question
+from bot.live_index import get_answerer
 from servers import ThreadedServer
 
 WIDGET_JS = Path(__file__).resolve().parent.parent / "bot" / "static" / "widget.js"
