@@ -17,7 +17,7 @@ from bot.db import get_db
 from bot.kpi import KpiFilter, kpi
 from bot.live_index import get_answerer, get_live_index
 from bot.service import sources_of
-from bot.staff_auth import staff_cli
+from bot.staff.accounts import staff_cli
 
 
 def register(app: Flask) -> None:

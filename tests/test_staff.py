@@ -14,7 +14,7 @@ from bot.db import (
     AuditEntry, FaqEntry, LoginAttempt, Phrasing, Question, StaffUser, current_index_revision, get_db,
 )
 from bot.live_index import FAQ_DOCUMENT, get_live_index
-from bot.staff_auth import hash_password
+from bot.staff.auth import hash_password
 from helpers import corpus_retriever
 
 PASSWORD = "correct-horse-battery"

@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta, timezone
 
 from bot.db import Question, StaffUser, get_db
-from bot.staff_auth import hash_password
+from bot.staff.auth import hash_password
 
 PASSWORD = "correct-horse-battery"
 SODAI = "粗大ごみを出したいんですが、申し込みはどうすればいいですか？"

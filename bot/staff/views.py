@@ -1,4 +1,4 @@
-"""The staff console: review unresolved questions, answer them live, keep the FAQ, watch the KPI."""
+"""The staff console's pages: the queue, answering, the FAQ list and CSV, the KPI, the audit log."""
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
@@ -10,18 +10,18 @@ from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 
 from bot.db import AuditEntry, FaqEntry, Phrasing, Question, as_utc, bump_index_revision, get_db
-from bot.faq_csv import (
+from bot.staff.faq_csv import (
     COLUMNS, MAX_ANSWER_CHARS, MAX_DEPARTMENT_CHARS, MAX_QUESTION_CHARS, csv_bytes, export_faq, read_faq_csv,
 )
 from bot.kpi import PERIODS, TOKYO, KpiFilter, kpi, kpi_by_period, parse_day
 from bot.live_index import get_live_index, get_wards
 from bot.service import CHANNELS
-from bot.staff_auth import (
+from bot.staff.auth import (
     ALL_WARDS, CSRF_FIELD, audit, authenticate, check_csrf, csrf_token, load_staff, locked_until, login_required,
     sees_ward, start_session, visible_questions, writable_wards,
 )
-from bot.staff_chart import BASELINE, TARGET, kpi_chart
-from bot.staff_queue import STATUSES, QueueFilter, candidates, group_questions, queue_questions, squashed
+from bot.staff.chart import BASELINE, TARGET, kpi_chart
+from bot.staff.queue import STATUSES, QueueFilter, candidates, group_questions, queue_questions, squashed
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
 
