@@ -94,11 +94,8 @@ def feedback():
 
 def day_arg(name: str) -> date | None:
     """Read a YYYY-MM-DD query parameter."""
-    value = request.args.get(name)
-    if value is None:
-        return None
     try:
-        return parse_day(value)
+        return parse_day(request.args.get(name))
     except ValueError:
         raise ApiError(400, "invalid_date", f"{name} は YYYY-MM-DD の形にしてください。") from None
 

@@ -11,7 +11,7 @@ from index.analysis import Word, split_segments
 from index.retriever import SEGMENT_ANSWER_TYPES, Hit, Query, Retriever
 from index.units import FAQ, GLOSSARY, QA
 
-MAX_ANSWER_CHARS = 600
+MAX_EXTRACTED_ANSWER_CHARS = 600  # the longest answer cut from a document (FAQ entries have their own limit)
 COMMENT_LABEL = "（寄せられたご意見）"
 # What kind of answer a question wants, from how it asks.
 ANSWER_TYPES = {
@@ -146,9 +146,9 @@ class Answerer:
         since residents often ask what was proposed as much as what the ward replied.
         """
         text_terms, question_terms = self.retriever.segment_terms(hit.unit)
-        answer = self.best_sentences(split_segments(hit.unit.text), text_terms, query, MAX_ANSWER_CHARS)
+        answer = self.best_sentences(split_segments(hit.unit.text), text_terms, query, MAX_EXTRACTED_ANSWER_CHARS)
         if hit.unit.kind == QA and hit.unit.question:
-            room = MAX_ANSWER_CHARS - len(answer) - len(COMMENT_LABEL) - 1
+            room = MAX_EXTRACTED_ANSWER_CHARS - len(answer) - len(COMMENT_LABEL) - 1
             if room >= 40:
                 comment = self.best_sentences(split_segments(hit.unit.question), question_terms, query, room)
                 answer += "\n" + COMMENT_LABEL + comment

@@ -29,7 +29,7 @@ def staff_add(name: str, ward: str) -> None:
     if len(password) < MIN_PASSWORD_CHARS:
         raise click.ClickException(f"パスワードは{MIN_PASSWORD_CHARS}文字以上にしてください。")
     db.add(StaffUser(name=name, ward=ward, password_hash=hash_password(password)))
-    audit(db, "staff_add", ward=None if ward == ALL_WARDS else ward, target=f"staff:{name}", staff="cli")
+    audit(db, "staff_add", ward=ward, target=f"staff:{name}", staff="cli")
     db.commit()
     click.echo(f"{name} ({ward}) を作成しました。")
 
@@ -54,6 +54,6 @@ def staff_remove(name: str) -> None:
         raise click.ClickException(f"{name} はありません。")
     db.delete(user)
     db.execute(delete(LoginAttempt).where(LoginAttempt.name == name))
-    audit(db, "staff_remove", ward=None if user.ward == ALL_WARDS else user.ward, target=f"staff:{name}", staff="cli")
+    audit(db, "staff_remove", ward=user.ward, target=f"staff:{name}", staff="cli")
     db.commit()
     click.echo(f"{name} を削除しました。")

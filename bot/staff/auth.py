@@ -126,6 +126,7 @@ def writable_wards(wards) -> list[str]:
 
 def audit(db, action: str, *, ward: str | None = None, target: str | None = None, detail: str | None = None,
           staff: str | None = None) -> None:
-    """Record a staff action in the session's transaction."""
+    """Record a staff action in the session's transaction; an all-wards account's ward is recorded as none."""
     who = staff or (g.staff.name if g.get("staff") else "-")
+    ward = None if ward == ALL_WARDS else ward
     db.add(AuditEntry(staff=who, ward=ward, action=action, target=target, detail=detail))

@@ -5,10 +5,10 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
-from sqlalchemy import or_, select
+from sqlalchemy import select
 
 from bot.db import Question, as_utc
-from bot.kpi import KpiFilter, restrict_questions
+from bot.kpi import KpiFilter, counted_questions
 from bot.live_index import get_answerer, get_live_index
 from index.retriever import Hit
 
@@ -16,11 +16,6 @@ STATUSES = {"new": "未対応", "answered": "回答済み", "linked": "既存回
 SIMILARITY = 0.5  # Jaccard overlap of content words from which two questions count as the same gap
 MAX_QUESTIONS = 1000  # the newest this many questions are grouped; older ones wait for a narrower filter
 _NOT_TEXT = re.compile(r"[\W_]+")
-
-
-def unresolved():
-    """Return the SQL condition for questions a person has to look at."""
-    return Question.small_talk.is_(False) & or_(Question.resolved.is_(False), Question.helpful.is_(False))
 
 
 @dataclass(frozen=True)
@@ -56,8 +51,7 @@ class Group:
 
 def queue_questions(db, visible, where: QueueFilter) -> list[Question]:
     """Return the unresolved questions the filter selects, newest first."""
-    query = select(Question).where(unresolved(), visible)
-    query = restrict_questions(query, where)
+    query = counted_questions(select(Question).where(Question.unresolved, visible), where)
     if where.status is not None:
         query = query.where(Question.status == where.status)
     return list(db.scalars(query.order_by(Question.asked_at.desc(), Question.id).limit(MAX_QUESTIONS)))

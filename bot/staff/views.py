@@ -10,9 +10,6 @@ from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 
 from bot.db import AuditEntry, FaqEntry, Phrasing, Question, as_utc, bump_index_revision, get_db
-from bot.staff.faq_csv import (
-    COLUMNS, MAX_ANSWER_CHARS, MAX_DEPARTMENT_CHARS, MAX_QUESTION_CHARS, csv_bytes, export_faq, read_faq_csv,
-)
 from bot.kpi import PERIODS, TOKYO, KpiFilter, kpi, kpi_by_period, parse_day
 from bot.live_index import get_live_index, get_wards
 from bot.service import CHANNELS
@@ -21,6 +18,8 @@ from bot.staff.auth import (
     sees_ward, start_session, visible_questions, writable_wards,
 )
 from bot.staff.chart import BASELINE, TARGET, kpi_chart
+from bot.staff.faq_csv import COLUMNS, csv_bytes, export_faq, read_faq_csv
+from bot.staff.faq_rules import FaqFields, faq_problems
 from bot.staff.queue import STATUSES, QueueFilter, candidates, group_questions, queue_questions, squashed
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
@@ -31,6 +30,7 @@ AUDIT_ROWS = 500
 # How far back the KPI page looks when no start day is given.
 DEFAULT_SPAN = {"day": timedelta(days=29), "week": timedelta(weeks=11), "month": timedelta(days=334)}
 CHANNEL_NAMES = {"web": "ウェブ", "line": "LINE", "api": "API"}
+FORM_LABELS = {"question": "質問文", "answer": "回答", "department": "担当課", "ward": "区"}
 
 
 @bp.before_request
@@ -96,12 +96,9 @@ def arg_choice(name: str, choices, default: str | None = None) -> str | None:
 
 
 def arg_day(name: str) -> date | None:
-    """Read an optional YYYY-MM-DD query parameter."""
-    value = request.args.get(name)
-    if not value:
-        return None
+    """Read an optional YYYY-MM-DD query parameter; the console's empty date field means none."""
     try:
-        return parse_day(value)
+        return parse_day(request.args.get(name) or None)
     except ValueError:
         abort(400)
 
@@ -127,7 +124,7 @@ def login():
         else:
             user = authenticate(db, name, password)
             if user is not None:
-                audit(db, "login", ward=None if user.ward == ALL_WARDS else user.ward, staff=user.name)
+                audit(db, "login", ward=user.ward, staff=user.name)
                 db.commit()
                 start_session(user)
                 return redirect(safe_next(request.args.get("next")))
@@ -214,16 +211,8 @@ def question(question_id: str):
 
 def faq_form_errors(form: dict) -> list[str]:
     """Check a FAQ form (question wording, answer, department, ward)."""
-    errors = []
-    if not 1 <= len(form["question"]) <= MAX_QUESTION_CHARS:
-        errors.append(f"質問文は1〜{MAX_QUESTION_CHARS}文字で入力してください。")
-    if not 1 <= len(form["answer"]) <= MAX_ANSWER_CHARS:
-        errors.append(f"回答は1〜{MAX_ANSWER_CHARS}文字で入力してください。")
-    if len(form["department"]) > MAX_DEPARTMENT_CHARS:
-        errors.append(f"担当課は{MAX_DEPARTMENT_CHARS}文字以内で入力してください。")
-    if form["ward"] not in writable_wards(get_wards()):
-        errors.append("区を選んでください。")
-    return errors
+    fields = FaqFields(form["ward"], form["question"], form["answer"], form["department"])
+    return faq_problems(fields, writable_wards(get_wards()), FORM_LABELS)
 
 
 def faq_form() -> dict:
@@ -392,7 +381,7 @@ def faq_export():
     """Download the FAQ entries as CSV (UTF-8 with a BOM, for Excel)."""
     db = get_db()
     entries = db.scalars(select(FaqEntry).where(visible_faq()).order_by(FaqEntry.id)).all()
-    audit(db, "faq_export", ward=None if g.staff.ward == ALL_WARDS else g.staff.ward, detail=f"{len(entries)}件")
+    audit(db, "faq_export", ward=g.staff.ward, detail=f"{len(entries)}件")
     db.commit()
     return csv_response(export_faq(entries), "faq.csv")
 
@@ -423,7 +412,7 @@ def faq_import():
             entry.department, entry.retired = row.department, row.retired
             updated += 1
     bump_index_revision(db)
-    audit(db, "faq_import", ward=None if g.staff.ward == ALL_WARDS else g.staff.ward,
+    audit(db, "faq_import", ward=g.staff.ward,
           detail=f"新規{created}件、更新{updated}件")
     db.commit()
     flash(f"CSVを読み込みました（新規{created}件、更新{updated}件）。")
