@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import json
 import sys
-import unicodedata
 from collections import Counter, defaultdict
 from datetime import date
 from pathlib import Path
@@ -18,6 +17,7 @@ from bot.kpi import KpiFilter, kpi
 from bot.live_index import get_answerer, get_live_index
 from bot.service import sources_of
 from bot.staff.accounts import staff_cli
+from index.text import squash
 
 
 def register(app: Flask) -> None:
@@ -76,11 +76,6 @@ def ask_command(question: str, ward: str | None) -> None:
     for source in sources_of(answer):
         click.echo(f"source: {source['ward']} / {source['document']} / {source['section']} (score {source['score']})")
     click.echo(f"department: {answer.department or '-'}")
-
-
-def squash(text: str) -> str:
-    """NFKC-normalize and drop all whitespace, as the scoring rule says."""
-    return "".join(unicodedata.normalize("NFKC", text).split())
 
 
 @click.command("eval")

@@ -1,4 +1,4 @@
-"""Build the corpus retriever from a corpus folder, with no web framework involved."""
+"""Build the corpus retriever and answerer from a corpus folder, with no web framework involved."""
 from __future__ import annotations
 
 import logging
@@ -6,6 +6,7 @@ import time
 from pathlib import Path
 
 from index.analysis import Analyzer
+from index.answering import Answerer, load_wards
 from index.corpus import DEFAULT_CORPUS_DIR, load_documents, load_units
 from index.retriever import Retriever
 
@@ -19,3 +20,8 @@ def build_retriever(corpus_dir: Path = DEFAULT_CORPUS_DIR) -> Retriever:
     retriever = Retriever(units, load_documents(corpus_dir), Analyzer(corpus_dir / "synonyms.txt"))
     log.info("index built: %d units in %.2f s", len(units), time.perf_counter() - started)
     return retriever
+
+
+def build_answerer(corpus_dir: Path = DEFAULT_CORPUS_DIR, retriever: Retriever | None = None) -> Answerer:
+    """Return an answerer over the corpus (over retriever, when one was built already)."""
+    return Answerer(retriever or build_retriever(corpus_dir), load_wards(corpus_dir / "wards.json"))
