@@ -7,10 +7,7 @@ from sqlalchemy import select
 
 from bot import create_app
 from bot.db import Question, get_db
-
-
-def ask(client, question, **fields):
-    return client.post("/api/ask", json={"question": question, **fields})
+from helpers import ask
 
 
 def test_ask_answers_from_the_corpus_with_sources_and_department(client):
