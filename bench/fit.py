@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import argparse
 import json
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -18,7 +18,7 @@ from tqdm import tqdm
 
 from index.answering import Answerer
 from index.build import build_answerer
-from index.retriever import ABSTAIN_FEATURES, RERANK_FEATURES, RankingParams
+from index.retriever import ABSTAIN_FEATURES, RERANK_FEATURES
 from index.text import squash
 
 ROOT = Path(__file__).resolve().parent.parent

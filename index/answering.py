@@ -1,4 +1,4 @@
-"""Turn a resident's question into an answer: small talk, ward scope, retrieval, abstention, extraction."""
+"""Turn a resident's question into an answer: small talk, ward scope, retrieval, the retriever's abstention verdict, extraction."""
 from __future__ import annotations
 
 import json
