@@ -1,17 +1,23 @@
 """Ask and log: the one path every channel (API, widget, LINE) answers through."""
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
-from bot import get_answerer
 from bot.db import Question, utcnow
+from bot.live_index import get_answerer
 from bot.privacy import mask_personal_data
 from index.answering import Answer
 
 CHANNELS = ("web", "line", "api")
+# The longest question any channel takes, and the longest session id a client may send.
+MAX_QUESTION_CHARS = 500
+MAX_SESSION_CHARS = 100
+# The id of a logged question, as /api/ask hands it out and LINE's buttons carry it.
+QUESTION_ID = re.compile(r"[0-9A-Za-z_-]{1,64}")
 
 
 @dataclass(frozen=True)

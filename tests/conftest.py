@@ -7,19 +7,12 @@ from pathlib import Path
 import pytest
 from werkzeug.serving import make_server
 
-from bot import corpus_retriever, create_app
-from index.answering import Answerer, load_wards
-from index.corpus import DEFAULT_CORPUS_DIR
+from bot import create_app
+from helpers import corpus_retriever
 from servers import ThreadedServer
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 SCREENSHOTS = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
-
-
-@pytest.fixture(scope="session")
-def answerer() -> Answerer:
-    """Return an answerer over the corpus, built once for every test that only asks."""
-    return Answerer(corpus_retriever(DEFAULT_CORPUS_DIR), load_wards(DEFAULT_CORPUS_DIR / "wards.json"))
 
 
 @pytest.fixture
@@ -31,6 +24,7 @@ def app(tmp_path):
             "DATABASE_URL": f"sqlite:///{tmp_path / 'test.sqlite'}",
             "SECRET_KEY": "test-secret",
             "RATE_LIMIT_PER_MINUTE": 10_000,
+            "CORPUS_RETRIEVER": corpus_retriever(),
         }
     )
 

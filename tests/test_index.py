@@ -8,12 +8,19 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from helpers import corpus_retriever
 from index.analysis import Analyzer
-from index.answering import COMMENT_LABEL
+from index.answering import COMMENT_LABEL, Answerer
+from index.build import build_answerer
 from index.corpus import DEFAULT_CORPUS_DIR, load_units, with_questions
 from index.retriever import Field, Retriever
 
 EVAL = Path(__file__).resolve().parent / "data" / "eval.jsonl"
+
+
+@pytest.fixture(scope="module")
+def answerer() -> Answerer:
+    return build_answerer(retriever=corpus_retriever())
 
 
 @pytest.fixture(scope="module")
