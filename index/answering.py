@@ -238,20 +238,17 @@ class Answerer:
 
     def slot_missing(self, text: str, hit: Hit, query: Query) -> Slot | None:
         """Return the detail asked that the answer cut from hit does not give in its first lines, if any."""
-        return missing_slot(list(query.slots), self.quoted_lead(text, hit.unit)) if query.slots else None
+        return missing_slot(list(query.slots), self.quoted_lead(text), hit.unit.department) if query.slots else None
 
     @staticmethod
-    def quoted_lead(text: str, unit: Unit) -> str:
-        """Return the sentence an answer leads with, where the asked detail must stand.
+    def quoted_lead(text: str) -> str:
+        """Return the lines an answer leads with, where the asked detail must stand.
 
         A question that asks two things (いつからいつまで、何人) is answered line by line, so the lead is the
-        first few lines; the unit's department counts for どの課, since the answer names it.
+        first few lines.
         """
         pieces = [p for p in split_segments(text) if p.strip()]
-        lead = "".join(pieces[:QUOTED_LEAD_PIECES])
-        if unit.department:
-            lead += f"\n担当 {unit.department}"
-        return lead
+        return "".join(pieces[:QUOTED_LEAD_PIECES])
 
     def slot_fallback_text(self, missing: Slot, hit: Hit, ward: str | None) -> str:
         """Say that the documents speak of the topic but do not give the detail asked, where, and who is in charge."""
