@@ -33,6 +33,11 @@ def create_app(test_config: dict | None = None) -> Flask:
         # Many residents can share one address (a carrier's shared address, a library's PCs): the limit
         # stops floods, not people.
         RATE_LIMIT_PER_MINUTE=int(os.environ.get("WARD_FAQ_RATE_LIMIT_PER_MINUTE", "300")),
+        # One LINE user is one person: LINE's servers share addresses, so LINE is limited per user instead.
+        LINE_RATE_LIMIT_PER_MINUTE=int(os.environ.get("WARD_FAQ_LINE_RATE_LIMIT_PER_MINUTE", "20")),
+        # Where the limits are counted: memory:// is per worker; redis://host:6379 counts across workers and hosts.
+        RATELIMIT_STORAGE_URI=os.environ.get("WARD_FAQ_RATELIMIT_STORAGE_URL", "memory://"),
+        RATELIMIT_KEY_PREFIX=os.environ.get("WARD_FAQ_RATELIMIT_KEY_PREFIX", "ward-faq"),
         # How many reverse proxies stand in front of the app; their X-Forwarded-For is trusted, no one else's.
         PROXY_COUNT=int(os.environ.get("WARD_FAQ_PROXY_COUNT", "0")),
         # The widget and API bodies are small; LINE may batch many events in one request.
@@ -66,7 +71,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.extensions["ward_faq.index"] = build_index(app.config["CORPUS_DIR"])
     app.teardown_appcontext(close_db)
 
-    from bot import api, cli, line, staff, widget
+    from bot import api, cli, limits, line, staff, widget
+
+    limits.init_app(app)
 
     app.register_blueprint(api.bp)
     app.register_blueprint(line.bp)

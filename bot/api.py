@@ -2,9 +2,6 @@
 from __future__ import annotations
 
 import json
-import threading
-import time
-from collections import defaultdict, deque
 from datetime import date
 
 from flask import Blueprint, current_app, jsonify, request
@@ -12,6 +9,7 @@ from werkzeug.exceptions import HTTPException
 
 from bot.db import get_db
 from bot.kpi import KpiFilter, kpi, parse_day
+from bot.limits import allow
 from bot.service import CHANNELS, ask, record_feedback, sources_of
 
 bp = Blueprint("api", __name__)
@@ -43,26 +41,6 @@ def http_error(error: HTTPException):
     return jsonify({"error": {"code": code, "message": messages.get(error.code, "リクエストを処理できません。")}}), error.code
 
 
-class RateLimiter:
-    """Allow each client a number of requests per sliding minute (per worker process)."""
-
-    def __init__(self) -> None:
-        self._seen: dict[str, deque[float]] = defaultdict(deque)
-        self._lock = threading.Lock()
-
-    def allow(self, client: str, per_minute: int) -> bool:
-        """Record a request and say whether it is within the limit."""
-        now = time.monotonic()
-        with self._lock:
-            seen = self._seen[client]
-            while seen and now - seen[0] > 60:
-                seen.popleft()
-            if len(seen) >= per_minute:
-                return False
-            seen.append(now)
-            return True
-
-
 def json_body(wrong_type_status: int = 415) -> dict:
     """Return the request's JSON object, or raise the contract's 400/413/415."""
     if request.mimetype != "application/json":
@@ -84,8 +62,7 @@ def json_body(wrong_type_status: int = 415) -> dict:
 
 def rate_limit() -> None:
     """Refuse a client that asks too often."""
-    limiter: RateLimiter = current_app.extensions.setdefault("ward_faq.rate_limiter", RateLimiter())
-    if not limiter.allow(request.remote_addr or "-", current_app.config["RATE_LIMIT_PER_MINUTE"]):
+    if not allow("ask", request.remote_addr or "-", current_app.config["RATE_LIMIT_PER_MINUTE"]):
         raise ApiError(429, "rate_limited", "短い時間に多くの質問が送られました。少し待ってからもう一度お試しください。")
 
 

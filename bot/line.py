@@ -42,6 +42,7 @@ from sqlalchemy.exc import IntegrityError
 
 from bot.api import MAX_QUESTION_CHARS
 from bot.db import LineEvent, get_db
+from bot.limits import allow
 from bot.service import Asked, ask, record_feedback, sources_of
 from index.answering import example_questions, where_to_ask
 
@@ -75,6 +76,7 @@ ASK_IN_WORDS = (
 TOO_LONG = f"申し訳ありません。ご質問は{MAX_QUESTION_CHARS}文字以内の文章で送ってください。"
 THANKS_RESOLVED = "ご回答ありがとうございます。お役に立ててよかったです。ほかにも知りたいことがあれば、文章で送ってください。"
 THANKS_UNRESOLVED = "ご回答ありがとうございます。お役に立てず申し訳ありません。いただいた結果は回答の改善に使います。"
+TOO_MANY = "申し訳ありません。短い時間に多くのメッセージが届きました。少し待ってから、もう一度送ってください。"
 UNKNOWN_FEEDBACK = "申し訳ありません。どの回答へのご意見か分からなくなりました。お手数ですが、もう一度ご質問を送ってください。"
 
 
@@ -186,6 +188,8 @@ def handle(event: Event) -> Reply | None:
     db = get_db()
     if db.get(LineEvent, event.webhook_event_id) is not None:
         return None
+    if not allow("line", session_of(event.source) or "-", current_app.config["LINE_RATE_LIMIT_PER_MINUTE"]):
+        handler = on_too_many
     try:
         messages = handler(event, LineEvent(webhook_event_id=event.webhook_event_id))
     except IntegrityError:
@@ -234,6 +238,12 @@ def on_follow(event: FollowEvent, seen: LineEvent) -> list[Message]:
     remember(seen)
     channel: Channel = current_app.extensions[EXTENSION]
     return [text_message(GREETING.format(ward=channel.ward or "区"), examples())]
+
+
+def on_too_many(_event: Event, seen: LineEvent) -> list[Message]:
+    """Ask a resident who sends too much, too fast, to wait; nothing is answered or logged."""
+    remember(seen)
+    return [text_message(TOO_MANY)]
 
 
 # Unfollow, join, leave and every other event are not here: nothing is sent for them.

@@ -1,7 +1,9 @@
 """Fixtures: an app on a fresh SQLite file, its clients, a real HTTP server and a real browser."""
 from __future__ import annotations
 
+import os
 import shutil
+import uuid
 from pathlib import Path
 
 import pytest
@@ -89,3 +91,18 @@ def screenshots() -> Path:
     """Return the folder the README points to for screenshots taken by the tests."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     return SCREENSHOTS
+
+
+@pytest.fixture
+def redis_storage():
+    """Return (storage URL, key prefix) of the test Redis, the prefix this test's own; its keys are deleted after."""
+    url = os.environ.get("WARD_FAQ_TEST_REDIS_URL")
+    if not url:
+        pytest.skip("WARD_FAQ_TEST_REDIS_URL is not set: no Redis to test the shared rate limit against")
+    redis = pytest.importorskip("redis")
+    prefix = f"ward-faq-test-{uuid.uuid4().hex}"
+    yield url, prefix
+    server = redis.Redis.from_url(url)
+    for key in server.scan_iter(f"*{prefix}*"):
+        server.delete(key)
+    server.close()

@@ -87,6 +87,7 @@ def line_config(tmp_path, line_api: StandInMessagingApi, **overrides) -> dict:
         "DATABASE_URL": f"sqlite:///{tmp_path / 'line.sqlite'}",
         "SECRET_KEY": "test-secret",
         "RATE_LIMIT_PER_MINUTE": 10_000,
+        "LINE_RATE_LIMIT_PER_MINUTE": 10_000,
         "LINE_CHANNEL_SECRET": SECRET,
         "LINE_CHANNEL_ACCESS_TOKEN": TOKEN,
         "LINE_WARD": WARD,

@@ -1,0 +1,44 @@
+"""Rate limits shared by every worker and host: Flask-Limiter over the configured storage (memory or Redis)."""
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, current_app
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+from limits import RateLimitItemPerMinute
+
+EXTENSION = "ward_faq.limiter"
+log = logging.getLogger("ward_faq.limits")
+
+
+def init_app(app: Flask) -> None:
+    """Give the app its limiter; the storage is read from RATELIMIT_STORAGE_URI and opened lazily."""
+    app.extensions[EXTENSION] = Limiter(
+        get_remote_address,
+        app=app,
+        # A sliding minute, as residents would count it, not a calendar minute that resets all at once.
+        strategy="moving-window",
+        # An unreachable Redis must not turn asks into 500s: the limit is skipped (and logged) instead.
+        swallow_errors=True,
+    )
+
+
+def get_limiter() -> Limiter:
+    """Return the current app's limiter."""
+    return current_app.extensions[EXTENSION]
+
+
+def allow(scope: str, key: str, per_minute: int) -> bool:
+    """Count one request of key in scope; False once it has made per_minute in the last minute, in any worker."""
+    limiter = get_limiter()
+    if not limiter.enabled:
+        return True
+    # The same key layout as Flask-Limiter's own limits, so several apps can share one Redis by prefix.
+    prefix = current_app.config.get("RATELIMIT_KEY_PREFIX")
+    identifiers = [prefix, scope, key] if prefix else [scope, key]
+    try:
+        return limiter.limiter.hit(RateLimitItemPerMinute(per_minute), *identifiers)
+    except limiter.storage.base_exceptions as failure:  # Redis unreachable: serve rather than refuse everyone
+        log.error("rate limit storage unreachable, request not counted: %s", type(failure).__name__)
+        return True
