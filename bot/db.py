@@ -150,8 +150,11 @@ def current_index_revision(db: Session) -> int:
 
 def make_engine(url: str) -> Engine:
     """Create the engine; SQLite gets WAL and a busy timeout so several workers can share it."""
+    # Residents' questions are SQL parameters: an error logged with them would log what residents wrote.
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
+        engine = create_engine(
+            url, connect_args={"timeout": 30, "check_same_thread": False}, hide_parameters=True
+        )
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_connection, _record):
@@ -161,7 +164,7 @@ def make_engine(url: str) -> Engine:
             cursor.close()
 
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    return create_engine(url, pool_pre_ping=True, hide_parameters=True)
 
 
 def init_db(engine: Engine) -> None:
@@ -184,7 +187,7 @@ def get_db() -> Session:
 
 
 def close_db(_exception: BaseException | None = None) -> None:
-    """Close the request's session, if one was opened."""
+    """Close the request's session, if one was opened, rolling back whatever a failed request left unfinished."""
     db = g.pop("db", None)
     if db is not None:
         db.close()

@@ -43,7 +43,7 @@ from sqlalchemy.exc import IntegrityError
 from bot.api import MAX_QUESTION_CHARS
 from bot.db import LineEvent, get_db
 from bot.limits import allow
-from bot.service import Asked, ask, record_feedback, sources_of
+from bot.service import Asked, ask, record_feedback, sources_of, storable
 from index.answering import example_questions, where_to_ask
 
 bp = Blueprint("line", __name__)
@@ -73,6 +73,7 @@ ASK_IN_WORDS = (
     "メッセージありがとうございます。申し訳ありませんが、スタンプや画像、位置情報などにはお答えできません。"
     "知りたいことを文章で送ってください。"
 )
+UNREADABLE_TEXT = "申し訳ありません。読み取れない文字が含まれていました。ご質問を文章で送ってください。"
 TOO_LONG = f"申し訳ありません。ご質問は{MAX_QUESTION_CHARS}文字以内の文章で送ってください。"
 THANKS_RESOLVED = "ご回答ありがとうございます。お役に立ててよかったです。ほかにも知りたいことがあれば、文章で送ってください。"
 THANKS_UNRESOLVED = "ご回答ありがとうございます。お役に立てず申し訳ありません。いただいた結果は回答の改善に使います。"
@@ -182,8 +183,11 @@ def handle(event: Event) -> Reply | None:
         return None
     if not reply_token:
         return None
-    if len(event.webhook_event_id) > MAX_EVENT_ID_CHARS:
-        log.warning("LINE event skipped: webhookEventId longer than %d characters", MAX_EVENT_ID_CHARS)
+    if len(event.webhook_event_id) > MAX_EVENT_ID_CHARS or not storable(event.webhook_event_id):
+        log.warning("LINE event skipped: webhookEventId not an id of at most %d characters", MAX_EVENT_ID_CHARS)
+        return None
+    if event.source.user_id is not None and not storable(event.source.user_id):
+        log.warning("LINE event skipped: the userId is not an id")
         return None
     db = get_db()
     if db.get(LineEvent, event.webhook_event_id) is not None:
@@ -213,6 +217,9 @@ def on_text(event: MessageEvent, seen: LineEvent) -> list[Message]:
     if not question or len(question) > MAX_QUESTION_CHARS:
         remember(seen)
         return [text_message(TOO_LONG)]
+    if not storable(question):
+        remember(seen)
+        return [text_message(UNREADABLE_TEXT)]
     channel: Channel = current_app.extensions[EXTENSION]
     asked = ask(get_db(), question, channel.ward, "line", session_of(event.source), also=[seen])
     return answer_messages(asked)

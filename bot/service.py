@@ -1,6 +1,7 @@
 """Ask and log: the one path every channel (API, widget, LINE) answers through."""
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -12,6 +13,14 @@ from bot.privacy import mask_personal_data
 from index.answering import Answer
 
 CHANNELS = ("web", "line", "api")
+# Lone surrogates cannot be encoded, PostgreSQL refuses NUL, and other control characters are no one's words;
+# tabs and line breaks are ordinary in a resident's text.
+UNSTORABLE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
+
+
+def storable(text: str) -> bool:
+    """Say whether text can be stored and shown as it is: no lone surrogates, no control characters."""
+    return UNSTORABLE.search(text) is None
 
 
 @dataclass(frozen=True)
