@@ -12,6 +12,7 @@ from pathlib import Path
 from flask import Flask, current_app
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from bot.availability import wait_for_database
 from bot.db import close_db, get_db, init_db, make_engine
 from bot.live_index import LiveIndex
 from index.analysis import Analyzer
@@ -29,6 +30,8 @@ def create_app(test_config: dict | None = None) -> Flask:
         DATABASE_URL=os.environ.get("WARD_FAQ_DATABASE_URL")
         or f"sqlite:///{Path(app.instance_path) / 'ward-faq.sqlite'}",
         SECRET_KEY=os.environ.get("WARD_FAQ_SECRET_KEY"),
+        # At start-up, how long to wait for a database that does not answer yet (it may be starting too).
+        DB_WAIT_SECONDS=float(os.environ.get("WARD_FAQ_DB_WAIT_SECONDS", "10")),
         CORPUS_DIR=Path(os.environ.get("WARD_FAQ_CORPUS_DIR", DEFAULT_CORPUS_DIR)),
         # Many residents can share one address (a carrier's shared address, a library's PCs): the limit
         # stops floods, not people.
@@ -66,14 +69,16 @@ def create_app(test_config: dict | None = None) -> Flask:
     configure_logging()
 
     engine = make_engine(app.config["DATABASE_URL"])
+    wait_for_database(engine, app.config["DB_WAIT_SECONDS"])
     init_db(engine)
     app.extensions["ward_faq.engine"] = engine
     app.extensions["ward_faq.index"] = build_index(app.config["CORPUS_DIR"])
     app.teardown_appcontext(close_db)
 
-    from bot import api, cli, limits, line, staff, widget
+    from bot import api, availability, cli, limits, line, staff, widget
 
     limits.init_app(app)
+    availability.init_app(app)
 
     app.register_blueprint(api.bp)
     app.register_blueprint(line.bp)

@@ -149,8 +149,15 @@ def callback():
     except UNREADABLE:
         log.warning("LINE webhook refused: the body is not a webhook payload")
         return error(400, "invalid_body", "LINEのWebhookとして読み取れません。")
-    replies = [reply for reply in map(handle, events) if reply is not None]
-    send_replies(channel, replies)
+    replies: list[Reply] = []
+    try:
+        for event in events:
+            if (reply := handle(event)) is not None:
+                replies.append(reply)
+    finally:
+        # If the database goes away mid-batch, the events handled so far are answered now and the rest get
+        # a 503: LINE delivers the batch again and only the events not yet handled are answered then.
+        send_replies(channel, replies)
     return jsonify({"status": "ok"})
 
 
