@@ -13,7 +13,8 @@ from flask import Flask, current_app
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from bot.availability import wait_for_database
-from bot.db import close_db, get_db, init_db, make_engine
+from bot.db import close_db, get_db, make_engine
+from bot.schema import prepare as prepare_schema
 from bot.live_index import LiveIndex
 from index.analysis import Analyzer
 from index.answering import Answerer, load_wards
@@ -25,10 +26,9 @@ log = logging.getLogger("ward_faq")
 
 def create_app(test_config: dict | None = None) -> Flask:
     """Create and configure the app; the index is built here, once per process."""
-    app = Flask(__name__, instance_relative_config=True)
+    app = Flask(__name__, instance_path=str(instance_dir()), instance_relative_config=True)
     app.config.from_mapping(
-        DATABASE_URL=os.environ.get("WARD_FAQ_DATABASE_URL")
-        or f"sqlite:///{Path(app.instance_path) / 'ward-faq.sqlite'}",
+        DATABASE_URL=database_url(),
         SECRET_KEY=os.environ.get("WARD_FAQ_SECRET_KEY"),
         # At start-up, how long to wait for a database that does not answer yet (it may be starting too).
         DB_WAIT_SECONDS=float(os.environ.get("WARD_FAQ_DB_WAIT_SECONDS", "10")),
@@ -70,7 +70,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     engine = make_engine(app.config["DATABASE_URL"])
     wait_for_database(engine, app.config["DB_WAIT_SECONDS"])
-    init_db(engine)
+    prepare_schema(engine)
     app.extensions["ward_faq.engine"] = engine
     app.extensions["ward_faq.index"] = build_index(app.config["CORPUS_DIR"])
     app.teardown_appcontext(close_db)
@@ -88,6 +88,16 @@ def create_app(test_config: dict | None = None) -> Flask:
     # Nothing may hold a connection across gunicorn's fork (--preload): each worker opens its own.
     engine.dispose()
     return app
+
+
+def instance_dir() -> Path:
+    """Return the instance folder (database file, secret key): WARD_FAQ_INSTANCE_DIR, or ./instance."""
+    return Path(os.environ.get("WARD_FAQ_INSTANCE_DIR") or "instance").resolve()
+
+
+def database_url() -> str:
+    """Return the database's URL: WARD_FAQ_DATABASE_URL, or a SQLite file in the instance folder."""
+    return os.environ.get("WARD_FAQ_DATABASE_URL") or f"sqlite:///{instance_dir() / 'ward-faq.sqlite'}"
 
 
 def build_index(corpus_dir: Path) -> LiveIndex:

@@ -9,7 +9,6 @@ from sqlalchemy import (
     Boolean, DateTime, Float, Integer, String, Text, create_engine, event, select, update,
 )
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
 
@@ -165,18 +164,6 @@ def make_engine(url: str) -> Engine:
 
         return engine
     return create_engine(url, pool_pre_ping=True, hide_parameters=True)
-
-
-def init_db(engine: Engine) -> None:
-    """Create missing tables and the revision row; safe to run at every start."""
-    Base.metadata.create_all(engine)
-    try:
-        with Session(engine) as db, db.begin():
-            if db.get(IndexRevision, 1) is None:
-                db.add(IndexRevision(id=1, revision=0))
-    except IntegrityError:
-        pass  # another worker created it at the same moment
-
 
 
 def get_db() -> Session:
