@@ -4,41 +4,18 @@ from __future__ import annotations
 import json
 from datetime import date
 
-from flask import Blueprint, current_app, jsonify, request
-from werkzeug.exceptions import HTTPException
+from flask import Blueprint, jsonify, request
 
 from bot.db import get_db
+from bot.errors import ApiError
 from bot.kpi import KpiFilter, kpi, parse_day
-from bot.limits import allow
-from bot.service import CHANNELS, ask, record_feedback, sources_of, storable
+from bot.limits import rate_limit
+from bot.live_index import get_live_index, get_wards
+from bot.service import CHANNELS, MAX_QUESTION_CHARS, MAX_SESSION_CHARS, ask, record_feedback, sources_of, storable
 
 bp = Blueprint("api", __name__)
 
 MAX_BODY_BYTES = 16 * 1024
-MAX_QUESTION_CHARS = 500
-MAX_SESSION_CHARS = 100
-
-
-class ApiError(Exception):
-    """A client error, answered as the contract's JSON error body."""
-
-    def __init__(self, status: int, code: str, message: str) -> None:
-        super().__init__(message)
-        self.status, self.code, self.message = status, code, message
-
-
-@bp.errorhandler(ApiError)
-def api_error(error: ApiError):
-    """Answer an ApiError as JSON."""
-    return jsonify({"error": {"code": error.code, "message": error.message}}), error.status
-
-
-@bp.errorhandler(HTTPException)
-def http_error(error: HTTPException):
-    """Answer Werkzeug's errors (413, 404, 405 …) as JSON too."""
-    messages = {413: "リクエストが大きすぎます（16KiBまで）。", 404: "見つかりません。", 405: "この方法では利用できません。"}
-    code = {413: "too_large", 404: "not_found", 405: "method_not_allowed"}.get(error.code, "bad_request")
-    return jsonify({"error": {"code": code, "message": messages.get(error.code, "リクエストを処理できません。")}}), error.code
 
 
 def json_body(wrong_type_status: int = 415) -> dict:
@@ -60,12 +37,6 @@ def json_body(wrong_type_status: int = 415) -> dict:
     return body
 
 
-def rate_limit() -> None:
-    """Refuse a client that asks too often."""
-    if not allow("ask", request.remote_addr or "-", current_app.config["RATE_LIMIT_PER_MINUTE"]):
-        raise ApiError(429, "rate_limited", "短い時間に多くの質問が送られました。少し待ってからもう一度お試しください。")
-
-
 def validated_ask(body: dict) -> tuple[str, str | None, str | None]:
     """Check an ask body: question, ward and session, as the contract says."""
     question = body.get("question")
@@ -79,7 +50,7 @@ def validated_ask(body: dict) -> tuple[str, str | None, str | None]:
     if not storable(question):
         raise ApiError(400, "invalid_question", "質問に使えない文字（制御文字など）が含まれています。")
     ward = body.get("ward")
-    wards = current_app.extensions["ward_faq.index"].wards
+    wards = get_wards()
     if ward is not None and (not isinstance(ward, str) or ward not in wards):
         raise ApiError(400, "invalid_ward", "ward は " + "・".join(wards) + " のいずれかにしてください。")
     session = body.get("session")
@@ -127,11 +98,8 @@ def feedback():
 
 def day_arg(name: str) -> date | None:
     """Read a YYYY-MM-DD query parameter."""
-    value = request.args.get(name)
-    if value is None:
-        return None
     try:
-        return parse_day(value)
+        return parse_day(request.args.get(name))
     except ValueError:
         raise ApiError(400, "invalid_date", f"{name} は YYYY-MM-DD の形にしてください。") from None
 
@@ -139,7 +107,7 @@ def day_arg(name: str) -> date | None:
 def kpi_filter() -> KpiFilter:
     """Read and check the KPI filter from the query string."""
     ward, channel = request.args.get("ward"), request.args.get("channel")
-    if ward is not None and ward not in current_app.extensions["ward_faq.index"].wards:
+    if ward is not None and ward not in get_wards():
         raise ApiError(400, "invalid_ward", "ward が正しくありません。")
     if channel is not None and channel not in CHANNELS:
         raise ApiError(400, "invalid_channel", "channel は web・line・api のいずれかにしてください。")
@@ -158,5 +126,4 @@ def kpi_figures():
 @bp.get("/healthz")
 def healthz():
     """Say the service is up and how big its index is."""
-    index = current_app.extensions["ward_faq.index"]
-    return jsonify({"status": "ok", "units": len(index.corpus.units)})
+    return jsonify({"status": "ok", "units": len(get_live_index().corpus_retriever.units)})

@@ -8,6 +8,8 @@ from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from limits import RateLimitItemPerMinute
 
+from bot.errors import ApiError
+
 EXTENSION = "ward_faq.limiter"
 log = logging.getLogger("ward_faq.limits")
 
@@ -19,7 +21,7 @@ def init_app(app: Flask) -> None:
         app=app,
         # A sliding minute, as residents would count it, not a calendar minute that resets all at once.
         strategy="moving-window",
-        # An unreachable Redis must not turn asks into 500s: the limit is skipped (and logged) instead.
+        # An unreachable Redis must not turn requests into 500s: the limit is skipped (and logged) instead.
         swallow_errors=True,
     )
 
@@ -42,3 +44,9 @@ def allow(scope: str, key: str, per_minute: int) -> bool:
     except limiter.storage.base_exceptions as failure:  # Redis unreachable: serve rather than refuse everyone
         log.error("rate limit storage unreachable, request not counted: %s", type(failure).__name__)
         return True
+
+
+def rate_limit() -> None:
+    """Refuse a client address that asks too often."""
+    if not allow("ask", get_remote_address() or "-", current_app.config["RATE_LIMIT_PER_MINUTE"]):
+        raise ApiError(429, "rate_limited", "短い時間に多くの質問が送られました。少し待ってからもう一度お試しください。")

@@ -7,12 +7,15 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
-from bot import get_answerer
 from bot.db import Question, utcnow
+from bot.live_index import get_answerer
 from bot.privacy import mask_personal_data
 from index.answering import Answer
 
 CHANNELS = ("web", "line", "api")
+# The longest question any channel takes, and the longest session id a client may send.
+MAX_QUESTION_CHARS = 500
+MAX_SESSION_CHARS = 100
 # Lone surrogates cannot be encoded, PostgreSQL refuses NUL, and other control characters are no one's words;
 # tabs and line breaks are ordinary in a resident's text.
 UNSTORABLE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")

@@ -13,6 +13,7 @@ from sqlalchemy.pool import NullPool
 from werkzeug.serving import make_server
 
 from bot import create_app
+from helpers import corpus_retriever
 from servers import ThreadedServer
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -60,6 +61,7 @@ def app(database_url):
             "DATABASE_URL": database_url,
             "SECRET_KEY": "test-secret",
             "RATE_LIMIT_PER_MINUTE": 10_000,
+            "CORPUS_RETRIEVER": corpus_retriever(),
         }
     )
 

@@ -52,8 +52,8 @@ def test_an_unreachable_redis_does_not_stop_the_answers(app):
     assert [client.post("/api/ask", json=QUESTION).status_code for _ in range(3)] == [200, 200, 200]
 
 
-def test_line_is_limited_per_user_not_per_address(tmp_path, line_api):
-    app = create_app(line_config(tmp_path, line_api, LINE_RATE_LIMIT_PER_MINUTE=2, RATE_LIMIT_PER_MINUTE=1))
+def test_line_is_limited_per_user_not_per_address(database_url, line_api):
+    app = create_app(line_config(database_url, line_api, LINE_RATE_LIMIT_PER_MINUTE=2, RATE_LIMIT_PER_MINUTE=1))
     client = app.test_client()
     other = "U" + "f" * 32
     for _ in range(3):

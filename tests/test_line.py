@@ -18,6 +18,8 @@ from sqlalchemy.orm import Session
 from bot import create_app
 from bot.db import LineEvent, Question
 from bot.line import source_line
+from bot.live_index import get_wards
+from helpers import corpus_retriever
 from servers import ThreadedServer
 
 SECRET = "test-channel-secret"
@@ -80,11 +82,11 @@ def line_api():
         yield api
 
 
-def line_config(tmp_path, line_api: StandInMessagingApi, **overrides) -> dict:
+def line_config(database_url: str, line_api: StandInMessagingApi, **overrides) -> dict:
     """Return a test config with the LINE channel pointed at the stand-in."""
     return {
         "TESTING": True,
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'line.sqlite'}",
+        "DATABASE_URL": database_url,
         "SECRET_KEY": "test-secret",
         "RATE_LIMIT_PER_MINUTE": 10_000,
         "LINE_RATE_LIMIT_PER_MINUTE": 10_000,
@@ -93,14 +95,15 @@ def line_config(tmp_path, line_api: StandInMessagingApi, **overrides) -> dict:
         "LINE_WARD": WARD,
         "LINE_API_BASE_URL": line_api.url,
         "LINE_REPLY_TIMEOUT": REPLY_TIMEOUT,
+        "CORPUS_RETRIEVER": corpus_retriever(),
         **overrides,
     }
 
 
 @pytest.fixture
-def app(tmp_path, line_api):
+def app(database_url, line_api):
     """Return an app whose LINE channel replies to the stand-in (conftest's client uses it)."""
-    return create_app(line_config(tmp_path, line_api))
+    return create_app(line_config(database_url, line_api))
 
 
 def event(kind: str, **fields) -> dict:
@@ -266,7 +269,7 @@ def test_follow_greets_with_three_example_questions(app, client, line_api):
     assert "友だち追加ありがとうございます" in greeting and WARD in greeting and "パブリックコメント" in greeting
     actions = quick_reply(call)
     assert [a["type"] for a in actions] == ["message"] * 3
-    assert [a["text"] for a in actions] == list(app.extensions["ward_faq.index"].wards[WARD].examples)
+    assert [a["text"] for a in actions] == list(get_wards(app)[WARD].examples)
     assert all(a["label"] == a["text"] or a["label"].endswith("…") for a in actions)
     assert rows(app) == []  # a greeting is not a question
 
@@ -355,17 +358,17 @@ def test_a_body_over_the_size_limit_is_refused(app, client, line_api):
     assert rows(app) == []
 
 
-def test_channel_is_off_without_a_secret(tmp_path, line_api):
-    app = create_app(line_config(tmp_path, line_api, LINE_CHANNEL_SECRET=None))
+def test_channel_is_off_without_a_secret(database_url, line_api):
+    app = create_app(line_config(database_url, line_api, LINE_CHANNEL_SECRET=None))
     client = app.test_client()
     assert post(client, payload(text_event(RESOLVES))).status_code == 503
     assert client.get("/healthz").status_code == 200
     assert client.post("/api/ask", json={"question": RESOLVES}).status_code == 200
 
 
-def test_line_ward_must_be_a_known_ward(tmp_path, line_api):
+def test_line_ward_must_be_a_known_ward(database_url, line_api):
     with pytest.raises(ValueError, match="LINE_WARD"):
-        create_app(line_config(tmp_path, line_api, LINE_WARD="新宿区"))
+        create_app(line_config(database_url, line_api, LINE_WARD="新宿区"))
 
 
 def test_redelivery_is_answered_and_logged_once(app, client, line_api):
@@ -378,18 +381,18 @@ def test_redelivery_is_answered_and_logged_once(app, client, line_api):
     assert len(line_api.calls) == 1 and len(rows(app)) == 1 and len(rows(app, LineEvent)) == 1
 
 
-def test_redelivery_after_a_restart_is_not_answered_again(tmp_path, line_api):
+def test_redelivery_after_a_restart_is_not_answered_again(database_url, line_api):
     first = text_event(RESOLVES)
-    post(create_app(line_config(tmp_path, line_api)).test_client(), payload(first))
-    restarted = create_app(line_config(tmp_path, line_api))
+    post(create_app(line_config(database_url, line_api)).test_client(), payload(first))
+    restarted = create_app(line_config(database_url, line_api))
     again = {**first, "deliveryContext": {"isRedelivery": True}}
     assert post(restarted.test_client(), payload(again)).status_code == 200
     time.sleep(0.2)
     assert len(line_api.calls) == 1 and len(rows(restarted)) == 1
 
 
-def test_two_workers_given_the_same_event_answer_it_once(tmp_path, line_api):
-    workers = [create_app(line_config(tmp_path, line_api)) for _ in range(2)]
+def test_two_workers_given_the_same_event_answer_it_once(database_url, line_api):
+    workers = [create_app(line_config(database_url, line_api)) for _ in range(2)]
     body = payload(*[text_event(RESOLVES) for _ in range(10)])
     statuses: list[int] = []
 

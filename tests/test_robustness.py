@@ -82,8 +82,8 @@ LINE_EVENT_FIELDS = st.fixed_dictionaries(
 
 
 @pytest.fixture
-def line_client(tmp_path, line_api):  # noqa: F811 (the fixture imported above)
-    return create_app(line_config(tmp_path, line_api)).test_client()
+def line_client(database_url, line_api):  # noqa: F811 (the fixture imported above)
+    return create_app(line_config(database_url, line_api)).test_client()
 
 
 @HYPOTHESIS

@@ -16,6 +16,8 @@ from pathlib import Path
 
 import pytest
 
+from helpers import ask_body
+
 ROOT = Path(__file__).resolve().parent.parent
 PASSWORD = "correct-horse-battery"
 SODAI = "粗大ごみを出したいんですが、申し込みはどうすればいいですか？"
@@ -46,10 +48,10 @@ def wait_for_port(process: subprocess.Popen, timeout: float = 60) -> int:
 
 
 @pytest.fixture
-def two_processes(tmp_path):
-    """Start two app processes sharing one SQLite file; stop them afterwards."""
+def two_processes(database_url):
+    """Start two app processes sharing one database (SQLite, then PostgreSQL); stop them afterwards."""
     env = os.environ | {
-        "WARD_FAQ_DATABASE_URL": f"sqlite:///{tmp_path / 'shared.sqlite'}",
+        "WARD_FAQ_DATABASE_URL": database_url,
         "WARD_FAQ_SECRET_KEY": "shared-test-secret",
         "WARD_FAQ_RATE_LIMIT_PER_MINUTE": "1000",
     }
@@ -78,7 +80,7 @@ def two_processes(tmp_path):
 
 def ask(base: str, question: str) -> dict:
     request = urllib.request.Request(
-        f"{base}/api/ask", data=json.dumps({"question": question, "ward": "台東区"}).encode(),
+        f"{base}/api/ask", data=json.dumps(ask_body(question, "台東区")).encode(),
         headers={"Content-Type": "application/json"},
     )
     with urllib.request.urlopen(request, timeout=30) as response:
