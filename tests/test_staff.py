@@ -13,7 +13,7 @@ from bot import create_app
 from bot.db import (
     AuditEntry, FaqEntry, LoginAttempt, Phrasing, Question, StaffUser, current_index_revision, get_db,
 )
-from bot.live_index import FAQ_DOCUMENT
+from index.staff import FAQ_DOCUMENT
 from bot.staff_auth import hash_password
 
 PASSWORD = "correct-horse-battery"
