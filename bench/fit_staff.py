@@ -23,11 +23,9 @@ import numpy as np
 from tqdm import tqdm
 
 from fit import fit_abstainer
-from index.analysis import Analyzer
-from index.answering import Answerer, load_wards
-from index.corpus import DEFAULT_CORPUS_DIR, load_documents, load_units
-from index.retriever import Retriever
-from index.staff import DECISION_FEATURES, STAFF_FEATURES, Background, StaffEntry, StaffIndex, StaffParams, faq_unit
+from index.answering import Answerer
+from index.build import build_answerer
+from index.staff import DECISION_FEATURES, STAFF_FEATURES, Background, StaffEntry, StaffIndex, faq_unit
 
 ROOT = Path(__file__).resolve().parent.parent
 THRESHOLDS = np.round(np.linspace(0.05, 0.99, 48), 3)
@@ -180,9 +178,8 @@ def main() -> None:
     topics = load_topics(args.wordings)
     # Only the questions the documents answer: the others may well be what a staff entry is for.
     corpus_questions = [row for row in load_topics(args.corpus_questions) if row["answerable"]]
-    retriever = Retriever(load_units(DEFAULT_CORPUS_DIR), load_documents(DEFAULT_CORPUS_DIR), Analyzer(DEFAULT_CORPUS_DIR / "synonyms.txt"))
-    answerer = Answerer(retriever, load_wards(DEFAULT_CORPUS_DIR / "wards.json"))
-    examples = collect(topics, corpus_questions, answerer, Background.of(retriever))
+    answerer = build_answerer()
+    examples = collect(topics, corpus_questions, answerer, Background.of(answerer.retriever))
 
     def line(counts) -> str:
         return ", ".join(f"{name} {n}/{d}" for name, (n, d) in counts.items())

@@ -4,25 +4,30 @@ from __future__ import annotations
 import threading
 from collections import defaultdict
 
+from flask import Flask, current_app
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.db import FaqEntry, Phrasing, current_index_revision
-from index.answering import Answerer, WardInfo
+from bot.db import FaqEntry, Phrasing, current_index_revision, get_db
+from index.answering import Answerer, WardInfo, load_wards
+from index.build import build_retriever
 from index.retriever import Retriever
 from index.staff import Background, StaffAnswerer, StaffEntry, StaffIndex, faq_unit
+from index.units import Unit
+
+EXTENSION = "ward_faq.index"
 
 
 class LiveIndex:
     """Hold the corpus retriever and rebuild the small staff index when the database says staff changed it."""
 
-    def __init__(self, corpus: Retriever, wards: dict[str, WardInfo]) -> None:
-        self.corpus = corpus
+    def __init__(self, corpus_retriever: Retriever, wards: dict[str, WardInfo]) -> None:
+        self.corpus_retriever = corpus_retriever
         self.wards = wards
         self._lock = threading.Lock()
         self._revision = -1
-        self._corpus_answerer = Answerer(corpus, wards)
-        self._background = Background.of(corpus)
+        self._corpus_answerer = Answerer(corpus_retriever, wards)
+        self._background = Background.of(corpus_retriever)
         self._answerer = StaffAnswerer(self._corpus_answerer, self.staff_index([]))
 
     def answerer(self, db: Session) -> StaffAnswerer:
@@ -35,29 +40,50 @@ class LiveIndex:
                     self._revision = revision
         return self._answerer
 
+    def corpus_unit(self, unit_id: str | None) -> Unit | None:
+        """Return the corpus unit with this id, or None."""
+        return next((unit for unit in self.corpus_retriever.units if unit.id == unit_id), None)
+
     def staff_index(self, entries: list[StaffEntry]) -> StaffIndex:
         """Build a staff index over these entries, weighing words against the corpus."""
-        return StaffIndex(entries, self.corpus.analyzer, self._background)
+        return StaffIndex(entries, self.corpus_retriever.analyzer, self._background)
 
-    def staff_entries(self, db: Session, draft: FaqEntry | None = None, draft_wordings: tuple[str, ...] = ()) -> list[StaffEntry]:
-        """Return the live FAQ entries with their wordings, and the corpus units staff linked wordings to.
-
-        A draft entry (not saved yet) joins them with its wordings, to preview what publishing it would change.
-        """
+    def staff_entries(self, db: Session) -> list[StaffEntry]:
+        """Return the live FAQ entries with their wordings, and the corpus units staff linked wordings to."""
         wordings: dict[str, list[str]] = defaultdict(list)
         for phrasing in db.scalars(select(Phrasing).order_by(Phrasing.id)):
             wordings[phrasing.unit_id].append(phrasing.text)
         entries = [
-            StaffEntry(unit, (entry.question, *wordings[unit.id]))
-            for entry in db.scalars(select(FaqEntry).where(FaqEntry.retired.is_(False)).order_by(FaqEntry.id))
-            for unit in [entry_unit(entry)]
+            entry_of(faq, wordings[f"faq-{faq.id}"])
+            for faq in db.scalars(select(FaqEntry).where(FaqEntry.retired.is_(False)).order_by(FaqEntry.id))
         ]
-        if draft is not None:
-            entries.append(StaffEntry(entry_unit(draft), (draft.question, *draft_wordings)))
-        entries.extend(StaffEntry(unit, tuple(wordings[unit.id])) for unit in self.corpus.units if unit.id in wordings)
+        entries.extend(StaffEntry(unit, tuple(wordings[unit.id])) for unit in self.corpus_retriever.units if unit.id in wordings)
         return entries
 
 
-def entry_unit(entry: FaqEntry):
-    """Make the unit a FAQ entry answers with; a draft has no id yet and is called faq-0."""
-    return faq_unit(entry.id or 0, entry.ward, entry.question, entry.answer, entry.department)
+def entry_of(faq: FaqEntry, wordings=()) -> StaffEntry:
+    """Make the staff index's entry of a FAQ entry (a draft not saved yet is faq-0) and its wordings."""
+    unit = faq_unit(faq.id or 0, faq.ward, faq.question, faq.answer, faq.department)
+    return StaffEntry(unit, (faq.question, *wordings))
+
+
+def init_app(app: Flask) -> None:
+    """Build the app's live index over its corpus (or over the retriever its config hands in)."""
+    corpus_dir = app.config["CORPUS_DIR"]
+    retriever = app.config["CORPUS_RETRIEVER"] or build_retriever(corpus_dir)
+    app.extensions[EXTENSION] = LiveIndex(retriever, load_wards(corpus_dir / "wards.json"))
+
+
+def get_live_index(app: Flask | None = None) -> LiveIndex:
+    """Return the live index of the app (the current one unless given)."""
+    return (app or current_app).extensions[EXTENSION]
+
+
+def get_wards(app: Flask | None = None) -> dict[str, WardInfo]:
+    """Return the wards the corpus covers, with what the bot says about each."""
+    return get_live_index(app).wards
+
+
+def get_answerer() -> StaffAnswerer:
+    """Return the current app's answerer, with every staff entry saved so far."""
+    return get_live_index().answerer(get_db())

@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from index.analysis import Analyzer, Word, split_segments
-from index.answering import MAX_ANSWER_CHARS, SMALL_TALK, Answer, Answerer
-from index.retriever import Field, Hit, Retriever
+from index.answering import MAX_EXTRACTED_ANSWER_CHARS, SMALL_TALK, Answer, Answerer
+from index.retriever import Field, Hit, Retriever, split_hit_segments
 from index.units import FAQ, Unit
 
 FAQ_DOCUMENT = "よくある質問（区の職員が作成）"
@@ -275,13 +275,16 @@ class StaffAnswerer(Answerer):
         if not match.confident:
             return super().answer(question, ward)
         unit = match.best.entry.unit
-        hit = Hit(unit, match.confidence, match.best.features)
-        # A FAQ entry is the staff's own text: quoted from its start; a linked corpus unit is cut as the corpus cuts it.
-        text = leading_sentences(unit.text) if unit.kind == FAQ else self.extract(hit, query)
+        if unit.kind == FAQ:  # the staff's own text, quoted from its start
+            hit = Hit(unit, match.confidence, match.best.features)
+            text = leading_sentences(unit.text)
+        else:  # a linked corpus unit, cut as the corpus cuts it
+            hit = Hit(unit, match.confidence, match.best.features, *split_hit_segments(self.retriever.unit_terms[unit.id]))
+            text = self.extract(hit, query)
         return Answer(resolved=True, text=text, hits=[hit], department=unit.department, ward=query.ward)
 
 
-def leading_sentences(text: str, limit: int = MAX_ANSWER_CHARS) -> str:
+def leading_sentences(text: str, limit: int = MAX_EXTRACTED_ANSWER_CHARS) -> str:
     """Return text's sentences from its start, as many as fit in limit characters."""
     chosen = ""
     for sentence in split_segments(text):

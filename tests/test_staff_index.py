@@ -6,10 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from index.analysis import Analyzer
-from index.answering import Answerer, load_wards
-from index.corpus import DEFAULT_CORPUS_DIR, load_documents, load_units
-from index.retriever import Retriever
+from helpers import corpus_retriever
+from index.answering import Answerer
+from index.build import build_answerer
 from index.staff import FAQ_DOCUMENT, Background, StaffAnswerer, StaffEntry, StaffIndex, faq_unit
 
 TOPICS = {
@@ -20,10 +19,8 @@ TOPICS = {
 
 @pytest.fixture(scope="module")
 def corpus() -> Answerer:
-    """Build the corpus answerer once for the module, without Flask."""
-    analyzer = Analyzer(DEFAULT_CORPUS_DIR / "synonyms.txt")
-    retriever = Retriever(load_units(DEFAULT_CORPUS_DIR), load_documents(DEFAULT_CORPUS_DIR), analyzer)
-    return Answerer(retriever, load_wards(DEFAULT_CORPUS_DIR / "wards.json"))
+    """Return the corpus answerer, built without Flask."""
+    return build_answerer(retriever=corpus_retriever())
 
 
 def entry(number: int, topic: str, *more_wordings: str) -> StaffEntry:
