@@ -44,6 +44,11 @@ class Group:
         return list(dict.fromkeys(q.channel for q in self.questions))
 
     @property
+    def staff_answer_unhelpful(self) -> bool:
+        """Say whether a staff FAQ entry answered one of the group's questions and the resident said it did not help."""
+        return any(q.helpful is False and (q.top_unit_id or "").startswith("faq-") for q in self.questions)
+
+    @property
     def ids(self) -> list[str]:
         """Return the ids of the group's questions."""
         return [q.id for q in self.questions]
@@ -77,7 +82,7 @@ def similar(a: Question, a_words: frozenset[str], b: Question, b_words: frozense
 
 
 def group_questions(questions: list[Question]) -> list[Group]:
-    """Group similar questions of the same ward; the most asked gap first, then the newest."""
+    """Group similar questions of the same ward; unhelpful staff answers first, then the most asked gap, then the newest."""
     groups: list[Group] = []
     for question in questions:  # newest first, so each group's head is its newest question
         words = content_words(question.text)
@@ -87,7 +92,8 @@ def group_questions(questions: list[Question]) -> list[Group]:
                 break
         else:
             groups.append(Group([question], words))
-    groups.sort(key=lambda g: (-len(g.questions), -as_utc(g.head.asked_at).timestamp()))
+    # A staff answer residents marked not helpful comes first: the entry needs mending before it answers again.
+    groups.sort(key=lambda g: (not g.staff_answer_unhelpful, -len(g.questions), -as_utc(g.head.asked_at).timestamp()))
     return groups
 
 
