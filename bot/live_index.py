@@ -48,6 +48,10 @@ class LiveIndex:
         """Build a staff index over these entries, weighing words against the corpus."""
         return StaffIndex(entries, self.corpus_retriever.analyzer, self._background)
 
+    def answerer_with(self, db: Session, draft: StaffEntry) -> StaffAnswerer:
+        """Return an answerer as it would be once a draft entry is published, to preview what it would change."""
+        return StaffAnswerer(self._corpus_answerer, self.staff_index([*self.staff_entries(db), draft]))
+
     def staff_entries(self, db: Session) -> list[StaffEntry]:
         """Return the live FAQ entries with their wordings, and the corpus units staff linked wordings to."""
         wordings: dict[str, list[str]] = defaultdict(list)
