@@ -12,7 +12,7 @@ from bot.db import FaqEntry, Phrasing, current_index_revision, get_db
 from index.answering import Answerer, WardInfo, load_wards
 from index.build import build_retriever
 from index.retriever import Retriever
-from index.staff import Background, StaffAnswerer, StaffEntry, StaffIndex, faq_unit
+from index.staff import Background, StaffAnswerer, StaffEntry, StaffIndex, TextCache, faq_unit
 from index.units import Unit
 
 EXTENSION = "ward_faq.index"
@@ -28,6 +28,7 @@ class LiveIndex:
         self._revision = -1
         self._corpus_answerer = Answerer(corpus_retriever, wards)
         self._background = Background.of(corpus_retriever)
+        self._texts = TextCache(corpus_retriever.analyzer)
         self._answerer = StaffAnswerer(self._corpus_answerer, self.staff_index([]))
 
     def answerer(self, db: Session) -> StaffAnswerer:
@@ -46,7 +47,7 @@ class LiveIndex:
 
     def staff_index(self, entries: list[StaffEntry]) -> StaffIndex:
         """Build a staff index over these entries, weighing words against the corpus."""
-        return StaffIndex(entries, self.corpus_retriever.analyzer, self._background)
+        return StaffIndex(entries, self.corpus_retriever.analyzer, self._background, cache=self._texts)
 
     def answerer_with(self, db: Session, draft: StaffEntry) -> StaffAnswerer:
         """Return an answerer as it would be once a draft entry is published, to preview what it would change."""

@@ -8,6 +8,7 @@ rule fitted on staff wording sets (bench/fit_staff.py), not by the corpus's abst
 from __future__ import annotations
 
 import math
+import threading
 import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
@@ -48,10 +49,10 @@ class StaffParams:
     b: float = 0.5
     delta: float = 0.5
     verb_weight: float = 0.6  # verbs and adjectives say less about the topic than nouns
-    rank_weights: tuple[float, ...] = (0.632, 0.632, 1.327, 1.132, 0.776, 0.725, 1.301, 3.235)
-    decision_weights: tuple[float, ...] = (0.133, 0.308, 0.574, 0.574, 0.634, 3.341, 1.362, 0.681)
-    decision_bias: float = -4.516
-    min_confidence: float = 0.75
+    rank_weights: tuple[float, ...] = (0.615, 0.615, 0.951, 0.825, 0.808, 0.594, 1.032, 1.332)
+    decision_weights: tuple[float, ...] = (0.21, 0.315, 0.46, 0.46, 0.705, 3.052, 1.703, 0.818)
+    decision_bias: float = -4.505
+    min_confidence: float = 0.71
     # A question word this heavy that the entry lacks is likely the topic itself (ハンコ in ハンコの登録): no answer.
     max_unmatched: float = 0.3
     # Where the documents answer too, a staff entry takes the question only when this sure (a wording staff
@@ -142,6 +143,40 @@ def reading_bigrams(reading: str) -> set[str]:
     return {kana[i : i + 2] for i in range(len(kana) - 1)}
 
 
+@dataclass(frozen=True)
+class Analysis:
+    """A text of an entry, analysed once: its words, their index terms, and its kana-reading bigrams."""
+
+    words: list[Word]
+    terms: frozenset[str]
+    grams: frozenset[str]
+
+
+class TextCache:
+    """Analyses of entries' texts, kept across rebuilds so that a staff change re-analyses only what it changed."""
+
+    def __init__(self, analyzer: Analyzer) -> None:
+        self.analyzer = analyzer
+        self._analyses: dict[str, Analysis] = {}
+        self._lock = threading.Lock()  # a worker's rebuild and a console preview may build at the same time
+
+    def analysis(self, text: str) -> Analysis:
+        """Return the analysis of a text, computing it the first time."""
+        found = self._analyses.get(text)
+        if found is None:
+            words = self.analyzer.analyze(text)
+            terms = frozenset(t for w in words for t in w.terms)
+            found = Analysis(words, terms, frozenset(reading_bigrams(kana_reading(self.analyzer, text))))
+            with self._lock:
+                self._analyses[text] = found
+        return found
+
+    def keep_only(self, texts: set[str]) -> None:
+        """Forget the analyses of texts no entry holds any more."""
+        with self._lock:
+            self._analyses = {text: a for text, a in self._analyses.items() if text in texts}
+
+
 class StaffIndex:
     """Rank staff entries for a question and decide whether the best one answers; rebuilt on every staff change."""
 
@@ -151,19 +186,23 @@ class StaffIndex:
         analyzer: Analyzer,
         background: Background = Background(),
         params: StaffParams = StaffParams(),
+        cache: TextCache | None = None,
     ) -> None:
         self.entries = entries
         self.analyzer = analyzer
         self.params = params
-        self._wording_terms = [[set(analyzer.terms(w)) for w in e.wordings] for e in entries]
-        self._wording_words = [[analyzer.analyze(w) for w in e.wordings] for e in entries]
-        self._answer_terms = [set(analyzer.terms(e.answer_text)) for e in entries]
-        self._all_terms = [set().union(*w) for w in self._wording_terms]
-        readings = [kana_reading(analyzer, "\n".join(e.wordings) + "\n" + e.answer_text) for e in entries]
-        self._readings = [reading_bigrams(r) for r in readings]
+        cache = cache or TextCache(analyzer)
+        wordings = [[cache.analysis(w) for w in e.wordings] for e in entries]
+        answers = [cache.analysis(e.answer_text) for e in entries]
+        cache.keep_only({w for e in entries for w in e.wordings} | {e.answer_text for e in entries})
+        self._wording_terms = [[a.terms for a in analyses] for analyses in wordings]
+        self._wording_words = [[a.words for a in analyses] for analyses in wordings]
+        self._answer_terms = [a.terms for a in answers]
+        self._all_terms = [frozenset().union(*terms) for terms in self._wording_terms]
+        self._readings = [frozenset().union(answer.grams, *(a.grams for a in analyses)) for analyses, answer in zip(wordings, answers)]
         frequency = Counter(background.frequency)
-        for wordings, answer in zip(self._all_terms, self._answer_terms):
-            frequency.update(wordings | answer)
+        for wording_terms, answer_terms in zip(self._all_terms, self._answer_terms):
+            frequency.update(wording_terms | answer_terms)
         size = background.size + len(entries)
         self._idf = {t: math.log(1 + (size - df + 0.5) / (df + 0.5)) for t, df in frequency.items()}
         self._unknown_idf = math.log(1 + (size + 0.5) / 0.5)
@@ -201,10 +240,10 @@ class StaffIndex:
         def share(term_set: set[str]) -> float:
             return sum(wt for w, wt in zip(words, weights) if any(t in term_set for t in w.terms)) / total
 
+        # Only entries that share a word with the question compete: a shared reading alone is too weak to answer.
         candidates = [
-            i for i in range(len(self.entries))
-            if (ward is None or self._wards[i] == ward)
-            and (wordings_bm25[i] > 0 or answer_bm25[i] > 0 or grams & self._readings[i])
+            i for i in np.flatnonzero((wordings_bm25 > 0) | (answer_bm25 > 0)).tolist()
+            if ward is None or self._wards[i] == ward
         ]
         if not candidates:
             return []
