@@ -5,6 +5,7 @@ import json
 import sys
 import tempfile
 from collections import Counter, defaultdict
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
@@ -85,28 +86,45 @@ def read_jsonl(path: Path) -> list[dict]:
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
-def score(answerer, rows: list[dict], desc: str = "eval") -> tuple[dict[tuple[str, bool], list[int]], list]:
-    """Score answers as an outside evaluator does: per ward and answerability, [right, asked]; and the failures."""
-    counts: dict[tuple[str, bool], list[int]] = defaultdict(lambda: [0, 0])
-    failures = []
+@dataclass
+class Score:
+    """How a question set was answered: per ward and answerability [right, asked], the failures, and rescues."""
+
+    counts: dict[tuple[str, bool], list[int]] = field(default_factory=lambda: defaultdict(lambda: [0, 0]))
+    failures: list = field(default_factory=list)
+    abstained: int = 0  # answerable questions the bot abstained on …
+    rescued: int = 0  # … of which one tap on a suggestion answers
+
+    def rate(self, ward: str, answerable: bool) -> str:
+        """Say right/asked = share for one cell."""
+        hit, total = self.counts.get((ward, answerable), [0, 0])
+        return f"{hit}/{total} = {hit / total:.1%}" if total else "-"
+
+
+def score(answerer, rows: list[dict], desc: str = "eval") -> Score:
+    """Score answers as an outside evaluator does."""
+    result = Score()
     for row in tqdm(rows, desc=desc, unit="q", file=sys.stderr):
         answer = answerer.answer(row["question"], row.get("ward"))
         if row["answerable"]:
-            ok = answer.resolved and any(squash(e) in squash(answer.text) for e in row["expect_any"])
+            ok = scores(answer, row)
+            if not answer.resolved:
+                # 「もしかして」: does one tap on a suggestion answer it, by the same rule?
+                result.abstained += 1
+                result.rescued += any(scores(answerer.answer(s, row.get("ward")), row) for s in answer.suggestions)
         else:
             ok = not answer.resolved
         for ward in ("all", row.get("ward") or "(なし)"):
-            counts[(ward, row["answerable"])][0] += ok
-            counts[(ward, row["answerable"])][1] += 1
+            result.counts[(ward, row["answerable"])][0] += ok
+            result.counts[(ward, row["answerable"])][1] += 1
         if not ok:
-            failures.append((row, answer))
-    return counts, failures
+            result.failures.append((row, answer))
+    return result
 
 
-def rate(counts: dict[tuple[str, bool], list[int]], ward: str, answerable: bool) -> str:
-    """Say right/asked = share for one cell of the score."""
-    hit, total = counts.get((ward, answerable), [0, 0])
-    return f"{hit}/{total} = {hit / total:.1%}" if total else "-"
+def scores(answer, row: dict) -> bool:
+    """Say whether an answer counts for an answerable question: resolved, with one of its expected phrases."""
+    return answer.resolved and any(squash(e) in squash(answer.text) for e in row["expect_any"])
 
 
 @click.command("eval")
@@ -114,16 +132,21 @@ def rate(counts: dict[tuple[str, bool], list[int]], ward: str, answerable: bool)
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def eval_command(path: Path) -> None:
     """Score the answers to a question set (answerable hit@1, unanswerable abstention), per ward."""
-    counts, failures = score(get_answerer(), read_jsonl(path))
-    for row, answer in failures:
+    result = score(get_answerer(), read_jsonl(path))
+    for row, answer in result.failures:
         told = answer.text[:80] if answer.resolved else "(abstained)"
         source = answer.hits[0].unit.id if answer.hits else "-"
         click.echo(f"FAIL {row['id']} {row['question']}")
         click.echo(f"  expected: {'、'.join(row['expect_any']) or '(abstain)'}")
         click.echo(f"  answered [{source}]: {told}")
     click.echo(f"{'ward':<10}{'answerable hit@1':>22}{'unanswerable abstention':>28}")
-    for ward in ["all", *sorted({w for w, _ in counts} - {"all"})]:
-        click.echo(f"{ward:<10}{rate(counts, ward, True):>22}{rate(counts, ward, False):>28}")
+    for ward in ["all", *sorted({w for w, _ in result.counts} - {"all"})]:
+        click.echo(f"{ward:<10}{result.rate(ward, True):>22}{result.rate(ward, False):>28}")
+    if result.abstained:
+        click.echo(
+            "answerable questions abstained on, answered by one tap on a suggestion: "
+            f"{result.rescued}/{result.abstained} = {result.rescued / result.abstained:.1%}"
+        )
 
 
 @click.command("eval-staff")
@@ -145,7 +168,7 @@ def eval_staff_command(path: Path, dev_path: Path) -> None:
             "CORPUS_RETRIEVER": get_live_index().corpus_retriever,
         })
         with app.app_context():
-            before, failed_before = score(get_answerer(), dev, "dev before")
+            before = score(get_answerer(), dev, "dev before")
             db = get_db()
             entries = [
                 FaqEntry(ward=t["ward"], question=t["wordings"][0], answer=t["answer"], department=t.get("department"),
@@ -171,7 +194,7 @@ def eval_staff_command(path: Path, dev_path: Path) -> None:
                         else:
                             outcome = "corpus" if unit is not None else "unresolved"
                         results[scope][outcome] += 1
-            after, failed_after = score(answerer, dev, "dev after")
+            after = score(answerer, dev, "dev after")
             db.close()
         app.extensions["ward_faq.engine"].dispose()
     click.echo(f"{len(topics)} entries published from {path.name}; later wordings asked with the topic's ward and with none")
@@ -181,10 +204,10 @@ def eval_staff_command(path: Path, dev_path: Path) -> None:
             f"  {scope:<8} own entry {counter['own']}/{total} = {counter['own'] / total:.1%}, hijacked {counter['hijacked']}, "
             f"corpus answered {counter['corpus']}, unresolved {counter['unresolved']}"
         )
-    click.echo(f"dev set {dev_path.name}: answerable hit@1 {rate(before, 'all', True)} → {rate(after, 'all', True)}, "
-               f"unanswerable abstention {rate(before, 'all', False)} → {rate(after, 'all', False)}")
-    already = {row["id"] for row, _ in failed_before}
-    for row, answer in failed_after:
+    click.echo(f"dev set {dev_path.name}: answerable hit@1 {before.rate('all', True)} → {after.rate('all', True)}, "
+               f"unanswerable abstention {before.rate('all', False)} → {after.rate('all', False)}")
+    already = {row["id"] for row, _ in before.failures}
+    for row, answer in after.failures:
         if row["id"] not in already:  # what the entries changed: a staff answer where the set expects another
             click.echo(f"  dev {row['id']} {row['question']} → {answer.hits[0].unit.title if answer.hits else '(abstained)'}")
 
