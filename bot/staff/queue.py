@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from bot.db import Question, as_utc
 from bot.kpi import KpiFilter, counted_questions
-from bot.live_index import get_answerer, get_live_index
+from bot.live_index import get_answerer
 from index.retriever import Hit
 
 STATUSES = {"new": "未対応", "answered": "回答済み", "linked": "既存回答に紐付け", "out_of_scope": "対象外"}
@@ -100,7 +100,5 @@ def group_questions(questions: list[Question]) -> list[Group]:
 def candidates(question: Question, limit: int = 3) -> list[Hit]:
     """Return the corpus units that best match a question, whichever the bot chose to say."""
     answerer = get_answerer()
-    corpus_ids = {unit.id for unit in get_live_index().corpus_retriever.units}
-    # Staff units are left out: a phrasing can only be linked to a unit of the corpus itself.
-    hits = answerer.retriever.search(answerer.query(question.text, question.ward), limit=limit + 20)
-    return [hit for hit in hits if hit.unit.id in corpus_ids][:limit]
+    # The answerer's retriever is the corpus's alone (staff entries live in the staff index): every hit can be linked.
+    return answerer.retriever.search(answerer.query(question.text, question.ward), limit=limit)
