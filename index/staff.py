@@ -8,6 +8,7 @@ rule fitted on staff wording sets (bench/fit_staff.py), not by the corpus's abst
 from __future__ import annotations
 
 import math
+import re
 import threading
 import unicodedata
 from collections import Counter
@@ -21,6 +22,8 @@ from index.retriever import Field, Hit, Retriever, split_hit_segments
 from index.units import FAQ, Unit
 
 FAQ_DOCUMENT = "よくある質問（区の職員が作成）"
+HIRAGANA_RUN = re.compile(r"[ぁ-ゖ]+")
+MIN_KANA_MATCH = 4  # fewer kana in a row match by chance (ている, ください)
 
 # What ranks an entry for a question; the weights in StaffParams are fitted to these, in order.
 STAFF_FEATURES = (
@@ -31,11 +34,12 @@ STAFF_FEATURES = (
     "reverse_coverage",  # share of the best wording's own word weight the question holds
     "wordings_bm25",  # BM25 of all its wordings, per unit of the question's word weight
     "answer_bm25",  # BM25 of its answer text, per unit of the question's word weight
-    "reading",  # share of the question's kana-reading bigrams its wordings and answer hold (いんかんとうろく)
+    "reading",  # share of the question's kana-reading bigrams its wordings and answer hold
+    "kana",  # share of the question's hiragana that reads as words the entry writes in kanji (いんかんとうろく: 印鑑登録)
 )
 # What decides whether the best entry answers: its features and its margin over the runner-up.
 DECISION_FEATURES = (
-    "score", "margin", "wording_coverage", "coverage", "reverse_coverage", "reading",
+    "score", "margin", "wording_coverage", "coverage", "reverse_coverage", "reading", "kana",
     "unmatched",  # the share of the question's heaviest word that no field of the entry holds
     "heaviest",  # 1 if the entry holds the question's heaviest word (the one that names the topic)
 )
@@ -49,10 +53,10 @@ class StaffParams:
     b: float = 0.5
     delta: float = 0.5
     verb_weight: float = 0.6  # verbs and adjectives say less about the topic than nouns
-    rank_weights: tuple[float, ...] = (0.615, 0.615, 0.951, 0.825, 0.808, 0.594, 1.032, 1.332)
-    decision_weights: tuple[float, ...] = (0.21, 0.315, 0.46, 0.46, 0.705, 3.052, 1.703, 0.818)
-    decision_bias: float = -4.505
-    min_confidence: float = 0.71
+    rank_weights: tuple[float, ...] = (0.582, 0.582, 0.9, 0.75, 0.783, 0.582, 1.027, 1.529, 1.864)
+    decision_weights: tuple[float, ...] = (0.207, 0.341, 0.331, 0.331, 0.816, 2.971, 2.197, 1.917, 0.752)
+    decision_bias: float = -4.577
+    min_confidence: float = 0.69
     # A question word this heavy that the entry lacks is likely the topic itself (ハンコ in ハンコの登録): no answer.
     max_unmatched: float = 0.3
     # Where the documents answer too, a staff entry takes the question only when this sure (a wording staff
@@ -133,14 +137,47 @@ def faq_unit(entry_id: int, ward: str, question: str, answer: str, department: s
 
 
 def kana_reading(analyzer: Analyzer, text: str) -> str:
-    """Return how text reads, in katakana, so 「いんかんとうろく」 and 「印鑑登録」 compare equal."""
-    return "".join(analyzer.readings(text))
+    """Return how text reads, in katakana, so 「ほいくえん」 and 「保育園」 compare equal."""
+    return "".join(reading for _, reading in analyzer.readings(text))
 
 
 def reading_bigrams(reading: str) -> set[str]:
     """Return the bigrams of a katakana reading, long vowel marks dropped (ほいくえん / ホイクエン)."""
     kana = "".join(ch for ch in reading if "ァ" <= ch <= "ヶ")
     return {kana[i : i + 2] for i in range(len(kana) - 1)}
+
+
+def written_word_readings(analyzer: Analyzer, text: str) -> frozenset[str]:
+    """Return the readings of each run of words written with kanji or katakana (印鑑登録 → インカントウロク)."""
+    runs, current = [], ""
+    for surface, reading in analyzer.readings(text):
+        if reading and not HIRAGANA_RUN.fullmatch(surface):
+            current += reading
+        elif current:
+            runs.append(current)
+            current = ""
+    return frozenset([*runs, current] if current else runs)
+
+
+def hiragana_runs(text: str) -> list[str]:
+    """Return the runs of three or more hiragana in text, in katakana: how a resident spells words they would not write in kanji."""
+    return [
+        "".join(chr(ord(ch) + 0x60) for ch in run)
+        for run in HIRAGANA_RUN.findall(unicodedata.normalize("NFKC", text))
+        if len(run) >= MIN_KANA_MATCH
+    ]
+
+
+def kana_share(runs: list[str], readings: frozenset[str]) -> float:
+    """Return the share of the hiragana runs' characters found, MIN_KANA_MATCH or more in a row, in the readings."""
+    total = sum(len(run) for run in runs)
+    if not total:
+        return 0.0
+    matched = 0
+    for run in runs:
+        matched += max((n for n in range(len(run), MIN_KANA_MATCH - 1, -1)
+                        for i in range(len(run) - n + 1) if any(run[i : i + n] in r for r in readings)), default=0)
+    return matched / total
 
 
 @dataclass(frozen=True)
@@ -150,6 +187,7 @@ class Analysis:
     words: list[Word]
     terms: frozenset[str]
     grams: frozenset[str]
+    written: frozenset[str]  # readings of the words written in kanji or katakana
 
 
 class TextCache:
@@ -166,7 +204,10 @@ class TextCache:
         if found is None:
             words = self.analyzer.analyze(text)
             terms = frozenset(t for w in words for t in w.terms)
-            found = Analysis(words, terms, frozenset(reading_bigrams(kana_reading(self.analyzer, text))))
+            found = Analysis(
+                words, terms, frozenset(reading_bigrams(kana_reading(self.analyzer, text))),
+                written_word_readings(self.analyzer, text),
+            )
             with self._lock:
                 self._analyses[text] = found
         return found
@@ -200,6 +241,7 @@ class StaffIndex:
         self._answer_terms = [a.terms for a in answers]
         self._all_terms = [frozenset().union(*terms) for terms in self._wording_terms]
         self._readings = [frozenset().union(answer.grams, *(a.grams for a in analyses)) for analyses, answer in zip(wordings, answers)]
+        self._written = [frozenset().union(answer.written, *(a.written for a in analyses)) for analyses, answer in zip(wordings, answers)]
         frequency = Counter(background.frequency)
         for wording_terms, answer_terms in zip(self._all_terms, self._answer_terms):
             frequency.update(wording_terms | answer_terms)
@@ -240,9 +282,12 @@ class StaffIndex:
         def share(term_set: set[str]) -> float:
             return sum(wt for w, wt in zip(words, weights) if any(t in term_set for t in w.terms)) / total
 
-        # Only entries that share a word with the question compete: a shared reading alone is too weak to answer.
+        runs = hiragana_runs(question)
+        kana = np.array([kana_share(runs, written) for written in self._written]) if runs else np.zeros(len(self.entries))
+        # Only entries that share a word with the question, or a word spelt in hiragana, compete: a shared
+        # reading alone is too weak to answer.
         candidates = [
-            i for i in np.flatnonzero((wordings_bm25 > 0) | (answer_bm25 > 0)).tolist()
+            i for i in np.flatnonzero((wordings_bm25 > 0) | (answer_bm25 > 0) | (kana > 0)).tolist()
             if ward is None or self._wards[i] == ward
         ]
         if not candidates:
@@ -266,6 +311,7 @@ class StaffIndex:
                 "wordings_bm25": float(wordings_bm25[i]) / total,
                 "answer_bm25": float(answer_bm25[i]) / total,
                 "reading": sum(self._gram_idf.get(g, 0.0) for g in grams & self._readings[i]) / gram_total,
+                "kana": float(kana[i]),
                 "unmatched": max(
                     (wt / total for w, wt in zip(words, weights) if not any(t in fields for t in w.terms)), default=0.0
                 ),
