@@ -169,3 +169,11 @@ def test_the_department_in_charge_does_not_say_which_department_uses_something(a
     # Asked who handles something, the unit's own 担当 answers.
     asked = answerer.answer("書類を決まった場所に貼り出すような昔ながらの紙のルールの見直しは、どこの課がやるの？", "台東区")
     assert asked.resolved and asked.department and "総務課" in asked.department
+
+
+def test_a_survey_result_does_not_answer_a_question_that_is_not_about_a_survey(answerer):
+    # The survey lists 転入届 among what residents would like to do online; it says nothing of what to bring.
+    answer = answerer.answer("台東区に引っ越してきたんだけど、転入届を出すとき何を持っていけばいい？", "台東区")
+    assert not answer.resolved
+    asked = answerer.answer("区民アンケートで、ネットでやりたい手続きとして多かったのは？", "台東区")
+    assert asked.resolved and "アンケート" in asked.hits[0].unit.section
