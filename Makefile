@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 EVAL ?= tests/data/eval.jsonl
 
-.PHONY: install migrate build run test bench eval fit browser clean
+.PHONY: install migrate build run test bench eval fit fit-staff browser clean
 
 $(BIN)/ward-faq: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -46,6 +46,10 @@ eval: migrate
 # Refit the reranker and the abstention rule on the question sets; prints the parameters to keep.
 fit: install
 	$(BIN)/python bench/fit.py
+
+# Refit the staff index's ranking and decision on the staff wording set; prints the parameters to keep.
+fit-staff: install
+	$(BIN)/python bench/fit_staff.py
 
 clean:
 	rm -rf $(VENV) instance *.egg-info

@@ -13,7 +13,8 @@ from bot import create_app
 from bot.db import (
     AuditEntry, FaqEntry, LoginAttempt, Phrasing, Question, StaffUser, current_index_revision, get_db,
 )
-from bot.live_index import FAQ_DOCUMENT, get_live_index
+from bot.live_index import get_live_index
+from index.staff import FAQ_DOCUMENT
 from bot.staff.auth import hash_password
 from helpers import ask_json, corpus_retriever
 
