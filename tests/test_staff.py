@@ -452,8 +452,11 @@ def test_staff_cli_adds_lists_and_removes_accounts(app, runner):
 
     assert run("add", "taito", "--ward", "台東区", input=f"{PASSWORD}\n{PASSWORD}\n").exit_code == 0
     assert run("add", "admin", "--ward", "all", input=f"{PASSWORD}\n{PASSWORD}\n").exit_code == 0
-    short = run("add", "short", "--ward", "台東区", input="short\nshort\n")
-    assert short.exit_code != 0 and "10文字以上" in short.output
+    for weak, says in [("short", "12文字以上"), ("aaaaaaaaaaaa", "同じ文字"), (" " * 12, "同じ文字"),
+                       ("aaaaaaaaaa", "12文字以上"), ("1q2w3e4r5t6y", "よく使われる"),
+                       ("Password1234", "よく使われる"), ("short-account-pw", "アカウント名")]:
+        refused = run("add", "short", "--ward", "台東区", input=f"{weak}\n{weak}\n")
+        assert refused.exit_code != 0 and says in refused.output, weak
     assert run("add", "taito", "--ward", "台東区", input=f"{PASSWORD}\n{PASSWORD}\n").exit_code != 0
     assert run("add", "x", "--ward", "新宿区", input=f"{PASSWORD}\n{PASSWORD}\n").exit_code != 0
     listed = run("list").output
