@@ -66,7 +66,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.extensions["ward_faq.index"] = build_index(app.config["CORPUS_DIR"])
     app.teardown_appcontext(close_db)
 
-    from bot import api, cli, line, staff, widget
+    from bot import api, cli, headers, line, staff, widget
+
+    headers.init_app(app)
 
     app.register_blueprint(api.bp)
     app.register_blueprint(line.bp)

@@ -12,8 +12,9 @@ REQUIRED = ("ward", "question", "answer")
 MAX_QUESTION_CHARS = 500
 MAX_ANSWER_CHARS = 2000
 MAX_DEPARTMENT_CHARS = 100
-# A cell starting with one of these is run as a formula by spreadsheets; a leading ' keeps it text.
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+# A cell starting with one of these is run as a formula by spreadsheets (Excel reads the full-width
+# forms too); a leading ' keeps it text.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "＝", "＋", "－", "＠")
 TRUE, FALSE = {"1", "true", "yes"}, {"", "0", "false", "no"}
 
 

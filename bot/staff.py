@@ -50,20 +50,6 @@ def before() -> None:
         check_csrf()
 
 
-@bp.after_request
-def security_headers(response: Response) -> Response:
-    """Forbid scripts, framing and caching on every console page."""
-    response.headers["Content-Security-Policy"] = (
-        "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; "
-        "frame-ancestors 'none'; base-uri 'none'"
-    )
-    response.headers["X-Frame-Options"] = "DENY"
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Referrer-Policy"] = "no-referrer"
-    response.headers["Cache-Control"] = "no-store"
-    return response
-
-
 @bp.context_processor
 def template_globals() -> dict:
     """Give every console template the CSRF field, the wards and the labels."""
