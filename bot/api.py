@@ -12,7 +12,7 @@ from werkzeug.exceptions import HTTPException
 
 from bot.db import get_db
 from bot.kpi import KpiFilter, kpi, parse_day
-from bot.service import CHANNELS, ask, record_feedback, sources_of
+from bot.service import CHANNELS, ask, normalized_question, record_feedback, sources_of, storable
 
 bp = Blueprint("api", __name__)
 
@@ -94,7 +94,10 @@ def validated_ask(body: dict) -> tuple[str, str | None, str | None]:
     question = body.get("question")
     if not isinstance(question, str):
         raise ApiError(400, "invalid_question", "question（質問の文字列）を入れてください。")
-    question = question.strip()
+    if not storable(question):
+        raise ApiError(400, "invalid_question", "質問に使えない文字（制御文字など）が含まれています。")
+    # The limit counts what is answered and stored: one ㍿ is four characters once normalized.
+    question = normalized_question(question)
     if not question:
         raise ApiError(400, "invalid_question", "質問が空です。")
     if len(question) > MAX_QUESTION_CHARS:
@@ -104,7 +107,9 @@ def validated_ask(body: dict) -> tuple[str, str | None, str | None]:
     if ward is not None and (not isinstance(ward, str) or ward not in wards):
         raise ApiError(400, "invalid_ward", "ward は " + "・".join(wards) + " のいずれかにしてください。")
     session = body.get("session")
-    if session is not None and (not isinstance(session, str) or len(session) > MAX_SESSION_CHARS):
+    if session is not None and (
+        not isinstance(session, str) or len(session) > MAX_SESSION_CHARS or not storable(session)
+    ):
         raise ApiError(400, "invalid_session", f"session は{MAX_SESSION_CHARS}文字以内の文字列にしてください。")
     return question, ward, session
 

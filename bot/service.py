@@ -1,6 +1,8 @@
 """Ask and log: the one path every channel (API, widget, LINE) answers through."""
 from __future__ import annotations
 
+import re
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -12,6 +14,24 @@ from bot.privacy import mask_personal_data
 from index.answering import Answer
 
 CHANNELS = ("web", "line", "api")
+# Lone surrogates cannot be encoded to store; NUL and other control characters have no place in a question.
+UNSTORABLE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
+
+
+def normalized_question(text: str) -> str:
+    """Return a question as it is answered, stored and measured: NFKC-normalized (㍿ → 株式会社), trimmed."""
+    return unicodedata.normalize("NFKC", text).strip()
+
+
+def storable(value: object) -> bool:
+    """Say whether every string in a decoded JSON value can be stored and shown as text."""
+    if isinstance(value, str):
+        return UNSTORABLE.search(value) is None
+    if isinstance(value, dict):
+        return all(storable(key) and storable(item) for key, item in value.items())
+    if isinstance(value, list):
+        return all(map(storable, value))
+    return True
 
 
 @dataclass(frozen=True)

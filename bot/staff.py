@@ -1,6 +1,7 @@
 """The staff console: review unresolved questions, answer them live, keep the FAQ, watch the KPI."""
 from __future__ import annotations
 
+import re
 from datetime import date, datetime, timedelta
 
 from flask import (
@@ -106,9 +107,13 @@ def arg_day(name: str) -> date | None:
         abort(400)
 
 
+# A console path and query in plain URL characters: no scheme, host, backslash, or line break to split headers.
+SAFE_NEXT = re.compile(r"/staff(?:[/?][A-Za-z0-9._~!$&'()*+,;=:@%/?-]*)?")
+
+
 def safe_next(target: str | None) -> str:
-    """Return where to go after login: a console page, never another site."""
-    if target and target.startswith("/staff") and not target.startswith("//"):
+    """Return where to go after login: a console page, never another site; anything else is ignored."""
+    if target and SAFE_NEXT.fullmatch(target):
         return target
     return url_for("staff.queue")
 

@@ -7,7 +7,7 @@ import io
 import pytest
 
 from bot.db import FaqEntry, get_db
-from test_staff import add_staff, login, post
+from test_staff import PASSWORD, add_staff, login, post, token
 
 FORMULAS = ["=1+1", "+1", "-1", "@SUM(A1)", "\t=1", "\r=1", "＝ＳＵＭ（Ａ１）", "＋１", "－１", "＠ＳＵＭ"]
 
@@ -65,3 +65,45 @@ def test_full_width_and_control_formula_starts_are_escaped_on_export_and_restore
     assert reimported.status_code == 302
     with app.app_context():
         assert sorted(e.answer for e in get_db().query(FaqEntry)) == sorted(FORMULAS)
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["㍿" * 500, "㌔" * 300, "ｱ" * 499 + "㍿", "\ud800質問", "質問\udfff", "質問\u0000です", "質問\u001bです"],
+)
+def test_questions_over_the_limit_once_normalized_or_not_storable_are_400(client, question):
+    response = client.post("/api/ask", json={"question": question})
+    assert response.status_code == 400
+    assert response.get_json()["error"]["code"] == "invalid_question"
+
+
+def test_a_question_of_500_characters_once_normalized_is_answered(client):
+    assert client.post("/api/ask", json={"question": "ｽﾏﾎ" * 166 + "講座"}).status_code == 200
+
+
+@pytest.mark.parametrize(
+    "target",
+    [
+        "/staff%0d%0aSet-Cookie:%20x=1", "/staff%0aLocation:%20https://evil.example", "//evil.example/staff",
+        "/\\evil.example", "/staff\\..\\evil", "https://evil.example/staff", "javascript:alert(1)", "/api/kpi",
+        "/staff/%E3%81%82%0d",
+    ],
+)
+def test_a_bad_next_is_ignored_after_login(app, client, target):
+    add_staff(app, "taito", "台東区")
+    client.get("/staff/login")
+
+    response = client.post(
+        f"/staff/login?next={target}", data={"name": "taito", "password": PASSWORD, "csrf_token": token(client)}
+    )
+    assert response.status_code == 302
+    assert response.location == "/staff/"
+
+
+def test_a_good_next_is_followed_after_login(app, client):
+    add_staff(app, "taito", "台東区")
+    response = client.post(
+        "/staff/login?next=/staff/kpi%3Fperiod%3Dweek",
+        data={"name": "taito", "password": PASSWORD, "csrf_token": token(client)},
+    )
+    assert response.location == "/staff/kpi?period=week"
