@@ -6,8 +6,9 @@ import hmac
 import json
 import logging
 import re
+import threading
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor, wait
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from urllib.parse import parse_qs
 
@@ -42,7 +43,7 @@ from sqlalchemy.exc import IntegrityError
 
 from bot.api import MAX_QUESTION_CHARS
 from bot.db import LineEvent, get_db
-from bot.service import Asked, ask, record_feedback, sources_of
+from bot.service import Asked, ask, normalized_question, record_feedback, sources_of, storable
 from index.answering import example_questions, where_to_ask
 
 bp = Blueprint("line", __name__)
@@ -53,9 +54,11 @@ MAX_MESSAGES = 5
 MAX_TEXT_CHARS = 5000
 MAX_LABEL_CHARS = 20
 MAX_EVENT_ID_CHARS = 64
-# LINE wants its 200 within about 2 s; a reply slower than this is given up on, not waited for.
+# Replies go out from a few threads of their own, never from the web worker that took the webhook; a reply
+# slower than the timeout is given up on, and past MAX_WAITING_REPLIES new ones are dropped, not queued.
 REPLY_TIMEOUT_SECONDS = 1.0
 REPLY_THREADS = 8
+MAX_WAITING_REPLIES = 1000
 EXTENSION = "ward_faq.line"
 
 FEEDBACK_DATA = "feedback={id}&helpful={helpful}"
@@ -81,15 +84,41 @@ UNKNOWN_FEEDBACK = "申し訳ありません。どの回答へのご意見か分
 Reply = tuple[str, list[Message]]  # a reply token and the messages to send with it
 
 
+class ReplySender:
+    """Send replies from a small pool of threads, each call with its own timeout, at most so many waiting."""
+
+    def __init__(self, api: MessagingApi, timeout: float, threads: int, max_waiting: int) -> None:
+        self.api, self.timeout = api, timeout
+        # Threads start at the first reply, so nothing runs before gunicorn forks its workers.
+        self._pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="line-reply")
+        self._slots = threading.BoundedSemaphore(max_waiting)
+
+    def submit(self, reply_token: str, messages: list[Message]) -> None:
+        """Queue a reply and return at once; when too many wait already, log and drop it."""
+        if not self._slots.acquire(blocking=False):
+            log.error("LINE reply dropped: too many replies waiting")
+            return
+        future = self._pool.submit(self.send, reply_token, messages)
+        future.add_done_callback(lambda _: self._slots.release())
+
+    def send(self, reply_token: str, messages: list[Message]) -> None:
+        """Call LINE's reply API once; a failure is logged in one line, without the messages."""
+        request_body = ReplyMessageRequest(reply_token=reply_token, messages=messages[:MAX_MESSAGES])
+        try:
+            self.api.reply_message(request_body, _request_timeout=self.timeout)
+        except ApiException as failure:
+            log.error("LINE reply failed: HTTP %s", failure.status)
+        except (urllib3.exceptions.HTTPError, OSError) as failure:
+            log.error("LINE reply failed: %s", type(failure).__name__)
+
+
 @dataclass(frozen=True)
 class Channel:
-    """One app's LINE channel: its parser, its Messaging API client and the threads that reply."""
+    """One app's LINE channel: its parser and the sender of its replies."""
 
     parser: WebhookParser
-    api: MessagingApi
-    replies: ThreadPoolExecutor
+    replies: ReplySender
     ward: str | None
-    timeout: float
 
 
 def set_up(state: BlueprintSetupState) -> None:
@@ -114,10 +143,13 @@ def set_up(state: BlueprintSetupState) -> None:
     # Nothing here opens a socket or starts a thread, so it is safe before gunicorn forks its workers.
     app.extensions[EXTENSION] = Channel(
         parser=WebhookParser(secret),
-        api=MessagingApi(ApiClient(configuration)),
-        replies=ThreadPoolExecutor(max_workers=REPLY_THREADS, thread_name_prefix="line-reply"),
+        replies=ReplySender(
+            MessagingApi(ApiClient(configuration)),
+            timeout=float(app.config.get("LINE_REPLY_TIMEOUT", REPLY_TIMEOUT_SECONDS)),
+            threads=REPLY_THREADS,
+            max_waiting=MAX_WAITING_REPLIES,
+        ),
         ward=ward,
-        timeout=float(app.config.get("LINE_REPLY_TIMEOUT", REPLY_TIMEOUT_SECONDS)),
     )
 
 
@@ -129,9 +161,15 @@ def error(status: int, code: str, message: str):
     return jsonify({"error": {"code": code, "message": message}}), status
 
 
+@bp.errorhandler(413)
+def too_large(_error):
+    """Refuse a body over the size limit with the JSON error body, as every other error here."""
+    return error(413, "too_large", "リクエストが大きすぎます。")
+
+
 @bp.post("/callback")
 def callback():
-    """Take LINE's webhook: check the signature, answer every event, reply, and say 200."""
+    """Take LINE's webhook: check the signature, answer and log every event, queue the replies, say 200."""
     channel: Channel | None = current_app.extensions.get(EXTENSION)
     if channel is None:
         return error(503, "line_disabled", "LINEとの連携は設定されていません。")
@@ -146,20 +184,22 @@ def callback():
     except UNREADABLE:
         log.warning("LINE webhook refused: the body is not a webhook payload")
         return error(400, "invalid_body", "LINEのWebhookとして読み取れません。")
-    replies = [reply for reply in map(handle, events) if reply is not None]
-    send_replies(channel, replies)
+    for reply in map(handle, events):
+        if reply is not None:
+            channel.replies.submit(*reply)
     return jsonify({"status": "ok"})
 
 
 def read_events(parser: WebhookParser, body: str, signature: str) -> list[Event]:
     """Check the signature and read the events; one event the SDK cannot read is skipped, not the whole batch."""
-    try:
-        return parser.parse(body, signature)
-    except UNREADABLE:
-        pass  # the signature was good (it is checked first): read the events one by one below
+    if not parser.signature_validator.validate(body, signature):
+        raise InvalidSignatureError("bad signature")
     payload = json.loads(body)
     if not isinstance(payload, dict) or not isinstance(payload.get("events"), list):
         raise ValueError("not a webhook payload")
+    # A lone surrogate (in a text, a user id, an event id) could be neither stored nor sent back.
+    if not storable(payload):
+        raise ValueError("text that cannot be stored")
     return [event for event in map(read_event, payload["events"]) if event is not None]
 
 
@@ -205,7 +245,7 @@ def on_message(event: MessageEvent, seen: LineEvent) -> list[Message]:
 
 def on_text(event: MessageEvent, seen: LineEvent) -> list[Message]:
     """Answer a question as /api/ask does, logged on the line channel together with the event."""
-    question = event.message.text.strip()
+    question = normalized_question(event.message.text)
     if not question or len(question) > MAX_QUESTION_CHARS:
         remember(seen)
         return [text_message(TOO_LONG)]
@@ -322,20 +362,3 @@ def parse_feedback(data: str) -> tuple[str, bool] | None:
     if not QUESTION_ID.fullmatch(ids[0]):
         return None
     return ids[0], helpful[0] == "1"
-
-
-def send_replies(channel: Channel, replies: list[Reply]) -> None:
-    """Send the replies side by side, waiting no longer than one reply's timeout before LINE gets its 200."""
-    pending = [channel.replies.submit(send_reply, channel, token, messages) for token, messages in replies]
-    wait(pending, timeout=channel.timeout)
-
-
-def send_reply(channel: Channel, reply_token: str, messages: list[Message]) -> None:
-    """Call LINE's reply API once; a failure is logged in one line, without the messages."""
-    request_body = ReplyMessageRequest(reply_token=reply_token, messages=messages[:MAX_MESSAGES])
-    try:
-        channel.api.reply_message(request_body, _request_timeout=channel.timeout)
-    except ApiException as failure:
-        log.error("LINE reply failed: HTTP %s", failure.status)
-    except (urllib3.exceptions.HTTPError, OSError) as failure:
-        log.error("LINE reply failed: %s", type(failure).__name__)

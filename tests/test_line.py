@@ -6,9 +6,13 @@ import hashlib
 import hmac
 import json
 import logging
+import socket
 import threading
 import time
+import urllib.error
+import urllib.request
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
@@ -17,7 +21,8 @@ from sqlalchemy.orm import Session
 
 from bot import create_app
 from bot.db import LineEvent, Question
-from bot.line import source_line
+from bot.line import TOO_LONG, source_line
+from conftest import LiveServer
 from servers import ThreadedServer
 
 SECRET = "test-channel-secret"
@@ -456,3 +461,132 @@ def test_logs_hold_neither_the_message_nor_the_body(app, client, line_api, caplo
     logged = "\n".join(r.getMessage() for r in caplog.records)
     for needle in (RESOLVES, secret_words, "090-1234-5678", USER_ID, body.decode(), "replyToken", TOKEN):
         assert needle not in logged
+
+
+class HeldMessagingApi(ThreadedServer):
+    """A Messaging API that takes each reply call and answers it only when the test releases it."""
+
+    def __init__(self) -> None:
+        self.received = threading.Semaphore(0)
+        self.release = threading.Event()
+        self.answered = threading.Semaphore(0)
+        stand_in = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:  # noqa: N802 (the name http.server calls)
+                self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                stand_in.received.release()
+                stand_in.release.wait()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", "2")
+                self.end_headers()
+                self.wfile.write(b"{}")
+                stand_in.answered.release()
+
+            def log_message(self, *args) -> None:
+                pass
+
+        super().__init__(Server(("127.0.0.1", 0), Handler))
+
+
+class SilentMessagingApi:
+    """A Messaging API that accepts every connection and never answers a byte."""
+
+    def __init__(self) -> None:
+        self.socket = socket.create_server(("127.0.0.1", 0), backlog=256)
+        self.url = f"http://127.0.0.1:{self.socket.getsockname()[1]}"
+        self.connections: list[socket.socket] = []
+        self._thread = threading.Thread(target=self._accept, daemon=True)
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                connection, _ = self.socket.accept()
+            except OSError:
+                return
+            self.connections.append(connection)
+
+    def __enter__(self):
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.socket.close()
+        for connection in self.connections:
+            connection.close()
+
+
+def http_post(url: str, body: bytes, headers: dict, timeout: float = 20.0) -> tuple[int, bytes]:
+    """POST over real HTTP and return the status and body, errors included."""
+    request = urllib.request.Request(url, data=body, headers=headers, method="POST")
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            return response.status, response.read()
+    except urllib.error.HTTPError as refused:
+        return refused.code, refused.read()
+
+
+def signed_headers(body: bytes) -> dict:
+    return {"Content-Type": "application/json", "X-Line-Signature": signature(body)}
+
+
+def test_the_webhook_answers_200_before_the_messaging_api_answers_the_reply(tmp_path, caplog):
+    with HeldMessagingApi() as held:
+        # A reply may take as long as it likes: the webhook must not wait for it.
+        app = create_app(line_config(tmp_path, held, LINE_REPLY_TIMEOUT=60))
+        with LiveServer(app) as server:
+            body = payload(text_event(RESOLVES))
+            status, _ = http_post(f"{server.url}/callback", body, signed_headers(body))
+            assert status == 200
+            assert held.received.acquire(timeout=10)  # the reply reached the API, which has not answered yet
+            assert len(rows(app)) == 1
+            held.release.set()
+            assert held.answered.acquire(timeout=10)
+    assert not [r for r in caplog.records if "LINE reply failed" in r.getMessage()]
+
+
+def test_a_messaging_api_that_never_answers_holds_no_web_worker(tmp_path):
+    with SilentMessagingApi() as silent:
+        app = create_app(line_config(tmp_path, silent, LINE_REPLY_TIMEOUT=30))
+        with LiveServer(app) as server:
+            bodies = [payload(text_event(RESOLVES if i % 2 else ABSTAINS)) for i in range(32)]
+            with ThreadPoolExecutor(max_workers=16) as pool:
+                statuses = list(pool.map(lambda b: http_post(f"{server.url}/callback", b, signed_headers(b))[0], bodies))
+                asked = http_post(
+                    f"{server.url}/api/ask", json.dumps({"question": RESOLVES}).encode(),
+                    {"Content-Type": "application/json"},
+                )
+            assert statuses == [200] * 32
+            assert asked[0] == 200
+            assert len(rows(app)) == 33
+
+
+@pytest.mark.parametrize("field", ["text", "userId", "webhookEventId"])
+def test_a_lone_surrogate_in_a_signed_body_is_400_and_changes_nothing(app, client, line_api, field):
+    raw = text_event(RESOLVES)
+    if field == "text":
+        raw["message"]["text"] = "質問\ud800です"
+    elif field == "userId":
+        raw["source"]["userId"] = "U\ud800"
+    else:
+        raw["webhookEventId"] = "01\udfff"
+    body = json.dumps({"destination": "U0", "events": [raw]}).encode()  # ASCII JSON with \\ud800 escapes
+    response = post(client, body)
+    assert response.status_code == 400 and response.get_json()["error"]["code"] == "invalid_body"
+    assert rows(app) == [] and rows(app, LineEvent) == [] and line_api.calls == []
+
+
+def test_a_body_over_the_limit_gets_the_json_error(app, client, line_api):
+    body = b'{"events": [], "padding": "' + b"x" * (2 * 1024 * 1024) + b'"}'
+    response = post(client, body)
+    assert response.status_code == 413
+    assert response.get_json()["error"]["code"] == "too_large"
+
+
+def test_the_length_rule_counts_the_normalized_text(app, client, line_api):
+    response = post(client, payload(text_event("㍿" * 500)))
+    assert response.status_code == 200
+    [call] = line_api.wait_for(1)
+    assert texts(call) == [TOO_LONG]
+    assert rows(app) == []
