@@ -33,6 +33,9 @@ def create_app(test_config: dict | None = None) -> Flask:
         # Many residents can share one address (a carrier's shared address, a library's PCs): the limit
         # stops floods, not people.
         RATE_LIMIT_PER_MINUTE=int(os.environ.get("WARD_FAQ_RATE_LIMIT_PER_MINUTE", "300")),
+        # Verdicts on answers per client address per minute, and how long a verdict may still be changed.
+        FEEDBACK_RATE_LIMIT_PER_MINUTE=int(os.environ.get("WARD_FAQ_FEEDBACK_RATE_LIMIT_PER_MINUTE", "60")),
+        FEEDBACK_CHANGE_MINUTES=int(os.environ.get("WARD_FAQ_FEEDBACK_CHANGE_MINUTES", "10")),
         # How many reverse proxies stand in front of the app; their X-Forwarded-For is trusted, no one else's.
         PROXY_COUNT=int(os.environ.get("WARD_FAQ_PROXY_COUNT", "0")),
         # The widget and API bodies are small; LINE may batch many events in one request.

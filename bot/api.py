@@ -5,14 +5,16 @@ import json
 import threading
 import time
 from collections import defaultdict, deque
-from datetime import date
+from datetime import date, timedelta
 
 from flask import Blueprint, current_app, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 from bot.db import get_db
 from bot.kpi import KpiFilter, kpi, parse_day
-from bot.service import CHANNELS, ask, normalized_question, record_feedback, sources_of, storable
+from bot.service import (
+    CHANNELS, FeedbackRefused, ask, normalized_question, record_feedback, sources_of, storable,
+)
 
 bp = Blueprint("api", __name__)
 
@@ -82,10 +84,10 @@ def json_body(wrong_type_status: int = 415) -> dict:
     return body
 
 
-def rate_limit() -> None:
-    """Refuse a client that asks too often."""
+def rate_limit(scope: str = "ask", setting: str = "RATE_LIMIT_PER_MINUTE") -> None:
+    """Refuse a client that asks (or rates) too often."""
     limiter: RateLimiter = current_app.extensions.setdefault("ward_faq.rate_limiter", RateLimiter())
-    if not limiter.allow(request.remote_addr or "-", current_app.config["RATE_LIMIT_PER_MINUTE"]):
+    if not limiter.allow(f"{scope}:{request.remote_addr or '-'}", current_app.config[setting]):
         raise ApiError(429, "rate_limited", "短い時間に多くの質問が送られました。少し待ってからもう一度お試しください。")
 
 
@@ -135,16 +137,32 @@ def ask_question():
     )
 
 
+FEEDBACK_REFUSED = {
+    "foreign": (403, "not_your_question", "この質問への評価は、質問した画面からだけ送れます。"),
+    "final": (409, "feedback_final", "この回答への評価はすでに受け付けています。"),
+}
+
+
 @bp.post("/api/feedback")
 def feedback():
-    """Record whether an answer helped."""
+    """Record whether an answer helped: once, by the client that asked, changeable only for a short while."""
+    rate_limit("feedback", "FEEDBACK_RATE_LIMIT_PER_MINUTE")
     body = json_body(wrong_type_status=400)  # the contract gives feedback only 400 for a bad body
-    question_id, helpful = body.get("id"), body.get("helpful")
-    if not isinstance(question_id, str) or not question_id or len(question_id) > 64:
+    question_id, helpful, session = body.get("id"), body.get("helpful"), body.get("session")
+    if not isinstance(question_id, str) or not question_id or len(question_id) > 64 or not storable(question_id):
         raise ApiError(400, "invalid_id", "id（/api/ask の応答の id）を入れてください。")
     if not isinstance(helpful, bool):
         raise ApiError(400, "invalid_helpful", "helpful は true か false にしてください。")
-    if record_feedback(get_db(), question_id, helpful) is None:
+    if session is not None and (
+        not isinstance(session, str) or len(session) > MAX_SESSION_CHARS or not storable(session)
+    ):
+        raise ApiError(400, "invalid_session", f"session は{MAX_SESSION_CHARS}文字以内の文字列にしてください。")
+    window = timedelta(minutes=current_app.config["FEEDBACK_CHANGE_MINUTES"])
+    try:
+        recorded = record_feedback(get_db(), question_id, helpful, session, window)
+    except FeedbackRefused as refused:
+        raise ApiError(*FEEDBACK_REFUSED[refused.reason]) from None
+    if recorded is None:
         raise ApiError(404, "unknown_id", "その id の質問は見つかりません。")
     return jsonify({"id": question_id, "helpful": helpful})
 

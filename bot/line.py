@@ -8,6 +8,7 @@ import logging
 import re
 import threading
 from collections.abc import Callable
+from datetime import timedelta
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from urllib.parse import parse_qs
@@ -43,7 +44,9 @@ from sqlalchemy.exc import IntegrityError
 
 from bot.api import MAX_QUESTION_CHARS
 from bot.db import LineEvent, get_db
-from bot.service import Asked, ask, normalized_question, record_feedback, sources_of, storable
+from bot.service import (
+    Asked, FeedbackRefused, ask, normalized_question, record_feedback, sources_of, storable,
+)
 from index.answering import example_questions, where_to_ask
 
 bp = Blueprint("line", __name__)
@@ -78,6 +81,7 @@ ASK_IN_WORDS = (
 TOO_LONG = f"申し訳ありません。ご質問は{MAX_QUESTION_CHARS}文字以内の文章で送ってください。"
 THANKS_RESOLVED = "ご回答ありがとうございます。お役に立ててよかったです。ほかにも知りたいことがあれば、文章で送ってください。"
 THANKS_UNRESOLVED = "ご回答ありがとうございます。お役に立てず申し訳ありません。いただいた結果は回答の改善に使います。"
+FEEDBACK_FINAL = "ご回答ありがとうございます。この回答へのご意見はすでに受け付けています。"
 UNKNOWN_FEEDBACK = "申し訳ありません。どの回答へのご意見か分からなくなりました。お手数ですが、もう一度ご質問を送ってください。"
 
 
@@ -259,9 +263,14 @@ def on_postback(event: PostbackEvent, seen: LineEvent) -> list[Message]:
     feedback = parse_feedback(event.postback.data)
     db = get_db()
     db.add(seen)
-    question = record_feedback(db, *feedback) if feedback else None
+    db.commit()
+    window = timedelta(minutes=current_app.config["FEEDBACK_CHANGE_MINUTES"])
+    try:
+        # Only this LINE user's own questions: the session of a LINE question is its user's salted hash.
+        question = record_feedback(db, *feedback, session_of(event.source), window) if feedback else None
+    except FeedbackRefused as refused:
+        return [text_message(FEEDBACK_FINAL if refused.reason == "final" else UNKNOWN_FEEDBACK)]
     if question is None:
-        db.commit()
         return [text_message(UNKNOWN_FEEDBACK)]
     if question.helpful:
         return [text_message(THANKS_RESOLVED)]

@@ -23,6 +23,7 @@ def app(tmp_path):
             "DATABASE_URL": f"sqlite:///{tmp_path / 'test.sqlite'}",
             "SECRET_KEY": "test-secret",
             "RATE_LIMIT_PER_MINUTE": 10_000,
+            "FEEDBACK_RATE_LIMIT_PER_MINUTE": 10_000,
         }
     )
 

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from bot import create_app
 from bot.db import LineEvent, Question
-from bot.line import TOO_LONG, source_line
+from bot.line import FEEDBACK_FINAL, TOO_LONG, UNKNOWN_FEEDBACK, source_line
 from conftest import LiveServer
 from servers import ThreadedServer
 
@@ -590,3 +590,26 @@ def test_the_length_rule_counts_the_normalized_text(app, client, line_api):
     [call] = line_api.wait_for(1)
     assert texts(call) == [TOO_LONG]
     assert rows(app) == []
+
+
+def test_a_postback_touches_only_its_own_users_line_questions(app, client, line_api):
+    web = client.post("/api/ask", json={"question": RESOLVES, "session": "widget-tab"}).get_json()["id"]
+    api = client.post("/api/ask", json={"question": RESOLVES}).get_json()["id"]
+    post(client, payload(text_event(RESOLVES, source={"type": "user", "userId": "U" + "1" * 32})))
+    others = [q.id for q in rows(app) if q.channel == "line"]
+    for question_id in [web, api, *others]:
+        post(client, payload(postback_event(f"feedback={question_id}&helpful=0")))
+    replies = [texts(call)[0] for call in line_api.wait_for(4)]
+    assert len(replies) == 4 and replies.count(UNKNOWN_FEEDBACK) == 3
+    assert all(question.helpful is None for question in rows(app))
+
+
+def test_a_line_verdict_is_final_after_the_change_window(app, client, line_api):
+    post(client, payload(text_event(RESOLVES)))
+    [logged] = rows(app)
+    post(client, payload(postback_event(f"feedback={logged.id}&helpful=1")))
+    app.config["FEEDBACK_CHANGE_MINUTES"] = 0
+    post(client, payload(postback_event(f"feedback={logged.id}&helpful=0")))
+    replies = [texts(call)[0] for call in line_api.wait_for(3)]
+    assert FEEDBACK_FINAL in replies
+    assert rows(app)[0].helpful is True

@@ -3,12 +3,18 @@ from __future__ import annotations
 
 import csv
 import io
+import json
+import urllib.error
+import urllib.request
+from datetime import timedelta
 
 import pytest
+from sqlalchemy import select
 
-from bot.db import FaqEntry, get_db
+from bot.db import FaqEntry, Question, get_db
 from test_staff import PASSWORD, add_staff, login, post, token
 
+RESOLVES = "大田区の情報化推進計画の進行管理は誰がするのですか？"
 FORMULAS = ["=1+1", "+1", "-1", "@SUM(A1)", "\t=1", "\r=1", "＝ＳＵＭ（Ａ１）", "＋１", "－１", "＠ＳＵＭ"]
 
 
@@ -107,3 +113,73 @@ def test_a_good_next_is_followed_after_login(app, client):
         data={"name": "taito", "password": PASSWORD, "csrf_token": token(client)},
     )
     assert response.location == "/staff/kpi?period=week"
+
+
+def http_json(url: str, body: dict) -> tuple[int, dict]:
+    """POST JSON over real HTTP as the widget does; return the status and the JSON answer."""
+    request = urllib.request.Request(
+        url, data=json.dumps(body).encode(), method="POST",
+        headers={"Content-Type": "application/json", "X-Ward-Faq-Channel": "web"},
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as refused:
+        return refused.code, json.loads(refused.read())
+
+
+def web_kpi(server) -> float:
+    with urllib.request.urlopen(f"{server.url}/api/kpi?channel=web", timeout=30) as response:
+        return json.loads(response.read())["unresolved_rate"]
+
+
+def age_feedback(app, minutes: int) -> None:
+    """Move every verdict back in time, as if it had been given minutes ago."""
+    with app.app_context():
+        db = get_db()
+        for question in db.scalars(select(Question).where(Question.feedback_at.is_not(None))):
+            question.feedback_at -= timedelta(minutes=minutes)
+        db.commit()
+
+
+def test_one_client_cannot_flip_the_kpi_over_http(app, live_server):
+    session = "widget-tab-1"
+    ids = [http_json(f"{live_server.url}/api/ask", {"question": RESOLVES, "session": session})[1]["id"]
+           for _ in range(4)]
+    feedback = f"{live_server.url}/api/feedback"
+    for question_id in ids:
+        assert http_json(feedback, {"id": question_id, "helpful": True, "session": session})[0] == 200
+    assert web_kpi(live_server) == 0.0
+    # A change of mind within the window is the resident's right, and counts once.
+    assert http_json(feedback, {"id": ids[0], "helpful": False, "session": session})[0] == 200
+    assert web_kpi(live_server) == 0.25
+    age_feedback(app, app.config["FEEDBACK_CHANGE_MINUTES"] + 1)
+    for question_id in ids:
+        status, body = http_json(feedback, {"id": question_id, "helpful": False, "session": session})
+        if question_id == ids[0]:
+            assert status == 200  # the same verdict again changes nothing
+        else:
+            assert (status, body["error"]["code"]) == (409, "feedback_final")
+    assert web_kpi(live_server) == 0.25
+
+
+def test_only_the_client_that_asked_may_rate_or_change(app, live_server):
+    feedback = f"{live_server.url}/api/feedback"
+    asked = http_json(f"{live_server.url}/api/ask", {"question": RESOLVES, "session": "mine"})[1]["id"]
+    status, body = http_json(feedback, {"id": asked, "helpful": False, "session": "someone-else"})
+    assert (status, body["error"]["code"]) == (403, "not_your_question")
+    assert web_kpi(live_server) == 0.0
+    # A client that sends no session (as the contract's body has none) may give the first verdict only.
+    assert http_json(feedback, {"id": asked, "helpful": True})[0] == 200
+    assert http_json(feedback, {"id": asked, "helpful": False})[0] == 403
+    assert http_json(feedback, {"id": asked, "helpful": False, "session": "someone-else"})[0] == 403
+    assert web_kpi(live_server) == 0.0
+    assert http_json(feedback, {"id": asked, "helpful": False, "session": "mine"})[0] == 200
+    assert web_kpi(live_server) == 1.0
+
+
+def test_feedback_is_limited_per_client(app, client):
+    app.config["FEEDBACK_RATE_LIMIT_PER_MINUTE"] = 2
+    asked = client.post("/api/ask", json={"question": RESOLVES}).get_json()["id"]
+    statuses = [client.post("/api/feedback", json={"id": asked, "helpful": True}).status_code for _ in range(3)]
+    assert statuses == [200, 200, 429]
