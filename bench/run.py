@@ -17,9 +17,9 @@ from pathlib import Path
 from tqdm import tqdm
 from werkzeug.serving import make_server
 
-from bot import create_app, get_answerer
-from index.analysis import Analyzer
-from index.corpus import DEFAULT_CORPUS_DIR, load_documents, load_units
+from bot import create_app
+from index.answering import Answerer
+from index.build import build_answerer, build_retriever
 from index.retriever import Retriever
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -31,24 +31,21 @@ def percentile(samples: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, max(0, round(share * len(ordered)) - 1))]
 
 
-def time_build() -> tuple[float, int]:
-    """Parse the corpus and build the retriever from scratch; return seconds and unit count."""
+def time_build() -> tuple[float, Retriever]:
+    """Parse the corpus and build the retriever from scratch; return seconds and the retriever."""
     started = time.perf_counter()
-    units = load_units(DEFAULT_CORPUS_DIR)
-    Retriever(units, load_documents(DEFAULT_CORPUS_DIR), Analyzer(DEFAULT_CORPUS_DIR / "synonyms.txt"))
-    return time.perf_counter() - started, len(units)
+    retriever = build_retriever()
+    return time.perf_counter() - started, retriever
 
 
-def time_in_process(app, questions: list[dict], rounds: int) -> list[float]:
+def time_in_process(answerer: Answerer, questions: list[dict], rounds: int) -> list[float]:
     """Time Answerer.answer for every question, rounds times."""
     samples = []
-    with app.app_context():
-        answerer = get_answerer()
-        for _ in tqdm(range(rounds), desc="in-process", unit="round"):
-            for q in questions:
-                started = time.perf_counter()
-                answerer.answer(q["question"], q.get("ward"))
-                samples.append(time.perf_counter() - started)
+    for _ in tqdm(range(rounds), desc="in-process", unit="round"):
+        for q in questions:
+            started = time.perf_counter()
+            answerer.answer(q["question"], q.get("ward"))
+            samples.append(time.perf_counter() - started)
     return samples
 
 
@@ -82,11 +79,12 @@ def main() -> None:
     args = parser.parse_args()
     questions = [json.loads(line) for line in args.questions.read_text(encoding="utf-8").splitlines() if line.strip()]
 
-    build_seconds, units = time_build()
+    build_seconds, retriever = time_build()
+    units = len(retriever.units)
+    in_process = time_in_process(build_answerer(retriever=retriever), questions, args.rounds)
     with tempfile.TemporaryDirectory() as tmp:
-        app = create_app({"DATABASE_URL": f"sqlite:///{tmp}/bench.sqlite", "RATE_LIMIT_PER_MINUTE": 10**9})
-        in_process = time_in_process(app, questions, args.rounds)
-        http = time_http(app, questions, args.rounds)
+        config = {"DATABASE_URL": f"sqlite:///{tmp}/bench.sqlite", "RATE_LIMIT_PER_MINUTE": 10**9}
+        http = time_http(create_app({**config, "CORPUS_RETRIEVER": retriever}), questions, args.rounds)
     peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
     print(f"\nward-faq benchmark: {len(questions)} questions × {args.rounds} rounds, {units} units")

@@ -5,53 +5,64 @@ import logging
 import os
 import secrets
 import sys
-import time
-from functools import lru_cache
 from pathlib import Path
 
-from flask import Flask, current_app
+from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from bot.db import close_db, get_db, init_db, make_engine
-from bot.live_index import LiveIndex
-from index.analysis import Analyzer
-from index.answering import Answerer, load_wards
-from index.corpus import DEFAULT_CORPUS_DIR, load_documents, load_units
-from index.retriever import Retriever
+from bot import api, cli, errors, headers, limits, line, live_index, widget
+from bot.db import close_db, init_db, make_engine
+from bot.staff import views as staff_views
+
+from index.corpus import DEFAULT_CORPUS_DIR
 
 log = logging.getLogger("ward_faq")
+
+
+def load_config(app: Flask) -> None:
+    """Read every setting from the environment, each with its safe default."""
+    env = os.environ.get
+    app.config.from_mapping(
+        DATABASE_URL=env("WARD_FAQ_DATABASE_URL") or f"sqlite:///{Path(app.instance_path) / 'ward-faq.sqlite'}",
+        SECRET_KEY=env("WARD_FAQ_SECRET_KEY"),
+        CORPUS_DIR=Path(env("WARD_FAQ_CORPUS_DIR", DEFAULT_CORPUS_DIR)),
+        # A corpus retriever built beforehand (tests share one); None builds it from CORPUS_DIR.
+        CORPUS_RETRIEVER=None,
+        # Many residents can share one address (a carrier's shared address, a library's PCs): the limit
+        # stops floods, not people.
+        RATE_LIMIT_PER_MINUTE=int(env("WARD_FAQ_RATE_LIMIT_PER_MINUTE", "300")),
+        # Verdicts on answers per client address per minute, and how long a verdict may still be changed.
+        FEEDBACK_RATE_LIMIT_PER_MINUTE=int(env("WARD_FAQ_FEEDBACK_RATE_LIMIT_PER_MINUTE", "60")),
+        FEEDBACK_CHANGE_MINUTES=int(env("WARD_FAQ_FEEDBACK_CHANGE_MINUTES", "10")),
+        # How many reverse proxies stand in front of the app; their X-Forwarded-For is trusted, no one else's.
+        PROXY_COUNT=int(env("WARD_FAQ_PROXY_COUNT", "0")),
+        # The widget and API bodies are small; LINE may batch many events in one request.
+        MAX_CONTENT_LENGTH=1024 * 1024,
+        # The LINE channel is off without a secret; LINE_WARD scopes its questions to one ward.
+        LINE_CHANNEL_SECRET=env("LINE_CHANNEL_SECRET") or None,
+        LINE_CHANNEL_ACCESS_TOKEN=env("LINE_CHANNEL_ACCESS_TOKEN") or None,
+        LINE_WARD=env("LINE_WARD") or None,
+        LINE_API_BASE_URL=env("LINE_API_BASE_URL") or "https://api.line.me",
+        # LINE wants its 200 within about 2 s; a reply slower than this many seconds is given up on, not waited for.
+        LINE_REPLY_TIMEOUT=float(env("LINE_REPLY_TIMEOUT", "1.0")),
+        # Other sites that may embed the web widget, comma-separated origins (https://www.city.example.jp).
+        WIDGET_ALLOWED_ORIGINS=env("WIDGET_ALLOWED_ORIGINS", ""),
+        # The staff console's session cookie: never readable by scripts, not sent cross-site.
+        SESSION_COOKIE_SECURE=env("WARD_FAQ_SECURE_COOKIES") == "1",
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        # Staff logins: seconds added to every failure, failures before a lock, its length, a session's life.
+        STAFF_LOGIN_DELAY=float(env("WARD_FAQ_STAFF_LOGIN_DELAY", "1.0")),
+        STAFF_LOCKOUT_FAILURES=int(env("WARD_FAQ_STAFF_LOCKOUT_FAILURES", "5")),
+        STAFF_LOCKOUT_MINUTES=int(env("WARD_FAQ_STAFF_LOCKOUT_MINUTES", "15")),
+        STAFF_SESSION_HOURS=int(env("WARD_FAQ_STAFF_SESSION_HOURS", "12")),
+    )
 
 
 def create_app(test_config: dict | None = None) -> Flask:
     """Create and configure the app; the index is built here, once per process."""
     app = Flask(__name__, instance_relative_config=True)
-    app.config.from_mapping(
-        DATABASE_URL=os.environ.get("WARD_FAQ_DATABASE_URL")
-        or f"sqlite:///{Path(app.instance_path) / 'ward-faq.sqlite'}",
-        SECRET_KEY=os.environ.get("WARD_FAQ_SECRET_KEY"),
-        CORPUS_DIR=Path(os.environ.get("WARD_FAQ_CORPUS_DIR", DEFAULT_CORPUS_DIR)),
-        # Many residents can share one address (a carrier's shared address, a library's PCs): the limit
-        # stops floods, not people.
-        RATE_LIMIT_PER_MINUTE=int(os.environ.get("WARD_FAQ_RATE_LIMIT_PER_MINUTE", "300")),
-        # Verdicts on answers per client address per minute, and how long a verdict may still be changed.
-        FEEDBACK_RATE_LIMIT_PER_MINUTE=int(os.environ.get("WARD_FAQ_FEEDBACK_RATE_LIMIT_PER_MINUTE", "60")),
-        FEEDBACK_CHANGE_MINUTES=int(os.environ.get("WARD_FAQ_FEEDBACK_CHANGE_MINUTES", "10")),
-        # How many reverse proxies stand in front of the app; their X-Forwarded-For is trusted, no one else's.
-        PROXY_COUNT=int(os.environ.get("WARD_FAQ_PROXY_COUNT", "0")),
-        # The widget and API bodies are small; LINE may batch many events in one request.
-        MAX_CONTENT_LENGTH=1024 * 1024,
-        # The LINE channel is off without a secret; LINE_WARD scopes its questions to one ward.
-        LINE_CHANNEL_SECRET=os.environ.get("LINE_CHANNEL_SECRET") or None,
-        LINE_CHANNEL_ACCESS_TOKEN=os.environ.get("LINE_CHANNEL_ACCESS_TOKEN") or None,
-        LINE_WARD=os.environ.get("LINE_WARD") or None,
-        LINE_API_BASE_URL=os.environ.get("LINE_API_BASE_URL") or "https://api.line.me",
-        # Other sites that may embed the web widget, comma-separated origins (https://www.city.example.jp).
-        WIDGET_ALLOWED_ORIGINS=os.environ.get("WIDGET_ALLOWED_ORIGINS", ""),
-        # The staff console's session cookie: never readable by scripts, not sent cross-site.
-        SESSION_COOKIE_SECURE=os.environ.get("WARD_FAQ_SECURE_COOKIES") == "1",
-        SESSION_COOKIE_HTTPONLY=True,
-        SESSION_COOKIE_SAMESITE="Lax",
-    )
+    load_config(app)
     if test_config is not None:
         app.config.from_mapping(test_config)
     if app.config["PROXY_COUNT"]:
@@ -66,42 +77,20 @@ def create_app(test_config: dict | None = None) -> Flask:
     engine = make_engine(app.config["DATABASE_URL"])
     init_db(engine)
     app.extensions["ward_faq.engine"] = engine
-    app.extensions["ward_faq.index"] = build_index(app.config["CORPUS_DIR"])
-    app.teardown_appcontext(close_db)
-
-    from bot import api, cli, headers, line, staff, widget
-
+    live_index.init_app(app)
+    limits.init_app(app)
+    errors.init_app(app)
     headers.init_app(app)
+    app.teardown_appcontext(close_db)
 
     app.register_blueprint(api.bp)
     app.register_blueprint(line.bp)
     app.register_blueprint(widget.bp)
-    app.register_blueprint(staff.bp)
+    app.register_blueprint(staff_views.bp)
     cli.register(app)
     # Nothing may hold a connection across gunicorn's fork (--preload): each worker opens its own.
     engine.dispose()
     return app
-
-
-def build_index(corpus_dir: Path) -> LiveIndex:
-    """Return a live index over the corpus retriever of this process."""
-    return LiveIndex(corpus_retriever(corpus_dir), load_wards(corpus_dir / "wards.json"))
-
-
-@lru_cache(maxsize=4)
-def corpus_retriever(corpus_dir: Path) -> Retriever:
-    """Parse the corpus and build its retriever, once per process, logging how long it took."""
-    started = time.perf_counter()
-    analyzer = Analyzer(corpus_dir / "synonyms.txt")
-    units = load_units(corpus_dir)
-    retriever = Retriever(units, load_documents(corpus_dir), analyzer)
-    log.info("index built: %d units in %.2f s", len(units), time.perf_counter() - started)
-    return retriever
-
-
-def get_answerer() -> Answerer:
-    """Return the current app's answerer, with every staff entry saved so far."""
-    return current_app.extensions["ward_faq.index"].answerer(get_db())
 
 
 def instance_secret(instance: Path) -> str:

@@ -42,10 +42,11 @@ from linebot.v3.webhooks import (
 )
 from sqlalchemy.exc import IntegrityError
 
-from bot.api import MAX_QUESTION_CHARS
 from bot.db import LineEvent, get_db
+from bot.errors import json_error
+from bot.live_index import get_wards
 from bot.service import (
-    Asked, FeedbackRefused, ask, normalized_question, record_feedback, sources_of, storable,
+    MAX_QUESTION_CHARS, Asked, FeedbackRefused, ask, normalized_question, record_feedback, sources_of, storable,
 )
 from index.answering import example_questions, where_to_ask
 
@@ -58,8 +59,7 @@ MAX_TEXT_CHARS = 5000
 MAX_LABEL_CHARS = 20
 MAX_EVENT_ID_CHARS = 64
 # Replies go out from a few threads of their own, never from the web worker that took the webhook; a reply
-# slower than the timeout is given up on, and past MAX_WAITING_REPLIES new ones are dropped, not queued.
-REPLY_TIMEOUT_SECONDS = 1.0
+# slower than LINE_REPLY_TIMEOUT is given up on, and past MAX_WAITING_REPLIES new ones are dropped, not queued.
 REPLY_THREADS = 8
 MAX_WAITING_REPLIES = 1000
 EXTENSION = "ward_faq.line"
@@ -129,7 +129,7 @@ def set_up(state: BlueprintSetupState) -> None:
     """Check the LINE settings and, when a secret is set, open the channel for this app."""
     app = state.app
     ward = app.config["LINE_WARD"]
-    wards = app.extensions["ward_faq.index"].wards
+    wards = get_wards(app)
     if ward is not None and ward not in wards:
         raise ValueError("LINE_WARD must be one of: " + ", ".join(wards))
     secret = app.config["LINE_CHANNEL_SECRET"]
@@ -149,7 +149,7 @@ def set_up(state: BlueprintSetupState) -> None:
         parser=WebhookParser(secret),
         replies=ReplySender(
             MessagingApi(ApiClient(configuration)),
-            timeout=float(app.config.get("LINE_REPLY_TIMEOUT", REPLY_TIMEOUT_SECONDS)),
+            timeout=float(app.config["LINE_REPLY_TIMEOUT"]),
             threads=REPLY_THREADS,
             max_waiting=MAX_WAITING_REPLIES,
         ),
@@ -160,15 +160,10 @@ def set_up(state: BlueprintSetupState) -> None:
 bp.record_once(set_up)
 
 
-def error(status: int, code: str, message: str):
-    """Answer with the project's JSON error body."""
-    return jsonify({"error": {"code": code, "message": message}}), status
-
-
 @bp.errorhandler(413)
 def too_large(_error):
     """Refuse a body over the size limit with the JSON error body, as every other error here."""
-    return error(413, "too_large", "リクエストが大きすぎます。")
+    return json_error(413, "too_large", "リクエストが大きすぎます。")
 
 
 @bp.post("/callback")
@@ -176,18 +171,18 @@ def callback():
     """Take LINE's webhook: check the signature, answer and log every event, queue the replies, say 200."""
     channel: Channel | None = current_app.extensions.get(EXTENSION)
     if channel is None:
-        return error(503, "line_disabled", "LINEとの連携は設定されていません。")
+        return json_error(503, "line_disabled", "LINEとの連携は設定されていません。")
     signature = request.headers.get("X-Line-Signature")
     if not signature:
-        return error(400, "no_signature", "署名（X-Line-Signature）がありません。")
+        return json_error(400, "no_signature", "署名（X-Line-Signature）がありません。")
     try:
         events = read_events(channel.parser, request.get_data(cache=False).decode("utf-8"), signature)
     except InvalidSignatureError:
         log.warning("LINE webhook refused: bad signature")
-        return error(400, "bad_signature", "署名が正しくありません。")
+        return json_error(400, "bad_signature", "署名が正しくありません。")
     except UNREADABLE:
         log.warning("LINE webhook refused: the body is not a webhook payload")
-        return error(400, "invalid_body", "LINEのWebhookとして読み取れません。")
+        return json_error(400, "invalid_body", "LINEのWebhookとして読み取れません。")
     for reply in map(handle, events):
         if reply is not None:
             channel.replies.submit(*reply)
@@ -274,8 +269,7 @@ def on_postback(event: PostbackEvent, seen: LineEvent) -> list[Message]:
         return [text_message(UNKNOWN_FEEDBACK)]
     if question.helpful:
         return [text_message(THANKS_RESOLVED)]
-    wards = current_app.extensions["ward_faq.index"].wards
-    return [text_message(THANKS_UNRESOLVED + where_to_ask(wards, question.ward))]
+    return [text_message(THANKS_UNRESOLVED + where_to_ask(get_wards(), question.ward))]
 
 
 def on_follow(event: FollowEvent, seen: LineEvent) -> list[Message]:
@@ -344,7 +338,7 @@ def feedback_buttons(question_id: str) -> list[QuickReplyItem]:
 def examples() -> list[QuickReplyItem]:
     """Offer the channel's ward's example questions as buttons that send them."""
     channel: Channel = current_app.extensions[EXTENSION]
-    questions = example_questions(current_app.extensions["ward_faq.index"].wards, channel.ward)
+    questions = example_questions(get_wards(), channel.ward)
     return [QuickReplyItem(action=MessageAction(label=clip(q, MAX_LABEL_CHARS), text=q)) for q in questions]
 
 

@@ -10,12 +10,15 @@ from datetime import timedelta
 from sqlalchemy import func, or_, update
 from sqlalchemy.orm import Session
 
-from bot import get_answerer
 from bot.db import Question, utcnow
+from bot.live_index import get_answerer
 from bot.privacy import mask_personal_data
 from index.answering import Answer
 
 CHANNELS = ("web", "line", "api")
+# The longest question any channel takes, and the longest session id a client may send.
+MAX_QUESTION_CHARS = 500
+MAX_SESSION_CHARS = 100
 # Lone surrogates cannot be encoded to store; NUL and other control characters have no place in a question.
 UNSTORABLE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
 

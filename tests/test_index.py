@@ -8,9 +8,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from bot import corpus_retriever
+from helpers import corpus_retriever
 from index.analysis import Analyzer
-from index.answering import COMMENT_LABEL, Answerer, load_wards
+from index.answering import COMMENT_LABEL, Answerer
+from index.build import build_answerer
 from index.corpus import DEFAULT_CORPUS_DIR, load_units, with_questions
 from index.retriever import Field, Retriever
 
@@ -19,7 +20,7 @@ EVAL = Path(__file__).resolve().parent / "data" / "eval.jsonl"
 
 @pytest.fixture(scope="module")
 def answerer() -> Answerer:
-    return Answerer(corpus_retriever(DEFAULT_CORPUS_DIR), load_wards(DEFAULT_CORPUS_DIR / "wards.json"))
+    return build_answerer(retriever=corpus_retriever())
 
 
 @pytest.fixture(scope="module")
