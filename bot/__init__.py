@@ -51,8 +51,10 @@ def load_config(app: Flask) -> None:
         SESSION_COOKIE_SECURE=env("WARD_FAQ_SECURE_COOKIES") == "1",
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
-        # Staff logins: seconds added to every failure, failures before a lock, its length, a session's life.
-        STAFF_LOGIN_DELAY=float(env("WARD_FAQ_STAFF_LOGIN_DELAY", "1.0")),
+        # Staff logins: attempts per address and per account name in any minute; failures in a row from one
+        # address before that address is locked out of the account, and for how long; a session's life.
+        STAFF_LOGIN_PER_MINUTE=int(env("WARD_FAQ_STAFF_LOGIN_PER_MINUTE", "10")),
+        STAFF_LOGIN_ACCOUNT_PER_MINUTE=int(env("WARD_FAQ_STAFF_LOGIN_ACCOUNT_PER_MINUTE", "30")),
         STAFF_LOCKOUT_FAILURES=int(env("WARD_FAQ_STAFF_LOCKOUT_FAILURES", "5")),
         STAFF_LOCKOUT_MINUTES=int(env("WARD_FAQ_STAFF_LOCKOUT_MINUTES", "15")),
         STAFF_SESSION_HOURS=int(env("WARD_FAQ_STAFF_SESSION_HOURS", "12")),

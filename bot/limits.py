@@ -37,8 +37,13 @@ def init_app(app: Flask) -> None:
     app.extensions[EXTENSION] = RateLimiter()
 
 
+def allow(scope: str, key: str, per_minute: int) -> bool:
+    """Count one request of key in scope; False once it has made per_minute in the last minute."""
+    limiter: RateLimiter = current_app.extensions[EXTENSION]
+    return limiter.allow(f"{scope}:{key}", per_minute)
+
+
 def rate_limit(scope: str = "ask", setting: str = "RATE_LIMIT_PER_MINUTE") -> None:
     """Refuse a client that asks (or rates answers) too often; each scope is counted apart."""
-    limiter: RateLimiter = current_app.extensions[EXTENSION]
-    if not limiter.allow(f"{scope}:{request.remote_addr or '-'}", current_app.config[setting]):
+    if not allow(scope, request.remote_addr or "-", current_app.config[setting]):
         raise ApiError(429, "rate_limited", "短い時間に多くの質問が送られました。少し待ってからもう一度お試しください。")

@@ -25,6 +25,8 @@ def app(tmp_path):
             "SECRET_KEY": "test-secret",
             "RATE_LIMIT_PER_MINUTE": 10_000,
             "FEEDBACK_RATE_LIMIT_PER_MINUTE": 10_000,
+            "STAFF_LOGIN_PER_MINUTE": 10_000,
+            "STAFF_LOGIN_ACCOUNT_PER_MINUTE": 10_000,
             "CORPUS_RETRIEVER": corpus_retriever(),
         }
     )
