@@ -53,7 +53,7 @@ def load_config(app: Flask) -> None:
         SESSION_COOKIE_SAMESITE="Lax",
         # Staff logins: attempts per address and per account name in any minute; failures in a row from one
         # address before that address is locked out of the account, and for how long; a session's life.
-        STAFF_LOGIN_PER_MINUTE=int(env("WARD_FAQ_STAFF_LOGIN_PER_MINUTE", "10")),
+        STAFF_LOGIN_PER_MINUTE=int(env("WARD_FAQ_STAFF_LOGIN_PER_MINUTE", "5")),
         STAFF_LOGIN_ACCOUNT_PER_MINUTE=int(env("WARD_FAQ_STAFF_LOGIN_ACCOUNT_PER_MINUTE", "30")),
         STAFF_LOCKOUT_FAILURES=int(env("WARD_FAQ_STAFF_LOCKOUT_FAILURES", "5")),
         STAFF_LOCKOUT_MINUTES=int(env("WARD_FAQ_STAFF_LOCKOUT_MINUTES", "15")),

@@ -25,8 +25,6 @@ COMMON_PASSWORDS_FILE = Path(__file__).resolve().parent / "common-passwords.txt.
 MAX_NAME_CHARS = 64
 CSRF_FIELD = "csrf_token"
 SESSION_KEY = "staff_session"
-# Login events that come in floods: each is one audit row per account and lock period, with a count.
-REPEATED_LOGIN_EVENTS = ("login_failed", "login_locked", "login_throttled")
 # Checked against when the account name is unknown, so a wrong name costs as much time as a wrong password.
 _DUMMY_HASH = generate_password_hash("not-a-real-password")
 
@@ -230,7 +228,7 @@ def audit(db, action: str, *, ward: str | None = None, target: str | None = None
 
 
 def audit_repeated(db, action: str, *, staff: str, ward: str | None = None) -> None:
-    """Record a login failure, lock or throttle; repeats within a lock period add to one row's count."""
+    """Record a login failure or lock; repeats within a lock period add to one row's count."""
     since = utcnow() - timedelta(minutes=current_app.config["STAFF_LOCKOUT_MINUTES"])
     latest = (
         select(func.max(AuditEntry.id))
