@@ -45,14 +45,14 @@ def validated_ask(body: dict) -> tuple[str, str | None, str | None, str | None]:
     question = body.get("question")
     if not isinstance(question, str):
         raise ApiError(400, "invalid_question", "question（質問の文字列）を入れてください。")
-    if not storable(question):
-        raise ApiError(400, "invalid_question", "質問に使えない文字（制御文字など）が含まれています。")
     # The limit counts what is answered and stored: one ㍿ is four characters once normalized.
     question = normalized_question(question)
     if not question:
         raise ApiError(400, "invalid_question", "質問が空です。")
     if len(question) > MAX_QUESTION_CHARS:
         raise ApiError(400, "invalid_question", f"質問は{MAX_QUESTION_CHARS}文字以内にしてください。")
+    if not storable(question):
+        raise ApiError(400, "invalid_question", "質問に使えない文字（制御文字など）が含まれています。")
     ward = body.get("ward")
     wards = get_wards()
     if ward is not None and (not isinstance(ward, str) or ward not in wards):
@@ -61,7 +61,7 @@ def validated_ask(body: dict) -> tuple[str, str | None, str | None, str | None]:
     if session is not None and (
         not isinstance(session, str) or len(session) > MAX_SESSION_CHARS or not storable(session)
     ):
-        raise ApiError(400, "invalid_session", f"session は{MAX_SESSION_CHARS}文字以内の文字列にしてください。")
+        raise ApiError(400, "invalid_session", f"session は制御文字を含まない{MAX_SESSION_CHARS}文字以内の文字列にしてください。")
     suggested_from = body.get("suggested_from")
     if suggested_from is not None and (not isinstance(suggested_from, str) or not QUESTION_ID.fullmatch(suggested_from)):
         raise ApiError(400, "invalid_suggested_from", "suggested_from は /api/ask の応答の id にしてください。")
@@ -108,7 +108,7 @@ def feedback():
     if session is not None and (
         not isinstance(session, str) or len(session) > MAX_SESSION_CHARS or not storable(session)
     ):
-        raise ApiError(400, "invalid_session", f"session は{MAX_SESSION_CHARS}文字以内の文字列にしてください。")
+        raise ApiError(400, "invalid_session", f"session は制御文字を含まない{MAX_SESSION_CHARS}文字以内の文字列にしてください。")
     window = timedelta(minutes=current_app.config["FEEDBACK_CHANGE_MINUTES"])
     try:
         recorded = record_feedback(get_db(), question_id, helpful, session, window)

@@ -21,24 +21,19 @@ MAX_QUESTION_CHARS = 500
 MAX_SESSION_CHARS = 100
 # The id of a logged question, as /api/ask hands it out and LINE's buttons carry it.
 QUESTION_ID = re.compile(r"[0-9A-Za-z_-]{1,64}")
-# Lone surrogates cannot be encoded to store; NUL and other control characters have no place in a question.
-UNSTORABLE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
+# Lone surrogates cannot be encoded, PostgreSQL refuses NUL, and other control characters are no one's words;
+# tabs and line breaks are ordinary in a resident's text.
+UNSTORABLE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
+
+
+def storable(text: str) -> bool:
+    """Say whether text can be stored and shown as it is: no lone surrogates, no control characters."""
+    return UNSTORABLE.search(text) is None
 
 
 def normalized_question(text: str) -> str:
     """Return a question as it is answered, stored and measured: NFKC-normalized (㍿ → 株式会社), trimmed."""
     return unicodedata.normalize("NFKC", text).strip()
-
-
-def storable(value: object) -> bool:
-    """Say whether every string in a decoded JSON value can be stored and shown as text."""
-    if isinstance(value, str):
-        return UNSTORABLE.search(value) is None
-    if isinstance(value, dict):
-        return all(storable(key) and storable(item) for key, item in value.items())
-    if isinstance(value, list):
-        return all(map(storable, value))
-    return True
 
 
 @dataclass(frozen=True)
