@@ -2,9 +2,10 @@
 
 Serves the app as deployed (`ward-faq serve`: gunicorn, 2 workers) on 127.0.0.1 with a fresh database,
 measures asks alone, then asks during the flood, and prints p50/p95/max and the login answers counted.
-Loopback only, and bounded: the flood lasts --seconds (at most 60).
+Loopback only, and bounded: the flood lasts --seconds (at most 60). With --redis URL the limits are counted
+in that Redis (under a key prefix of the run's own), as a deployment with several workers would.
 
-    .venv/bin/python bench/login_flood.py [--clients 16] [--seconds 10]
+    .venv/bin/python bench/login_flood.py [--clients 16] [--seconds 10] [--redis redis://127.0.0.1:6379]
 """
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ import sys
 import tempfile
 import threading
 import time
+import uuid
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -116,6 +118,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--clients", type=int, default=16)
     parser.add_argument("--seconds", type=float, default=10.0)
+    parser.add_argument("--redis", default=None, help="count the limits in this Redis, as across workers")
     args = parser.parse_args()
     clients, seconds = max(1, min(args.clients, 64)), max(1.0, min(args.seconds, 60.0))
     command = str(Path(sys.executable).parent / "ward-faq")
@@ -126,6 +129,9 @@ def main() -> None:
             "WARD_FAQ_SECRET_KEY": "login-flood-bench",
             "WARD_FAQ_RATE_LIMIT_PER_MINUTE": "100000",
         }
+        if args.redis:
+            env["WARD_FAQ_RATELIMIT_STORAGE_URL"] = args.redis
+            env["WARD_FAQ_RATELIMIT_KEY_PREFIX"] = f"ward-faq-bench-{uuid.uuid4().hex}"
         print("creating a staff account …", flush=True)
         subprocess.run(
             [command, "staff", "add", "taito", "--ward", "台東区"], input=f"{PASSWORD}\n{PASSWORD}\n",
@@ -133,7 +139,8 @@ def main() -> None:
         )
         port = free_port()
         base = f"http://{HOST}:{port}"
-        print(f"starting `ward-faq serve` on {base} (gunicorn, 2 workers) …", flush=True)
+        limits = f"limits counted in {args.redis}" if args.redis else "limits counted per worker"
+        print(f"starting `ward-faq serve` on {base} (gunicorn, 2 workers, {limits}) …", flush=True)
         server = subprocess.Popen(
             [command, "serve", "--host", HOST, "--port", str(port)], env=env,
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
