@@ -20,7 +20,9 @@ install: $(BIN)/ward-faq
 build: install
 	$(BIN)/ward-faq corpus stats
 
+# Bring the database's schema up to date (Alembic migrations), then serve.
 run: build
+	$(BIN)/ward-faq db upgrade
 	$(BIN)/ward-faq serve --host $(HOST) --port $(PORT)
 
 # The widget and console tests drive Debian's Chromium; install it when it is missing, with Japanese fonts for the screenshots.

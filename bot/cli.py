@@ -43,6 +43,47 @@ def create_cli_app() -> Flask:
 main = FlaskGroup(create_app=create_cli_app, add_version_option=False, help="ward-faq: the ward FAQ chatbot.")
 
 
+# Not an app command: the app refuses to start on an outdated schema, and this is what brings it up to date.
+@main.group("db", cls=click.Group)
+def db_cli() -> None:
+    """Keep the database's schema: Alembic migrations shipped with the package."""
+
+
+def configured_engine():
+    """Return an engine on the configured database, its instance folder made for a SQLite file."""
+    from bot import configured_app
+    from bot.db import make_engine
+
+    app = configured_app()
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    return make_engine(app.config["DATABASE_URL"])
+
+
+@db_cli.command("upgrade")
+def db_upgrade() -> None:
+    """Bring the database to this release's schema, keeping every row; run it before starting a new release."""
+    from bot import schema
+
+    before, after = schema.upgrade(configured_engine())
+    click.echo(f"database schema: {before or '(empty)'} -> {after}")
+
+
+@db_cli.command("revision")
+@click.option("-m", "--message", required=True, help="what the migration changes, e.g. 'add questions.suggested_from'")
+def db_revision(message: str) -> None:
+    """Write a new migration in bot/migrations/versions from what the models add to the database's schema."""
+    from alembic import command
+
+    from bot import schema
+
+    head = schema.head_revision()
+    with configured_engine().begin() as connection:
+        if schema.current_revision(connection) != head:
+            raise click.ClickException("run `ward-faq db upgrade` first: the migration is written against the latest schema")
+        command.revision(schema.alembic_config(connection), message=message, autogenerate=True,
+                         rev_id=f"{int(head) + 1:04d}")
+
+
 @click.command("serve")
 @with_appcontext
 @click.option("--host", default="127.0.0.1", show_default=True)
