@@ -56,7 +56,7 @@ class StaffParams:
     rank_weights: tuple[float, ...] = (0.582, 0.582, 0.9, 0.75, 0.783, 0.582, 1.027, 1.529, 1.864)
     decision_weights: tuple[float, ...] = (0.207, 0.341, 0.331, 0.331, 0.816, 2.971, 2.197, 1.917, 0.752)
     decision_bias: float = -4.577
-    min_confidence: float = 0.69
+    min_confidence: float = 0.67
     # A question word this heavy that the entry lacks is likely the topic itself (ハンコ in ハンコの登録): no answer.
     max_unmatched: float = 0.3
     # Where the documents answer too, a staff entry takes the question only when this sure (a wording staff
