@@ -26,11 +26,10 @@ from tqdm import tqdm
 from fit import fit_abstainer
 from index.answering import Answerer
 from index.build import build_answerer
-from index.staff import DECISION_FEATURES, STAFF_FEATURES, Background, StaffEntry, StaffIndex, StaffParams, faq_unit
+from index.staff import DECISION_FEATURES, STAFF_FEATURES, Background, StaffEntry, StaffIndex, StaffParams, faq_unit, sure
 
 ROOT = Path(__file__).resolve().parent.parent
 THRESHOLDS = np.round(np.linspace(0.05, 0.99, 48), 3)
-OVER_CORPUS = StaffParams().min_confidence_over_corpus
 # A wording of a topic not yet published that takes another entry is a hijack a resident sees: it costs this
 # many wordings answered by their own entry.
 UNPUBLISHED_COST = 3
@@ -153,7 +152,10 @@ def report(examples: list[Example], weights, d_weights, d_bias, threshold) -> di
     unmatched = x[:, DECISION_FEATURES.index("unmatched")]
     confidence = 1 / (1 + np.exp(-(x @ d_weights + d_bias)))
     # As StaffAnswerer decides: where the documents answer too, only a nearly sure entry takes the question.
-    over_corpus = np.array([not e.corpus_resolves for e in examples]) | (confidence >= OVER_CORPUS)
+    over_corpus = np.array([
+        not e.corpus_resolves or sure(StaffParams(), c, dict(zip(DECISION_FEATURES, row)))
+        for e, c, row in zip(examples, confidence, x)
+    ])
     answered = (confidence >= threshold) & (unmatched <= MAX_UNMATCHED) & over_corpus
     published = np.array([e.published and not e.repeat for e in examples])
     unpublished = np.array([not e.published and e.topic >= 0 for e in examples])

@@ -59,9 +59,11 @@ class StaffParams:
     min_confidence: float = 0.67
     # A question word this heavy that the entry lacks is likely the topic itself (ハンコ in ハンコの登録): no answer.
     max_unmatched: float = 0.3
-    # Where the documents answer too, a staff entry takes the question only when this sure (a wording staff
-    # recorded, nearly word for word): quoting a staff answer over the right passage costs more than the reverse.
+    # Where the documents answer too, a staff entry takes the question only when this sure, or when one of its
+    # wordings and the question hold this much of each other (a wording staff recorded, nearly word for word):
+    # quoting a staff answer over the right passage costs more than the reverse.
     min_confidence_over_corpus: float = 0.95
+    word_for_word: float = 0.9
 
 
 @dataclass(frozen=True)
@@ -338,7 +340,13 @@ class StaffIndex:
         hits = self.rank(question, words, ward)
         confidence = self.confidence(hits)
         confident = confidence >= self.params.min_confidence and hits[0].features["unmatched"] <= self.params.max_unmatched
-        return StaffMatch(hits, confidence, confident, confident and confidence >= self.params.min_confidence_over_corpus)
+        return StaffMatch(hits, confidence, confident, confident and sure(self.params, confidence, hits[0].features))
+
+
+def sure(params: StaffParams, confidence: float, features: dict[str, float]) -> bool:
+    """Say whether an entry's match is sure enough to answer where the documents answer too."""
+    word_for_word = min(features["wording_coverage"], features["reverse_coverage"]) >= params.word_for_word
+    return confidence >= params.min_confidence_over_corpus or word_for_word
 
 
 class StaffAnswerer(Answerer):
