@@ -40,7 +40,7 @@ STAFF_FEATURES = (
 # What decides whether the best entry answers: its features and its margin over the runner-up.
 DECISION_FEATURES = (
     "score", "margin", "wording_coverage", "coverage", "reverse_coverage", "reading", "kana",
-    "unmatched",  # the share of the question's heaviest word that no field of the entry holds
+    "unmatched",  # the largest share of the question's word weight that one word no field of the entry holds carries
     "heaviest",  # 1 if the entry holds the question's heaviest word (the one that names the topic)
 )
 
