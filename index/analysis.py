@@ -64,15 +64,41 @@ class SynonymRule:
     canonical: tuple[Morpheme, ...]
 
 
+class SynonymTrie:
+    """The synonym rules as a trie over normalized words: the longest rule at a position in one walk."""
+
+    def __init__(self, rules: list[SynonymRule]) -> None:
+        self._root: dict = {}
+        for rule in rules:
+            node = self._root
+            for form in rule.variant:
+                node = node.setdefault(form, {})
+            # The first rule for a variant wins, as the synonym file reads top to bottom.
+            node.setdefault(None, rule)
+
+    def __bool__(self) -> bool:
+        """Say whether there is any rule."""
+        return bool(self._root)
+
+    def longest_at(self, forms: list[str], i: int) -> SynonymRule | None:
+        """Return the rule with the longest variant starting at position i, or None."""
+        node, found = self._root, None
+        for form in forms[i:]:
+            node = node.get(form)
+            if node is None:
+                break
+            found = node.get(None, found)
+        return found
+
+
 class Analyzer:
     """Turn text into search terms; one Sudachi dictionary per process, one tokenizer per thread."""
 
     def __init__(self, synonyms_path: Path | None = None) -> None:
         self._dictionary = Dictionary(dict="core")
         self._local = threading.local()
-        self._rules: list[SynonymRule] = []
-        if synonyms_path is not None:
-            self._rules = self._load_synonyms(synonyms_path)
+        rules = self._load_synonyms(synonyms_path) if synonyms_path is not None else []
+        self._synonyms = SynonymTrie(rules)
 
     def _tokenizer(self):
         """Return this thread's tokenizer (Sudachi tokenizers are not thread-safe)."""
@@ -112,13 +138,13 @@ class Analyzer:
 
     def _rewrite(self, morphemes: list[Morpheme]) -> list[Morpheme]:
         """Apply the staff synonym file: residents' variants become the documents' words."""
-        if not self._rules:
+        if not self._synonyms:
             return morphemes
         forms = [m[0] for m in morphemes]
         result: list[Morpheme] = []
         i = 0
         while i < len(morphemes):
-            rule = self._rule_at(forms, i)
+            rule = self._synonyms.longest_at(forms, i)
             if rule is None:
                 result.append(morphemes[i])
                 i += 1
@@ -126,14 +152,6 @@ class Analyzer:
                 result.extend(rule.canonical)
                 i += len(rule.variant)
         return result
-
-    def _rule_at(self, normalized: list[str], i: int) -> SynonymRule | None:
-        """Return the longest synonym rule whose variant starts at position i."""
-        for rule in self._rules:  # sorted longest variant first
-            n = len(rule.variant)
-            if tuple(normalized[i : i + n]) == rule.variant:
-                return rule
-        return None
 
     def _load_synonyms(self, path: Path) -> list[SynonymRule]:
         """Read corpus/synonyms.txt: each line 'document word, variant, variant…'."""
@@ -148,7 +166,6 @@ class Analyzer:
                 variant_words = tuple(m[0] for m in self._morphemes(variant))
                 if variant_words and variant_words != tuple(m[0] for m in canonical_morphemes):
                     rules.append(SynonymRule(variant_words, canonical_morphemes))
-        rules.sort(key=lambda rule: -len(rule.variant))
         return rules
 
 
