@@ -116,33 +116,44 @@ class Field:
     """One BM25Plus field (rank-bm25's statistics), scored through an inverted index.
 
     rank-bm25 scans every document in Python for each query term; the inverted index touches only
-    the documents that hold the term, which keeps an ask within a few milliseconds.
+    the documents that hold the term. The postings are flat arrays (one slice a term, documents in
+    order), so that a range of documents (one ward's) is a slice too, and the index pickles fast.
+    Each posting keeps the score a term adds to its document, computed once here.
     """
 
     def __init__(self, documents: list[list[str]], k1: float, b: float, delta: float) -> None:
-        self.bm25 = BM25Plus(documents, k1=k1, b=b, delta=delta)
+        bm25 = BM25Plus(documents, k1=k1, b=b, delta=delta)
         postings: dict[str, tuple[list[int], list[int]]] = {}
-        for index, frequencies in enumerate(self.bm25.doc_freqs):
+        for index, frequencies in enumerate(bm25.doc_freqs):
             for term, count in frequencies.items():
                 entry = postings.setdefault(term, ([], []))
                 entry[0].append(index)
                 entry[1].append(count)
-        self._postings = {term: (np.array(ids), np.array(counts, dtype=float)) for term, (ids, counts) in postings.items()}
+        self._terms = {term: position for position, term in enumerate(postings)}
+        lengths = [len(ids) for ids, _ in postings.values()]
+        self._starts = np.concatenate([[0], np.cumsum(lengths, dtype=np.int64)])
+        self._ids = np.fromiter((i for ids, _ in postings.values() for i in ids), dtype=np.int32, count=self._starts[-1])
+        counts = np.fromiter((c for _, cs in postings.values() for c in cs), dtype=float, count=self._starts[-1])
+        idf = np.repeat([bm25.idf[term] for term in postings], lengths)
         # BM25's length normalization, per document, as rank-bm25 computes it.
-        self._norm = k1 * (1 - b + b * np.array(self.bm25.doc_len) / self.bm25.avgdl)
+        norm = k1 * (1 - b + b * np.array(bm25.doc_len) / bm25.avgdl)
+        # BM25Plus gives every document idf·delta for every term; only what a match adds is kept.
+        self._impacts = idf * counts * (k1 + 1) / (norm[self._ids] + counts)
         self.size = len(documents)
 
-    def scores(self, terms: dict[str, float]) -> np.ndarray:
-        """Score every document, each term weighted, without BM25Plus's per-term floor (0 = no match)."""
-        bm25 = self.bm25
-        scores = np.zeros(self.size)
+    def scores(self, terms: dict[str, float], start: int = 0, stop: int | None = None) -> np.ndarray:
+        """Score documents start to stop (all by default), each term weighted, without BM25Plus's floor (0 = no match)."""
+        stop = self.size if stop is None else stop
+        scores = np.zeros(stop - start)
+        whole = start == 0 and stop == self.size
         for term, weight in terms.items():
-            posting = self._postings.get(term)
-            if posting is None:
+            position = self._terms.get(term)
+            if position is None:
                 continue  # an unknown term scores nothing anywhere
-            ids, counts = posting
-            # BM25Plus gives every document idf·delta for every term; only what a match adds is kept.
-            scores[ids] += weight * bm25.idf[term] * counts * (bm25.k1 + 1) / (self._norm[ids] + counts)
+            first, last = self._starts[position], self._starts[position + 1]
+            if not whole:
+                first, last = first + np.searchsorted(self._ids[first:last], (start, stop))
+            scores[self._ids[first:last] - start] += weight * self._impacts[first:last]
         return scores
 
 
@@ -157,6 +168,9 @@ class Retriever:
         params: RankingParams = RankingParams(),
         unit_terms: dict[str, UnitTerms] | None = None,
     ) -> None:
+        # Each ward's units side by side, so that a question scoped to a ward scores only its slice of every field.
+        ward_order = {ward: i for i, ward in enumerate(dict.fromkeys(u.ward for u in units))}
+        units = sorted(units, key=lambda u: ward_order[u.ward])
         self.units = units
         self.documents = {d.id: d for d in documents}
         self.analyzer = analyzer
@@ -188,7 +202,12 @@ class Retriever:
         n = len(units)
         self._idf = {t: math.log(1 + (n - df + 0.5) / (df + 0.5)) for t, df in document_frequency.items()}
         self._unknown_idf = math.log(1 + (n + 0.5) / 0.5)
-        self._wards = np.array([u.ward for u in units])
+        per_ward = Counter(u.ward for u in units)
+        bounds = np.cumsum([0] + [per_ward[ward] for ward in ward_order])
+        self._ward_units = {ward: (int(bounds[i]), int(bounds[i + 1])) for i, ward in enumerate(ward_order)}
+        # Where each unit's sentences and questions start in the per-sentence and per-question fields.
+        self._segment_starts = np.cumsum([0] + [len(t.segments) for t in terms])
+        self._asked_starts = np.cumsum([0] + [len(t.asked) for t in terms])
         self._superseded = [bool(self.documents.get(u.doc_id) and self.documents[u.doc_id].superseded_by) for u in units]
         self._answer_types = [self._answer_types_of(u) for u in units]
         self._segment_types = [t.segment_types for t in terms]
@@ -259,47 +278,71 @@ class Retriever:
         if not query.words or not self.units:
             return []
         p = self.params
-        weighted: dict[str, float] = {}
-        for word in query.words:
-            weight = self.word_weight(word)
-            weighted[word.form] = weighted.get(word.form, 0.0) + weight
-            for group in word.groups:
-                weighted[group] = weighted.get(group, 0.0) + weight * p.synonym_weight
-        grams: dict[str, float] = {}
-        for word in query.words:
-            for gram in bigrams(word.surface):
-                grams[gram] = grams.get(gram, 0.0) + self.word_weight(word)
-        fields = {
-            "head": self._head.scores(weighted),
-            "body": self._body.scores(weighted),
-            "grams": self._grams.scores(grams),
-            "segment": np.zeros(len(self.units)),
-            "asked": self._asked.scores(weighted),
-            "asked_best": np.zeros(len(self.units)),
-        }
-        np.maximum.at(fields["asked_best"], self._asked_unit, self._asked_each.scores(weighted))
-        np.maximum.at(fields["segment"], self._segment_unit, self._segments.scores(weighted))
-        scores = (
-            p.head_weight * fields["head"]
-            + p.body_weight * fields["body"]
-            + p.gram_weight * fields["grams"]
-            + p.segment_weight * fields["segment"]
-            + p.asked_weight * fields["asked"]
-        )
-        if query.ward is not None:
-            scores = np.where(self._wards == query.ward, scores, -np.inf)
-        leaders = [i for i in np.argsort(-scores)[: p.candidates] if np.isfinite(scores[i]) and scores[i] > 0]
+        weighted, grams = self._query_terms(query)
+        if query.ward is None:
+            start, stop = 0, len(self.units)
+        else:
+            start, stop = self._ward_units.get(query.ward, (0, 0))
+        if start == stop:
+            return []
+        fields = self._field_scores(weighted, grams, start, stop)
+        scores = self._first_stage(fields)
+        leaders = [int(i) for i in np.argsort(-scores)[: p.candidates] if scores[i] > 0]  # within start:stop
         if not leaders:
             return []
         # Field scores count relative to the best leader's, so that one weight fits long and short questions.
         tops = {name: max(float(values[leaders].max()), 1e-9) for name, values in fields.items()}
         hits = []
         for i in leaders:
-            features = self._features(query, i) | {name: float(fields[name][i]) / tops[name] for name in fields}
+            features = self._features(query, start + i) | {name: float(fields[name][i]) / tops[name] for name in fields}
             score = float(np.dot(p.rerank_weights, [features[name] for name in RERANK_FEATURES]))
-            hits.append(Hit(self.units[i], score, features))
+            hits.append(Hit(self.units[start + i], score, features))
         hits.sort(key=lambda h: -h.score)
         return hits[:limit]
+
+    def _query_terms(self, query: Query) -> tuple[dict[str, float], dict[str, float]]:
+        """Return the question's weighted terms (words and synonym groups) and its weighted character bigrams."""
+        weighted: dict[str, float] = {}
+        for word in query.words:
+            weight = self.word_weight(word)
+            weighted[word.form] = weighted.get(word.form, 0.0) + weight
+            for group in word.groups:
+                weighted[group] = weighted.get(group, 0.0) + weight * self.params.synonym_weight
+        grams: dict[str, float] = {}
+        for word in query.words:
+            for gram in bigrams(word.surface):
+                grams[gram] = grams.get(gram, 0.0) + self.word_weight(word)
+        return weighted, grams
+
+    def _first_stage(self, fields: dict[str, np.ndarray]) -> np.ndarray:
+        """Combine the field scores into the score that picks the leaders to rerank."""
+        p = self.params
+        return (
+            p.head_weight * fields["head"]
+            + p.body_weight * fields["body"]
+            + p.gram_weight * fields["grams"]
+            + p.segment_weight * fields["segment"]
+            + p.asked_weight * fields["asked"]
+        )
+
+    def _field_scores(self, weighted: dict[str, float], grams: dict[str, float], start: int, stop: int) -> dict[str, np.ndarray]:
+        """Return the BM25 score of every field for units start to stop (one ward's, or all)."""
+        segments = int(self._segment_starts[start]), int(self._segment_starts[stop])
+        asked = int(self._asked_starts[start]), int(self._asked_starts[stop])
+        fields = {
+            "head": self._head.scores(weighted, start, stop),
+            "body": self._body.scores(weighted, start, stop),
+            "grams": self._grams.scores(grams, start, stop),
+            "segment": np.zeros(stop - start),
+            "asked": self._asked.scores(weighted, start, stop),
+            "asked_best": np.zeros(stop - start),
+        }
+        # A unit's best sentence and best question: the maximum over its slice of the per-sentence and per-question fields.
+        asked_scores = self._asked_each.scores(weighted, *asked)
+        np.maximum.at(fields["asked_best"], self._asked_unit[asked[0] : asked[1]] - start, asked_scores)
+        segment_scores = self._segments.scores(weighted, *segments)
+        np.maximum.at(fields["segment"], self._segment_unit[segments[0] : segments[1]] - start, segment_scores)
+        return fields
 
     def _features(self, query: Query, index: int) -> dict[str, float]:
         """Describe how one unit matches the question beyond BM25."""

@@ -4,10 +4,14 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 
+from bot import corpus_retriever
 from index.analysis import Analyzer, Morpheme, SynonymRule
+from index.answering import Answerer, load_wards
 from index.corpus import DEFAULT_CORPUS_DIR
+from index.retriever import Query
 
 DATA = Path(__file__).resolve().parent / "data"
 
@@ -65,3 +69,45 @@ def test_the_longest_variant_wins_and_the_first_line_wins_a_tie(tmp_path):
         morphemes = analyzer._morphemes(text)
         assert analyzer._rewrite(morphemes) == rewrite_by_scan(rules, morphemes)
     assert "電子" in analyzer.terms("オンライン") and "図書館" not in analyzer.terms("オンライン")
+
+
+@pytest.fixture(scope="module")
+def answerer() -> Answerer:
+    return Answerer(corpus_retriever(DEFAULT_CORPUS_DIR), load_wards(DEFAULT_CORPUS_DIR / "wards.json"))
+
+
+def scoped_queries(answerer: Answerer) -> list[Query]:
+    """Return every development question scoped to each ward in turn."""
+    rows = [json.loads(line) for line in (DATA / "eval.jsonl").read_text(encoding="utf-8").splitlines() if line.strip()]
+    return [answerer.query(row["question"], ward) for row in rows for ward in answerer.wards]
+
+
+def test_a_wards_slice_of_every_field_scores_as_the_whole_corpus_does(answerer):
+    retriever = answerer.retriever
+    everything = len(retriever.units)
+    for query in scoped_queries(answerer):
+        start, stop = retriever._ward_units[query.ward]
+        assert 0 < stop - start < everything
+        assert {u.ward for u in retriever.units[start:stop]} == {query.ward}
+        weighted, grams = retriever._query_terms(query)
+        whole = retriever._field_scores(weighted, grams, 0, everything)
+        part = retriever._field_scores(weighted, grams, start, stop)
+        for name, scores in whole.items():
+            assert np.array_equal(part[name], scores[start:stop]), name
+
+
+def test_a_question_scoped_to_a_ward_reranks_the_wards_leaders_of_the_whole_corpus(answerer):
+    retriever = answerer.retriever
+    everything = len(retriever.units)
+    wards = np.array([u.ward for u in retriever.units])
+    compared = 0
+    for query in scoped_queries(answerer):
+        weighted, grams = retriever._query_terms(query)
+        scores = retriever._first_stage(retriever._field_scores(weighted, grams, 0, everything))
+        # The plain way: score the whole corpus, then keep the ward's units.
+        scores[wards != query.ward] = 0.0
+        expected = {retriever.units[i].id for i in np.argsort(-scores)[: retriever.params.candidates] if scores[i] > 0}
+        found = {hit.unit.id for hit in retriever.search(query, limit=retriever.params.candidates)}
+        assert found == expected, query
+        compared += bool(found)
+    assert compared > 150
