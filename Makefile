@@ -16,9 +16,9 @@ $(BIN)/ward-faq: pyproject.toml
 
 install: $(BIN)/ward-faq
 
-# Parse the corpus and build the index once, printing the counts and the build time.
+# Parse the corpus and build the index once, with progress; every start then loads it from its cache.
 build: install
-	$(BIN)/ward-faq corpus stats
+	$(BIN)/ward-faq index build
 
 run: build
 	$(BIN)/ward-faq serve --host $(HOST) --port $(PORT)

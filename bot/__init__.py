@@ -5,7 +5,6 @@ import logging
 import os
 import secrets
 import sys
-import time
 from functools import lru_cache
 from pathlib import Path
 
@@ -14,9 +13,9 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from bot.db import close_db, get_db, init_db, make_engine
 from bot.live_index import LiveIndex
-from index.analysis import Analyzer
 from index.answering import Answerer, load_wards
-from index.corpus import DEFAULT_CORPUS_DIR, load_documents, load_units
+from index.cache import index_key, load_index
+from index.corpus import DEFAULT_CORPUS_DIR
 from index.retriever import Retriever
 
 log = logging.getLogger("ward_faq")
@@ -29,7 +28,9 @@ def create_app(test_config: dict | None = None) -> Flask:
         DATABASE_URL=os.environ.get("WARD_FAQ_DATABASE_URL")
         or f"sqlite:///{Path(app.instance_path) / 'ward-faq.sqlite'}",
         SECRET_KEY=os.environ.get("WARD_FAQ_SECRET_KEY"),
-        CORPUS_DIR=Path(os.environ.get("WARD_FAQ_CORPUS_DIR", DEFAULT_CORPUS_DIR)),
+        CORPUS_DIR=corpus_dir_setting(),
+        # The built corpus index, kept between starts (keyed by the corpus's and the index code's hashes).
+        INDEX_CACHE=index_cache_setting(app.instance_path),
         # Many residents can share one address (a carrier's shared address, a library's PCs): the limit
         # stops floods, not people.
         RATE_LIMIT_PER_MINUTE=int(os.environ.get("WARD_FAQ_RATE_LIMIT_PER_MINUTE", "300")),
@@ -63,7 +64,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     engine = make_engine(app.config["DATABASE_URL"])
     init_db(engine)
     app.extensions["ward_faq.engine"] = engine
-    app.extensions["ward_faq.index"] = build_index(app.config["CORPUS_DIR"])
+    app.extensions["ward_faq.index"] = build_index(app.config["CORPUS_DIR"], app.config["INDEX_CACHE"])
     app.teardown_appcontext(close_db)
 
     from bot import api, cli, line, staff, widget
@@ -78,20 +79,33 @@ def create_app(test_config: dict | None = None) -> Flask:
     return app
 
 
-def build_index(corpus_dir: Path) -> LiveIndex:
+def corpus_dir_setting() -> Path:
+    """Return where the corpus is: WARD_FAQ_CORPUS_DIR, else the corpus/ of the project."""
+    return Path(os.environ.get("WARD_FAQ_CORPUS_DIR", DEFAULT_CORPUS_DIR))
+
+
+def index_cache_setting(instance_path: str) -> Path:
+    """Return where the built corpus index is kept: WARD_FAQ_INDEX_CACHE, else index-cache/ in the instance folder."""
+    return Path(os.environ.get("WARD_FAQ_INDEX_CACHE") or Path(instance_path) / "index-cache")
+
+
+def build_index(corpus_dir: Path, cache_dir: Path | None) -> LiveIndex:
     """Return a live index over the corpus retriever of this process."""
-    return LiveIndex(corpus_retriever(corpus_dir), load_wards(corpus_dir / "wards.json"))
+    return LiveIndex(corpus_retriever(corpus_dir, cache_dir), load_wards(corpus_dir / "wards.json"))
+
+
+def corpus_retriever(corpus_dir: Path, cache_dir: Path | None = None) -> Retriever:
+    """Return the corpus retriever, loaded or built once per process for each state of the corpus."""
+    return keyed_corpus_retriever(corpus_dir, cache_dir, index_key(corpus_dir))
 
 
 @lru_cache(maxsize=4)
-def corpus_retriever(corpus_dir: Path) -> Retriever:
-    """Parse the corpus and build its retriever, once per process, logging how long it took."""
-    started = time.perf_counter()
-    analyzer = Analyzer(corpus_dir / "synonyms.txt")
-    units = load_units(corpus_dir)
-    retriever = Retriever(units, load_documents(corpus_dir), analyzer)
-    log.info("index built: %d units in %.2f s", len(units), time.perf_counter() - started)
-    return retriever
+def keyed_corpus_retriever(corpus_dir: Path, cache_dir: Path | None, _key: str) -> Retriever:
+    """Load the corpus retriever from the cache (or build it), logging how long it took."""
+    loaded = load_index(corpus_dir, cache_dir)
+    how = "built" if loaded.built else "loaded from cache"
+    log.info("index %s: %d units in %.2f s", how, len(loaded.retriever.units), loaded.seconds)
+    return loaded.retriever
 
 
 def get_answerer() -> Answerer:

@@ -1,4 +1,4 @@
-"""The ward-faq command: serve, ask, eval, kpi, corpus stats."""
+"""The ward-faq command: serve, ask, eval, kpi, corpus stats, index build."""
 from __future__ import annotations
 
 import json
@@ -16,6 +16,7 @@ from tqdm import tqdm
 from bot.db import get_db
 from bot.kpi import KpiFilter, kpi
 from bot.staff_auth import staff_cli
+from index.cache import build_index_cache
 
 
 def register(app: Flask) -> None:
@@ -156,3 +157,21 @@ def corpus_stats() -> None:
         label = f"{document.id} {document.ward} {document.title}"[:58]
         click.echo(f"{label:<60}" + "".join(f"{counts[(document.id, k)]:>10}" for k in kinds))
     click.echo(f"{'total':<60}" + "".join(f"{sum(v for (_, k), v in counts.items() if k == kind):>10}" for kind in kinds))
+
+
+index_cli = click.Group("index", help="Build the corpus index.")
+
+
+@index_cli.command("build")
+def index_build() -> None:
+    """Build the corpus index from scratch and write its cache, which every later start loads instead."""
+    from bot import corpus_dir_setting, index_cache_setting
+
+    # The app itself is not created: it would load or build the index before this command could.
+    instance_path = Flask("bot").instance_path
+    loaded = build_index_cache(corpus_dir_setting(), index_cache_setting(instance_path), progress=True)
+    units = len(loaded.retriever.units)
+    click.echo(f"index built: {units} units in {loaded.seconds:.2f} s, cached in {loaded.cache_file}")
+
+
+main.add_command(index_cli)

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 from rank_bm25 import BM25Plus
+from tqdm import tqdm
 
 from index.analysis import Analyzer, Word, split_segments
 from index.units import FAQ, GLOSSARY, QA, Document, Unit
@@ -167,6 +168,7 @@ class Retriever:
         analyzer: Analyzer,
         params: RankingParams = RankingParams(),
         unit_terms: dict[str, UnitTerms] | None = None,
+        progress: bool = False,
     ) -> None:
         # Each ward's units side by side, so that a question scoped to a ward scores only its slice of every field.
         ward_order = {ward: i for i, ward in enumerate(dict.fromkeys(u.ward for u in units))}
@@ -176,7 +178,8 @@ class Retriever:
         self.analyzer = analyzer
         self.params = params
         known = unit_terms or {}
-        self.unit_terms = {u.id: known.get(u.id) or self._terms_of(u) for u in units}
+        tokenizing = tqdm(units, desc="tokenizing units", unit="unit", disable=not progress)
+        self.unit_terms = {u.id: known.get(u.id) or self._terms_of(u) for u in tokenizing}
         terms = [self.unit_terms[u.id] for u in units]
         bm25 = {"k1": params.k1, "b": params.b, "delta": params.delta}
         # An empty field still needs a token: rank-bm25 divides by the corpus length.
@@ -212,6 +215,10 @@ class Retriever:
         self._answer_types = [self._answer_types_of(u) for u in units]
         self._segment_types = [t.segment_types for t in terms]
         self._survey = np.array([bool(SURVEY_HEADING.search(" ".join(u.headings) + u.title)) for u in units])
+
+    def __getstate__(self) -> dict:
+        """Pickle everything but the analyzer: Sudachi's dictionary is loaded, not pickled (see index.cache)."""
+        return {name: value for name, value in self.__dict__.items() if name != "analyzer"}
 
     def with_units(self, extra: list[Unit]) -> Retriever:
         """Return a retriever over the corpus plus extra units, reusing the tokenized corpus."""
