@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+import sys
 import threading
 import unicodedata
 from dataclasses import dataclass
@@ -129,7 +130,9 @@ class Analyzer:
                 continue
             if len(form) == 1 and not form.isalnum():
                 continue
-            words.append(Word(form, tuple(f"{SYNONYM_PREFIX}{group}" for group in groups), surface, pos))
+            # Interned: the index holds each term once however many units use it, in memory and in its cache file.
+            synonyms = tuple(sys.intern(f"{SYNONYM_PREFIX}{group}") for group in groups)
+            words.append(Word(sys.intern(form), synonyms, surface, pos))
         return words
 
     def terms(self, text: str) -> list[str]:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import math
 import re
+import sys
 import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
@@ -429,7 +430,7 @@ def bigrams(text: str) -> list[str]:
     """Return the character bigrams of text, word by word (no bigram spans a space or a symbol)."""
     grams: list[str] = []
     for chunk in re.split(r"[^\w・ー]+", unicodedata.normalize("NFKC", text).lower()):
-        grams.extend(chunk[i : i + 2] for i in range(len(chunk) - 1))
+        grams.extend(sys.intern(chunk[i : i + 2]) for i in range(len(chunk) - 1))
     return grams
 
 
