@@ -12,10 +12,7 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from index.analysis import Analyzer
-from index.answering import Answerer, load_wards
-from index.cache import build_retriever
-from index.corpus import DEFAULT_CORPUS_DIR
+from index.build import build_answerer
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -26,8 +23,7 @@ def main() -> None:
     default = [ROOT / "tests" / "data" / "eval.jsonl", ROOT / "tests" / "data" / "residents.jsonl"]
     parser.add_argument("questions", nargs="*", type=Path, default=default)
     args = parser.parse_args()
-    retriever = build_retriever(DEFAULT_CORPUS_DIR, Analyzer(DEFAULT_CORPUS_DIR / "synonyms.txt"))
-    answerer = Answerer(retriever, load_wards(DEFAULT_CORPUS_DIR / "wards.json"))
+    answerer = build_answerer()
     rows = [json.loads(line) for path in args.questions for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
     for row in tqdm(rows, desc="answers", unit="q", file=sys.stderr):
         answer = answerer.answer(row["question"], row.get("ward"))

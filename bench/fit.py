@@ -10,24 +10,18 @@ from __future__ import annotations
 
 import argparse
 import json
-import unicodedata
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 from tqdm import tqdm
 
-from index.analysis import Analyzer
-from index.answering import Answerer, load_wards
-from index.corpus import DEFAULT_CORPUS_DIR, load_documents, load_units
-from index.retriever import ABSTAIN_FEATURES, RERANK_FEATURES, Retriever, RankingParams
+from index.answering import Answerer
+from index.build import build_answerer
+from index.retriever import ABSTAIN_FEATURES, RERANK_FEATURES
+from index.text import squash
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-def squash(text: str) -> str:
-    """NFKC-normalize and drop all whitespace, as the scoring rule says."""
-    return "".join(unicodedata.normalize("NFKC", text).split())
 
 
 @dataclass
@@ -152,9 +146,7 @@ def main() -> None:
     parser.add_argument("questions", nargs="*", type=Path, default=sorted((ROOT / "tests" / "data").glob("*.jsonl")))
     args = parser.parse_args()
     rows = [json.loads(line) for path in args.questions for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
-    units = load_units(DEFAULT_CORPUS_DIR)
-    retriever = Retriever(units, load_documents(DEFAULT_CORPUS_DIR), Analyzer(DEFAULT_CORPUS_DIR / "synonyms.txt"))
-    examples = collect(Answerer(retriever, load_wards(DEFAULT_CORPUS_DIR / "wards.json")), rows)
+    examples = collect(build_answerer(), rows)
 
     top1, hit, abstain = cross_validate(examples)
     weights = fit_reranker(examples)

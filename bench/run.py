@@ -28,8 +28,9 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from bot import create_app, get_answerer
 from index.analysis import Analyzer
+from index.answering import Answerer
+from index.build import build_answerer
 from index.cache import build_index_cache, load_index
 from index.corpus import DEFAULT_CORPUS_DIR
 
@@ -43,16 +44,14 @@ def percentile(samples: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, max(0, round(share * len(ordered)) - 1))]
 
 
-def time_in_process(app, questions: list[dict], rounds: int) -> list[float]:
+def time_in_process(answerer: Answerer, questions: list[dict], rounds: int) -> list[float]:
     """Time Answerer.answer for every question, rounds times."""
     samples = []
-    with app.app_context():
-        answerer = get_answerer()
-        for _ in tqdm(range(rounds), desc="in-process", unit="round"):
-            for q in questions:
-                started = time.perf_counter()
-                answerer.answer(q["question"], q.get("ward"))
-                samples.append(time.perf_counter() - started)
+    for _ in tqdm(range(rounds), desc="in-process", unit="round"):
+        for q in questions:
+            started = time.perf_counter()
+            answerer.answer(q["question"], q.get("ward"))
+            samples.append(time.perf_counter() - started)
     return samples
 
 
@@ -177,10 +176,7 @@ def main() -> None:
         }
         print("starting a process to its first answer…", file=sys.stderr)
         first_answer = statistics.median(time_first_answer(env) for _ in range(3))
-        app = create_app(
-            {"DATABASE_URL": f"sqlite:///{tmp}/in-process.sqlite", "INDEX_CACHE": cache, "RATE_LIMIT_PER_MINUTE": 10**9}
-        )
-        in_process = time_in_process(app, questions, args.rounds)
+        in_process = time_in_process(build_answerer(retriever=loaded.retriever), questions, args.rounds)
 
         asks = [
             ("POST", "/api/ask", json.dumps({"question": q["question"], "ward": q.get("ward")}).encode())

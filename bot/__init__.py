@@ -5,51 +5,63 @@ import logging
 import os
 import secrets
 import sys
-from functools import lru_cache
 from pathlib import Path
 
-from flask import Flask, current_app
+from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from bot.db import close_db, get_db, init_db, make_engine
-from bot.live_index import LiveIndex
-from index.answering import Answerer, load_wards
-from index.cache import index_key, load_index
+from bot import api, cli, errors, limits, line, live_index, widget
+from bot.db import close_db, init_db, make_engine
+from bot.staff import views as staff_views
+
 from index.corpus import DEFAULT_CORPUS_DIR
-from index.retriever import Retriever
 
 log = logging.getLogger("ward_faq")
+
+
+def load_config(app: Flask) -> None:
+    """Read every setting from the environment, each with its safe default."""
+    env = os.environ.get
+    app.config.from_mapping(
+        DATABASE_URL=env("WARD_FAQ_DATABASE_URL") or f"sqlite:///{Path(app.instance_path) / 'ward-faq.sqlite'}",
+        SECRET_KEY=env("WARD_FAQ_SECRET_KEY"),
+        CORPUS_DIR=Path(env("WARD_FAQ_CORPUS_DIR", DEFAULT_CORPUS_DIR)),
+        # The built corpus index, kept between starts (a file per hash of the corpus and of the index code).
+        INDEX_CACHE=Path(env("WARD_FAQ_INDEX_CACHE") or Path(app.instance_path) / "index-cache"),
+        # A corpus retriever built beforehand (tests share one); None builds it from CORPUS_DIR.
+        CORPUS_RETRIEVER=None,
+        # Many residents can share one address (a carrier's shared address, a library's PCs): the limit
+        # stops floods, not people.
+        RATE_LIMIT_PER_MINUTE=int(env("WARD_FAQ_RATE_LIMIT_PER_MINUTE", "300")),
+        # How many reverse proxies stand in front of the app; their X-Forwarded-For is trusted, no one else's.
+        PROXY_COUNT=int(env("WARD_FAQ_PROXY_COUNT", "0")),
+        # The widget and API bodies are small; LINE may batch many events in one request.
+        MAX_CONTENT_LENGTH=1024 * 1024,
+        # The LINE channel is off without a secret; LINE_WARD scopes its questions to one ward.
+        LINE_CHANNEL_SECRET=env("LINE_CHANNEL_SECRET") or None,
+        LINE_CHANNEL_ACCESS_TOKEN=env("LINE_CHANNEL_ACCESS_TOKEN") or None,
+        LINE_WARD=env("LINE_WARD") or None,
+        LINE_API_BASE_URL=env("LINE_API_BASE_URL") or "https://api.line.me",
+        # LINE wants its 200 within about 2 s; a reply slower than this many seconds is given up on, not waited for.
+        LINE_REPLY_TIMEOUT=float(env("LINE_REPLY_TIMEOUT", "1.0")),
+        # Other sites that may embed the web widget, comma-separated origins (https://www.city.example.jp).
+        WIDGET_ALLOWED_ORIGINS=env("WIDGET_ALLOWED_ORIGINS", ""),
+        # The staff console's session cookie: never readable by scripts, not sent cross-site.
+        SESSION_COOKIE_SECURE=env("WARD_FAQ_SECURE_COOKIES") == "1",
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        # Staff logins: seconds added to every failure, failures before a lock, its length, a session's life.
+        STAFF_LOGIN_DELAY=float(env("WARD_FAQ_STAFF_LOGIN_DELAY", "1.0")),
+        STAFF_LOCKOUT_FAILURES=int(env("WARD_FAQ_STAFF_LOCKOUT_FAILURES", "5")),
+        STAFF_LOCKOUT_MINUTES=int(env("WARD_FAQ_STAFF_LOCKOUT_MINUTES", "15")),
+        STAFF_SESSION_HOURS=int(env("WARD_FAQ_STAFF_SESSION_HOURS", "12")),
+    )
 
 
 def create_app(test_config: dict | None = None) -> Flask:
     """Create and configure the app; the index is built here, once per process."""
     app = Flask(__name__, instance_relative_config=True)
-    app.config.from_mapping(
-        DATABASE_URL=os.environ.get("WARD_FAQ_DATABASE_URL")
-        or f"sqlite:///{Path(app.instance_path) / 'ward-faq.sqlite'}",
-        SECRET_KEY=os.environ.get("WARD_FAQ_SECRET_KEY"),
-        CORPUS_DIR=corpus_dir_setting(),
-        # The built corpus index, kept between starts (keyed by the corpus's and the index code's hashes).
-        INDEX_CACHE=index_cache_setting(app.instance_path),
-        # Many residents can share one address (a carrier's shared address, a library's PCs): the limit
-        # stops floods, not people.
-        RATE_LIMIT_PER_MINUTE=int(os.environ.get("WARD_FAQ_RATE_LIMIT_PER_MINUTE", "300")),
-        # How many reverse proxies stand in front of the app; their X-Forwarded-For is trusted, no one else's.
-        PROXY_COUNT=int(os.environ.get("WARD_FAQ_PROXY_COUNT", "0")),
-        # The widget and API bodies are small; LINE may batch many events in one request.
-        MAX_CONTENT_LENGTH=1024 * 1024,
-        # The LINE channel is off without a secret; LINE_WARD scopes its questions to one ward.
-        LINE_CHANNEL_SECRET=os.environ.get("LINE_CHANNEL_SECRET") or None,
-        LINE_CHANNEL_ACCESS_TOKEN=os.environ.get("LINE_CHANNEL_ACCESS_TOKEN") or None,
-        LINE_WARD=os.environ.get("LINE_WARD") or None,
-        LINE_API_BASE_URL=os.environ.get("LINE_API_BASE_URL") or "https://api.line.me",
-        # Other sites that may embed the web widget, comma-separated origins (https://www.city.example.jp).
-        WIDGET_ALLOWED_ORIGINS=os.environ.get("WIDGET_ALLOWED_ORIGINS", ""),
-        # The staff console's session cookie: never readable by scripts, not sent cross-site.
-        SESSION_COOKIE_SECURE=os.environ.get("WARD_FAQ_SECURE_COOKIES") == "1",
-        SESSION_COOKIE_HTTPONLY=True,
-        SESSION_COOKIE_SAMESITE="Lax",
-    )
+    load_config(app)
     if test_config is not None:
         app.config.from_mapping(test_config)
     if app.config["PROXY_COUNT"]:
@@ -64,53 +76,19 @@ def create_app(test_config: dict | None = None) -> Flask:
     engine = make_engine(app.config["DATABASE_URL"])
     init_db(engine)
     app.extensions["ward_faq.engine"] = engine
-    app.extensions["ward_faq.index"] = build_index(app.config["CORPUS_DIR"], app.config["INDEX_CACHE"])
+    live_index.init_app(app)
+    limits.init_app(app)
+    errors.init_app(app)
     app.teardown_appcontext(close_db)
-
-    from bot import api, cli, line, staff, widget
 
     app.register_blueprint(api.bp)
     app.register_blueprint(line.bp)
     app.register_blueprint(widget.bp)
-    app.register_blueprint(staff.bp)
+    app.register_blueprint(staff_views.bp)
     cli.register(app)
     # Nothing may hold a connection across gunicorn's fork (--preload): each worker opens its own.
     engine.dispose()
     return app
-
-
-def corpus_dir_setting() -> Path:
-    """Return where the corpus is: WARD_FAQ_CORPUS_DIR, else the corpus/ of the project."""
-    return Path(os.environ.get("WARD_FAQ_CORPUS_DIR", DEFAULT_CORPUS_DIR))
-
-
-def index_cache_setting(instance_path: str) -> Path:
-    """Return where the built corpus index is kept: WARD_FAQ_INDEX_CACHE, else index-cache/ in the instance folder."""
-    return Path(os.environ.get("WARD_FAQ_INDEX_CACHE") or Path(instance_path) / "index-cache")
-
-
-def build_index(corpus_dir: Path, cache_dir: Path | None) -> LiveIndex:
-    """Return a live index over the corpus retriever of this process."""
-    return LiveIndex(corpus_retriever(corpus_dir, cache_dir), load_wards(corpus_dir / "wards.json"))
-
-
-def corpus_retriever(corpus_dir: Path, cache_dir: Path | None = None) -> Retriever:
-    """Return the corpus retriever, loaded or built once per process for each state of the corpus."""
-    return keyed_corpus_retriever(corpus_dir, cache_dir, index_key(corpus_dir))
-
-
-@lru_cache(maxsize=4)
-def keyed_corpus_retriever(corpus_dir: Path, cache_dir: Path | None, _key: str) -> Retriever:
-    """Load the corpus retriever from the cache (or build it), logging how long it took."""
-    loaded = load_index(corpus_dir, cache_dir)
-    how = "built" if loaded.built else "loaded from cache"
-    log.info("index %s: %d units in %.2f s", how, len(loaded.retriever.units), loaded.seconds)
-    return loaded.retriever
-
-
-def get_answerer() -> Answerer:
-    """Return the current app's answerer, with every staff entry saved so far."""
-    return current_app.extensions["ward_faq.index"].answerer(get_db())
 
 
 def instance_secret(instance: Path) -> str:

@@ -2,65 +2,20 @@
 from __future__ import annotations
 
 import json
-import threading
-import time
-from collections import defaultdict, deque
 from datetime import date
 
-from flask import Blueprint, current_app, jsonify, request
-from werkzeug.exceptions import HTTPException
+from flask import Blueprint, jsonify, request
 
 from bot.db import get_db
+from bot.errors import ApiError
 from bot.kpi import KpiFilter, kpi, parse_day
-from bot.service import CHANNELS, ask, record_feedback, sources_of
+from bot.limits import rate_limit
+from bot.live_index import get_live_index, get_wards
+from bot.service import CHANNELS, MAX_QUESTION_CHARS, MAX_SESSION_CHARS, ask, record_feedback, sources_of
 
 bp = Blueprint("api", __name__)
 
 MAX_BODY_BYTES = 16 * 1024
-MAX_QUESTION_CHARS = 500
-MAX_SESSION_CHARS = 100
-
-
-class ApiError(Exception):
-    """A client error, answered as the contract's JSON error body."""
-
-    def __init__(self, status: int, code: str, message: str) -> None:
-        super().__init__(message)
-        self.status, self.code, self.message = status, code, message
-
-
-@bp.errorhandler(ApiError)
-def api_error(error: ApiError):
-    """Answer an ApiError as JSON."""
-    return jsonify({"error": {"code": error.code, "message": error.message}}), error.status
-
-
-@bp.errorhandler(HTTPException)
-def http_error(error: HTTPException):
-    """Answer Werkzeug's errors (413, 404, 405 …) as JSON too."""
-    messages = {413: "リクエストが大きすぎます（16KiBまで）。", 404: "見つかりません。", 405: "この方法では利用できません。"}
-    code = {413: "too_large", 404: "not_found", 405: "method_not_allowed"}.get(error.code, "bad_request")
-    return jsonify({"error": {"code": code, "message": messages.get(error.code, "リクエストを処理できません。")}}), error.code
-
-
-class RateLimiter:
-    """Allow each client a number of requests per sliding minute (per worker process)."""
-
-    def __init__(self) -> None:
-        self._seen: dict[str, deque[float]] = defaultdict(deque)
-        self._lock = threading.Lock()
-
-    def allow(self, client: str, per_minute: int) -> bool:
-        """Record a request and say whether it is within the limit."""
-        now = time.monotonic()
-        with self._lock:
-            seen = self._seen[client]
-            while seen and now - seen[0] > 60:
-                seen.popleft()
-            if len(seen) >= per_minute:
-                return False
-            seen.append(now)
-            return True
 
 
 def json_body(wrong_type_status: int = 415) -> dict:
@@ -82,13 +37,6 @@ def json_body(wrong_type_status: int = 415) -> dict:
     return body
 
 
-def rate_limit() -> None:
-    """Refuse a client that asks too often."""
-    limiter: RateLimiter = current_app.extensions.setdefault("ward_faq.rate_limiter", RateLimiter())
-    if not limiter.allow(request.remote_addr or "-", current_app.config["RATE_LIMIT_PER_MINUTE"]):
-        raise ApiError(429, "rate_limited", "短い時間に多くの質問が送られました。少し待ってからもう一度お試しください。")
-
-
 def validated_ask(body: dict) -> tuple[str, str | None, str | None]:
     """Check an ask body: question, ward and session, as the contract says."""
     question = body.get("question")
@@ -100,7 +48,7 @@ def validated_ask(body: dict) -> tuple[str, str | None, str | None]:
     if len(question) > MAX_QUESTION_CHARS:
         raise ApiError(400, "invalid_question", f"質問は{MAX_QUESTION_CHARS}文字以内にしてください。")
     ward = body.get("ward")
-    wards = current_app.extensions["ward_faq.index"].wards
+    wards = get_wards()
     if ward is not None and (not isinstance(ward, str) or ward not in wards):
         raise ApiError(400, "invalid_ward", "ward は " + "・".join(wards) + " のいずれかにしてください。")
     session = body.get("session")
@@ -146,11 +94,8 @@ def feedback():
 
 def day_arg(name: str) -> date | None:
     """Read a YYYY-MM-DD query parameter."""
-    value = request.args.get(name)
-    if value is None:
-        return None
     try:
-        return parse_day(value)
+        return parse_day(request.args.get(name))
     except ValueError:
         raise ApiError(400, "invalid_date", f"{name} は YYYY-MM-DD の形にしてください。") from None
 
@@ -158,7 +103,7 @@ def day_arg(name: str) -> date | None:
 def kpi_filter() -> KpiFilter:
     """Read and check the KPI filter from the query string."""
     ward, channel = request.args.get("ward"), request.args.get("channel")
-    if ward is not None and ward not in current_app.extensions["ward_faq.index"].wards:
+    if ward is not None and ward not in get_wards():
         raise ApiError(400, "invalid_ward", "ward が正しくありません。")
     if channel is not None and channel not in CHANNELS:
         raise ApiError(400, "invalid_channel", "channel は web・line・api のいずれかにしてください。")
@@ -177,5 +122,4 @@ def kpi_figures():
 @bp.get("/healthz")
 def healthz():
     """Say the service is up and how big its index is."""
-    index = current_app.extensions["ward_faq.index"]
-    return jsonify({"status": "ok", "units": len(index.corpus.units)})
+    return jsonify({"status": "ok", "units": len(get_live_index().corpus_retriever.units)})

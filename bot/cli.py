@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import json
 import sys
-import unicodedata
 from collections import Counter, defaultdict
 from datetime import date
 from pathlib import Path
@@ -15,8 +14,11 @@ from tqdm import tqdm
 
 from bot.db import get_db
 from bot.kpi import KpiFilter, kpi
-from bot.staff_auth import staff_cli
+from bot.live_index import get_answerer, get_live_index
+from bot.service import sources_of
+from bot.staff.accounts import staff_cli
 from index.cache import build_index_cache
+from index.text import squash
 
 
 def register(app: Flask) -> None:
@@ -31,7 +33,7 @@ def register(app: Flask) -> None:
 
 def create_cli_app() -> Flask:
     """Create the app for the command line."""
-    from bot import create_app
+    from bot import create_app  # the package imports this module to register the commands: import it late
 
     return create_app()
 
@@ -69,9 +71,6 @@ def serve(host: str, port: int, workers: int) -> None:
 @click.option("--ward", default=None, help="台東区・千代田区・大田区")
 def ask_command(question: str, ward: str | None) -> None:
     """Ask one question and print the answer, its sources and department (not logged)."""
-    from bot import get_answerer
-    from bot.service import sources_of
-
     answer = get_answerer().answer(question, ward)
     click.echo(f"resolved: {str(answer.resolved).lower()}")
     click.echo(f"answer: {answer.text}")
@@ -80,18 +79,11 @@ def ask_command(question: str, ward: str | None) -> None:
     click.echo(f"department: {answer.department or '-'}")
 
 
-def squash(text: str) -> str:
-    """NFKC-normalize and drop all whitespace, as the scoring rule says."""
-    return "".join(unicodedata.normalize("NFKC", text).split())
-
-
 @click.command("eval")
 @with_appcontext
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def eval_command(path: Path) -> None:
     """Score the answers to a question set (answerable hit@1, unanswerable abstention), per ward."""
-    from bot import get_answerer
-
     rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
     answerer = get_answerer()
     counts: dict[tuple[str, bool], list[int]] = defaultdict(lambda: [0, 0])
@@ -147,7 +139,7 @@ corpus = AppGroup("corpus", help="Look at the corpus.")
 @corpus.command("stats")
 def corpus_stats() -> None:
     """Print the number of units per document and kind, and the residents' questions listed for them."""
-    retriever = current_app.extensions["ward_faq.index"].corpus
+    retriever = get_live_index().corpus_retriever
     counts = Counter((u.doc_id, u.kind) for u in retriever.units)
     for unit in retriever.units:
         counts[(unit.doc_id, "questions")] += len(unit.asked)
@@ -165,11 +157,12 @@ index_cli = click.Group("index", help="Build the corpus index.")
 @index_cli.command("build")
 def index_build() -> None:
     """Build the corpus index from scratch and write its cache, which every later start loads instead."""
-    from bot import corpus_dir_setting, index_cache_setting
+    from bot import load_config  # the package imports this module to register the commands: import it late
 
-    # The app itself is not created: it would load or build the index before this command could.
-    instance_path = Flask("bot").instance_path
-    loaded = build_index_cache(corpus_dir_setting(), index_cache_setting(instance_path), progress=True)
+    # Only the app's settings are read: creating the app would load or build the index before this command could.
+    app = Flask("bot", instance_relative_config=True)
+    load_config(app)
+    loaded = build_index_cache(app.config["CORPUS_DIR"], app.config["INDEX_CACHE"], progress=True)
     units = len(loaded.retriever.units)
     click.echo(f"index built: {units} units in {loaded.seconds:.2f} s, cached in {loaded.cache_file}")
 

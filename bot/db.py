@@ -6,8 +6,9 @@ from datetime import datetime, timezone
 
 from flask import current_app, g
 from sqlalchemy import (
-    Boolean, DateTime, Float, Integer, String, Text, create_engine, event, select, update,
+    Boolean, ColumnElement, DateTime, Float, Integer, String, Text, create_engine, event, or_, select, update,
 )
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
@@ -49,10 +50,16 @@ class Question(Base):
     status: Mapped[str] = mapped_column(String(16), default="new")
     status_note: Mapped[str | None] = mapped_column(Text)
 
-    @property
+    @hybrid_property
     def unresolved(self) -> bool:
-        """Abstained, or answered and marked not helpful."""
+        """Abstained, or answered and marked not helpful: the KPI counts it and staff review it."""
         return not self.resolved or self.helpful is False
+
+    @unresolved.inplace.expression
+    @classmethod
+    def _unresolved_expression(cls) -> ColumnElement[bool]:
+        """Say the same in SQL (helpful is NULL until a resident answers)."""
+        return or_(cls.resolved.is_(False), cls.helpful.is_(False))
 
 
 class FaqEntry(Base):

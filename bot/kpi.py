@@ -24,8 +24,10 @@ class KpiFilter:
     channel: str | None = None
 
 
-def parse_day(value: str) -> date:
-    """Read a YYYY-MM-DD day, nothing looser (Python also takes 20261101); ValueError otherwise."""
+def parse_day(value: str | None) -> date | None:
+    """Read an optional YYYY-MM-DD day, nothing looser (Python also takes 20261101); ValueError otherwise."""
+    if value is None:
+        return None
     if len(value) != 10:
         raise ValueError(value)
     return date.fromisoformat(value)
@@ -36,8 +38,9 @@ def tokyo_midnight_utc(day: date) -> datetime:
     return datetime.combine(day, time.min, TOKYO).astimezone(timezone.utc)
 
 
-def restrict_questions(query: Select, where: KpiFilter) -> Select:
-    """Keep the questions asked in where's Tokyo days (inclusive), ward and channel; None is any."""
+def counted_questions(query: Select, where: KpiFilter) -> Select:
+    """Keep the questions the KPI counts (small talk does not) in where's Tokyo days (inclusive), ward and channel."""
+    query = query.where(Question.small_talk.is_(False))
     if where.start is not None:
         query = query.where(Question.asked_at >= tokyo_midnight_utc(where.start))
     if where.end is not None:
@@ -51,14 +54,13 @@ def restrict_questions(query: Select, where: KpiFilter) -> Select:
 
 def kpi(db: Session, where: KpiFilter) -> dict:
     """Count questions and unresolved ones, overall and per Tokyo day; small talk does not count."""
-    query = select(Question.asked_at, Question.resolved, Question.helpful).where(Question.small_talk.is_(False))
-    query = restrict_questions(query, where)
+    query = counted_questions(select(Question.asked_at, Question.unresolved), where)
     totals: Counter[date] = Counter()
     unresolved: Counter[date] = Counter()
-    for asked_at, resolved, helpful in db.execute(query):
+    for asked_at, missed in db.execute(query):
         day = as_utc(asked_at).astimezone(TOKYO).date()
         totals[day] += 1
-        unresolved[day] += (not resolved) or helpful is False
+        unresolved[day] += bool(missed)
     total, missed = sum(totals.values()), sum(unresolved.values())
     return {
         "total": total,

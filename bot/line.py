@@ -40,9 +40,10 @@ from linebot.v3.webhooks import (
 )
 from sqlalchemy.exc import IntegrityError
 
-from bot.api import MAX_QUESTION_CHARS
 from bot.db import LineEvent, get_db
-from bot.service import Asked, ask, record_feedback, sources_of
+from bot.errors import json_error
+from bot.live_index import get_wards
+from bot.service import MAX_QUESTION_CHARS, Asked, ask, record_feedback, sources_of
 from index.answering import example_questions, where_to_ask
 
 bp = Blueprint("line", __name__)
@@ -53,8 +54,6 @@ MAX_MESSAGES = 5
 MAX_TEXT_CHARS = 5000
 MAX_LABEL_CHARS = 20
 MAX_EVENT_ID_CHARS = 64
-# LINE wants its 200 within about 2 s; a reply slower than this is given up on, not waited for.
-REPLY_TIMEOUT_SECONDS = 1.0
 REPLY_THREADS = 8
 EXTENSION = "ward_faq.line"
 
@@ -96,7 +95,7 @@ def set_up(state: BlueprintSetupState) -> None:
     """Check the LINE settings and, when a secret is set, open the channel for this app."""
     app = state.app
     ward = app.config["LINE_WARD"]
-    wards = app.extensions["ward_faq.index"].wards
+    wards = get_wards(app)
     if ward is not None and ward not in wards:
         raise ValueError("LINE_WARD must be one of: " + ", ".join(wards))
     secret = app.config["LINE_CHANNEL_SECRET"]
@@ -117,16 +116,11 @@ def set_up(state: BlueprintSetupState) -> None:
         api=MessagingApi(ApiClient(configuration)),
         replies=ThreadPoolExecutor(max_workers=REPLY_THREADS, thread_name_prefix="line-reply"),
         ward=ward,
-        timeout=float(app.config.get("LINE_REPLY_TIMEOUT", REPLY_TIMEOUT_SECONDS)),
+        timeout=float(app.config["LINE_REPLY_TIMEOUT"]),
     )
 
 
 bp.record_once(set_up)
-
-
-def error(status: int, code: str, message: str):
-    """Answer with the project's JSON error body."""
-    return jsonify({"error": {"code": code, "message": message}}), status
 
 
 @bp.post("/callback")
@@ -134,18 +128,18 @@ def callback():
     """Take LINE's webhook: check the signature, answer every event, reply, and say 200."""
     channel: Channel | None = current_app.extensions.get(EXTENSION)
     if channel is None:
-        return error(503, "line_disabled", "LINEとの連携は設定されていません。")
+        return json_error(503, "line_disabled", "LINEとの連携は設定されていません。")
     signature = request.headers.get("X-Line-Signature")
     if not signature:
-        return error(400, "no_signature", "署名（X-Line-Signature）がありません。")
+        return json_error(400, "no_signature", "署名（X-Line-Signature）がありません。")
     try:
         events = read_events(channel.parser, request.get_data(cache=False).decode("utf-8"), signature)
     except InvalidSignatureError:
         log.warning("LINE webhook refused: bad signature")
-        return error(400, "bad_signature", "署名が正しくありません。")
+        return json_error(400, "bad_signature", "署名が正しくありません。")
     except UNREADABLE:
         log.warning("LINE webhook refused: the body is not a webhook payload")
-        return error(400, "invalid_body", "LINEのWebhookとして読み取れません。")
+        return json_error(400, "invalid_body", "LINEのWebhookとして読み取れません。")
     replies = [reply for reply in map(handle, events) if reply is not None]
     send_replies(channel, replies)
     return jsonify({"status": "ok"})
@@ -225,8 +219,7 @@ def on_postback(event: PostbackEvent, seen: LineEvent) -> list[Message]:
         return [text_message(UNKNOWN_FEEDBACK)]
     if question.helpful:
         return [text_message(THANKS_RESOLVED)]
-    wards = current_app.extensions["ward_faq.index"].wards
-    return [text_message(THANKS_UNRESOLVED + where_to_ask(wards, question.ward))]
+    return [text_message(THANKS_UNRESOLVED + where_to_ask(get_wards(), question.ward))]
 
 
 def on_follow(event: FollowEvent, seen: LineEvent) -> list[Message]:
@@ -295,7 +288,7 @@ def feedback_buttons(question_id: str) -> list[QuickReplyItem]:
 def examples() -> list[QuickReplyItem]:
     """Offer the channel's ward's example questions as buttons that send them."""
     channel: Channel = current_app.extensions[EXTENSION]
-    questions = example_questions(current_app.extensions["ward_faq.index"].wards, channel.ward)
+    questions = example_questions(get_wards(), channel.ward)
     return [QuickReplyItem(action=MessageAction(label=clip(q, MAX_LABEL_CHARS), text=q)) for q in questions]
 
 

@@ -6,12 +6,15 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
-from bot import get_answerer
 from bot.db import Question, utcnow
+from bot.live_index import get_answerer
 from bot.privacy import mask_personal_data
 from index.answering import Answer
 
 CHANNELS = ("web", "line", "api")
+# The longest question any channel takes, and the longest session id a client may send.
+MAX_QUESTION_CHARS = 500
+MAX_SESSION_CHARS = 100
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,10 @@ from __future__ import annotations
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from flask import Blueprint, current_app, jsonify, render_template, request, send_from_directory
+from flask import Blueprint, current_app, render_template, request, send_from_directory
+
+from bot.errors import json_error
+from bot.live_index import get_wards
 
 bp = Blueprint("widget", __name__)
 
@@ -20,7 +23,7 @@ SCRIPT_MAX_AGE = 3600
 @bp.get("/")
 def demo():
     """Serve a plain ward page with the widget embedded, so anyone can try the bot."""
-    wards = list(current_app.extensions["ward_faq.index"].wards)
+    wards = list(get_wards())
     ward = request.args.get("ward")
     if ward not in wards:
         ward = DEFAULT_WARD if DEFAULT_WARD in wards else wards[0]
@@ -61,8 +64,7 @@ def refuse_other_origins():
     if origin is None:
         return None
     if origin not in allowed_origins():
-        error = {"code": "origin_not_allowed", "message": "このサイトからは利用できません。"}
-        return jsonify({"error": error}), 403
+        return json_error(403, "origin_not_allowed", "このサイトからは利用できません。")
     if request.method == "OPTIONS":
         response = current_app.response_class(status=204)
         response.headers["Access-Control-Allow-Methods"] = "POST"

@@ -1,4 +1,4 @@
-"""Turn a resident's question into an answer: small talk, ward scope, retrieval, abstention, extraction."""
+"""Turn a resident's question into an answer: small talk, ward scope, retrieval, the retriever's abstention verdict, extraction."""
 from __future__ import annotations
 
 import json
@@ -7,11 +7,11 @@ import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from index.analysis import Word, split_segments
-from index.retriever import SEGMENT_ANSWER_TYPES, Hit, Query, Retriever
+from index.analysis import Word
+from index.retriever import SEGMENT_ANSWER_TYPES, Hit, Query, Retriever, Segment
 from index.units import FAQ, GLOSSARY, QA
 
-MAX_ANSWER_CHARS = 600
+MAX_EXTRACTED_ANSWER_CHARS = 600  # the longest answer cut from a document (FAQ entries have their own limit)
 COMMENT_LABEL = "（寄せられたご意見）"
 # What kind of answer a question wants, from how it asks.
 ANSWER_TYPES = {
@@ -145,25 +145,27 @@ class Answerer:
         A public comment's reply is quoted first; the resident's comment follows when room is left,
         since residents often ask what was proposed as much as what the ward replied.
         """
-        text_terms, question_terms = self.retriever.segment_terms(hit.unit)
-        answer = self.best_sentences(split_segments(hit.unit.text), text_terms, query, MAX_ANSWER_CHARS)
+        answer = self.best_sentences(hit.text_segments, query, MAX_EXTRACTED_ANSWER_CHARS)
         if hit.unit.kind == QA and hit.unit.question:
-            room = MAX_ANSWER_CHARS - len(answer) - len(COMMENT_LABEL) - 1
+            room = MAX_EXTRACTED_ANSWER_CHARS - len(answer) - len(COMMENT_LABEL) - 1
             if room >= 40:
-                comment = self.best_sentences(split_segments(hit.unit.question), question_terms, query, room)
+                comment = self.best_sentences(hit.question_segments, query, room)
                 answer += "\n" + COMMENT_LABEL + comment
         return answer
 
-    def best_sentences(self, pieces: list[str], piece_terms: list[set[str]], query: Query, limit: int) -> str:
+    def best_sentences(self, segments: tuple[Segment, ...], query: Query, limit: int) -> str:
         """Return the sentence or list item that best matches the words, then the rest, within limit characters.
 
         What follows the best piece comes next, in reading order; what precedes it comes last,
         after a line break, so the answer leads with the part that answers.
         """
-        if not pieces:
+        if not segments:
             return ""
+        pieces = [segment.text for segment in segments]
         idf = {w.form: self.retriever.idf(w) for w in query.words}
-        weights = [sum(idf[w.form] for w in query.words if any(t in terms for t in w.terms)) for terms in piece_terms]
+        weights = [
+            sum(idf[w.form] for w in query.words if any(t in segment.terms for t in w.terms)) for segment in segments
+        ]
         # A piece with the date or the number asked for counts as much as the question's heaviest word.
         wanted = [SEGMENT_ANSWER_TYPES[kind] for kind in query.answer_types if kind in SEGMENT_ANSWER_TYPES]
         bonus = max(idf.values(), default=0.0)

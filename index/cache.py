@@ -13,7 +13,7 @@ from importlib.metadata import version
 from pathlib import Path
 
 from index.analysis import Analyzer
-from index.corpus import load_documents, load_units
+from index.build import build_retriever
 from index.retriever import Retriever
 
 log = logging.getLogger("ward_faq.index")
@@ -32,11 +32,6 @@ class LoadedIndex:
     built: bool  # tokenized from the corpus now, not loaded from the cache
     seconds: float
     cache_file: Path | None
-
-
-def build_retriever(corpus_dir: Path, analyzer: Analyzer, progress: bool = False) -> Retriever:
-    """Parse the corpus and build its retriever from scratch."""
-    return Retriever(load_units(corpus_dir), load_documents(corpus_dir), analyzer, progress=progress)
 
 
 def index_key(corpus_dir: Path) -> str:
@@ -76,7 +71,9 @@ def load_index(corpus_dir: Path, cache_dir: Path | None) -> LoadedIndex:
             log.warning("index cache %s unreadable (%s: %s): rebuilding it", path, type(error).__name__, error)
         else:
             retriever.analyzer = analyzer  # Sudachi's dictionary is loaded, never pickled
-            return LoadedIndex(retriever, False, time.perf_counter() - started, path)
+            seconds = time.perf_counter() - started
+            log.info("index loaded from cache: %d units in %.2f s", len(retriever.units), seconds)
+            return LoadedIndex(retriever, False, seconds, path)
     return build_index_cache(corpus_dir, cache_dir, analyzer=analyzer)
 
 
@@ -86,7 +83,7 @@ def build_index_cache(
     """Build the corpus retriever from scratch and write its cache file."""
     started = time.perf_counter()
     path = cache_file(corpus_dir, cache_dir)
-    retriever = build_retriever(corpus_dir, analyzer or Analyzer(corpus_dir / "synonyms.txt"), progress)
+    retriever = build_retriever(corpus_dir, analyzer, progress)
     write_cache(path, retriever)
     return LoadedIndex(retriever, True, time.perf_counter() - started, path)
 

@@ -79,12 +79,22 @@ class Query:
 
 
 @dataclass(frozen=True)
+class Segment:
+    """One sentence or list item of a unit, as the index split it, with its terms."""
+
+    text: str
+    terms: frozenset[str]
+
+
+@dataclass(frozen=True)
 class Hit:
-    """A unit and how well it matches a question."""
+    """A unit and how well it matches a question, with the segments the match was measured on."""
 
     unit: Unit
     score: float  # the reranked score: what orders hits
     features: dict[str, float]  # RERANK_FEATURES and the match features ABSTAIN_FEATURES reads
+    text_segments: tuple[Segment, ...] = ()  # the unit's text, split
+    question_segments: tuple[Segment, ...] = ()  # a public comment's question, split
 
 
 @dataclass(frozen=True)
@@ -95,6 +105,7 @@ class UnitTerms:
     body: tuple[str, ...]
     grams: tuple[str, ...]
     segments: tuple[tuple[str, ...], ...] = field(default=())  # each sentence or list item, text's then question's
+    segment_texts: tuple[str, ...] = ()  # the same sentences and list items as text
     text_segments: int = 0  # how many of the segments are the text's
     segment_types: tuple[frozenset[str], ...] = ()  # per segment, the kinds of answer it gives (SEGMENT_ANSWER_TYPES)
     asked: tuple[tuple[str, ...], ...] = ()  # each residents' question the unit answers (questions_answered)
@@ -195,7 +206,7 @@ class Retriever:
         self._term_sets = [set(t.head) | set(t.body) for t in terms]
         self._head_sets = [set(t.head) for t in terms]
         self._segment_sets = [[set(segment) for segment in t.segments] for t in terms]
-        self._positions = {u.id: i for i, u in enumerate(units)}
+        self._split = [split_hit_segments(t) for t in terms]
         # Every sentence and list item is also ranked alone, so that one matching line of a long list counts.
         self._segment_unit = np.array([i for i, t in enumerate(terms) for _ in t.segments] or [0])
         self._segments = Field([list(s) or ["\0"] for t in terms for s in t.segments] or [["\0"]], **bm25)
@@ -241,6 +252,7 @@ class Retriever:
             body=tuple(term for segment in terms[: len(texts)] for term in segment),
             grams=tuple(bigrams(unit.question + "\n" + unit.text)),
             segments=tuple(terms),
+            segment_texts=tuple(segments),
             text_segments=len(texts),
             segment_types=tuple(
                 frozenset(kind for kind, pattern in SEGMENT_ANSWER_TYPES.items() if pattern.search(segment))
@@ -260,13 +272,6 @@ class Retriever:
         if unit.kind == GLOSSARY:
             found.add("definition")
         return frozenset(found)
-
-    def segment_terms(self, unit: Unit) -> tuple[list[set[str]], list[set[str]]]:
-        """Return the term sets of a unit's text segments and of its question segments, tokenized at build."""
-        index = self._positions[unit.id]
-        text_count = self.unit_terms[unit.id].text_segments
-        sets = self._segment_sets[index]
-        return sets[:text_count], sets[text_count:]
 
     def idf(self, word: Word) -> float:
         """Return a word's weight: rare words matter, words unknown to the corpus matter most."""
@@ -304,7 +309,7 @@ class Retriever:
         for i in leaders:
             features = self._features(query, start + i) | {name: float(fields[name][i]) / tops[name] for name in fields}
             score = float(np.dot(p.rerank_weights, [features[name] for name in RERANK_FEATURES]))
-            hits.append(Hit(self.units[start + i], score, features))
+            hits.append(Hit(self.units[start + i], score, features, *self._split[start + i]))
         hits.sort(key=lambda h: -h.score)
         return hits[:limit]
 
@@ -424,6 +429,12 @@ class Retriever:
         """Say whether staff wrote or linked this wording: a FAQ entry or phrasing that holds the question."""
         curated = hit.unit.kind == FAQ or bool(hit.unit.phrasings)
         return curated and hit.features["head_coverage"] >= self.params.min_curated_coverage
+
+
+def split_hit_segments(terms: UnitTerms) -> tuple[tuple[Segment, ...], tuple[Segment, ...]]:
+    """Pair a unit's segment texts with their terms: the text's segments, then the question's."""
+    segments = tuple(Segment(text, frozenset(words)) for text, words in zip(terms.segment_texts, terms.segments))
+    return segments[: terms.text_segments], segments[terms.text_segments :]
 
 
 def bigrams(text: str) -> list[str]:

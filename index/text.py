@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import html
 import re
+import unicodedata
 
 # Two notions of "Japanese character", used to tell a PDF line break from a real space.
 # They differ on purpose, so each parser names the one it means.
@@ -28,3 +29,8 @@ def strip_tags(text: str) -> str:
 def without_whitespace(text: str) -> str:
     """Remove all whitespace, so labels the PDF spaced out differently compare equal."""
     return _WHITESPACE.sub("", text)
+
+
+def squash(text: str) -> str:
+    """NFKC-normalize and drop all whitespace: how the question sets' expected phrases are compared."""
+    return "".join(unicodedata.normalize("NFKC", text).split())

@@ -8,6 +8,7 @@ import pytest
 from werkzeug.serving import make_server
 
 from bot import create_app
+from helpers import corpus_retriever
 from servers import ThreadedServer
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -23,6 +24,7 @@ def app(tmp_path):
             "DATABASE_URL": f"sqlite:///{tmp_path / 'test.sqlite'}",
             "SECRET_KEY": "test-secret",
             "RATE_LIMIT_PER_MINUTE": 10_000,
+            "CORPUS_RETRIEVER": corpus_retriever(),
         }
     )
 

@@ -7,10 +7,7 @@ from sqlalchemy import select
 
 from bot import create_app
 from bot.db import Question, get_db
-
-
-def ask(client, question, **fields):
-    return client.post("/api/ask", json={"question": question, **fields})
+from helpers import ask
 
 
 def test_ask_answers_from_the_corpus_with_sources_and_department(client):
@@ -140,3 +137,14 @@ def test_kpi_validates_its_query(client):
 def test_healthz(client):
     body = client.get("/healthz").get_json()
     assert body["status"] == "ok" and body["units"] > 100
+
+
+def test_wrong_method_and_unknown_path_under_api_answer_json(client):
+    assert error_of(client.get("/api/ask"), 405) == "method_not_allowed"
+    assert error_of(client.get("/api/nope"), 404) == "not_found"
+    assert error_of(client.delete("/api/kpi"), 405) == "method_not_allowed"
+
+
+def test_unknown_path_outside_api_is_not_answered_as_json(client):
+    response = client.get("/nope")
+    assert response.status_code == 404 and response.mimetype == "text/html"

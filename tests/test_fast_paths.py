@@ -7,9 +7,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from bot import corpus_retriever
+from helpers import corpus_retriever
 from index.analysis import Analyzer, Morpheme, SynonymRule
-from index.answering import Answerer, load_wards
+from index.answering import Answerer
+from index.build import build_answerer
 from index.corpus import DEFAULT_CORPUS_DIR
 from index.retriever import Query
 
@@ -73,7 +74,7 @@ def test_the_longest_variant_wins_and_the_first_line_wins_a_tie(tmp_path):
 
 @pytest.fixture(scope="module")
 def answerer() -> Answerer:
-    return Answerer(corpus_retriever(DEFAULT_CORPUS_DIR), load_wards(DEFAULT_CORPUS_DIR / "wards.json"))
+    return build_answerer(retriever=corpus_retriever())
 
 
 def scoped_queries(answerer: Answerer) -> list[Query]:

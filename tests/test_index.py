@@ -9,9 +9,10 @@ import numpy as np
 import pytest
 from rank_bm25 import BM25Plus
 
-from bot import corpus_retriever
+from helpers import corpus_retriever
 from index.analysis import Analyzer
-from index.answering import COMMENT_LABEL, Answerer, load_wards
+from index.answering import COMMENT_LABEL, Answerer
+from index.build import build_answerer
 from index.corpus import DEFAULT_CORPUS_DIR, load_units, with_questions
 from index.retriever import Field, Retriever
 
@@ -20,7 +21,7 @@ EVAL = Path(__file__).resolve().parent / "data" / "eval.jsonl"
 
 @pytest.fixture(scope="module")
 def answerer() -> Answerer:
-    return Answerer(corpus_retriever(DEFAULT_CORPUS_DIR), load_wards(DEFAULT_CORPUS_DIR / "wards.json"))
+    return build_answerer(retriever=corpus_retriever())
 
 
 @pytest.fixture(scope="module")

@@ -18,6 +18,8 @@ from sqlalchemy.orm import Session
 from bot import create_app
 from bot.db import LineEvent, Question
 from bot.line import source_line
+from bot.live_index import get_wards
+from helpers import corpus_retriever
 from servers import ThreadedServer
 
 SECRET = "test-channel-secret"
@@ -92,6 +94,7 @@ def line_config(tmp_path, line_api: StandInMessagingApi, **overrides) -> dict:
         "LINE_WARD": WARD,
         "LINE_API_BASE_URL": line_api.url,
         "LINE_REPLY_TIMEOUT": REPLY_TIMEOUT,
+        "CORPUS_RETRIEVER": corpus_retriever(),
         **overrides,
     }
 
@@ -265,7 +268,7 @@ def test_follow_greets_with_three_example_questions(app, client, line_api):
     assert "友だち追加ありがとうございます" in greeting and WARD in greeting and "パブリックコメント" in greeting
     actions = quick_reply(call)
     assert [a["type"] for a in actions] == ["message"] * 3
-    assert [a["text"] for a in actions] == list(app.extensions["ward_faq.index"].wards[WARD].examples)
+    assert [a["text"] for a in actions] == list(get_wards(app)[WARD].examples)
     assert all(a["label"] == a["text"] or a["label"].endswith("…") for a in actions)
     assert rows(app) == []  # a greeting is not a question
 

@@ -13,8 +13,9 @@ from bot import create_app
 from bot.db import (
     AuditEntry, FaqEntry, LoginAttempt, Phrasing, Question, StaffUser, current_index_revision, get_db,
 )
-from bot.live_index import FAQ_DOCUMENT
-from bot.staff_auth import hash_password
+from bot.live_index import FAQ_DOCUMENT, get_live_index
+from bot.staff.auth import hash_password
+from helpers import ask_json, corpus_retriever
 
 PASSWORD = "correct-horse-battery"
 SODAI = "粗大ごみを出したいんですが、申し込みはどうすればいいですか？"
@@ -49,11 +50,6 @@ def token(client) -> str:
 
 def login(client, name: str, password: str = PASSWORD):
     return client.post("/staff/login", data={"name": name, "password": password, "csrf_token": token(client)})
-
-
-def ask(client, question: str, ward: str | None = "台東区") -> dict:
-    body = {"question": question} | ({"ward": ward} if ward else {})
-    return client.post("/api/ask", json=body).get_json()
 
 
 def post(client, url: str, **form):
@@ -93,7 +89,7 @@ def fill_path(rule) -> str:
 
 def test_every_staff_route_requires_login(app, client):
     add_staff(app, "taito", "台東区")
-    asked = ask(client, SODAI)
+    asked = ask_json(client, SODAI)
     before = db_state(app)
     rules = [r for r in app.url_map.iter_rules() if r.rule.startswith("/staff") and r.endpoint != "staff.login"]
     assert len(rules) >= 12
@@ -111,7 +107,7 @@ def test_every_staff_route_requires_login(app, client):
 
 def test_post_without_a_valid_csrf_token_is_refused_and_changes_nothing(app, client):
     add_staff(app, "taito", "台東区")
-    asked = ask(client, SODAI)
+    asked = ask_json(client, SODAI)
     assert client.post("/staff/login", data={"name": "taito", "password": PASSWORD}).status_code == 400
     assert login(client, "taito").status_code == 302
     before = db_state(app)
@@ -120,7 +116,7 @@ def test_post_without_a_valid_csrf_token_is_refused_and_changes_nothing(app, cli
     assert client.post("/staff/questions/out-of-scope", data={"ids": asked["id"], "note": "x"}).status_code == 400
     assert client.post("/staff/logout").status_code == 400
     assert db_state(app) == before
-    assert ask(client, SODAI)["resolved"] is False
+    assert ask_json(client, SODAI)["resolved"] is False
 
 
 def test_session_cookie_is_httponly_samesite_and_secure_when_configured(app, client, tmp_path, monkeypatch):
@@ -128,7 +124,8 @@ def test_session_cookie_is_httponly_samesite_and_secure_when_configured(app, cli
     cookie = login(client, "taito").headers["Set-Cookie"]
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie and "Secure" not in cookie
     monkeypatch.setenv("WARD_FAQ_SECURE_COOKIES", "1")
-    secure = create_app({"DATABASE_URL": f"sqlite:///{tmp_path / 'test.sqlite'}", "SECRET_KEY": "test-secret"})
+    secure = create_app({"DATABASE_URL": f"sqlite:///{tmp_path / 'test.sqlite'}", "SECRET_KEY": "test-secret",
+                      "CORPUS_RETRIEVER": corpus_retriever()})
     secure_client = secure.test_client()
     assert "Secure" in login(secure_client, "taito").headers["Set-Cookie"]
 
@@ -140,7 +137,8 @@ def test_repeated_failed_logins_lock_the_account_in_every_worker(app, client, tm
     locked = login(client, "taito")
     assert locked.status_code == 401 and "ロック" in locked.text
     # Another worker process on the same database refuses too.
-    other = create_app({"DATABASE_URL": f"sqlite:///{tmp_path / 'test.sqlite'}", "SECRET_KEY": "test-secret"})
+    other = create_app({"DATABASE_URL": f"sqlite:///{tmp_path / 'test.sqlite'}", "SECRET_KEY": "test-secret",
+                      "CORPUS_RETRIEVER": corpus_retriever()})
     assert login(other.test_client(), "taito").status_code == 401
     with app.app_context():
         db = get_db()
@@ -169,8 +167,8 @@ def test_the_database_holds_no_clear_password(app, client, runner, tmp_path):
 
 def test_staff_of_one_ward_cannot_read_or_act_on_another_wards_questions(app, client):
     add_staff(app, "chiyoda", "千代田区")
-    asked = ask(client, SODAI, "台東区")
-    seat = ask(client, SEAT, "台東区")
+    asked = ask_json(client, SODAI, "台東区")
+    seat = ask_json(client, SEAT, "台東区")
     with app.app_context():
         db = get_db()
         db.add(FaqEntry(ward="台東区", question="台東区のFAQ", answer="台東区だけの回答"))
@@ -196,8 +194,8 @@ def test_staff_of_one_ward_cannot_read_or_act_on_another_wards_questions(app, cl
 
 def test_a_written_answer_goes_live_for_the_next_ask(app, client):
     add_staff(app, "taito", "台東区")
-    first = ask(client, SODAI)
-    second = ask(client, "粗大ごみを出したいのですが、申し込みはどうすればいいですか")
+    first = ask_json(client, SODAI)
+    second = ask_json(client, "粗大ごみを出したいのですが、申し込みはどうすればいいですか")
     assert first["resolved"] is False
     login(client, "taito")
     queue = client.get("/staff/").text
@@ -205,7 +203,7 @@ def test_a_written_answer_goes_live_for_the_next_ask(app, client):
     assert client.get(f"/staff/questions/{first['id']}?ids={second['id']}").status_code == 200
     response = post(client, "/staff/questions/answer", **answer_form([first["id"], second["id"]]))
     assert response.status_code == 302
-    again = ask(client, SODAI)
+    again = ask_json(client, SODAI)
     assert again["resolved"] is True
     assert again["answer"] == SODAI_ANSWER
     assert again["sources"][0]["document"] == FAQ_DOCUMENT and again["department"] == "清掃事務所"
@@ -219,7 +217,7 @@ def test_a_written_answer_goes_live_for_the_next_ask(app, client):
 
 def test_an_answer_form_with_errors_changes_nothing(app, client):
     add_staff(app, "taito", "台東区")
-    asked = ask(client, SODAI)
+    asked = ask_json(client, SODAI)
     login(client, "taito")
     before = db_state(app)
     assert post(client, "/staff/questions/answer", **answer_form([asked["id"]], answer="")).status_code == 400
@@ -229,7 +227,7 @@ def test_an_answer_form_with_errors_changes_nothing(app, client):
 
 def test_linking_stores_the_wording_as_a_phrasing_of_the_unit(app, client):
     add_staff(app, "taito", "台東区")
-    asked = ask(client, SEAT)
+    asked = ask_json(client, SEAT)
     assert asked["resolved"] is False
     login(client, "taito")
     queue = client.get("/staff/").text
@@ -237,23 +235,23 @@ def test_linking_stores_the_wording_as_a_phrasing_of_the_unit(app, client):
     assert post(client, "/staff/questions/link", ids=[asked["id"]], unit_id="000-qa-04").status_code == 302
     with app.app_context():
         phrasings = get_db().scalars(select(Phrasing)).all()
-        unit = next(u for u in app.extensions["ward_faq.index"].corpus.units if u.id == "000-qa-04")
+        unit = get_live_index(app).corpus_unit("000-qa-04")
     assert [(p.unit_id, p.text, p.created_by) for p in phrasings] == [("000-qa-04", SEAT, "taito")]
-    again = ask(client, SEAT)
+    again = ask_json(client, SEAT)
     assert again["resolved"] is True
     # The unit's own reply is quoted, never the wording that found it.
     assert "".join(again["answer"].split())[:40] in "".join((unit.text + unit.question).split())
     assert "フリーアドレス" in again["answer"] and SEAT not in again["answer"]
     assert again["sources"][0]["section"] == unit.section
     assert review_state(app, asked["id"]) == ("linked", "000-qa-04")
-    other_ward = ask(client, "区役所の駐車場は何台ありますか")
+    other_ward = ask_json(client, "区役所の駐車場は何台ありますか")
     assert post(client, "/staff/questions/link", ids=[other_ward["id"]], unit_id="004-qa-13").status_code == 403
     assert post(client, "/staff/questions/link", ids=[other_ward["id"]], unit_id="no-such-unit").status_code == 404
 
 
 def test_out_of_scope_needs_a_note_and_leaves_the_queue(app, client):
     add_staff(app, "taito", "台東区")
-    asked = ask(client, SODAI)
+    asked = ask_json(client, SODAI)
     login(client, "taito")
     before = db_state(app)
     assert post(client, "/staff/questions/out-of-scope", ids=[asked["id"]], note=" ").status_code == 400
@@ -267,9 +265,9 @@ def test_out_of_scope_needs_a_note_and_leaves_the_queue(app, client):
 
 def test_queue_filters_and_marks_not_helpful_answers_as_unresolved(app, client):
     add_staff(app, "all", "all")
-    helped = ask(client, "電子図書館はできますか", "大田区")
+    helped = ask_json(client, "電子図書館はできますか", "大田区")
     assert helped["resolved"] is True
-    ask(client, SEAT, "台東区")
+    ask_json(client, SEAT, "台東区")
     login(client, "all")
     assert "電子図書館" not in client.get("/staff/").text
     client.post("/api/feedback", json={"id": helped["id"], "helpful": False})
@@ -283,7 +281,7 @@ def test_queue_filters_and_marks_not_helpful_answers_as_unresolved(app, client):
 
 def test_residents_markup_is_shown_as_text_in_the_queue(app, client):
     add_staff(app, "taito", "台東区")
-    asked = ask(client, XSS)
+    asked = ask_json(client, XSS)
     login(client, "taito")
     for url in ("/staff/", f"/staff/questions/{asked['id']}"):
         page = client.get(url)
@@ -294,7 +292,7 @@ def test_residents_markup_is_shown_as_text_in_the_queue(app, client):
 
 def test_faq_csv_round_trip_with_bom(app, client):
     add_staff(app, "taito", "台東区")
-    asked = ask(client, SODAI)
+    asked = ask_json(client, SODAI)
     login(client, "taito")
     post(client, "/staff/questions/answer", **answer_form([asked["id"]]))
     with app.app_context():
@@ -325,8 +323,8 @@ def test_faq_csv_round_trip_with_bom(app, client):
     rows[1][3] = "粗大ごみは受付センターへ。"
     rows.append(["", "台東区", "区役所の駐車場はありますか", "区役所の駐車場は有料です。", "総務課", "0"])
     assert upload(csv_file(rows)).status_code == 302
-    assert ask(client, SODAI)["answer"] == "粗大ごみは受付センターへ。"
-    assert ask(client, "区役所の駐車場はありますか")["answer"] == "区役所の駐車場は有料です。"
+    assert ask_json(client, SODAI)["answer"] == "粗大ごみは受付センターへ。"
+    assert ask_json(client, "区役所の駐車場はありますか")["answer"] == "区役所の駐車場は有料です。"
     after = db_state(app)
     assert after[1] == before[1] + 1 and after[3] > before[3]
     # One wrong row (another ward) and nothing changes.
@@ -339,19 +337,19 @@ def test_faq_csv_round_trip_with_bom(app, client):
 
 def test_faq_edit_and_retire_are_live(app, client):
     add_staff(app, "taito", "台東区")
-    asked = ask(client, SODAI)
+    asked = ask_json(client, SODAI)
     login(client, "taito")
     post(client, "/staff/questions/answer", **answer_form([asked["id"]]))
     assert client.get("/staff/faq/1/edit").status_code == 200
     edited = post(client, "/staff/faq/1/edit", question=SODAI, answer="新しい回答です。", department="", ward="台東区")
     assert edited.status_code == 302
-    assert ask(client, SODAI)["answer"] == "新しい回答です。"
+    assert ask_json(client, SODAI)["answer"] == "新しい回答です。"
     assert post(client, "/staff/faq/1/retire", retired="1").status_code == 302
-    assert ask(client, SODAI)["resolved"] is False
+    assert ask_json(client, SODAI)["resolved"] is False
     assert "新しい回答です" not in client.get("/staff/faq").text
     assert "新しい回答です" in client.get("/staff/faq?retired=1").text
     post(client, "/staff/faq/1/retire", retired="0")
-    assert ask(client, SODAI)["answer"] == "新しい回答です。"
+    assert ask_json(client, SODAI)["answer"] == "新しい回答です。"
 
 
 def log(db, when_utc: str, *, resolved=True, helpful=None, ward="台東区", channel="web", small_talk=False):
@@ -416,7 +414,7 @@ def test_kpi_figures_match_a_hand_built_log_and_the_api(app, client):
 def test_every_staff_action_is_audited(app, client):
     add_staff(app, "taito", "台東区")
     add_staff(app, "chiyoda", "千代田区")
-    sodai, seat, other = ask(client, SODAI), ask(client, SEAT), ask(client, "区役所の駐車場は何台ありますか")
+    sodai, seat, other = ask_json(client, SODAI), ask_json(client, SEAT), ask_json(client, "区役所の駐車場は何台ありますか")
     login(client, "taito", "wrong-password")
     login(client, "taito")
     post(client, "/staff/questions/answer", **answer_form([sodai["id"]]))

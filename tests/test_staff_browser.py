@@ -4,7 +4,8 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta, timezone
 
 from bot.db import Question, StaffUser, get_db
-from bot.staff_auth import hash_password
+from bot.staff.auth import hash_password
+from helpers import ask_body
 
 PASSWORD = "correct-horse-battery"
 SODAI = "粗大ごみを出したいんですが、申し込みはどうすればいいですか？"
@@ -21,8 +22,7 @@ def add_staff(app, name: str = "taito", ward: str = "台東区") -> None:
 
 def ask(page, server, question: str, ward: str | None = "台東区") -> dict:
     """Ask through the real HTTP API, as the widget does."""
-    body = {"question": question} | ({"ward": ward} if ward else {})
-    response = page.request.post(f"{server.url}/api/ask", data=body)
+    response = page.request.post(f"{server.url}/api/ask", data=ask_body(question, ward))
     assert response.ok
     return response.json()
 

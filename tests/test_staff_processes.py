@@ -16,6 +16,8 @@ from pathlib import Path
 
 import pytest
 
+from helpers import ask_body
+
 ROOT = Path(__file__).resolve().parent.parent
 PASSWORD = "correct-horse-battery"
 SODAI = "粗大ごみを出したいんですが、申し込みはどうすればいいですか？"
@@ -78,7 +80,7 @@ def two_processes(tmp_path):
 
 def ask(base: str, question: str) -> dict:
     request = urllib.request.Request(
-        f"{base}/api/ask", data=json.dumps({"question": question, "ward": "台東区"}).encode(),
+        f"{base}/api/ask", data=json.dumps(ask_body(question, "台東区")).encode(),
         headers={"Content-Type": "application/json"},
     )
     with urllib.request.urlopen(request, timeout=30) as response:

@@ -11,8 +11,9 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot import get_answerer
 from bot.db import Question
+from bot.live_index import get_answerer
+from helpers import ask
 from servers import ThreadedServer
 
 WIDGET_JS = Path(__file__).resolve().parent.parent / "bot" / "static" / "widget.js"
@@ -30,12 +31,6 @@ def questions(app) -> list[Question]:
     """Return every logged question, read with the app's own engine."""
     with Session(app.extensions["ward_faq.engine"]) as db:
         return db.scalars(select(Question).order_by(Question.asked_at)).all()
-
-
-def ask(client, origin=None, **headers):
-    if origin:
-        headers["Origin"] = origin
-    return client.post("/api/ask", json={"question": ANSWERED, "ward": "台東区"}, headers=headers)
 
 
 # --- Plain HTTP ---------------------------------------------------------------------------
@@ -72,14 +67,14 @@ def test_widget_tables_match_the_service():
 
 
 def test_same_origin_and_plain_clients_need_no_cors(app, client):
-    assert ask(client).status_code == 200
-    same = ask(client, origin="http://localhost")
+    assert ask(client, ANSWERED, "台東区").status_code == 200
+    same = ask(client, ANSWERED, "台東区", headers={"Origin": "http://localhost"})
     assert same.status_code == 200
     assert "Access-Control-Allow-Origin" not in same.headers
 
 
 def test_other_origins_are_refused_before_anything_is_logged(app, client):
-    response = ask(client, origin="https://evil.example")
+    response = ask(client, ANSWERED, "台東区", headers={"Origin": "https://evil.example"})
     assert response.status_code == 403
     assert response.get_json()["error"]["code"] == "origin_not_allowed"
     assert not any(name.startswith("Access-Control-") for name in response.headers.keys())
@@ -107,7 +102,7 @@ def test_allowed_origins_get_cors_headers_on_the_widget_endpoints_only(app, clie
     assert preflight.headers["Access-Control-Allow-Headers"] == "Content-Type, X-Ward-Faq-Channel"
     assert "Origin" in preflight.headers["Vary"]
 
-    answered = ask(client, origin=OTHER_SITE, **{"X-Ward-Faq-Channel": "web"})
+    answered = ask(client, ANSWERED, "台東区", headers={"Origin": OTHER_SITE, "X-Ward-Faq-Channel": "web"})
     assert answered.status_code == 200
     assert answered.headers["Access-Control-Allow-Origin"] == OTHER_SITE
     assert "Origin" in answered.headers["Vary"]

@@ -1,4 +1,4 @@
-"""Staff accounts: password hashes, login lockout, CSRF tokens, ward scope, the audit log and the CLI."""
+"""Staff logins: password hashes, login lockout, CSRF tokens, ward scope and the audit log."""
 from __future__ import annotations
 
 import functools
@@ -7,10 +7,8 @@ import secrets
 import time
 from datetime import timedelta
 
-import click
 from flask import abort, current_app, g, redirect, request, session, url_for
-from flask.cli import AppGroup
-from sqlalchemy import delete, or_, select, true
+from sqlalchemy import or_, select, true
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from bot.db import AuditEntry, LoginAttempt, Question, StaffUser, as_utc, get_db, utcnow
@@ -128,56 +126,7 @@ def writable_wards(wards) -> list[str]:
 
 def audit(db, action: str, *, ward: str | None = None, target: str | None = None, detail: str | None = None,
           staff: str | None = None) -> None:
-    """Record a staff action in the session's transaction."""
+    """Record a staff action in the session's transaction; an all-wards account's ward is recorded as none."""
     who = staff or (g.staff.name if g.get("staff") else "-")
+    ward = None if ward == ALL_WARDS else ward
     db.add(AuditEntry(staff=who, ward=ward, action=action, target=target, detail=detail))
-
-
-staff_cli = AppGroup("staff", help="Manage staff console accounts.")
-
-
-@staff_cli.command("add")
-@click.argument("name")
-@click.option("--ward", required=True, help="台東区・千代田区・大田区、または all（全区）")
-def staff_add(name: str, ward: str) -> None:
-    """Create an account; the password is read from a prompt or stdin."""
-    wards = current_app.extensions["ward_faq.index"].wards
-    if ward != ALL_WARDS and ward not in wards:
-        raise click.BadParameter("、".join([*wards, ALL_WARDS]) + " のいずれかにしてください。", param_hint="--ward")
-    if not name or len(name) > MAX_NAME_CHARS or any(c.isspace() for c in name):
-        raise click.BadParameter(f"空白を含まない{MAX_NAME_CHARS}文字以内にしてください。", param_hint="NAME")
-    db = get_db()
-    if db.scalar(select(StaffUser).where(StaffUser.name == name)) is not None:
-        raise click.ClickException(f"{name} はすでにあります。")
-    password = click.prompt("パスワード", hide_input=True, confirmation_prompt=True)
-    if len(password) < MIN_PASSWORD_CHARS:
-        raise click.ClickException(f"パスワードは{MIN_PASSWORD_CHARS}文字以上にしてください。")
-    db.add(StaffUser(name=name, ward=ward, password_hash=hash_password(password)))
-    audit(db, "staff_add", ward=None if ward == ALL_WARDS else ward, target=f"staff:{name}", staff="cli")
-    db.commit()
-    click.echo(f"{name} ({ward}) を作成しました。")
-
-
-@staff_cli.command("list")
-def staff_list() -> None:
-    """List the accounts, their ward and last login."""
-    db = get_db()
-    for user in db.scalars(select(StaffUser).order_by(StaffUser.name)):
-        last = as_utc(user.last_login_at).isoformat(timespec="seconds") if user.last_login_at else "-"
-        locked = " locked" if locked_until(db, user.name) else ""
-        click.echo(f"{user.name}\t{user.ward}\tlast login {last}{locked}")
-
-
-@staff_cli.command("remove")
-@click.argument("name")
-def staff_remove(name: str) -> None:
-    """Delete an account; its open sessions stop working at their next request."""
-    db = get_db()
-    user = db.scalar(select(StaffUser).where(StaffUser.name == name))
-    if user is None:
-        raise click.ClickException(f"{name} はありません。")
-    db.delete(user)
-    db.execute(delete(LoginAttempt).where(LoginAttempt.name == name))
-    audit(db, "staff_remove", ward=None if user.ward == ALL_WARDS else user.ward, target=f"staff:{name}", staff="cli")
-    db.commit()
-    click.echo(f"{name} を削除しました。")

@@ -6,14 +6,14 @@ import io
 from dataclasses import dataclass
 
 from bot.db import FaqEntry
+from bot.staff.faq_rules import FaqFields, faq_problems
 
 COLUMNS = ("id", "ward", "question", "answer", "department", "retired")
 REQUIRED = ("ward", "question", "answer")
-MAX_QUESTION_CHARS = 500
-MAX_ANSWER_CHARS = 2000
-MAX_DEPARTMENT_CHARS = 100
 # A cell starting with one of these is run as a formula by spreadsheets; a leading ' keeps it text.
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+# The CSV names each field by its column.
+COLUMN_LABELS = {column: f"{column} " for column in COLUMNS}
 TRUE, FALSE = {"1", "true", "yes"}, {"", "0", "false", "no"}
 
 
@@ -90,14 +90,10 @@ def row_problem(cell: dict[str, str], wards: list[str], known_ids: set[int]) -> 
     """Return what is wrong with one row, or None."""
     if cell["id"] and (not cell["id"].isdigit() or int(cell["id"]) not in known_ids):
         return f"id {cell['id']} のFAQはありません（新しく作るときは id を空にしてください）。"
-    if cell["ward"] not in wards:
-        return "ward は " + "・".join(wards) + " のいずれかにしてください。"
-    if not 1 <= len(cell["question"]) <= MAX_QUESTION_CHARS:
-        return f"question は1〜{MAX_QUESTION_CHARS}文字にしてください。"
-    if not 1 <= len(cell["answer"]) <= MAX_ANSWER_CHARS:
-        return f"answer は1〜{MAX_ANSWER_CHARS}文字にしてください。"
-    if len(cell["department"]) > MAX_DEPARTMENT_CHARS:
-        return f"department は{MAX_DEPARTMENT_CHARS}文字以内にしてください。"
+    fields = FaqFields(cell["ward"], cell["question"], cell["answer"], cell["department"])
+    problems = faq_problems(fields, wards, COLUMN_LABELS)
+    if problems:
+        return " ".join(problems)
     if cell["retired"].lower() not in TRUE | FALSE:
         return "retired は 0 か 1 にしてください。"
     return None

@@ -1,26 +1,26 @@
-"""The staff console: review unresolved questions, answer them live, keep the FAQ, watch the KPI."""
+"""The staff console's pages: the queue, answering, the FAQ list and CSV, the KPI, the audit log."""
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
 from flask import (
-    Blueprint, Response, abort, current_app, flash, g, redirect, render_template, request, session, url_for,
+    Blueprint, Response, abort, flash, g, redirect, render_template, request, session, url_for,
 )
 from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 
 from bot.db import AuditEntry, FaqEntry, Phrasing, Question, as_utc, bump_index_revision, get_db
-from bot.faq_csv import (
-    COLUMNS, MAX_ANSWER_CHARS, MAX_DEPARTMENT_CHARS, MAX_QUESTION_CHARS, csv_bytes, export_faq, read_faq_csv,
-)
 from bot.kpi import PERIODS, TOKYO, KpiFilter, kpi, kpi_by_period, parse_day
+from bot.live_index import get_live_index, get_wards
 from bot.service import CHANNELS
-from bot.staff_auth import (
+from bot.staff.auth import (
     ALL_WARDS, CSRF_FIELD, audit, authenticate, check_csrf, csrf_token, load_staff, locked_until, login_required,
     sees_ward, start_session, visible_questions, writable_wards,
 )
-from bot.staff_chart import BASELINE, TARGET, kpi_chart
-from bot.staff_queue import STATUSES, QueueFilter, candidates, group_questions, queue_questions, squashed
+from bot.staff.chart import BASELINE, TARGET, kpi_chart
+from bot.staff.faq_csv import COLUMNS, csv_bytes, export_faq, read_faq_csv
+from bot.staff.faq_rules import FaqFields, faq_problems
+from bot.staff.queue import STATUSES, QueueFilter, candidates, group_questions, queue_questions, squashed
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
 
@@ -30,16 +30,7 @@ AUDIT_ROWS = 500
 # How far back the KPI page looks when no start day is given.
 DEFAULT_SPAN = {"day": timedelta(days=29), "week": timedelta(weeks=11), "month": timedelta(days=334)}
 CHANNEL_NAMES = {"web": "ウェブ", "line": "LINE", "api": "API"}
-
-
-@bp.record_once
-def defaults(state) -> None:
-    """Set the console's defaults unless the app's config already has them."""
-    config = state.app.config
-    config.setdefault("STAFF_LOGIN_DELAY", 1.0)  # seconds added to every failed login
-    config.setdefault("STAFF_LOCKOUT_FAILURES", 5)
-    config.setdefault("STAFF_LOCKOUT_MINUTES", 15)
-    config.setdefault("STAFF_SESSION_HOURS", 12)
+FORM_LABELS = {"question": "質問文", "answer": "回答", "department": "担当課", "ward": "区"}
 
 
 @bp.before_request
@@ -70,7 +61,7 @@ def template_globals() -> dict:
     return {
         "csrf_field": CSRF_FIELD,
         "csrf_token": csrf_token,
-        "wards": list(ward_names()),
+        "wards": list(get_wards()),
         "channels": CHANNEL_NAMES,
         "statuses": STATUSES,
         "all_wards": ALL_WARDS,
@@ -96,11 +87,6 @@ def tokyo_time(moment: datetime | None) -> str:
     return as_utc(moment).astimezone(TOKYO).strftime("%Y-%m-%d %H:%M") if moment else "-"
 
 
-def ward_names():
-    """Return the wards of the corpus."""
-    return current_app.extensions["ward_faq.index"].wards
-
-
 def arg_choice(name: str, choices, default: str | None = None) -> str | None:
     """Read an optional query parameter that must be one of choices."""
     value = request.args.get(name) or default
@@ -110,12 +96,9 @@ def arg_choice(name: str, choices, default: str | None = None) -> str | None:
 
 
 def arg_day(name: str) -> date | None:
-    """Read an optional YYYY-MM-DD query parameter."""
-    value = request.args.get(name)
-    if not value:
-        return None
+    """Read an optional YYYY-MM-DD query parameter; the console's empty date field means none."""
     try:
-        return parse_day(value)
+        return parse_day(request.args.get(name) or None)
     except ValueError:
         abort(400)
 
@@ -141,7 +124,7 @@ def login():
         else:
             user = authenticate(db, name, password)
             if user is not None:
-                audit(db, "login", ward=None if user.ward == ALL_WARDS else user.ward, staff=user.name)
+                audit(db, "login", ward=user.ward, staff=user.name)
                 db.commit()
                 start_session(user)
                 return redirect(safe_next(request.args.get("next")))
@@ -171,7 +154,7 @@ def queue():
     """List unresolved questions, similar ones grouped, the most asked gap first."""
     status = arg_choice("status", [*STATUSES, "all"], "new")
     where = QueueFilter(
-        ward=arg_choice("ward", ward_names()),
+        ward=arg_choice("ward", get_wards()),
         channel=arg_choice("channel", CHANNELS),
         start=arg_day("from"),
         end=arg_day("to"),
@@ -203,7 +186,7 @@ def load_questions(ids: list[str]) -> list[Question]:
 def detail_page(questions: list[Question], form: dict | None = None, errors: list[str] | None = None, status=200):
     """Render a question (or group) with the bot's candidates and the three ways to close it."""
     head = questions[0]
-    allowed = writable_wards(ward_names())
+    allowed = writable_wards(get_wards())
     form = form or {
         "question": head.text,
         "answer": "",
@@ -228,16 +211,8 @@ def question(question_id: str):
 
 def faq_form_errors(form: dict) -> list[str]:
     """Check a FAQ form (question wording, answer, department, ward)."""
-    errors = []
-    if not 1 <= len(form["question"]) <= MAX_QUESTION_CHARS:
-        errors.append(f"質問文は1〜{MAX_QUESTION_CHARS}文字で入力してください。")
-    if not 1 <= len(form["answer"]) <= MAX_ANSWER_CHARS:
-        errors.append(f"回答は1〜{MAX_ANSWER_CHARS}文字で入力してください。")
-    if len(form["department"]) > MAX_DEPARTMENT_CHARS:
-        errors.append(f"担当課は{MAX_DEPARTMENT_CHARS}文字以内で入力してください。")
-    if form["ward"] not in writable_wards(ward_names()):
-        errors.append("区を選んでください。")
-    return errors
+    fields = FaqFields(form["ward"], form["question"], form["answer"], form["department"])
+    return faq_problems(fields, writable_wards(get_wards()), FORM_LABELS)
 
 
 def faq_form() -> dict:
@@ -285,11 +260,10 @@ def answer():
 def link():
     """Store the residents' wordings as phrasings of a corpus unit that answers them."""
     questions = load_questions(request.form.getlist("ids"))
-    unit = next((u for u in current_app.extensions["ward_faq.index"].corpus.units
-                 if u.id == request.form.get("unit_id")), None)
+    unit = get_live_index().corpus_unit(request.form.get("unit_id"))
     if unit is None:
         abort(404)
-    if unit.ward not in writable_wards(ward_names()):
+    if unit.ward not in writable_wards(get_wards()):
         abort(403)
     db = get_db()
     known = {squashed(p.text) for p in db.scalars(select(Phrasing).where(Phrasing.unit_id == unit.id))}
@@ -323,7 +297,7 @@ def out_of_scope():
 
 def visible_faq():
     """Return the SQL condition for the FAQ entries the logged-in staff member may see."""
-    return FaqEntry.ward.in_(writable_wards(ward_names()))
+    return FaqEntry.ward.in_(writable_wards(get_wards()))
 
 
 def load_faq(entry_id: int) -> FaqEntry:
@@ -374,7 +348,7 @@ def faq_edit(entry_id: int):
             flash(f"FAQ {entry.id} を更新しました。")
             return redirect(url_for("staff.faq_list"))
     return render_template(
-        "staff/faq_edit.html", entry=entry, form=form, errors=errors, faq_wards=writable_wards(ward_names())
+        "staff/faq_edit.html", entry=entry, form=form, errors=errors, faq_wards=writable_wards(get_wards())
     ), 400 if errors else 200
 
 
@@ -407,7 +381,7 @@ def faq_export():
     """Download the FAQ entries as CSV (UTF-8 with a BOM, for Excel)."""
     db = get_db()
     entries = db.scalars(select(FaqEntry).where(visible_faq()).order_by(FaqEntry.id)).all()
-    audit(db, "faq_export", ward=None if g.staff.ward == ALL_WARDS else g.staff.ward, detail=f"{len(entries)}件")
+    audit(db, "faq_export", ward=g.staff.ward, detail=f"{len(entries)}件")
     db.commit()
     return csv_response(export_faq(entries), "faq.csv")
 
@@ -421,7 +395,7 @@ def faq_import():
         return faq_page(["CSVファイルを選んでください。"], 400)
     db = get_db()
     known = {e.id: e for e in db.scalars(select(FaqEntry).where(visible_faq()))}
-    rows, errors = read_faq_csv(upload.read(), writable_wards(ward_names()), set(known))
+    rows, errors = read_faq_csv(upload.read(), writable_wards(get_wards()), set(known))
     if errors:
         return faq_page(errors, 400)
     created = updated = 0
@@ -438,7 +412,7 @@ def faq_import():
             entry.department, entry.retired = row.department, row.retired
             updated += 1
     bump_index_revision(db)
-    audit(db, "faq_import", ward=None if g.staff.ward == ALL_WARDS else g.staff.ward,
+    audit(db, "faq_import", ward=g.staff.ward,
           detail=f"新規{created}件、更新{updated}件")
     db.commit()
     flash(f"CSVを読み込みました（新規{created}件、更新{updated}件）。")
@@ -452,7 +426,7 @@ def kpi_request() -> tuple[KpiFilter, str]:
     start = arg_day("from") or end - DEFAULT_SPAN[period]
     if start > end:
         abort(400)
-    return KpiFilter(start, end, arg_choice("ward", ward_names()), arg_choice("channel", CHANNELS)), period
+    return KpiFilter(start, end, arg_choice("ward", get_wards()), arg_choice("channel", CHANNELS)), period
 
 
 @bp.get("/kpi")
@@ -463,7 +437,7 @@ def kpi_page():
     db = get_db()
     figures = kpi(db, where)
     rows = kpi_by_period(figures, period, where.start, where.end)
-    by_ward = {ward: kpi(db, KpiFilter(where.start, where.end, ward, where.channel)) for ward in ward_names()}
+    by_ward = {ward: kpi(db, KpiFilter(where.start, where.end, ward, where.channel)) for ward in get_wards()}
     by_channel = {ch: kpi(db, KpiFilter(where.start, where.end, where.ward, ch)) for ch in CHANNELS}
     return render_template(
         "staff/kpi.html", where=where, period=period, figures=figures, rows=rows, chart=kpi_chart(rows, period),

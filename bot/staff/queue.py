@@ -5,23 +5,17 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
-from flask import current_app
-from sqlalchemy import or_, select
+from sqlalchemy import select
 
-from bot import get_answerer
 from bot.db import Question, as_utc
-from bot.kpi import KpiFilter, restrict_questions
+from bot.kpi import KpiFilter, counted_questions
+from bot.live_index import get_answerer, get_live_index
 from index.retriever import Hit
 
 STATUSES = {"new": "未対応", "answered": "回答済み", "linked": "既存回答に紐付け", "out_of_scope": "対象外"}
 SIMILARITY = 0.5  # Jaccard overlap of content words from which two questions count as the same gap
 MAX_QUESTIONS = 1000  # the newest this many questions are grouped; older ones wait for a narrower filter
 _NOT_TEXT = re.compile(r"[\W_]+")
-
-
-def unresolved():
-    """Return the SQL condition for questions a person has to look at."""
-    return Question.small_talk.is_(False) & or_(Question.resolved.is_(False), Question.helpful.is_(False))
 
 
 @dataclass(frozen=True)
@@ -57,8 +51,7 @@ class Group:
 
 def queue_questions(db, visible, where: QueueFilter) -> list[Question]:
     """Return the unresolved questions the filter selects, newest first."""
-    query = select(Question).where(unresolved(), visible)
-    query = restrict_questions(query, where)
+    query = counted_questions(select(Question).where(Question.unresolved, visible), where)
     if where.status is not None:
         query = query.where(Question.status == where.status)
     return list(db.scalars(query.order_by(Question.asked_at.desc(), Question.id).limit(MAX_QUESTIONS)))
@@ -101,7 +94,7 @@ def group_questions(questions: list[Question]) -> list[Group]:
 def candidates(question: Question, limit: int = 3) -> list[Hit]:
     """Return the corpus units that best match a question, whichever the bot chose to say."""
     answerer = get_answerer()
-    corpus_ids = {unit.id for unit in current_app.extensions["ward_faq.index"].corpus.units}
+    corpus_ids = {unit.id for unit in get_live_index().corpus_retriever.units}
     # Staff units are left out: a phrasing can only be linked to a unit of the corpus itself.
     hits = answerer.retriever.search(answerer.query(question.text, question.ward), limit=limit + 20)
     return [hit for hit in hits if hit.unit.id in corpus_ids][:limit]

@@ -1,0 +1,1 @@
+"""The staff console: review unresolved questions, answer them live, keep the FAQ, watch the KPI."""

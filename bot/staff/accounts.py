@@ -1,0 +1,59 @@
+"""Staff accounts on the command line: add, list, remove."""
+from __future__ import annotations
+
+import click
+from flask.cli import AppGroup
+from sqlalchemy import delete, select
+
+from bot.db import LoginAttempt, StaffUser, as_utc, get_db
+from bot.live_index import get_wards
+from bot.staff.auth import ALL_WARDS, MAX_NAME_CHARS, MIN_PASSWORD_CHARS, audit, hash_password, locked_until
+
+staff_cli = AppGroup("staff", help="Manage staff console accounts.")
+
+
+@staff_cli.command("add")
+@click.argument("name")
+@click.option("--ward", required=True, help="台東区・千代田区・大田区、または all（全区）")
+def staff_add(name: str, ward: str) -> None:
+    """Create an account; the password is read from a prompt or stdin."""
+    wards = get_wards()
+    if ward != ALL_WARDS and ward not in wards:
+        raise click.BadParameter("、".join([*wards, ALL_WARDS]) + " のいずれかにしてください。", param_hint="--ward")
+    if not name or len(name) > MAX_NAME_CHARS or any(c.isspace() for c in name):
+        raise click.BadParameter(f"空白を含まない{MAX_NAME_CHARS}文字以内にしてください。", param_hint="NAME")
+    db = get_db()
+    if db.scalar(select(StaffUser).where(StaffUser.name == name)) is not None:
+        raise click.ClickException(f"{name} はすでにあります。")
+    password = click.prompt("パスワード", hide_input=True, confirmation_prompt=True)
+    if len(password) < MIN_PASSWORD_CHARS:
+        raise click.ClickException(f"パスワードは{MIN_PASSWORD_CHARS}文字以上にしてください。")
+    db.add(StaffUser(name=name, ward=ward, password_hash=hash_password(password)))
+    audit(db, "staff_add", ward=ward, target=f"staff:{name}", staff="cli")
+    db.commit()
+    click.echo(f"{name} ({ward}) を作成しました。")
+
+
+@staff_cli.command("list")
+def staff_list() -> None:
+    """List the accounts, their ward and last login."""
+    db = get_db()
+    for user in db.scalars(select(StaffUser).order_by(StaffUser.name)):
+        last = as_utc(user.last_login_at).isoformat(timespec="seconds") if user.last_login_at else "-"
+        locked = " locked" if locked_until(db, user.name) else ""
+        click.echo(f"{user.name}\t{user.ward}\tlast login {last}{locked}")
+
+
+@staff_cli.command("remove")
+@click.argument("name")
+def staff_remove(name: str) -> None:
+    """Delete an account; its open sessions stop working at their next request."""
+    db = get_db()
+    user = db.scalar(select(StaffUser).where(StaffUser.name == name))
+    if user is None:
+        raise click.ClickException(f"{name} はありません。")
+    db.delete(user)
+    db.execute(delete(LoginAttempt).where(LoginAttempt.name == name))
+    audit(db, "staff_remove", ward=user.ward, target=f"staff:{name}", staff="cli")
+    db.commit()
+    click.echo(f"{name} を削除しました。")

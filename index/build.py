@@ -1,0 +1,30 @@
+"""Build the corpus retriever and answerer from a corpus folder, with no web framework involved."""
+from __future__ import annotations
+
+import logging
+import time
+from pathlib import Path
+
+from index.analysis import Analyzer
+from index.answering import Answerer, load_wards
+from index.corpus import DEFAULT_CORPUS_DIR, load_documents, load_units
+from index.retriever import Retriever
+
+log = logging.getLogger("ward_faq.index")
+
+
+def build_retriever(
+    corpus_dir: Path = DEFAULT_CORPUS_DIR, analyzer: Analyzer | None = None, progress: bool = False
+) -> Retriever:
+    """Parse the corpus and build its retriever (with a progress bar if asked), logging how long it took."""
+    started = time.perf_counter()
+    units = load_units(corpus_dir)
+    analyzer = analyzer or Analyzer(corpus_dir / "synonyms.txt")
+    retriever = Retriever(units, load_documents(corpus_dir), analyzer, progress=progress)
+    log.info("index built: %d units in %.2f s", len(units), time.perf_counter() - started)
+    return retriever
+
+
+def build_answerer(corpus_dir: Path = DEFAULT_CORPUS_DIR, retriever: Retriever | None = None) -> Answerer:
+    """Return an answerer over the corpus (over retriever, when one was built already)."""
+    return Answerer(retriever or build_retriever(corpus_dir), load_wards(corpus_dir / "wards.json"))
