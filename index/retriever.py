@@ -234,6 +234,8 @@ class Retriever:
 
     def with_units(self, extra: list[Unit]) -> Retriever:
         """Return a retriever over the corpus plus extra units, reusing the tokenized corpus."""
+        if not extra:
+            return self
         replaced = {e.id for e in extra}
         base = [u for u in self.units if u.id not in replaced]
         # A replaced unit (a corpus unit with linked phrasings) must be tokenized anew.
@@ -300,7 +302,7 @@ class Retriever:
             return []
         fields = self._field_scores(weighted, grams, start, stop)
         scores = self._first_stage(fields)
-        leaders = [int(i) for i in np.argsort(-scores)[: p.candidates] if scores[i] > 0]  # within start:stop
+        leaders = best_first(scores, p.candidates)  # within start:stop
         if not leaders:
             return []
         # Field scores count relative to the best leader's, so that one weight fits long and short questions.
@@ -435,6 +437,15 @@ def split_hit_segments(terms: UnitTerms) -> tuple[tuple[Segment, ...], tuple[Seg
     """Pair a unit's segment texts with their terms: the text's segments, then the question's."""
     segments = tuple(Segment(text, frozenset(words)) for text, words in zip(terms.segment_texts, terms.segments))
     return segments[: terms.text_segments], segments[terms.text_segments :]
+
+
+def best_first(scores: np.ndarray, count: int) -> list[int]:
+    """Return the positions of the `count` highest positive scores, best first (the earlier first on a tie)."""
+    positive = np.flatnonzero(scores > 0)
+    if len(positive) > count:
+        # Selecting before sorting: over a whole large corpus, a full sort costs more than the rest of an ask.
+        positive = np.sort(positive[np.argpartition(-scores[positive], count - 1)[:count]])
+    return [int(i) for i in positive[np.argsort(-scores[positive], kind="stable")]]
 
 
 def bigrams(text: str) -> list[str]:
