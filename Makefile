@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 EVAL ?= tests/data/eval.jsonl
 
-.PHONY: install build run test bench eval fit browser clean
+.PHONY: install build run test bench bench-scale eval fit browser clean
 
 $(BIN)/ward-faq: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -35,6 +35,10 @@ test: install browser
 
 bench: install
 	$(BIN)/python bench/run.py
+
+# Synthetic corpora of 10 k and 100 k units over 300 wards: build, load, memory, ask latency, staff save (minutes).
+bench-scale: install
+	$(BIN)/python bench/scale.py
 
 eval: install
 	$(BIN)/ward-faq eval $(EVAL)
