@@ -103,7 +103,6 @@ class UnitTerms:
 
     head: tuple[str, ...]
     body: tuple[str, ...]
-    grams: tuple[str, ...]
     segments: tuple[tuple[str, ...], ...] = field(default=())  # each sentence or list item, text's then question's
     segment_texts: tuple[str, ...] = ()  # the same sentences and list items as text
     text_segments: int = 0  # how many of the segments are the text's
@@ -197,7 +196,8 @@ class Retriever:
         # An empty field still needs a token: rank-bm25 divides by the corpus length.
         self._head = Field([list(t.head) or ["\0"] for t in terms], **bm25)
         self._body = Field([list(t.body) or ["\0"] for t in terms], **bm25)
-        self._grams = Field([list(t.grams) or ["\0"] for t in terms], **bm25)
+        # Character bigrams are cheap to cut again and many: they are not kept per unit.
+        self._grams = Field([bigrams(u.question + "\n" + u.text) or ["\0"] for u in units], **bm25)
         self._asked = Field([[term for q in t.asked for term in q] or ["\0"] for t in terms], **bm25)
         self._asked_sets = [[set(q) for q in t.asked] for t in terms]
         # Each question is also ranked alone, like each sentence: one that matches well says more than many that touch.
@@ -206,7 +206,6 @@ class Retriever:
         self._term_sets = [set(t.head) | set(t.body) for t in terms]
         self._head_sets = [set(t.head) for t in terms]
         self._segment_sets = [[set(segment) for segment in t.segments] for t in terms]
-        self._split = [split_hit_segments(t) for t in terms]
         # Every sentence and list item is also ranked alone, so that one matching line of a long list counts.
         self._segment_unit = np.array([i for i, t in enumerate(terms) for _ in t.segments] or [0])
         self._segments = Field([list(s) or ["\0"] for t in terms for s in t.segments] or [["\0"]], **bm25)
@@ -252,7 +251,6 @@ class Retriever:
             head=tuple(self.analyzer.terms(head_text)),
             # The text is its segments: tokenizing it once more would only cost time.
             body=tuple(term for segment in terms[: len(texts)] for term in segment),
-            grams=tuple(bigrams(unit.question + "\n" + unit.text)),
             segments=tuple(terms),
             segment_texts=tuple(segments),
             text_segments=len(texts),
@@ -307,13 +305,17 @@ class Retriever:
             return []
         # Field scores count relative to the best leader's, so that one weight fits long and short questions.
         tops = {name: max(float(values[leaders].max()), 1e-9) for name, values in fields.items()}
-        hits = []
+        ranked = []
         for i in leaders:
             features = self._features(query, start + i) | {name: float(fields[name][i]) / tops[name] for name in fields}
             score = float(np.dot(p.rerank_weights, [features[name] for name in RERANK_FEATURES]))
-            hits.append(Hit(self.units[start + i], score, features, *self._split[start + i]))
-        hits.sort(key=lambda h: -h.score)
-        return hits[:limit]
+            ranked.append((score, start + i, features))
+        ranked.sort(key=lambda r: -r[0])
+        # Only the hits returned are split into their segments (for the answer): not kept for every unit.
+        return [
+            Hit(self.units[i], score, features, *split_hit_segments(self.unit_terms[self.units[i].id]))
+            for score, i, features in ranked[:limit]
+        ]
 
     def _query_terms(self, query: Query) -> tuple[dict[str, float], dict[str, float]]:
         """Return the question's weighted terms (words and synonym groups) and its weighted character bigrams."""
