@@ -13,6 +13,7 @@ from rank_bm25 import BM25Plus
 from tqdm import tqdm
 
 from index.analysis import Analyzer, Word, split_segments
+from index.termsets import QuestionTerms, TermSets, Vocabulary, ranges, shares
 from index.units import FAQ, GLOSSARY, QA, Document, Unit
 
 
@@ -199,20 +200,16 @@ class Retriever:
         # Character bigrams are cheap to cut again and many: they are not kept per unit.
         self._grams = Field([bigrams(u.question + "\n" + u.text) or ["\0"] for u in units], **bm25)
         self._asked = Field([[term for q in t.asked for term in q] or ["\0"] for t in terms], **bm25)
-        self._asked_sets = [[set(q) for q in t.asked] for t in terms]
         # Each question is also ranked alone, like each sentence: one that matches well says more than many that touch.
         self._asked_unit = np.array([i for i, t in enumerate(terms) for _ in t.asked] or [0])
         self._asked_each = Field([list(q) or ["\0"] for t in terms for q in t.asked] or [["\0"]], **bm25)
-        self._term_sets = [set(t.head) | set(t.body) for t in terms]
-        self._head_sets = [set(t.head) for t in terms]
-        self._segment_sets = [[set(segment) for segment in t.segments] for t in terms]
         # Every sentence and list item is also ranked alone, so that one matching line of a long list counts.
         self._segment_unit = np.array([i for i, t in enumerate(terms) for _ in t.segments] or [0])
         self._segments = Field([list(s) or ["\0"] for t in terms for s in t.segments] or [["\0"]], **bm25)
         document_frequency: Counter[str] = Counter()
         # The residents' questions count too: a word they use is not unknown to the corpus.
-        for term_set, asked_sets in zip(self._term_sets, self._asked_sets):
-            document_frequency.update(term_set.union(*asked_sets))
+        for t in terms:
+            document_frequency.update(set(t.head).union(t.body, *t.asked))
         n = len(units)
         self._idf = {t: math.log(1 + (n - df + 0.5) / (df + 0.5)) for t, df in document_frequency.items()}
         self._unknown_idf = math.log(1 + (n + 0.5) / 0.5)
@@ -222,10 +219,22 @@ class Retriever:
         # Where each unit's sentences and questions start in the per-sentence and per-question fields.
         self._segment_starts = np.cumsum([0] + [len(t.segments) for t in terms])
         self._asked_starts = np.cumsum([0] + [len(t.asked) for t in terms])
-        self._superseded = [bool(self.documents.get(u.doc_id) and self.documents[u.doc_id].superseded_by) for u in units]
-        self._answer_types = [self._answer_types_of(u) for u in units]
-        self._segment_types = [t.segment_types for t in terms]
         self._survey = np.array([bool(SURVEY_HEADING.search(" ".join(u.headings) + u.title)) for u in units])
+        # What the reranker reads of each unit, as arrays over all units (see _rerank_features).
+        vocabulary = Vocabulary()
+        self._vocabulary = vocabulary
+        self._unit_term_sets = TermSets(((*t.head, *t.body) for t in terms), vocabulary)
+        self._head_term_sets = TermSets((t.head for t in terms), vocabulary)
+        self._segment_term_sets = TermSets((segment for t in terms for segment in t.segments), vocabulary)
+        self._asked_term_sets = TermSets((question for t in terms for question in t.asked), vocabulary)
+        self._unit_kinds = np.array([kind_bits(self._answer_types_of(u)) for u in units], dtype=np.int64)
+        self._segment_kinds = np.array([kind_bits(kinds) for t in terms for kinds in t.segment_types], dtype=np.int64)
+        self._is_glossary = np.array([u.kind == GLOSSARY for u in units], dtype=bool)
+        self._is_comment = np.array([u.kind in (QA, FAQ) for u in units], dtype=bool)
+        superseded = [bool(self.documents.get(u.doc_id) and self.documents[u.doc_id].superseded_by) for u in units]
+        self._is_superseded = np.array(superseded, dtype=bool)
+        self._doc_ids = np.array([u.doc_id for u in units])
+        self._lengths = np.array([math.log10(len(u.text) + len(u.question) + 10) for u in units])
 
     def __getstate__(self) -> dict:
         """Pickle everything but the analyzer: Sudachi's dictionary is loaded, not pickled (see index.cache)."""
@@ -305,9 +314,11 @@ class Retriever:
             return []
         # Field scores count relative to the best leader's, so that one weight fits long and short questions.
         tops = {name: max(float(values[leaders].max()), 1e-9) for name, values in fields.items()}
+        bulk = self._rerank_features(query, start + np.array(leaders))
         ranked = []
-        for i in leaders:
-            features = self._features(query, start + i) | {name: float(fields[name][i]) / tops[name] for name in fields}
+        for j, i in enumerate(leaders):
+            features = {name: float(values[j]) for name, values in bulk.items()}
+            features |= {name: float(fields[name][i]) / tops[name] for name in fields}
             score = float(np.dot(p.rerank_weights, [features[name] for name in RERANK_FEATURES]))
             ranked.append((score, start + i, features))
         ranked.sort(key=lambda r: -r[0])
@@ -361,56 +372,69 @@ class Retriever:
         np.maximum.at(fields["segment"], self._segment_unit[segments[0] : segments[1]] - start, segment_scores)
         return fields
 
-    def _features(self, query: Query, index: int) -> dict[str, float]:
-        """Describe how one unit matches the question beyond BM25."""
-        weights = [self.idf(w) * self.word_weight(w) for w in query.words]
+    def _rerank_features(self, query: Query, leaders: np.ndarray) -> dict[str, np.ndarray]:
+        """Describe how each leader matches the question beyond BM25, all leaders at once (arrays over leaders).
+
+        A new feature is one more array here: a per-unit property is an array built with the index and
+        indexed by the leaders; a match with the question's words goes through a TermSets family.
+        """
+        words = query.words
+        weights = [self.idf(w) * self.word_weight(w) for w in words]
         total = sum(weights) or 1.0
-
-        def share(term_set) -> float:
-            return sum(wt for w, wt in zip(query.words, weights) if any(t in term_set for t in w.terms)) / total
-
-        segment_shares = [share(s) for s in self._segment_sets[index]]
-        sentence_coverage = max(segment_shares, default=0.0)
-        answer_type, strict_answer_type = 0.0, 0.0
-        asks_detail = bool(query.answer_types & DETAIL_TYPES)
+        question = QuestionTerms([w.terms for w in words], self._vocabulary)
+        count = len(leaders)
+        held = self._unit_term_sets.holds(leaders, question)
+        segment_rows, segment_owner = ranges(self._segment_starts, leaders)
+        segment_shares = shares(self._segment_term_sets.holds(segment_rows, question), weights, total)
+        sentence_coverage = np.zeros(count)
+        np.maximum.at(sentence_coverage, segment_owner, segment_shares)
+        asked_rows, asked_owner = ranges(self._asked_starts, leaders)
+        asked_coverage = np.zeros(count)
+        np.maximum.at(asked_coverage, asked_owner, shares(self._asked_term_sets.holds(asked_rows, question), weights, total))
+        answer_type, strict_answer_type = np.zeros(count), np.zeros(count)
         if query.answer_types:
-            found = set(self._answer_types[index])
-            nearby = set(found)
-            if segment_shares:
-                # A date or a count answers if it stands in the sentence that matches best (strictly);
-                # for ranking, also in one next to it or in any that matches half as well, since the line
-                # with the figure (意見受付件数: 4人4件) often repeats few of the question's words.
-                best = segment_shares.index(sentence_coverage)
-                found |= self._segment_types[index][best]
-                for share_of, kinds in zip(segment_shares, self._segment_types[index]):
-                    if share_of >= sentence_coverage / 2:
-                        nearby |= kinds
-                for neighbour in self._segment_types[index][max(0, best - 1) : best + 2]:
-                    nearby |= neighbour
-            answer_type = len(query.answer_types & nearby) / len(query.answer_types)
-            strict_answer_type = len(query.answer_types & found) / len(query.answer_types)
-        unit = self.units[index]
-        terms = self._term_sets[index]
+            wanted = kind_bits(query.answer_types)
+            found = self._unit_kinds[leaders].copy()
+            nearby = found.copy()
+            # A date or a count answers if it stands in the sentence that matches best (strictly);
+            # for ranking, also in one next to it or in any that matches half as well, since the line
+            # with the figure (意見受付件数: 4人4件) often repeats few of the question's words.
+            last = len(self._segment_kinds)
+            best = np.full(count, last)
+            np.minimum.at(best, segment_owner, np.where(segment_shares == sentence_coverage[segment_owner], segment_rows, last))
+            has_best = best < last
+            found[has_best] |= self._segment_kinds[best[has_best]]
+            half = segment_shares >= sentence_coverage[segment_owner] / 2
+            np.bitwise_or.at(nearby, segment_owner[half], self._segment_kinds[segment_rows[half]])
+            firsts, ends = self._segment_starts[leaders], self._segment_starts[leaders + 1]
+            for step in (-1, 0, 1):
+                neighbour = best + step
+                inside = has_best & (neighbour >= firsts) & (neighbour < ends)
+                nearby[inside] |= self._segment_kinds[neighbour[inside]]
+            answer_type = np.bitwise_count(wanted & nearby) / len(query.answer_types)
+            strict_answer_type = np.bitwise_count(wanted & found) / len(query.answer_types)
+        survey = self._survey[leaders]
+        named = np.isin(self._doc_ids[leaders], list(query.documents))
+        word_shares = np.array([weight / total for weight in weights])
+        # Nouns of the question the corpus never uses: often the very thing it does not cover.
+        unknown = float(sum(1 for w in words if w.pos == "名詞" and not any(t in self._idf for t in w.terms)))
         return {
-            "coverage": share(terms),
+            "coverage": shares(held, weights, total),
             "sentence_coverage": sentence_coverage,
-            "head_coverage": share(self._head_sets[index]),
+            "head_coverage": shares(self._head_term_sets.holds(leaders, question), weights, total),
             "answer_type": answer_type,
-            "survey": (1.0 if self._survey[index] == query.wants_survey else -1.0) if self._survey[index] or query.wants_survey else 0.0,
-            "glossary": float(unit.kind == GLOSSARY and "definition" not in query.answer_types),
-            "superseded": float(self._superseded[index] and unit.doc_id not in query.documents),
-            "named": (1.0 if unit.doc_id in query.documents else -1.0) if query.documents else 0.0,
-            "comment": float(unit.kind in (QA, FAQ)),
-            "length": math.log10(len(unit.text) + len(unit.question) + 10),
-            "asked_coverage": max((share(q) for q in self._asked_sets[index]), default=0.0),
+            "survey": np.where(survey | query.wants_survey, np.where(survey == query.wants_survey, 1.0, -1.0), 0.0),
+            "glossary": (self._is_glossary[leaders] & ("definition" not in query.answer_types)).astype(float),
+            "superseded": (self._is_superseded[leaders] & ~named).astype(float),
+            "named": np.where(named, 1.0, -1.0) if query.documents else np.zeros(count),
+            "comment": self._is_comment[leaders].astype(float),
+            "length": self._lengths[leaders],
+            "asked_coverage": asked_coverage,
             # The question asks for a date, a number, an amount, hours, a phone number or a department,
             # and the best sentence has none.
-            "type_missing": float(asks_detail and strict_answer_type < 1.0),
-            "unmatched": max(
-                (wt / total for w, wt in zip(query.words, weights) if not any(t in terms for t in w.terms)), default=0.0
-            ),
-            # Nouns of the question the corpus never uses: often the very thing it does not cover.
-            "unknown": float(sum(1 for w in query.words if w.pos == "名詞" and not any(t in self._idf for t in w.terms))),
+            "type_missing": ((strict_answer_type < 1.0) & bool(query.answer_types & DETAIL_TYPES)).astype(float),
+            "unmatched": np.where(held, 0.0, word_shares).max(axis=1, initial=0.0),
+            "unknown": np.full(count, unknown),
         }
 
     def confidence(self, hits: list[Hit]) -> float:
@@ -439,6 +463,15 @@ def split_hit_segments(terms: UnitTerms) -> tuple[tuple[Segment, ...], tuple[Seg
     """Pair a unit's segment texts with their terms: the text's segments, then the question's."""
     segments = tuple(Segment(text, frozenset(words)) for text, words in zip(terms.segment_texts, terms.segments))
     return segments[: terms.text_segments], segments[terms.text_segments :]
+
+
+# The kinds of answer a sentence or a unit gives, as bits, so that a set of kinds is one integer.
+KIND_BITS = {kind: 1 << bit for bit, kind in enumerate(dict.fromkeys([*SEGMENT_ANSWER_TYPES, "department", "comment", "definition"]))}
+
+
+def kind_bits(kinds: frozenset[str]) -> int:
+    """Return a set of answer kinds as bits (kinds no sentence or unit gives have none)."""
+    return sum(KIND_BITS.get(kind, 0) for kind in kinds)
 
 
 def best_first(scores: np.ndarray, count: int) -> list[int]:

@@ -112,3 +112,33 @@ def test_a_question_scoped_to_a_ward_reranks_the_wards_leaders_of_the_whole_corp
         assert found == expected, query
         compared += bool(found)
     assert compared > 150
+
+
+def test_the_bulk_coverage_features_equal_python_sets_over_each_candidates_terms(answerer):
+    retriever = answerer.retriever
+    rows = [json.loads(line) for path in sorted(DATA.glob("*.jsonl")) for line in path.read_text(encoding="utf-8").splitlines()]
+    compared = 0
+    for row in rows[::5]:
+        query = answerer.query(row["question"], row.get("ward"))
+        if not query.words:
+            continue
+        weights = [retriever.idf(w) * retriever.word_weight(w) for w in query.words]
+        total = sum(weights) or 1.0
+
+        def share(terms: set[str]) -> float:
+            # The plain way: a Python sum over the words, for one set of terms.
+            return sum(wt for w, wt in zip(query.words, weights) if any(t in terms for t in w.terms)) / total
+
+        leaders = np.arange(0, len(retriever.units), 3)
+        bulk = retriever._rerank_features(query, leaders)
+        for j, index in enumerate(leaders):
+            terms = retriever.unit_terms[retriever.units[index].id]
+            held = set(terms.head) | set(terms.body)
+            assert bulk["coverage"][j] == share(held)
+            assert bulk["head_coverage"][j] == share(set(terms.head))
+            assert bulk["sentence_coverage"][j] == max((share(set(s)) for s in terms.segments), default=0.0)
+            assert bulk["asked_coverage"][j] == max((share(set(q)) for q in terms.asked), default=0.0)
+            unmatched = [wt / total for w, wt in zip(query.words, weights) if not any(t in held for t in w.terms)]
+            assert bulk["unmatched"][j] == max(unmatched, default=0.0)
+            compared += 1
+    assert compared > 5000
