@@ -157,8 +157,8 @@ class Field:
     def scores(self, terms: dict[str, float], start: int = 0, stop: int | None = None) -> np.ndarray:
         """Score documents start to stop (all by default), each term weighted, without BM25Plus's floor (0 = no match)."""
         stop = self.size if stop is None else stop
-        scores = np.zeros(stop - start)
         whole = start == 0 and stop == self.size
+        slices, weights = [], []
         for term, weight in terms.items():
             position = self._terms.get(term)
             if position is None:
@@ -166,8 +166,15 @@ class Field:
             first, last = self._starts[position], self._starts[position + 1]
             if not whole:
                 first, last = first + np.searchsorted(self._ids[first:last], (start, stop))
-            scores[self._ids[first:last] - start] += weight * self._impacts[first:last]
-        return scores
+            slices.append(slice(first, last))
+            weights.append(weight)
+        if not slices:
+            return np.zeros(stop - start)
+        lengths = [s.stop - s.start for s in slices]
+        impacts = np.repeat(weights, lengths) * np.concatenate([self._impacts[s] for s in slices])
+        ids = np.concatenate([self._ids[s] for s in slices])
+        # Summed term by term in the question's order, as adding each term's scores in turn would.
+        return np.bincount(ids - start, impacts, minlength=stop - start)
 
 
 class Retriever:
@@ -308,25 +315,24 @@ class Retriever:
         if start == stop:
             return []
         fields = self._field_scores(weighted, grams, start, stop)
-        scores = self._first_stage(fields)
-        leaders = best_first(scores, p.candidates)  # within start:stop
+        leaders = best_first(self._first_stage(fields), p.candidates)  # within start:stop
         if not leaders:
             return []
         # Field scores count relative to the best leader's, so that one weight fits long and short questions.
-        tops = {name: max(float(values[leaders].max()), 1e-9) for name, values in fields.items()}
-        bulk = self._rerank_features(query, start + np.array(leaders))
-        ranked = []
-        for j, i in enumerate(leaders):
-            features = {name: float(values[j]) for name, values in bulk.items()}
-            features |= {name: float(fields[name][i]) / tops[name] for name in fields}
-            score = float(np.dot(p.rerank_weights, [features[name] for name in RERANK_FEATURES]))
-            ranked.append((score, start + i, features))
-        ranked.sort(key=lambda r: -r[0])
-        # Only the hits returned are split into their segments (for the answer): not kept for every unit.
-        return [
-            Hit(self.units[i], score, features, *split_hit_segments(self.unit_terms[self.units[i].id]))
-            for score, i, features in ranked[:limit]
-        ]
+        columns = self._rerank_features(query, start + np.array(leaders))
+        columns |= {name: values[leaders] / max(float(values[leaders].max()), 1e-9) for name, values in fields.items()}
+        rows = np.column_stack([columns[name] for name in RERANK_FEATURES])
+        weights = np.array(p.rerank_weights)
+        # One dot product a leader, as the weights were fitted with (a matrix product rounds differently).
+        scores = [float(np.dot(weights, row)) for row in rows]
+        order = sorted(range(len(leaders)), key=lambda j: -scores[j])[:limit]
+        # Only the hits returned get their features as a dict and their segments (for the answer).
+        hits = []
+        for j in order:
+            unit = self.units[start + leaders[j]]
+            features = {name: float(values[j]) for name, values in columns.items()}
+            hits.append(Hit(unit, scores[j], features, *split_hit_segments(self.unit_terms[unit.id])))
+        return hits
 
     def _query_terms(self, query: Query) -> tuple[dict[str, float], dict[str, float]]:
         """Return the question's weighted terms (words and synonym groups) and its weighted character bigrams."""
