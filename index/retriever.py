@@ -158,6 +158,7 @@ class Field:
         """Score documents start to stop (all by default), each term weighted, without BM25Plus's floor (0 = no match)."""
         stop = self.size if stop is None else stop
         whole = start == 0 and stop == self.size
+        bounds = np.array([start, stop])
         slices, weights = [], []
         for term, weight in terms.items():
             position = self._terms.get(term)
@@ -165,7 +166,7 @@ class Field:
                 continue  # an unknown term scores nothing anywhere
             first, last = self._starts[position], self._starts[position + 1]
             if not whole:
-                first, last = first + np.searchsorted(self._ids[first:last], (start, stop))
+                first, last = first + self._ids[first:last].searchsorted(bounds)
             slices.append(slice(first, last))
             weights.append(weight)
         if not slices:

@@ -45,7 +45,7 @@ class TermSets:
         if len(question.ids) and len(rows):
             positions, owners = ranges(self.starts, rows)
             terms = self.terms[positions]
-            places = np.minimum(np.searchsorted(question.ids, terms), len(question.ids) - 1)
+            places = np.minimum(question.ids.searchsorted(terms), len(question.ids) - 1)
             found = question.ids[places] == terms
             held[owners[found], places[found]] = True
         return held @ question.words
@@ -79,5 +79,5 @@ def ranges(starts: np.ndarray, owners: Sequence[int]) -> tuple[np.ndarray, np.nd
     """Return the rows from starts[o] to starts[o + 1] for each owner o, end to end, and which owner each is of."""
     owners = np.asarray(owners, dtype=np.int64)
     firsts, lengths = starts[owners], starts[owners + 1] - starts[owners]
-    rows = np.repeat(firsts, lengths) + np.arange(lengths.sum()) - np.repeat(np.cumsum(lengths) - lengths, lengths)
-    return rows, np.repeat(np.arange(len(owners)), lengths)
+    rows = (firsts - lengths.cumsum() + lengths).repeat(lengths) + np.arange(lengths.sum())
+    return rows, np.arange(len(owners)).repeat(lengths)
