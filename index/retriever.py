@@ -13,6 +13,7 @@ from rank_bm25 import BM25Plus
 from tqdm import tqdm
 
 from index.analysis import Analyzer, Word, split_segments
+from index.slots import Slot
 from index.termsets import QuestionTerms, TermSets, Vocabulary, ranges, shares
 from index.units import FAQ, GLOSSARY, QA, Document, Unit
 
@@ -77,6 +78,8 @@ class Query:
     documents: frozenset[str] = frozenset()  # the documents the question names (情報化推進計画 …)
     answer_types: frozenset[str] = frozenset()  # ANSWER_TYPES: when, count, money, hours, phone, department …
     wants_survey: bool = False
+    slots: tuple[Slot, ...] = ()  # the details asked for (a month, a count of 冊 …), which the quoted sentence must give
+    defined: frozenset[str] = frozenset()  # glossary units whose term the question asks the meaning of: they come first
 
 
 @dataclass(frozen=True)
@@ -194,6 +197,7 @@ class Retriever:
         ward_order = {ward: i for i, ward in enumerate(dict.fromkeys(u.ward for u in units))}
         units = sorted(units, key=lambda u: ward_order[u.ward])
         self.units = units
+        self._positions = {u.id: i for i, u in enumerate(units)}
         self.documents = {d.id: d for d in documents}
         self.analyzer = analyzer
         self.params = params
@@ -317,6 +321,9 @@ class Retriever:
             return []
         fields = self._field_scores(weighted, grams, start, stop)
         leaders = best_first(self._first_stage(fields), p.candidates)  # within start:stop
+        # A term the question asks the meaning of is answered by its glossary entry, however the rest matches.
+        defined = [self._positions[u] - start for u in sorted(query.defined) if u in self._positions]
+        leaders += [i for i in defined if 0 <= i < stop - start and i not in leaders]
         if not leaders:
             return []
         # Field scores count relative to the best leader's, so that one weight fits long and short questions.
@@ -326,7 +333,9 @@ class Retriever:
         weights = np.array(p.rerank_weights)
         # One dot product a leader, as the weights were fitted with (a matrix product rounds differently).
         scores = [float(np.dot(weights, row)) for row in rows]
-        order = sorted(range(len(leaders)), key=lambda j: -scores[j])[:limit]
+        columns["defined"] = np.array([float(self.units[start + i].id in query.defined) for i in leaders])
+        # Definitions first (a question asking what a term means), then by score.
+        order = sorted(range(len(leaders)), key=lambda j: (-columns["defined"][j], -scores[j]))[:limit]
         # Only the hits returned get their features as a dict and their segments (for the answer).
         hits = []
         for j in order:
@@ -456,7 +465,7 @@ class Retriever:
 
     def resolves(self, hits: list[Hit]) -> bool:
         """Say whether the best hit answers the question well enough to quote it."""
-        if hits and self.curated_match(hits[0]):
+        if hits and (self.curated_match(hits[0]) or hits[0].features.get("defined")):
             return True
         return self.confidence(hits) >= self.params.min_confidence
 
