@@ -106,12 +106,16 @@ class UnitTerms:
     """A unit's index terms, kept so that the index can be rebuilt without re-tokenizing."""
 
     head: tuple[str, ...]
-    body: tuple[str, ...]
     segments: tuple[tuple[str, ...], ...] = field(default=())  # each sentence or list item, text's then question's
     segment_texts: tuple[str, ...] = ()  # the same sentences and list items as text
     text_segments: int = 0  # how many of the segments are the text's
     segment_types: tuple[frozenset[str], ...] = ()  # per segment, the kinds of answer it gives (SEGMENT_ANSWER_TYPES)
     asked: tuple[tuple[str, ...], ...] = ()  # each residents' question the unit answers (questions_answered)
+
+    @property
+    def body(self) -> tuple[str, ...]:
+        """Return the terms of the unit's text: those of its text's segments (not kept twice, for memory)."""
+        return tuple(term for segment in self.segments[: self.text_segments] for term in segment)
 
 
 # What a sentence answering each type of question looks like in the documents.
@@ -270,13 +274,11 @@ class Retriever:
         terms = [tuple(self.analyzer.terms(s)) for s in segments]
         return UnitTerms(
             head=tuple(self.analyzer.terms(head_text)),
-            # The text is its segments: tokenizing it once more would only cost time.
-            body=tuple(term for segment in terms[: len(texts)] for term in segment),
             segments=tuple(terms),
             segment_texts=tuple(segments),
             text_segments=len(texts),
             segment_types=tuple(
-                frozenset(kind for kind, pattern in SEGMENT_ANSWER_TYPES.items() if pattern.search(segment))
+                answer_kinds(frozenset(kind for kind, pattern in SEGMENT_ANSWER_TYPES.items() if pattern.search(segment)))
                 for segment in segments
             ),
             asked=tuple(tuple(self.analyzer.terms(question)) for question in questions_answered(unit)),
@@ -483,6 +485,14 @@ def split_hit_segments(terms: UnitTerms) -> tuple[tuple[Segment, ...], tuple[Seg
 
 # The kinds of answer a sentence or a unit gives, as bits, so that a set of kinds is one integer.
 KIND_BITS = {kind: 1 << bit for bit, kind in enumerate(dict.fromkeys([*SEGMENT_ANSWER_TYPES, "department", "comment", "definition"]))}
+
+
+_ANSWER_KINDS: dict[frozenset[str], frozenset[str]] = {}
+
+
+def answer_kinds(kinds: frozenset[str]) -> frozenset[str]:
+    """Return one shared instance of a set of answer kinds: a few sets, held for every sentence of the corpus."""
+    return _ANSWER_KINDS.setdefault(kinds, kinds)
 
 
 def kind_bits(kinds: frozenset[str]) -> int:
