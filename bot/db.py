@@ -152,9 +152,13 @@ def bump_index_revision(db: Session) -> None:
     db.execute(update(IndexRevision).where(IndexRevision.id == 1).values(revision=IndexRevision.revision + 1))
 
 
+# Read before every ask: built once, and run on the session's connection without the ORM's per-statement work.
+INDEX_REVISION = select(IndexRevision.revision).where(IndexRevision.id == 1)
+
+
 def current_index_revision(db: Session) -> int:
     """Return the live index revision."""
-    return db.scalar(select(IndexRevision.revision).where(IndexRevision.id == 1)) or 0
+    return db.connection().scalar(INDEX_REVISION) or 0
 
 
 def make_engine(url: str) -> Engine:
