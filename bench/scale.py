@@ -9,6 +9,7 @@ first answer.
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import pickle
 import resource
@@ -60,9 +61,8 @@ def build(units: int, wards: int, folder: Path) -> dict:
 def serve(folder: Path, rounds: int) -> dict:
     """Load the cached index as a starting worker does, then answer and take a staff entry live; return the figures."""
     started = time.perf_counter()
-    analyzer = Analyzer(DEFAULT_CORPUS_DIR / "synonyms.txt")
-    retriever = read_cache(folder / "index.pickle")
-    retriever.analyzer = analyzer
+    retriever = read_cache(folder / "index.pickle", Analyzer(DEFAULT_CORPUS_DIR / "synonyms.txt"))
+    gc.freeze()  # as index.cache.load_index does for the app
     load_seconds = time.perf_counter() - started
     wards, questions = pickle.loads((folder / "corpus.pickle").read_bytes())
 

@@ -1,6 +1,7 @@
 """Build the corpus index once and keep it on disk, so a process starts by loading it instead of re-tokenizing."""
 from __future__ import annotations
 
+import gc
 import hashlib
 import logging
 import os
@@ -63,18 +64,22 @@ def load_index(corpus_dir: Path, cache_dir: Path | None) -> LoadedIndex:
     analyzer = Analyzer(corpus_dir / "synonyms.txt")
     path = cache_file(corpus_dir, cache_dir) if cache_dir is not None else None
     if path is None:
-        return LoadedIndex(build_retriever(corpus_dir, analyzer), True, time.perf_counter() - started, None)
-    if path.exists():
+        loaded = LoadedIndex(build_retriever(corpus_dir, analyzer), True, time.perf_counter() - started, None)
+    elif path.exists():
         try:
-            retriever = read_cache(path)
+            retriever = read_cache(path, analyzer)
         except Exception as error:  # a truncated or foreign file: any unpickling error means rebuild
             log.warning("index cache %s unreadable (%s: %s): rebuilding it", path, type(error).__name__, error)
+            loaded = build_index_cache(corpus_dir, cache_dir, analyzer=analyzer)
         else:
-            retriever.analyzer = analyzer  # Sudachi's dictionary is loaded, never pickled
-            seconds = time.perf_counter() - started
-            log.info("index loaded from cache: %d units in %.2f s", len(retriever.units), seconds)
-            return LoadedIndex(retriever, False, seconds, path)
-    return build_index_cache(corpus_dir, cache_dir, analyzer=analyzer)
+            loaded = LoadedIndex(retriever, False, time.perf_counter() - started, path)
+            log.info("index loaded from cache: %d units in %.2f s", len(retriever.units), loaded.seconds)
+    else:
+        loaded = build_index_cache(corpus_dir, cache_dir, analyzer=analyzer)
+    # The index lives as long as the process: the cyclic collector need not walk its objects at every pass
+    # (with a large corpus, millions of them), and gunicorn's workers keep sharing its memory pages.
+    gc.freeze()
+    return loaded
 
 
 def build_index_cache(
@@ -88,12 +93,19 @@ def build_index_cache(
     return LoadedIndex(retriever, True, time.perf_counter() - started, path)
 
 
-def read_cache(path: Path) -> Retriever:
-    """Unpickle a cached retriever, refusing anything else."""
-    with open(path, "rb") as file:
-        retriever = pickle.load(file)
+def read_cache(path: Path, analyzer: Analyzer) -> Retriever:
+    """Unpickle a cached retriever (refusing anything else) and give it the analyzer."""
+    collecting = gc.isenabled()
+    gc.disable()  # unpickling makes many objects and no garbage: collecting would only rescan them, again and again
+    try:
+        with open(path, "rb") as file:
+            retriever = pickle.load(file)
+    finally:
+        if collecting:
+            gc.enable()
     if not isinstance(retriever, Retriever):
         raise TypeError(f"holds a {type(retriever).__name__}, not a Retriever")
+    retriever.analyzer = analyzer  # Sudachi's dictionary is loaded, never pickled
     return retriever
 
 
