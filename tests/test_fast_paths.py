@@ -11,6 +11,7 @@ from helpers import corpus_retriever
 from index.analysis import Analyzer, Morpheme, SynonymRule
 from index.answering import Answerer
 from index.build import build_answerer
+from index.names import NameFinder
 from index.corpus import DEFAULT_CORPUS_DIR
 from index.retriever import Query
 
@@ -142,3 +143,15 @@ def test_the_bulk_coverage_features_equal_python_sets_over_each_candidates_terms
             assert bulk["unmatched"][j] == max(unmatched, default=0.0)
             compared += 1
     assert compared > 5000
+
+
+def test_the_name_finder_finds_exactly_the_names_a_substring_test_finds():
+    names = ["台東区", "台東", "東区", "区", "DX推進計画", "DX", "デジタル", "デジタル化", "化"]
+    finder = NameFinder(names)
+    texts = question_texts() + ["台東区のDX推進計画とデジタル化", "", "区"]
+    found = 0
+    for text in texts:
+        assert finder.names_in(text) == {name for name in names if name in text}, text
+        found += bool(finder.names_in(text))
+    ends = sorted(end for name, end in finder.occurrences("デジタル化とは") if name.startswith("デジタル"))
+    assert ends == [4, 5] and found > 100
