@@ -25,7 +25,6 @@ from tqdm import tqdm
 from bot.db import FaqEntry, bump_index_revision, init_db, make_engine
 from bot.live_index import LiveIndex
 from index.analysis import Analyzer
-from index.answering import Answerer
 from index.cache import read_cache, write_cache
 from index.corpus import DEFAULT_CORPUS_DIR
 from index.retriever import Retriever
