@@ -94,7 +94,11 @@ class Answerer:
         # A ward's name scopes the question; as a search word it would only favour texts that repeat it.
         self._ward_words = {w.form for info in wards.values() for a in info.aliases for w in retriever.analyzer.analyze(a)}
         # Names looked for in every question: found in one walk over it, however many wards, documents and terms.
-        self._ward_aliases = NameFinder(a for info in wards.values() for a in info.aliases)
+        self._alias_wards: dict[str, list[str]] = {}
+        for info in wards.values():
+            for alias in dict.fromkeys(info.aliases):
+                self._alias_wards.setdefault(alias, []).append(info.name)
+        self._ward_aliases = NameFinder(self._alias_wards)
         self._document_names: dict[str, list[Document]] = {}
         for document in retriever.documents.values():
             for name in document.names:
@@ -195,8 +199,7 @@ class Answerer:
 
     def ward_named_in(self, question: str) -> str | None:
         """Return the one ward the question names, if it names exactly one."""
-        aliases = self._ward_aliases.names_in(question)
-        named = [w.name for w in self.wards.values() if any(alias in aliases for alias in w.aliases)]
+        named = list(dict.fromkeys(w for alias in self._ward_aliases.names_in(question) for w in self._alias_wards[alias]))
         return named[0] if len(named) == 1 else None
 
     def documents_named_in(self, question: str, ward: str | None) -> frozenset[str]:
