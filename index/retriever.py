@@ -27,7 +27,7 @@ RERANK_FEATURES = (
     "sentence_coverage",  # … its best segment holds
     "head_coverage",  # … its head holds
     "answer_type",  # asks when / how many / who … and the best segment or the unit gives that
-    "survey",  # +1 a survey result for a question about a survey, -1 where only one of them is about one
+    "survey",  # +1 a survey result for a question about a survey (its overview only when asked how it was done), -1 where only one is about one
     "glossary",  # a glossary entry for a question that does not ask what a term means
     "superseded",  # from a plan a newer one replaced, not named in the question
     "named",  # +1 from a document the question names, -1 from another one
@@ -61,10 +61,10 @@ class RankingParams:
     verb_weight: float = 0.3  # verbs and adjectives say less about the topic than nouns
     affix_weight: float = 0.3
     synonym_weight: float = 0.5  # a Sudachi synonym-group match counts less than the word itself
-    rerank_weights: tuple[float, ...] = (-0.038, 0.992, 1.37, 1.754, 0.532, 0.519, 1.427, 0.736, -0.361, -1.337, 0.158, -0.716, 0.671, 1.968, 1.211, 1.538)
-    abstain_weights: tuple[float, ...] = (0.853, -0.189, -0.137, -1.21, 0.019, -3.076, -0.758, -1.808)
-    abstain_bias: float = -3.418
-    min_confidence: float = 0.83
+    rerank_weights: tuple[float, ...] = (0.014, 1.164, 1.291, 1.913, 0.78, 0.499, 1.545, 0.993, -0.333, -1.316, 0.17, -0.66, 0.498, 1.582, 1.027, 1.29)
+    abstain_weights: tuple[float, ...] = (0.793, -0.187, -0.212, -1.265, 0.182, -2.892, -0.677, -1.742)
+    abstain_bias: float = -2.393
+    min_confidence: float = 0.81
     # A staff-written FAQ entry or linked wording answers whenever it holds this much of the question.
     min_curated_coverage: float = 0.8
 
@@ -78,6 +78,7 @@ class Query:
     documents: frozenset[str] = frozenset()  # the documents the question names (情報化推進計画 …)
     answer_types: frozenset[str] = frozenset()  # ANSWER_TYPES: when, count, money, hours, phone, department …
     wants_survey: bool = False
+    asks_survey_conduct: bool = False  # how a survey was done (回答数, 対象, 方法), not what it found
     slots: tuple[Slot, ...] = ()  # the details asked for (a month, a count of 冊 …), which the quoted sentence must give
     defined: frozenset[str] = frozenset()  # glossary units whose term the question asks the meaning of: they come first
 
@@ -103,7 +104,7 @@ class Hit:
 
 @dataclass(frozen=True)
 class UnitTerms:
-    """A unit's index terms, kept so that the index can be rebuilt without re-tokenizing."""
+    """A unit's index terms, as tokenized at build: what the staff index weighs words by, and hits are split into."""
 
     head: tuple[str, ...]
     segments: tuple[tuple[str, ...], ...] = field(default=())  # each sentence or list item, text's then question's
@@ -130,6 +131,8 @@ SEGMENT_ANSWER_TYPES = {
     "phone": re.compile(r"\d{2,4}\s?[-‐－(（]\s?\d{2,4}\s?[-‐－)）]\s?\d{3,4}"),
 }
 SURVEY_HEADING = re.compile(r"アンケート|調査結果|自由意見|ワークショップ")
+# A survey's overview (who was asked, how, how many answered) rather than one of its results.
+SURVEY_OVERVIEW = re.compile(r"調査の概要|調査項目|回答者の属性")
 
 
 class Field:
@@ -194,7 +197,6 @@ class Retriever:
         documents: list[Document],
         analyzer: Analyzer,
         params: RankingParams = RankingParams(),
-        unit_terms: dict[str, UnitTerms] | None = None,
         progress: bool = False,
     ) -> None:
         # Each ward's units side by side, so that a question scoped to a ward scores only its slice of every field.
@@ -205,9 +207,8 @@ class Retriever:
         self.documents = {d.id: d for d in documents}
         self.analyzer = analyzer
         self.params = params
-        known = unit_terms or {}
         tokenizing = tqdm(units, desc="tokenizing units", unit="unit", disable=not progress)
-        self.unit_terms = {u.id: known.get(u.id) or self._terms_of(u) for u in tokenizing}
+        self.unit_terms = {u.id: self._terms_of(u) for u in tokenizing}
         terms = [self.unit_terms[u.id] for u in units]
         bm25 = {"k1": params.k1, "b": params.b, "delta": params.delta}
         # An empty field still needs a token: rank-bm25 divides by the corpus length.
@@ -236,6 +237,7 @@ class Retriever:
         self._segment_starts = np.cumsum([0] + [len(t.segments) for t in terms])
         self._asked_starts = np.cumsum([0] + [len(t.asked) for t in terms])
         self._survey = np.array([bool(SURVEY_HEADING.search(" ".join(u.headings) + u.title)) for u in units])
+        self._survey_overview = np.array([bool(SURVEY_OVERVIEW.search(" ".join(u.headings) + u.title)) for u in units])
         # What the reranker reads of each unit, as arrays over all units (see _rerank_features).
         vocabulary = Vocabulary()
         self._vocabulary = vocabulary
@@ -255,16 +257,6 @@ class Retriever:
     def __getstate__(self) -> dict:
         """Pickle everything but the analyzer: Sudachi's dictionary is loaded, not pickled (see index.cache)."""
         return {name: value for name, value in self.__dict__.items() if name != "analyzer"}
-
-    def with_units(self, extra: list[Unit]) -> Retriever:
-        """Return a retriever over the corpus plus extra units, reusing the tokenized corpus."""
-        if not extra:
-            return self
-        replaced = {e.id for e in extra}
-        base = [u for u in self.units if u.id not in replaced]
-        # A replaced unit (a corpus unit with linked phrasings) must be tokenized anew.
-        known = {unit_id: terms for unit_id, terms in self.unit_terms.items() if unit_id not in replaced}
-        return Retriever(base + extra, list(self.documents.values()), self.analyzer, self.params, known)
 
     def _terms_of(self, unit: Unit) -> UnitTerms:
         """Tokenize a unit's fields and each of its sentences and list items."""
@@ -431,7 +423,6 @@ class Retriever:
                 nearby[inside] |= self._segment_kinds[neighbour[inside]]
             answer_type = np.bitwise_count(wanted & nearby) / len(query.answer_types)
             strict_answer_type = np.bitwise_count(wanted & found) / len(query.answer_types)
-        survey = self._survey[leaders]
         named = np.isin(self._doc_ids[leaders], list(query.documents))
         word_shares = np.array([weight / total for weight in weights])
         # Nouns of the question the corpus never uses: often the very thing it does not cover.
@@ -441,7 +432,9 @@ class Retriever:
             "sentence_coverage": sentence_coverage,
             "head_coverage": shares(self._head_term_sets.holds(leaders, question), weights, total),
             "answer_type": answer_type,
-            "survey": np.where(survey | query.wants_survey, np.where(survey == query.wants_survey, 1.0, -1.0), 0.0),
+            "survey": survey_match(
+                self._survey[leaders], self._survey_overview[leaders], query.wants_survey, query.asks_survey_conduct
+            ),
             "glossary": (self._is_glossary[leaders] & ("definition" not in query.answer_types)).astype(float),
             "superseded": (self._is_superseded[leaders] & ~named).astype(float),
             "named": np.where(named, 1.0, -1.0) if query.documents else np.zeros(count),
@@ -507,6 +500,16 @@ def best_first(scores: np.ndarray, count: int) -> list[int]:
         # Selecting before sorting: over a whole large corpus, a full sort costs more than the rest of an ask.
         positive = np.sort(positive[np.argpartition(-scores[positive], count - 1)[:count]])
     return [int(i) for i in positive[np.argsort(-scores[positive], kind="stable")]]
+
+
+def survey_match(survey: np.ndarray, overview: np.ndarray, wants_survey: bool, asks_conduct: bool) -> np.ndarray:
+    """Return +1 where a survey unit meets a survey question, -1 where only one is about a survey, else 0.
+
+    A survey's overview meets only a question about how the survey was done: asked what residents
+    answered, its results should win over it.
+    """
+    met = np.where(asks_conduct | ~overview, 1.0, 0.0)
+    return np.where(survey | wants_survey, np.where(survey == wants_survey, met, -1.0), 0.0)
 
 
 def bigrams(text: str) -> list[str]:

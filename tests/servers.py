@@ -1,8 +1,20 @@
-"""A socket server on 127.0.0.1 run in a thread: the app, a stand-in API, another site."""
+"""Servers on 127.0.0.1 for the tests: a socket server in a thread (the app, a stand-in API, another site), gunicorn."""
 from __future__ import annotations
 
+import os
+import socket
+import subprocess
+import sys
 import threading
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 from socketserver import BaseServer
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 class ThreadedServer:
@@ -22,3 +34,100 @@ class ThreadedServer:
         self.server.shutdown()
         self.server.server_close()
         self._thread.join(timeout=5)
+
+
+def free_port() -> int:
+    """Return a port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@contextmanager
+def gunicorn(env: dict[str, str], workers: int = 2) -> Iterator[str]:
+    """Run the Procfile's server (gunicorn, preloaded) with env added, and yield its URL once it answers."""
+    port = free_port()
+    command = [sys.executable, "-m", "gunicorn", "--workers", str(workers), "--preload",
+               "--bind", f"127.0.0.1:{port}", "bot:create_app()"]
+    process = subprocess.Popen(command, cwd=ROOT, env=os.environ | env,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 90
+        while True:
+            try:
+                urllib.request.urlopen(url + "/healthz", timeout=2).read()
+                break
+            except (urllib.error.URLError, ConnectionError):
+                if time.monotonic() > deadline or process.poll() is not None:
+                    raise RuntimeError("gunicorn did not start") from None
+                time.sleep(0.2)
+        yield url
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+class TcpProxy:
+    """A TCP proxy on 127.0.0.1 that can cut every connection and refuse new ones: an outage of the server behind."""
+
+    def __init__(self, host: str, port: int) -> None:
+        self.target = (host, port)
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self.listener.getsockname()[1]
+        self.up = True
+        self._open: list[socket.socket] = []
+        self._lock = threading.Lock()
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                client, _ = self.listener.accept()
+            except OSError:
+                return  # closed
+            if not self.up:
+                client.close()
+                continue
+            try:
+                upstream = socket.create_connection(self.target, timeout=5)
+            except OSError:
+                client.close()
+                continue
+            with self._lock:
+                self._open += [client, upstream]
+            for source, sink in ((client, upstream), (upstream, client)):
+                threading.Thread(target=self._pump, args=(source, sink), daemon=True).start()
+
+    def _pump(self, source: socket.socket, sink: socket.socket) -> None:
+        try:
+            while data := source.recv(65536):
+                sink.sendall(data)
+        except OSError:
+            pass
+        for end in (source, sink):
+            end.close()
+
+    def cut(self) -> None:
+        """Cut every open connection and refuse new ones, as a database that went away does."""
+        self.up = False
+        with self._lock:
+            for connection in self._open:
+                try:
+                    connection.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
+                connection.close()
+            self._open.clear()
+
+    def restore(self) -> None:
+        """Let connections through again."""
+        self.up = True
+
+    def close(self) -> None:
+        self.cut()
+        self.listener.close()

@@ -18,14 +18,20 @@ from index.retriever import Query
 DATA = Path(__file__).resolve().parent / "data"
 
 
-def question_texts() -> list[str]:
-    """Return every question of every question set in tests/data."""
-    return [
-        json.loads(line)["question"]
+def question_rows() -> list[dict]:
+    """Return every question of every question set in tests/data (the rows that hold a question)."""
+    rows = [
+        json.loads(line)
         for path in sorted(DATA.glob("*.jsonl"))
         for line in path.read_text(encoding="utf-8").splitlines()
         if line.strip()
     ]
+    return [row for row in rows if "question" in row]
+
+
+def question_texts() -> list[str]:
+    """Return the text of every question in tests/data."""
+    return [row["question"] for row in question_rows()]
 
 
 def rewrite_by_scan(rules: list[SynonymRule], morphemes: list[Morpheme]) -> list[Morpheme]:
@@ -117,9 +123,8 @@ def test_a_question_scoped_to_a_ward_reranks_the_wards_leaders_of_the_whole_corp
 
 def test_the_bulk_coverage_features_equal_python_sets_over_each_candidates_terms(answerer):
     retriever = answerer.retriever
-    rows = [json.loads(line) for path in sorted(DATA.glob("*.jsonl")) for line in path.read_text(encoding="utf-8").splitlines()]
     compared = 0
-    for row in rows[::5]:
+    for row in question_rows()[::5]:
         query = answerer.query(row["question"], row.get("ward"))
         if not query.words:
             continue
