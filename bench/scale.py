@@ -22,7 +22,8 @@ from pathlib import Path
 from sqlalchemy.orm import Session
 from tqdm import tqdm
 
-from bot.db import FaqEntry, bump_index_revision, init_db, make_engine
+from bot.db import FaqEntry, bump_index_revision, make_engine
+from bot.schema import prepare
 from bot.live_index import LiveIndex
 from index.analysis import Analyzer
 from index.cache import read_cache, write_cache
@@ -66,7 +67,7 @@ def serve(folder: Path, rounds: int) -> dict:
     wards, questions = pickle.loads((folder / "corpus.pickle").read_bytes())
 
     engine = make_engine(f"sqlite:///{folder / 'staff.sqlite'}")
-    init_db(engine)
+    prepare(engine)
     live = LiveIndex(retriever, wards)
     with Session(engine) as db:
         answerer = live.answerer(db)  # what the first ask of a worker does
