@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 EVAL ?= tests/data/eval.jsonl
 
-.PHONY: install build run test bench bench-scale eval fit fit-staff browser clean
+.PHONY: install migrate build run test bench bench-scale eval fit fit-staff browser clean
 
 $(BIN)/ward-faq: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -16,13 +16,15 @@ $(BIN)/ward-faq: pyproject.toml
 
 install: $(BIN)/ward-faq
 
+# Bring the database's schema up to date (Alembic migrations): the app starts only on the schema it was made for.
+migrate: install
+	$(BIN)/ward-faq db upgrade
+
 # Parse the corpus and build the index once, with progress; every start then loads it from its cache.
-build: install
+build: migrate
 	$(BIN)/ward-faq index build
 
-# Bring the database's schema up to date (Alembic migrations), then serve.
 run: build
-	$(BIN)/ward-faq db upgrade
 	$(BIN)/ward-faq serve --host $(HOST) --port $(PORT)
 
 # The widget and console tests drive Debian's Chromium; install it when it is missing, with Japanese fonts for the screenshots.
@@ -42,7 +44,7 @@ bench: install
 bench-scale: install
 	$(BIN)/python bench/scale.py
 
-eval: install
+eval: migrate
 	$(BIN)/ward-faq eval $(EVAL)
 
 # Refit the reranker and the abstention rule on the question sets; prints the parameters to keep.

@@ -38,7 +38,7 @@ MAYBE_MEANT_COVERAGE = 0.3
 # The answer's first lines, where the detail a question asks for must stand.
 QUOTED_LEAD_PIECES = 3
 SURVEY_CONDUCT = re.compile(r"何人に|誰に|対象|回答(数|率|者|し)|返って|回収|方法|いつ(実施|行)|何件.*(回答|返)|調査項目|質問項目")
-SURVEY_WORDS = re.compile(r"アンケート|調査|区民の声|自由意見|ワークショップ|多かった|(理由|人)が多い")
+SURVEY_WORDS = re.compile(r"アンケート|調査|区民の声|自由意見|ワークショップ|多かった|(理由|人)が多い|(一番|いちばん)多い|みんな(何|なに|どう)")
 
 # Greetings, thanks and requests for help: answered kindly, never counted in the KPI.
 SMALL_TALK = re.compile(
@@ -105,11 +105,10 @@ class Answerer:
             for name in document.names:
                 self._document_names.setdefault(name, []).append(document)
         self._document_finder = NameFinder(self._document_names)
+        self._glossary_names = [(name, u.id) for u in retriever.units if u.kind == GLOSSARY for name in term_names(u.title)]
         self._glossary_units: dict[str, list[str]] = {}
-        for unit in retriever.units:
-            if unit.kind == GLOSSARY:
-                for name in term_names(unit.title):
-                    self._glossary_units.setdefault(name, []).append(unit.id)
+        for name, unit_id in self._glossary_names:
+            self._glossary_units.setdefault(name, []).append(unit_id)
         self._glossary_finder = NameFinder(self._glossary_units)
 
     def answer(self, question: str, ward: str | None = None) -> Answer:
@@ -136,6 +135,12 @@ class Answerer:
         if not self.retriever.resolves(hits):
             return Answer(resolved=False, text=self.fallback_text(query.ward), hits=hits, ward=query.ward)
         best = hits[0]
+        if best.unit.kind == GLOSSARY and not self.names_term(question, best.unit.id):
+            # A term's definition answers a question about that term, not one that shares a word with it.
+            return Answer(resolved=False, text=self.fallback_text(query.ward), hits=hits, ward=query.ward)
+        if best.features["survey"] < 0 and not query.wants_survey:
+            # What residents answered in a survey tells nothing about the thing itself (婚姻届を出したい).
+            return Answer(resolved=False, text=self.fallback_text(query.ward), hits=hits, ward=query.ward)
         text = self.extract(best, query)
         missing = self.slot_missing(text, best, query)
         if missing is not None:
@@ -194,6 +199,11 @@ class Answerer:
             if MEANING_MARK.match(text, end)
             for unit_id in self._glossary_units[name]
         )
+
+    def names_term(self, question: str, unit_id: str) -> bool:
+        """Say whether the question names the term of a glossary entry, under any of its names."""
+        text = term_key(question)
+        return any(name in text for name, term in self._glossary_names if term == unit_id)
 
     def question_words(self, question: str) -> list[Word]:
         """Return the content words of a question, without the ward names."""
