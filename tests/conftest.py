@@ -75,6 +75,9 @@ def app(database_url):
             "DATABASE_URL": database_url,
             "SECRET_KEY": "test-secret",
             "RATE_LIMIT_PER_MINUTE": 10_000,
+            "FEEDBACK_RATE_LIMIT_PER_MINUTE": 10_000,
+            "STAFF_LOGIN_PER_MINUTE": 10_000,
+            "STAFF_LOGIN_ACCOUNT_PER_MINUTE": 10_000,
             "CORPUS_RETRIEVER": corpus_retriever(),
         }
     )
