@@ -10,8 +10,8 @@ from datetime import date
 from pathlib import Path
 
 import click
-from flask import Flask, current_app
-from flask.cli import AppGroup, FlaskGroup, with_appcontext
+from flask import Flask
+from flask.cli import AppGroup, FlaskGroup, ScriptInfo, pass_script_info, with_appcontext
 from tqdm import tqdm
 
 from bot.db import FaqEntry, bump_index_revision, get_db
@@ -25,7 +25,6 @@ from index.text import squash
 
 def register(app: Flask) -> None:
     """Add the ward-faq commands to the app's CLI."""
-    app.cli.add_command(serve)
     app.cli.add_command(ask_command)
     app.cli.add_command(eval_command)
     app.cli.add_command(eval_staff_command)
@@ -85,16 +84,19 @@ def db_revision(message: str) -> None:
                          rev_id=f"{int(head) + 1:04d}")
 
 
-@click.command("serve")
-@with_appcontext
+# A command of ward-faq itself, not of the app: Flask runs the app's commands inside an app context, and every
+# request would then reuse that one context, its `g` and database session, instead of getting its own, so a
+# transaction one request left open or broken would be the next request's.
+@main.command("serve", with_appcontext=False)
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=int)
 @click.option("--workers", default=2, show_default=True, type=int)
-def serve(host: str, port: int, workers: int) -> None:
+@pass_script_info
+def serve(info: ScriptInfo, host: str, port: int, workers: int) -> None:
     """Serve the app under gunicorn, the index built once and shared by the workers."""
     from gunicorn.app.base import BaseApplication
 
-    app = current_app._get_current_object()
+    app = info.load_app()
 
     class Server(BaseApplication):
         def load_config(self):
