@@ -1,0 +1,50 @@
+"""The README's API examples work as pasted against the app as deployed (`ward-faq serve`, gunicorn)."""
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+
+import pytest
+
+from servers import ROOT, ward_faq_serve
+
+README_URL = "http://127.0.0.1:8000"
+
+
+def api_curl_examples() -> list[str]:
+    """Return the curl commands of the README's API section, each joined onto one line."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme.split("\n## API\n", 1)[1].split("\n## ", 1)[0]
+    block = re.search(r"```sh\n(.*?)```", section, re.S).group(1)
+    return [command for command in block.replace("\\\n", " ").splitlines() if command.startswith("curl ")]
+
+
+def test_the_readme_names_every_public_get_endpoint_in_its_examples():
+    commands = " ".join(api_curl_examples())
+    for path in ("/api/ask", "/api/feedback", "/api/kpi", "/healthz"):
+        assert path in commands
+
+
+def test_every_curl_example_of_the_readme_api_section_works_as_pasted(tmp_path):
+    if shutil.which("curl") is None:
+        pytest.fail("curl is not installed: the README's examples use it")
+    env = {"WARD_FAQ_DATABASE_URL": f"sqlite:///{tmp_path / 'readme.sqlite'}", "WARD_FAQ_SECRET_KEY": "test"}
+    with ward_faq_serve(env, workers=1) as url:
+        asked_id = None
+        for command in api_curl_examples():
+            command = command.replace(README_URL, url)
+            if asked_id:
+                command = command.replace("ID-FROM-ASK", asked_id)
+            # A status line after the body, so that an HTML error page from the server cannot pass.
+            done = subprocess.run(command + " -w '\\n%{http_code}'", shell=True, capture_output=True,
+                                  encoding="utf-8", errors="replace", timeout=60, check=True)
+            body, status = done.stdout.rsplit("\n", 1)
+            assert status == "200", (command, status, body)
+            answer = json.loads(body)
+            if "/api/ask" in command:
+                asked_id = answer["id"]
+                assert answer["resolved"] and answer["sources"]
+            if "/api/kpi" in command:
+                assert {"total", "unresolved", "unresolved_rate", "by_day"} <= answer.keys()
