@@ -1,4 +1,4 @@
-"""The ward-faq command: serve, ask, eval, eval-staff, kpi, corpus stats."""
+"""The ward-faq command: serve, ask, eval, eval-staff, kpi, corpus stats, index build."""
 from __future__ import annotations
 
 import json
@@ -10,8 +10,8 @@ from datetime import date
 from pathlib import Path
 
 import click
-from flask import Flask, current_app
-from flask.cli import AppGroup, FlaskGroup, with_appcontext
+from flask import Flask
+from flask.cli import AppGroup, FlaskGroup, ScriptInfo, pass_script_info, with_appcontext
 from tqdm import tqdm
 
 from bot.db import FaqEntry, bump_index_revision, get_db
@@ -19,12 +19,12 @@ from bot.kpi import KpiFilter, kpi
 from bot.live_index import get_answerer, get_live_index
 from bot.service import sources_of
 from bot.staff.accounts import staff_cli
+from index.cache import build_index_cache
 from index.text import squash
 
 
 def register(app: Flask) -> None:
     """Add the ward-faq commands to the app's CLI."""
-    app.cli.add_command(serve)
     app.cli.add_command(ask_command)
     app.cli.add_command(eval_command)
     app.cli.add_command(eval_staff_command)
@@ -84,16 +84,19 @@ def db_revision(message: str) -> None:
                          rev_id=f"{int(head) + 1:04d}")
 
 
-@click.command("serve")
-@with_appcontext
+# A command of ward-faq itself, not of the app: Flask runs the app's commands inside an app context, and every
+# request would then reuse that one context, its `g` and database session, instead of getting its own, so a
+# transaction one request left open or broken would be the next request's.
+@main.command("serve", with_appcontext=False)
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=int)
 @click.option("--workers", default=2, show_default=True, type=int)
-def serve(host: str, port: int, workers: int) -> None:
+@pass_script_info
+def serve(info: ScriptInfo, host: str, port: int, workers: int) -> None:
     """Serve the app under gunicorn, the index built once and shared by the workers."""
     from gunicorn.app.base import BaseApplication
 
-    app = current_app._get_current_object()
+    app = info.load_app()
 
     class Server(BaseApplication):
         def load_config(self):
@@ -288,3 +291,22 @@ def corpus_stats() -> None:
         label = f"{document.id} {document.ward} {document.title}"[:58]
         click.echo(f"{label:<60}" + "".join(f"{counts[(document.id, k)]:>10}" for k in kinds))
     click.echo(f"{'total':<60}" + "".join(f"{sum(v for (_, k), v in counts.items() if k == kind):>10}" for kind in kinds))
+
+
+index_cli = click.Group("index", help="Build the corpus index.")
+
+
+@index_cli.command("build")
+def index_build() -> None:
+    """Build the corpus index from scratch and write its cache, which every later start loads instead."""
+    from bot import load_config  # the package imports this module to register the commands: import it late
+
+    # Only the app's settings are read: creating the app would load or build the index before this command could.
+    app = Flask("bot", instance_relative_config=True)
+    load_config(app)
+    loaded = build_index_cache(app.config["CORPUS_DIR"], app.config["INDEX_CACHE"], progress=True)
+    units = len(loaded.retriever.units)
+    click.echo(f"index built: {units} units in {loaded.seconds:.2f} s, cached in {loaded.cache_file}")
+
+
+main.add_command(index_cli)

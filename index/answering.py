@@ -8,9 +8,10 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from index.analysis import Word, split_segments
+from index.names import NameFinder
 from index.retriever import SEGMENT_ANSWER_TYPES, Hit, Query, Retriever, Segment
 from index.slots import Slot, asked_slots, missing_slot
-from index.units import FAQ, GLOSSARY, QA, Unit
+from index.units import FAQ, GLOSSARY, QA, Document, Unit
 
 MAX_EXTRACTED_ANSWER_CHARS = 600  # the longest answer cut from a document (FAQ entries have their own limit)
 COMMENT_LABEL = "（寄せられたご意見）"
@@ -30,6 +31,8 @@ ANSWER_TYPES = {
 }
 # A question asking what a term means; the term's glossary entry then answers first.
 ASKS_MEANING = re.compile(r"とは|って(そもそも)?(何|なに|なん)|どういう意味|の意味|どういう(こと|もの)")
+# What follows a term whose meaning is asked: DXとは, RPAって, 〜の意味, 〜という言葉.
+MEANING_MARK = re.compile(r"とは|って|の意味|という(言葉|の)")
 # A candidate holding less of the question's word weight than this is not offered as 「もしかして」.
 MAYBE_MEANT_COVERAGE = 0.3
 # The answer's first lines, where the detail a question asks for must stand.
@@ -91,7 +94,22 @@ class Answerer:
         self.wards = wards
         # A ward's name scopes the question; as a search word it would only favour texts that repeat it.
         self._ward_words = {w.form for info in wards.values() for a in info.aliases for w in retriever.analyzer.analyze(a)}
+        # Names looked for in every question: found in one walk over it, however many wards, documents and terms.
+        self._alias_wards: dict[str, list[str]] = {}
+        for info in wards.values():
+            for alias in dict.fromkeys(info.aliases):
+                self._alias_wards.setdefault(alias, []).append(info.name)
+        self._ward_aliases = NameFinder(self._alias_wards)
+        self._document_names: dict[str, list[Document]] = {}
+        for document in retriever.documents.values():
+            for name in document.names:
+                self._document_names.setdefault(name, []).append(document)
+        self._document_finder = NameFinder(self._document_names)
         self._glossary_names = [(name, u.id) for u in retriever.units if u.kind == GLOSSARY for name in term_names(u.title)]
+        self._glossary_units: dict[str, list[str]] = {}
+        for name, unit_id in self._glossary_names:
+            self._glossary_units.setdefault(name, []).append(unit_id)
+        self._glossary_finder = NameFinder(self._glossary_units)
 
     def answer(self, question: str, ward: str | None = None) -> Answer:
         """Answer a question, scoped to ward (or to a ward the question names)."""
@@ -176,8 +194,10 @@ class Answerer:
             return frozenset()
         text = term_key(question)
         return frozenset(
-            unit_id for name, unit_id in self._glossary_names
-            if re.search(re.escape(name) + r"(とは|って|の意味|という(言葉|の))", text)
+            unit_id
+            for name, end in self._glossary_finder.occurrences(text)
+            if MEANING_MARK.match(text, end)
+            for unit_id in self._glossary_units[name]
         )
 
     def names_term(self, question: str, unit_id: str) -> bool:
@@ -191,7 +211,7 @@ class Answerer:
 
     def ward_named_in(self, question: str) -> str | None:
         """Return the one ward the question names, if it names exactly one."""
-        named = [w.name for w in self.wards.values() if any(alias in question for alias in w.aliases)]
+        named = list(dict.fromkeys(w for alias in self._ward_aliases.names_in(question) for w in self._alias_wards[alias]))
         return named[0] if len(named) == 1 else None
 
     def documents_named_in(self, question: str, ward: str | None) -> frozenset[str]:
@@ -199,8 +219,9 @@ class Answerer:
         text = re.sub(r"\s", "", question)
         return frozenset(
             d.id
-            for d in self.retriever.documents.values()
-            if (ward is None or d.ward == ward) and any(name in text for name in d.names)
+            for name in self._document_finder.names_in(text)
+            for d in self._document_names[name]
+            if ward is None or d.ward == ward
         )
 
     def extract(self, hit: Hit, query: Query) -> str:

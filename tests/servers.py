@@ -49,6 +49,23 @@ def gunicorn(env: dict[str, str], workers: int = 2) -> Iterator[str]:
     port = free_port()
     command = [sys.executable, "-m", "gunicorn", "--workers", str(workers), "--preload",
                "--bind", f"127.0.0.1:{port}", "bot:create_app()"]
+    with serving(command, env, port) as url:
+        yield url
+
+
+@contextmanager
+def ward_faq_serve(env: dict[str, str], workers: int = 2) -> Iterator[str]:
+    """Run `ward-faq serve` with env added, and yield its URL once it answers."""
+    port = free_port()
+    command = [sys.executable, "-c", "from bot.cli import main; main()", "serve", "--port", str(port),
+               "--workers", str(workers)]
+    with serving(command, env, port) as url:
+        yield url
+
+
+@contextmanager
+def serving(command: list[str], env: dict[str, str], port: int) -> Iterator[str]:
+    """Run a server command until the block ends, yielding its URL once /healthz answers."""
     process = subprocess.Popen(command, cwd=ROOT, env=os.environ | env,
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"
@@ -60,7 +77,7 @@ def gunicorn(env: dict[str, str], workers: int = 2) -> Iterator[str]:
                 break
             except (urllib.error.URLError, ConnectionError):
                 if time.monotonic() > deadline or process.poll() is not None:
-                    raise RuntimeError("gunicorn did not start") from None
+                    raise RuntimeError("the server did not start") from None
                 time.sleep(0.2)
         yield url
     finally:

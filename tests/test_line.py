@@ -263,6 +263,7 @@ def test_an_abstention_offers_maybe_meant_questions_that_a_tap_asks(app, client,
 )
 def test_feedback_postback_is_recorded_and_thanked(app, client, line_api, helpful, expected_helpful, says):
     post(client, payload(text_event(RESOLVES)))
+    line_api.wait_for(1)  # replies go out from their own threads: the answer first, then the thanks
     [logged] = rows(app)
     response = post(client, payload(postback_event(f"feedback={logged.id}&helpful={helpful}")))
     assert response.status_code == 200
