@@ -53,13 +53,13 @@ class StaffParams:
     b: float = 0.5
     delta: float = 0.5
     verb_weight: float = 0.6  # verbs and adjectives say less about the topic than nouns
-    rank_weights: tuple[float, ...] = (0.582, 0.582, 0.9, 0.75, 0.783, 0.582, 1.027, 1.529, 1.864)
-    decision_weights: tuple[float, ...] = (0.207, 0.341, 0.331, 0.331, 0.816, 2.971, 2.197, 1.917, 0.752)
-    decision_bias: float = -4.577
+    rank_weights: tuple[float, ...] = (0.59, 0.59, 0.949, 0.806, 0.627, 0.777, 1.082, 1.658, 1.869)
+    decision_weights: tuple[float, ...] = (0.233, 0.289, 0.494, 0.494, 0.48, 3.039, 2.23, 1.97, 0.729)
+    decision_bias: float = -4.609
     # Where the documents do not answer, the best entry answers unless there is a sign the question is another
     # topic: its score barely above the runner-up's, or a question word this heavy that the entry lacks (ハンコ in
     # 「ハンコの登録」 against a dog-registration entry). Both are fitted (bench/fit_staff.py).
-    min_margin: float = 3.5
+    min_margin: float = 3.75
     max_unmatched: float = 0.45
     # Where the documents answer too, a staff entry takes the question only when this sure, or when one of its
     # wordings and the question hold this much of each other (a wording staff recorded, nearly word for word):
