@@ -33,6 +33,8 @@ ANSWER_TYPES = {
 }
 # A question asking what a term means; the term's glossary entry then answers first.
 ASKS_MEANING = re.compile(r"とは|って(そもそも)?(何|なに|なん)|どういう意味|の意味|どういう(こと|もの)")
+# The current value of a KPI row (現況(令和2年度): 証明交付18分 異動届45分 /), up to its target or the line's end.
+KPI_CURRENT_VALUE = re.compile(r"現況[^:：\n]*[:：][^/\n]*/?")
 # What follows a term whose meaning is asked: DXとは, RPAって, 〜の意味, 〜という言葉.
 MEANING_MARK = re.compile(r"とは|って|の意味|という(言葉|の)")
 # A candidate holding less of the question's word weight than this is not offered as 「もしかして」.
@@ -288,8 +290,16 @@ class Answerer:
         return re.sub(r"\n{2,}", "\n", "".join(chosen)).strip()
 
     def slot_missing(self, text: str, hit: Hit, query: Query) -> Slot | None:
-        """Return the detail asked that the answer cut from hit does not give in its first lines, if any."""
-        return missing_slot(list(query.slots), self.quoted_lead(text), hit.unit.department) if query.slots else None
+        """Return the detail asked that the answer cut from hit does not give in its first lines, if any.
+
+        Asked for a target (何分にする目標), a KPI row's current value (現況 … 18分) gives no answer.
+        """
+        if not query.slots:
+            return None
+        lead = self.quoted_lead(text)
+        if "target" in query.answer_types:
+            lead = KPI_CURRENT_VALUE.sub("", lead)
+        return missing_slot(list(query.slots), lead, hit.unit.department)
 
     @staticmethod
     def quoted_lead(text: str) -> str:
