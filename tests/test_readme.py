@@ -3,11 +3,15 @@ from __future__ import annotations
 
 import json
 import re
+import shlex
 import shutil
 import subprocess
 
+import click
 import pytest
+from flask.cli import ScriptInfo
 
+from bot.cli import main
 from servers import ROOT, ward_faq_serve
 
 README_URL = "http://127.0.0.1:8000"
@@ -60,3 +64,26 @@ def test_the_readme_lists_every_module_of_bot_and_index_and_no_other():
     present = {str(path.relative_to(ROOT)) for path in modules
                if path.name != "__init__.py" or path == ROOT / "bot" / "__init__.py"}
     assert listed == present
+
+
+def command_line_examples() -> list[list[str]]:
+    """Return the words of each `ward-faq` command of the README's Command line section."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme.split("\n## Command line\n", 1)[1].split("\n## ", 1)[0]
+    block = re.search(r"```sh\n(.*?)```", section, re.S).group(1)
+    return [shlex.split(line, comments=True)[1:] for line in block.splitlines() if line.strip()]
+
+
+def test_every_command_of_the_readme_command_line_section_exists(app):
+    examples = command_line_examples()
+    assert len(examples) >= 10
+    for words in examples:
+        context = click.Context(main, obj=ScriptInfo(create_app=lambda: app))
+        command = main
+        for word in words:
+            if not isinstance(command, click.Group):
+                break  # the rest are the command's arguments and options
+            command = command.get_command(context, word)
+            assert command is not None, f"the README names `ward-faq {' '.join(words)}`, which does not exist"
+        assert not isinstance(command, click.Group), words
+        command.make_context(command.name, words[words.index(command.name) + 1:], parent=context)  # its arguments parse
