@@ -8,6 +8,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 from sqlalchemy import func, select
+from werkzeug.security import check_password_hash
 
 from bot import create_app
 from bot.db import (
@@ -146,6 +147,15 @@ def test_repeated_failed_logins_lock_the_account_in_every_worker(app, client, tm
     with app.app_context():
         rows = get_db().execute(select(AuditEntry.action, AuditEntry.count).order_by(AuditEntry.id)).all()
     assert [tuple(row) for row in rows] == [("login_failed", 4), ("login_locked", 3), ("login", 1)]
+
+
+def test_staff_add_and_password_ask_twice_in_japanese_and_refuse_two_different_entries(app, runner):
+    added = runner.invoke(args=["staff", "add", "taito", "--ward", "台東区"], input=f"{PASSWORD}\n{PASSWORD}\n")
+    assert added.exit_code == 0 and "パスワード（確認）" in added.output and "Repeat" not in added.output
+    changed = runner.invoke(args=["staff", "password", "taito"], input=f"{PASSWORD}!\n{PASSWORD}?\n{PASSWORD}!\n{PASSWORD}!\n")
+    assert changed.exit_code == 0 and "新しいパスワード（確認）" in changed.output
+    with app.app_context():
+        assert check_password_hash(get_db().scalar(select(StaffUser.password_hash)), f"{PASSWORD}!")
 
 
 def test_the_database_holds_no_clear_password(app, client, runner, tmp_path):
