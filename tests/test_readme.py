@@ -87,3 +87,9 @@ def test_every_command_of_the_readme_command_line_section_exists(app):
             assert command is not None, f"the README names `ward-faq {' '.join(words)}`, which does not exist"
         assert not isinstance(command, click.Group), words
         command.make_context(command.name, words[words.index(command.name) + 1:], parent=context)  # its arguments parse
+
+
+def test_the_readme_gives_the_widget_script_size_it_has():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    stated = re.search(r"Size: ([\d,]+) bytes", readme).group(1)
+    assert int(stated.replace(",", "")) == (ROOT / "bot" / "static" / "widget.js").stat().st_size
