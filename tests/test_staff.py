@@ -417,8 +417,11 @@ def test_kpi_figures_match_a_hand_built_log_and_the_api(app, client):
     ]
     line = client.get(f"/staff/kpi?{span}&channel=line").text
     assert '<strong data-total>1</strong>' in line and 'data-rate="1.0"' in line
-    for query in ("period=year", "ward=nowhere", "from=2026-12-01&to=2026-11-01", "from=yesterday"):
-        assert client.get(f"/staff/kpi?{query}").status_code == 400
+    for query in ("period=year", "ward=nowhere", "from=2026-12-01&to=2026-11-01", "from=yesterday",
+                  "from=0001-01-01", "to=0001-01-05", "to=9999-12-31", "from=0202-11-01&to=2026-11-30"):
+        assert client.get(f"/staff/kpi?{query}").status_code == 400, query
+    assert client.get("/staff/kpi?from=0202-11-01&to=2026-11-30&period=month").status_code == 400
+    assert client.get("/staff/kpi?from=1950-01-01&to=2026-11-30&period=month").status_code == 200
 
 
 def test_every_staff_action_is_audited(app, client):

@@ -10,7 +10,7 @@ from flask import (
 from sqlalchemy import or_, select
 
 from bot.db import AuditEntry, FaqEntry, Phrasing, Question, as_utc, bump_index_revision, get_db
-from bot.kpi import PERIODS, TOKYO, KpiFilter, kpi, kpi_by_period, parse_day
+from bot.kpi import PERIODS, TOKYO, KpiFilter, kpi, kpi_by_period, parse_day, period_count
 from bot.limits import allow
 from bot.live_index import get_answerer, get_live_index, get_wards
 from bot.service import CHANNELS
@@ -31,6 +31,7 @@ MAX_NOTE_CHARS = 500
 AUDIT_PAGE_ROWS = 100
 # How far back the KPI page looks when no start day is given.
 DEFAULT_SPAN = {"day": timedelta(days=29), "week": timedelta(weeks=11), "month": timedelta(days=334)}
+MAX_KPI_PERIODS = 1000
 CHANNEL_NAMES = {"web": "ウェブ", "line": "LINE", "api": "API"}
 FORM_LABELS = {"question": "質問文", "answer": "回答", "department": "担当課", "ward": "区"}
 
@@ -508,7 +509,8 @@ def kpi_request() -> tuple[KpiFilter, str]:
     period = arg_choice("period", PERIODS, "day")
     end = arg_day("to") or datetime.now(TOKYO).date()
     start = arg_day("from") or end - DEFAULT_SPAN[period]
-    if start > end:
+    # Each period is a row and a bar: a mistyped year must not make a page of millions.
+    if start > end or period_count(start, end, period) > MAX_KPI_PERIODS:
         abort(400)
     return KpiFilter(start, end, arg_choice("ward", get_wards()), arg_choice("channel", CHANNELS)), period
 
