@@ -202,6 +202,18 @@ def test_staff_of_one_ward_cannot_read_or_act_on_another_wards_questions(app, cl
     assert db_state(app)[:3] == before[:3]
 
 
+def test_an_id_past_any_row_is_a_404_and_changes_nothing(app, client):
+    add_staff(app, "taito", "台東区")
+    login(client, "taito")
+    before = db_state(app)
+    for big in (2**31, 2**63):  # past PostgreSQL's integer column, then past SQLite's integers
+        assert client.get(f"/staff/faq/{big}/edit").status_code == 404
+        assert post(client, f"/staff/faq/{big}/wordings", text="粗大ごみ").status_code == 404
+        assert post(client, f"/staff/faq/{big}/retire", retired="1").status_code == 404
+        assert post(client, f"/staff/faq/1/wordings/{big}/delete").status_code == 404
+    assert db_state(app)[:3] == before[:3]
+
+
 def test_a_written_answer_goes_live_for_the_next_ask(app, client):
     add_staff(app, "taito", "台東区")
     first = ask_json(client, SODAI)

@@ -32,6 +32,8 @@ AUDIT_PAGE_ROWS = 100
 # How far back the KPI page looks when no start day is given.
 DEFAULT_SPAN = {"day": timedelta(days=29), "week": timedelta(weeks=11), "month": timedelta(days=334)}
 MAX_KPI_PERIODS = 1000
+# A row id in a URL: past the largest integer column (PostgreSQL's 32-bit), it can name no row; a 404, not a database error.
+ROW_ID = "int(max=2147483647)"
 CHANNEL_NAMES = {"web": "ウェブ", "line": "LINE", "api": "API"}
 FORM_LABELS = {"question": "質問文", "answer": "回答", "department": "担当課", "ward": "区"}
 
@@ -377,7 +379,7 @@ def entry_page(entry: FaqEntry, form: dict, errors: list[str], status: int = 200
     ), status
 
 
-@bp.route("/faq/<int:entry_id>/edit", methods=("GET", "POST"))
+@bp.route(f"/faq/<{ROW_ID}:entry_id>/edit", methods=("GET", "POST"))
 @login_required
 def faq_edit(entry_id: int):
     """Show a FAQ entry and edit it; the change is live at once."""
@@ -400,7 +402,7 @@ def faq_edit(entry_id: int):
     return entry_page(entry, form, errors, 400 if errors else 200)
 
 
-@bp.post("/faq/<int:entry_id>/wordings")
+@bp.post(f"/faq/<{ROW_ID}:entry_id>/wordings")
 @login_required
 def faq_add_wording(entry_id: int):
     """Add a residents' wording the entry answers; it finds the entry from the next ask."""
@@ -420,7 +422,7 @@ def faq_add_wording(entry_id: int):
     return redirect(url_for("staff.faq_edit", entry_id=entry.id))
 
 
-@bp.post("/faq/<int:entry_id>/wordings/<int:wording_id>/delete")
+@bp.post(f"/faq/<{ROW_ID}:entry_id>/wordings/<{ROW_ID}:wording_id>/delete")
 @login_required
 def faq_delete_wording(entry_id: int, wording_id: int):
     """Remove a wording from an entry."""
@@ -437,7 +439,7 @@ def faq_delete_wording(entry_id: int, wording_id: int):
     return redirect(url_for("staff.faq_edit", entry_id=entry.id))
 
 
-@bp.post("/faq/<int:entry_id>/retire")
+@bp.post(f"/faq/<{ROW_ID}:entry_id>/retire")
 @login_required
 def faq_retire(entry_id: int):
     """Take a FAQ entry out of the answers (retired=1), or put it back (retired=0)."""
