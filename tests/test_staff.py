@@ -355,6 +355,15 @@ def test_faq_csv_round_trip_with_bom(app, client):
     refused = upload(csv_file(rows))
     assert refused.status_code == 400 and "行目" in refused.text
     assert db_state(app) == after
+    # Ids that are digits to str.isdigit() but not to int(), or too long for it, are wrong rows too.
+    for odd_id in ("²", "1" + "0" * 5000):
+        rows[-1] = [odd_id, "台東区", "q", "a", "", "0"]
+        refused = upload(csv_file(rows))
+        assert refused.status_code == 400 and "行目" in refused.text
+    rows.pop()
+    rows[1][0], rows[1][3] = "１", "全角の id も読めます。"  # full-width digits, as typed
+    assert upload(csv_file(rows)).status_code == 302
+    assert ask_json(client, SODAI)["answer"] == "全角の id も読めます。"
 
 
 def test_faq_edit_and_retire_are_live(app, client):
