@@ -556,7 +556,8 @@ def kpi_export():
 def audit_log():
     """Show who did what, when, and on what, newest first, a page at a time."""
     page = request.args.get("page", "1")
-    if not page.isdigit() or not 1 <= int(page) <= 100_000:
+    # isdecimal, as int() reads it (isdigit also takes ²), and short, as int() refuses thousands of digits.
+    if not (page.isdecimal() and len(page) <= 6) or not 1 <= int(page) <= 100_000:
         abort(400)
     page = int(page)
     query = select(AuditEntry).order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
