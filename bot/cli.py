@@ -1,4 +1,4 @@
-"""The ward-faq command: serve, ask, eval, eval-staff, kpi, corpus stats."""
+"""The ward-faq command: serve, ask, eval, eval-staff, kpi, corpus stats, index build."""
 from __future__ import annotations
 
 import json
@@ -19,6 +19,7 @@ from bot.kpi import KpiFilter, kpi
 from bot.live_index import get_answerer, get_live_index
 from bot.service import sources_of
 from bot.staff.accounts import staff_cli
+from index.cache import build_index_cache
 from index.text import squash
 
 
@@ -290,3 +291,22 @@ def corpus_stats() -> None:
         label = f"{document.id} {document.ward} {document.title}"[:58]
         click.echo(f"{label:<60}" + "".join(f"{counts[(document.id, k)]:>10}" for k in kinds))
     click.echo(f"{'total':<60}" + "".join(f"{sum(v for (_, k), v in counts.items() if k == kind):>10}" for kind in kinds))
+
+
+index_cli = click.Group("index", help="Build the corpus index.")
+
+
+@index_cli.command("build")
+def index_build() -> None:
+    """Build the corpus index from scratch and write its cache, which every later start loads instead."""
+    from bot import load_config  # the package imports this module to register the commands: import it late
+
+    # Only the app's settings are read: creating the app would load or build the index before this command could.
+    app = Flask("bot", instance_relative_config=True)
+    load_config(app)
+    loaded = build_index_cache(app.config["CORPUS_DIR"], app.config["INDEX_CACHE"], progress=True)
+    units = len(loaded.retriever.units)
+    click.echo(f"index built: {units} units in {loaded.seconds:.2f} s, cached in {loaded.cache_file}")
+
+
+main.add_command(index_cli)
