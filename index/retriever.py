@@ -252,6 +252,9 @@ class Retriever:
         self._is_superseded = np.array(superseded, dtype=bool)
         self._doc_ids = np.array([u.doc_id for u in units])
         self._lengths = np.array([math.log10(len(u.text) + len(u.question) + 10) for u in units])
+        # Whether asking a unit's suggested question (「もしかして」) in a ward, or in none, quotes that unit: a property
+        # of the corpus the answerer works out (index.answering.Answerer.suggestion_answered), kept in the index cache.
+        self.suggestion_checks: dict[tuple[str, str | None], bool] = {}
 
     def __getstate__(self) -> dict:
         """Pickle everything but the analyzer: Sudachi's dictionary is loaded, not pickled (see index.cache)."""
