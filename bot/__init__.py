@@ -7,13 +7,17 @@ import secrets
 import sys
 from pathlib import Path
 
+from bot.origin import check_siblings
+
+# Before anything imports from index: a foreign `index` would otherwise fail there, obscurely.
+check_siblings()
+
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from bot import api, cli, errors, limits, line, live_index, widget
 from bot.db import close_db, init_db, make_engine
 from bot.staff import views as staff_views
-
 from index.corpus import DEFAULT_CORPUS_DIR
 
 log = logging.getLogger("ward_faq")
@@ -56,9 +60,15 @@ def load_config(app: Flask) -> None:
     )
 
 
+def instance_dir() -> Path:
+    """Return the folder of the SQLite file and the secret key: WARD_FAQ_INSTANCE_DIR, else ./instance."""
+    # Not Flask's default, which for an installed package is inside the virtualenv: a rebuilt venv would lose the log.
+    return Path(os.environ.get("WARD_FAQ_INSTANCE_DIR") or "instance").resolve()
+
+
 def create_app(test_config: dict | None = None) -> Flask:
     """Create and configure the app; the index is built here, once per process."""
-    app = Flask(__name__, instance_relative_config=True)
+    app = Flask(__name__, instance_path=str(instance_dir()), instance_relative_config=True)
     load_config(app)
     if test_config is not None:
         app.config.from_mapping(test_config)

@@ -3,13 +3,15 @@ from __future__ import annotations
 
 import json
 from dataclasses import replace
+from importlib.resources import files
 from pathlib import Path
 
 from index.comments import extract_comments
 from index.plans import extract_passages
 from index.units import Document, Unit
 
-DEFAULT_CORPUS_DIR = Path(__file__).resolve().parent.parent / "corpus"
+# The corpus/ folder, installed beside this package as ward_faq_corpus (wheels are installed unzipped: a real folder).
+DEFAULT_CORPUS_DIR = Path(str(files("ward_faq_corpus")))
 
 
 def load_documents(corpus_dir: Path = DEFAULT_CORPUS_DIR) -> list[Document]:

@@ -2,25 +2,12 @@
 from __future__ import annotations
 
 import json
-import os
-import socket
-import subprocess
-import sys
-import time
-import urllib.error
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+from servers import gunicorn as run_gunicorn
 
 
 def post(url: str, body: dict) -> dict:
@@ -32,29 +19,13 @@ def post(url: str, body: dict) -> dict:
 @pytest.fixture
 def gunicorn(tmp_path):
     """Run the Procfile's server: gunicorn, preloaded, two workers, one SQLite file."""
-    port = free_port()
     env = {
-        **os.environ,
         "WARD_FAQ_DATABASE_URL": f"sqlite:///{tmp_path / 'shared.sqlite'}",
         "WARD_FAQ_SECRET_KEY": "test",
         "WARD_FAQ_RATE_LIMIT_PER_MINUTE": "100000",
     }
-    command = [sys.executable, "-m", "gunicorn", "--workers", "2", "--preload", "--bind", f"127.0.0.1:{port}", "bot:create_app()"]
-    process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            urllib.request.urlopen(url + "/healthz", timeout=2).read()
-            break
-        except (urllib.error.URLError, ConnectionError):
-            if time.monotonic() > deadline or process.poll() is not None:
-                process.kill()
-                pytest.fail("gunicorn did not start")
-            time.sleep(0.2)
-    yield url
-    process.terminate()
-    process.wait(timeout=20)
+    with run_gunicorn(env) as url:
+        yield url
 
 
 def test_concurrent_asks_and_feedback_across_workers_are_all_counted_once(gunicorn):
