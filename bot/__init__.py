@@ -15,7 +15,7 @@ check_siblings()
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from bot import api, cli, errors, limits, line, live_index, widget
+from bot import api, cli, errors, limits, line, live_index, metrics, widget
 from bot.db import close_db, init_db, make_engine
 from bot.staff import views as staff_views
 from index.corpus import DEFAULT_CORPUS_DIR
@@ -84,6 +84,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     engine = make_engine(app.config["DATABASE_URL"])
     init_db(engine)
     app.extensions["ward_faq.engine"] = engine
+    metrics.init_app(app, engine)
     live_index.init_app(app)
     limits.init_app(app)
     errors.init_app(app)
@@ -92,6 +93,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(api.bp)
     app.register_blueprint(line.bp)
     app.register_blueprint(widget.bp)
+    app.register_blueprint(metrics.bp)
     app.register_blueprint(staff_views.bp)
     cli.register(app)
     # Nothing may hold a connection across gunicorn's fork (--preload): each worker opens its own.

@@ -2,13 +2,14 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from collections import Counter, defaultdict
 from datetime import date
 from pathlib import Path
 
 import click
-from flask import Flask, current_app
+from flask import Flask
 from flask.cli import AppGroup, FlaskGroup, with_appcontext
 from tqdm import tqdm
 
@@ -22,7 +23,6 @@ from index.text import squash
 
 def register(app: Flask) -> None:
     """Add the ward-faq commands to the app's CLI."""
-    app.cli.add_command(serve)
     app.cli.add_command(ask_command)
     app.cli.add_command(eval_command)
     app.cli.add_command(kpi_command)
@@ -40,28 +40,17 @@ def create_cli_app() -> Flask:
 main = FlaskGroup(create_app=create_cli_app, add_version_option=False, help="ward-faq: the ward FAQ chatbot.")
 
 
-@click.command("serve")
-@with_appcontext
+# On the group itself, so no app is made in this process: gunicorn makes it, after its settings prepare the metrics.
+@main.command("serve", with_appcontext=False)
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=int)
 @click.option("--workers", default=2, show_default=True, type=int)
 def serve(host: str, port: int, workers: int) -> None:
-    """Serve the app under gunicorn, the index built once and shared by the workers."""
-    from gunicorn.app.base import BaseApplication
-
-    app = current_app._get_current_object()
-
-    class Server(BaseApplication):
-        def load_config(self):
-            self.cfg.set("bind", f"{host}:{port}")
-            self.cfg.set("workers", workers)
-            self.cfg.set("accesslog", "-")
-
-        def load(self):
-            return app
-
+    """Serve the app under gunicorn with the Procfile's settings (bot.serving): the index built once, shared by the workers."""
     click.echo(f"ward-faq: http://{host}:{port}/")
-    Server().run()
+    sys.stdout.flush()  # exec replaces this process, buffers and all
+    command = ["--config", "python:bot.serving", "--bind", f"{host}:{port}", "--workers", str(workers), "bot:create_app()"]
+    os.execv(sys.executable, [sys.executable, "-m", "gunicorn", *command])
 
 
 @click.command("ask")

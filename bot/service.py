@@ -1,11 +1,13 @@
 """Ask and log: the one path every channel (API, widget, LINE) answers through."""
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
+from bot import metrics
 from bot.db import Question, utcnow
 from bot.live_index import get_answerer
 from bot.privacy import mask_personal_data
@@ -29,6 +31,7 @@ def ask(
     db: Session, text: str, ward: str | None, channel: str, session: str | None, *, also: Iterable[object] = ()
 ) -> Asked:
     """Answer a question and log it, masked, in one transaction together with the rows in `also`."""
+    started = time.perf_counter()
     answer = get_answerer().answer(text, ward)
     top = answer.hits[0] if answer.resolved and answer.hits else None
     question = Question(
@@ -45,6 +48,7 @@ def ask(
     db.add(question)
     db.add_all(also)
     db.commit()
+    metrics.record_ask(channel, answer, time.perf_counter() - started)
     return Asked(question, answer)
 
 
@@ -56,6 +60,7 @@ def record_feedback(db: Session, question_id: str, helpful: bool) -> Question | 
     question.helpful = helpful
     question.feedback_at = utcnow()
     db.commit()
+    metrics.record_feedback(question)
     return question
 
 

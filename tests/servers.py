@@ -46,11 +46,19 @@ def free_port() -> int:
 
 @contextmanager
 def gunicorn(env: dict[str, str], workers: int = 2, *, bin_dir: Path | None = None, cwd: Path = ROOT) -> Iterator[str]:
-    """Run gunicorn (bin_dir's, else this venv's) preloaded, with env added, and yield its URL once it answers."""
+    """Run the Procfile's gunicorn (bin_dir's, else this venv's) with env added, and yield its URL once it answers."""
     port = free_port()
     program = str((bin_dir or Path(sys.executable).parent) / "gunicorn")
-    command = [program, "--workers", str(workers), "--preload", "--bind", f"127.0.0.1:{port}", "bot:create_app()"]
-    errors = tempfile.TemporaryFile()  # a file, not a pipe: a pipe nobody reads would block gunicorn once full
+    command = [program, "--config", "python:bot.serving", "--workers", str(workers), "--bind", f"127.0.0.1:{port}",
+               "bot:create_app()"]
+    with serving(command, port, env, cwd) as url:
+        yield url
+
+
+@contextmanager
+def serving(command: list[str], port: int, env: dict[str, str], cwd: Path = ROOT) -> Iterator[str]:
+    """Run a server command with env added, and yield its URL once /healthz answers on port."""
+    errors = tempfile.TemporaryFile()  # a file, not a pipe: a pipe nobody reads would block the server once full
     process = subprocess.Popen(command, cwd=cwd, env=os.environ | env, stdout=subprocess.DEVNULL, stderr=errors)
     url = f"http://127.0.0.1:{port}"
     try:
@@ -63,7 +71,7 @@ def gunicorn(env: dict[str, str], workers: int = 2, *, bin_dir: Path | None = No
                 if time.monotonic() > deadline or process.poll() is not None:
                     process.kill()
                     errors.seek(0)
-                    raise RuntimeError("gunicorn did not start: " + errors.read().decode()[-2000:]) from None
+                    raise RuntimeError("the server did not start: " + errors.read().decode()[-2000:]) from None
                 time.sleep(0.2)
         yield url
     finally:

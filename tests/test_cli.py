@@ -3,6 +3,9 @@ from __future__ import annotations
 
 import json
 
+from click.testing import CliRunner
+
+from bot.cli import main
 from index.corpus import DEFAULT_CORPUS_DIR
 
 
@@ -49,7 +52,7 @@ def test_corpus_stats_counts_units_per_document_and_kind(runner):
     assert lines[-1].split() == ["total", "31", "179", "47", str(sum(map(len, listed.values())))]
 
 
-def test_serve_has_host_and_port_options(runner):
-    result = runner.invoke(args=["serve", "--help"])
+def test_serve_has_host_and_port_options():
+    result = CliRunner().invoke(main, ["serve", "--help"])
     assert result.exit_code == 0
     assert "--host" in result.output and "--port" in result.output

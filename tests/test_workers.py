@@ -20,6 +20,7 @@ def post(url: str, body: dict) -> dict:
 def gunicorn(tmp_path):
     """Run the Procfile's server: gunicorn, preloaded, two workers, one SQLite file."""
     env = {
+        "WARD_FAQ_INSTANCE_DIR": str(tmp_path),
         "WARD_FAQ_DATABASE_URL": f"sqlite:///{tmp_path / 'shared.sqlite'}",
         "WARD_FAQ_SECRET_KEY": "test",
         "WARD_FAQ_RATE_LIMIT_PER_MINUTE": "100000",
