@@ -15,7 +15,7 @@ check_siblings()
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from bot import api, cli, errors, limits, line, live_index, metrics, widget
+from bot import api, cli, errors, limits, line, live_index, metrics, openapi, widget
 from bot.db import close_db, init_db, make_engine
 from bot.staff import views as staff_views
 from index.corpus import DEFAULT_CORPUS_DIR
@@ -94,6 +94,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(line.bp)
     app.register_blueprint(widget.bp)
     app.register_blueprint(metrics.bp)
+    app.register_blueprint(openapi.bp)
     app.register_blueprint(staff_views.bp)
     cli.register(app)
     # Nothing may hold a connection across gunicorn's fork (--preload): each worker opens its own.
