@@ -11,7 +11,9 @@ from bot.errors import ApiError
 from bot.kpi import KpiFilter, kpi, parse_day
 from bot.limits import rate_limit
 from bot.live_index import get_live_index, get_wards
-from bot.service import CHANNELS, MAX_QUESTION_CHARS, MAX_SESSION_CHARS, ask, record_feedback, sources_of
+from bot.service import (
+    CHANNELS, MAX_QUESTION_CHARS, MAX_SESSION_CHARS, QUESTION_ID, ask, record_feedback, sources_of,
+)
 
 bp = Blueprint("api", __name__)
 
@@ -37,8 +39,8 @@ def json_body(wrong_type_status: int = 415) -> dict:
     return body
 
 
-def validated_ask(body: dict) -> tuple[str, str | None, str | None]:
-    """Check an ask body: question, ward and session, as the contract says."""
+def validated_ask(body: dict) -> tuple[str, str | None, str | None, str | None]:
+    """Check an ask body: question, ward, session and the suggestion's origin, as the contract says."""
     question = body.get("question")
     if not isinstance(question, str):
         raise ApiError(400, "invalid_question", "question（質問の文字列）を入れてください。")
@@ -54,17 +56,20 @@ def validated_ask(body: dict) -> tuple[str, str | None, str | None]:
     session = body.get("session")
     if session is not None and (not isinstance(session, str) or len(session) > MAX_SESSION_CHARS):
         raise ApiError(400, "invalid_session", f"session は{MAX_SESSION_CHARS}文字以内の文字列にしてください。")
-    return question, ward, session
+    suggested_from = body.get("suggested_from")
+    if suggested_from is not None and (not isinstance(suggested_from, str) or not QUESTION_ID.fullmatch(suggested_from)):
+        raise ApiError(400, "invalid_suggested_from", "suggested_from は /api/ask の応答の id にしてください。")
+    return question, ward, session, suggested_from
 
 
 @bp.post("/api/ask")
 def ask_question():
     """Answer a question from the corpus and log it."""
     rate_limit()
-    question, ward, session = validated_ask(json_body())
+    question, ward, session, suggested_from = validated_ask(json_body())
     # The widget says it is the widget; LINE never comes this way, so "line" cannot be claimed here.
     channel = "web" if request.headers.get("X-Ward-Faq-Channel") == "web" else "api"
-    asked = ask(get_db(), question, ward, channel, session)
+    asked = ask(get_db(), question, ward, channel, session, suggested_from=suggested_from)
     answer = asked.answer
     return jsonify(
         {

@@ -76,10 +76,15 @@ def eval_command(path: Path) -> None:
     answerer = get_answerer()
     counts: dict[tuple[str, bool], list[int]] = defaultdict(lambda: [0, 0])
     failures = []
+    abstained, rescued = 0, 0
     for row in tqdm(rows, desc="eval", unit="q", file=sys.stderr):
         answer = answerer.answer(row["question"], row.get("ward"))
         if row["answerable"]:
-            ok = answer.resolved and any(squash(e) in squash(answer.text) for e in row["expect_any"])
+            ok = scores(answer, row)
+            if not answer.resolved:
+                # 「もしかして」: does one tap on a suggestion answer it, by the same rule?
+                abstained += 1
+                rescued += any(scores(answerer.answer(s, row.get("ward")), row) for s in answer.suggestions)
         else:
             ok = not answer.resolved
         for ward in ("all", row.get("ward") or "(なし)"):
@@ -100,6 +105,13 @@ def eval_command(path: Path) -> None:
             hit, total = counts.get((ward, answerable), [0, 0])
             cells.append(f"{hit}/{total} = {hit / total:.1%}" if total else "-")
         click.echo(f"{ward:<10}{cells[0]:>22}{cells[1]:>28}")
+    if abstained:
+        click.echo(f"answerable questions abstained on, answered by one tap on a suggestion: {rescued}/{abstained} = {rescued / abstained:.1%}")
+
+
+def scores(answer, row: dict) -> bool:
+    """Say whether an answer counts for an answerable question: resolved, with one of its expected phrases."""
+    return answer.resolved and any(squash(e) in squash(answer.text) for e in row["expect_any"])
 
 
 @click.command("kpi")

@@ -49,6 +49,8 @@ class Question(Base):
     # Staff review state of an unresolved question: new | answered | linked | out_of_scope.
     status: Mapped[str] = mapped_column(String(16), default="new")
     status_note: Mapped[str | None] = mapped_column(Text)
+    # The abstained question whose 「もしかして」 button asked this one, so staff see which candidates residents take.
+    suggested_from: Mapped[str | None] = mapped_column(String(32), index=True)
 
     @hybrid_property
     def unresolved(self) -> bool:

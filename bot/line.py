@@ -43,7 +43,7 @@ from sqlalchemy.exc import IntegrityError
 from bot.db import LineEvent, get_db
 from bot.errors import json_error
 from bot.live_index import get_wards
-from bot.service import MAX_QUESTION_CHARS, Asked, ask, record_feedback, sources_of
+from bot.service import MAX_QUESTION_CHARS, QUESTION_ID, Asked, ask, record_feedback, sources_of
 from index.answering import example_questions, where_to_ask
 
 bp = Blueprint("line", __name__)
@@ -58,7 +58,10 @@ REPLY_THREADS = 8
 EXTENSION = "ward_faq.line"
 
 FEEDBACK_DATA = "feedback={id}&helpful={helpful}"
-QUESTION_ID = re.compile(r"[0-9A-Za-z_-]{1,64}")
+# A 「もしかして」 button: the abstained question's log id and the question it asks, as written.
+SUGGESTION_DATA = "suggested_from={id}&ask={question}"
+SUGGESTION = re.compile(r"suggested_from=([0-9A-Za-z_-]{1,64})&ask=(.+)", re.DOTALL)
+MAX_POSTBACK_CHARS = 300
 # Reading a body LINE signed can still fail on shapes the SDK does not expect; none of these may become a 500.
 UNREADABLE = (ValueError, KeyError, TypeError, AttributeError, RecursionError)
 
@@ -209,7 +212,10 @@ def on_text(event: MessageEvent, seen: LineEvent) -> list[Message]:
 
 
 def on_postback(event: PostbackEvent, seen: LineEvent) -> list[Message]:
-    """Record the 解決した/解決しない button as /api/feedback does, and thank the resident."""
+    """Ask a 「もしかして」 question, or record the 解決した/解決しない button as /api/feedback does."""
+    suggestion = SUGGESTION.fullmatch(event.postback.data)
+    if suggestion is not None:
+        return on_suggestion(event, seen, *suggestion.groups())
     feedback = parse_feedback(event.postback.data)
     db = get_db()
     db.add(seen)
@@ -220,6 +226,18 @@ def on_postback(event: PostbackEvent, seen: LineEvent) -> list[Message]:
     if question.helpful:
         return [text_message(THANKS_RESOLVED)]
     return [text_message(THANKS_UNRESOLVED + where_to_ask(get_wards(), question.ward))]
+
+
+def on_suggestion(event: PostbackEvent, seen: LineEvent, suggested_from: str, question: str) -> list[Message]:
+    """Ask the question a 「もしかして」 button offered: a new ask, logged with the question it came from."""
+    question = question.strip()
+    if not question or len(question) > MAX_QUESTION_CHARS:
+        remember(seen)
+        return [text_message(TOO_LONG)]
+    channel: Channel = current_app.extensions[EXTENSION]
+    session = session_of(event.source)
+    asked = ask(get_db(), question, channel.ward, "line", session, also=[seen], suggested_from=suggested_from)
+    return answer_messages(asked)
 
 
 def on_follow(event: FollowEvent, seen: LineEvent) -> list[Message]:
@@ -259,7 +277,7 @@ def answer_messages(asked: Asked) -> list[Message]:
     if answer.small_talk:
         return [text_message(answer.text, examples())]
     if not answer.resolved:
-        return [text_message(answer.text)]
+        return [text_message(answer.text, suggestion_buttons(asked.question.id, answer.suggestions))]
     sources = sources_of(answer)
     origin = [source_line(sources[0], answer.department)] if sources else []
     texts = [answer.text, *origin]
@@ -283,6 +301,17 @@ def feedback_buttons(question_id: str) -> list[QuickReplyItem]:
         )
         for label, helpful in (("解決した", 1), ("解決しない", 0))
     ]
+
+
+def suggestion_buttons(question_id: str, suggestions: list[str]) -> list[QuickReplyItem]:
+    """Offer 「もしかして」 questions as postbacks that ask them and say which abstained question they came from."""
+    buttons = []
+    for question in suggestions:
+        data = SUGGESTION_DATA.format(id=question_id, question=question)
+        if len(data) <= MAX_POSTBACK_CHARS:  # LINE refuses a longer postback, and with it the whole reply
+            action = PostbackAction(label=clip(question, MAX_LABEL_CHARS), data=data, display_text=question)
+            buttons.append(QuickReplyItem(action=action))
+    return buttons
 
 
 def examples() -> list[QuickReplyItem]:

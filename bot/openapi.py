@@ -5,7 +5,7 @@ from flask import Blueprint, jsonify
 
 from bot.api import MAX_BODY_BYTES
 from bot.live_index import get_wards
-from bot.service import CHANNELS, MAX_QUESTION_CHARS, MAX_SESSION_CHARS
+from bot.service import CHANNELS, MAX_QUESTION_CHARS, MAX_SESSION_CHARS, QUESTION_ID
 
 bp = Blueprint("openapi", __name__)
 
@@ -123,6 +123,10 @@ def openapi_document(wards: list[str]) -> dict:
                         "ward": {**nullable_ward, "description": "Absent or null: any ward (a ward the question names is honoured)."},
                         "session": {"type": ["string", "null"], "maxLength": MAX_SESSION_CHARS,
                                     "description": "An opaque conversation id of the client."},
+                        "suggested_from": {
+                            "type": ["string", "null"], "pattern": f"^{QUESTION_ID.pattern}$",
+                            "description": "The id of the answer whose suggestion button asked this question.",
+                        },
                     },
                 },
                 "AskResponse": {

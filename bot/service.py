@@ -1,6 +1,7 @@
 """Ask and log: the one path every channel (API, widget, LINE) answers through."""
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -17,6 +18,8 @@ CHANNELS = ("web", "line", "api")
 # The longest question any channel takes, and the longest session id a client may send.
 MAX_QUESTION_CHARS = 500
 MAX_SESSION_CHARS = 100
+# The id of a logged question, as /api/ask hands it out and LINE's buttons carry it.
+QUESTION_ID = re.compile(r"[0-9A-Za-z_-]{1,64}")
 
 
 @dataclass(frozen=True)
@@ -28,9 +31,22 @@ class Asked:
 
 
 def ask(
-    db: Session, text: str, ward: str | None, channel: str, session: str | None, *, also: Iterable[object] = ()
+    db: Session,
+    text: str,
+    ward: str | None,
+    channel: str,
+    session: str | None,
+    *,
+    also: Iterable[object] = (),
+    suggested_from: str | None = None,
 ) -> Asked:
-    """Answer a question and log it, masked, in one transaction together with the rows in `also`."""
+    """Answer a question and log it, masked, in one transaction together with the rows in `also`.
+
+    suggested_from is the logged question whose 「もしかして」 button asked this one; an id the log
+    does not have (an old conversation, a made-up id) is dropped, and the question is answered all the same.
+    """
+    if suggested_from is not None and db.get(Question, suggested_from) is None:
+        suggested_from = None
     started = time.perf_counter()
     answer = get_answerer().answer(text, ward)
     top = answer.hits[0] if answer.resolved and answer.hits else None
@@ -44,6 +60,7 @@ def ask(
         answer=answer.text,
         top_unit_id=top.unit.id if top else None,
         top_score=round(top.score, 4) if top else None,
+        suggested_from=suggested_from,
     )
     db.add(question)
     db.add_all(also)

@@ -4,12 +4,13 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from index.analysis import Word
+from index.analysis import Word, split_segments
 from index.retriever import SEGMENT_ANSWER_TYPES, Hit, Query, Retriever, Segment
-from index.units import FAQ, GLOSSARY, QA
+from index.slots import Slot, asked_slots, missing_slot
+from index.units import FAQ, GLOSSARY, QA, Unit
 
 MAX_EXTRACTED_ANSWER_CHARS = 600  # the longest answer cut from a document (FAQ entries have their own limit)
 COMMENT_LABEL = "（寄せられたご意見）"
@@ -27,6 +28,12 @@ ANSWER_TYPES = {
         r"とは|って(そもそも)?(何|なに)(です|\?|？|$)|そもそも|意味|どういう(こと|もの|手口|仕組み)|どんな(もの|こと)|何が違|違い"
     ),
 }
+# A question asking what a term means; the term's glossary entry then answers first.
+ASKS_MEANING = re.compile(r"とは|って(そもそも)?(何|なに|なん)|どういう意味|の意味|どういう(こと|もの)")
+# A candidate holding less of the question's word weight than this is not offered as 「もしかして」.
+MAYBE_MEANT_COVERAGE = 0.3
+# The answer's first lines, where the detail a question asks for must stand.
+QUOTED_LEAD_PIECES = 3
 SURVEY_WORDS = re.compile(r"アンケート|調査|区民の声|自由意見|ワークショップ|多かった|(理由|人)が多い")
 
 # Greetings, thanks and requests for help: answered kindly, never counted in the KPI.
@@ -83,6 +90,7 @@ class Answerer:
         self.wards = wards
         # A ward's name scopes the question; as a search word it would only favour texts that repeat it.
         self._ward_words = {w.form for info in wards.values() for a in info.aliases for w in retriever.analyzer.analyze(a)}
+        self._glossary_names = [(name, u.id) for u in retriever.units if u.kind == GLOSSARY for name in term_names(u.title)]
 
     def answer(self, question: str, ward: str | None = None) -> Answer:
         """Answer a question, scoped to ward (or to a ward the question names)."""
@@ -96,19 +104,50 @@ class Answerer:
                 small_talk=True,
                 ward=ward,
             )
+        answer = self.answer_from_corpus(question, ward)
+        if answer.resolved:
+            return answer
+        return replace(answer, suggestions=self.maybe_meant(answer.hits, answer.ward))
+
+    def answer_from_corpus(self, question: str, ward: str | None) -> Answer:
+        """Answer a question that is not small talk, or abstain; an abstention offers nothing yet."""
         query = self.query(question, ward)
         hits = self.retriever.search(query)
         if not self.retriever.resolves(hits):
             return Answer(resolved=False, text=self.fallback_text(query.ward), hits=hits, ward=query.ward)
         best = hits[0]
+        text = self.extract(best, query)
+        missing = missing_slot(list(query.slots), self.quoted_lead(text, best.unit))
+        if missing is not None:
+            return Answer(resolved=False, text=self.slot_fallback_text(missing, best, query.ward), hits=hits, ward=query.ward)
         return Answer(
             resolved=True,
-            text=self.extract(best, query),
+            text=text,
             hits=hits,
             department=best.unit.department,
             suggestions=suggestions(hits),
             ward=query.ward,
         )
+
+    def maybe_meant(self, hits: list[Hit], ward: str | None, count: int = 3) -> list[str]:
+        """Return up to three questions the close candidates answer (「もしかして」), each checked to be answered by its unit.
+
+        A candidate is close when it holds a fair share of the question's words; its question is its own
+        first residents' question, offered only when asking it really quotes that unit.
+        """
+        offered: list[str] = []
+        for hit in hits:
+            if len(offered) == count:
+                break
+            if hit.features.get("coverage", 0.0) < MAYBE_MEANT_COVERAGE:
+                continue
+            candidate = suggestion(hit)
+            if candidate in offered:
+                continue
+            answer = self.answer_from_corpus(candidate, ward)
+            if answer.resolved and answer.hits and answer.hits[0].unit.id == hit.unit.id:
+                offered.append(candidate)
+        return offered
 
     def query(self, question: str, ward: str | None) -> Query:
         """Analyse a question: its words, its ward, the document it names, the answer it wants."""
@@ -119,6 +158,18 @@ class Answerer:
             documents=self.documents_named_in(question, ward),
             answer_types=frozenset(kind for kind, pattern in ANSWER_TYPES.items() if pattern.search(question)),
             wants_survey=bool(SURVEY_WORDS.search(question)),
+            slots=tuple(asked_slots(question)),
+            defined=self.terms_defined(question),
+        )
+
+    def terms_defined(self, question: str) -> frozenset[str]:
+        """Return the glossary entries whose term the question asks the meaning of (RPAって何？, DXとは)."""
+        if not ASKS_MEANING.search(question):
+            return frozenset()
+        text = term_key(question)
+        return frozenset(
+            unit_id for name, unit_id in self._glossary_names
+            if re.search(re.escape(name) + r"(とは|って|の意味|という(言葉|の))", text)
         )
 
     def question_words(self, question: str) -> list[Word]:
@@ -170,7 +221,9 @@ class Answerer:
         wanted = [SEGMENT_ANSWER_TYPES[kind] for kind in query.answer_types if kind in SEGMENT_ANSWER_TYPES]
         bonus = max(idf.values(), default=0.0)
         weights = [w + bonus * any(p.search(piece) for p in wanted) for w, piece in zip(weights, pieces)]
-        best = max(range(len(pieces)), key=lambda i: (weights[i], -i))
+        # A matching piece that gives the detail asked (the month, the count of 冊 …) leads, whatever else matches more.
+        gives_slots = [w > 0 and missing_slot(list(query.slots), piece) is None for w, piece in zip(weights, pieces)]
+        best = max(range(len(pieces)), key=lambda i: (gives_slots[i], weights[i], -i))
         ordered = pieces[best:] + (["\n"] + pieces[:best] if best else [])
         chosen: list[str] = []
         for piece in ordered:
@@ -181,10 +234,49 @@ class Answerer:
             return pieces[best].strip()[: limit - 1] + "…"
         return re.sub(r"\n{2,}", "\n", "".join(chosen)).strip()
 
+    @staticmethod
+    def quoted_lead(text: str, unit: Unit) -> str:
+        """Return the sentence an answer leads with, where the asked detail must stand.
+
+        A question that asks two things (いつからいつまで、何人) is answered line by line, so the lead is the
+        first few lines; the unit's department counts for どの課, since the answer names it.
+        """
+        pieces = [p for p in split_segments(text) if p.strip()]
+        lead = "".join(pieces[:QUOTED_LEAD_PIECES])
+        if unit.department:
+            lead += f"\n担当 {unit.department}"
+        return lead
+
+    def slot_fallback_text(self, missing: Slot, hit: Hit, ward: str | None) -> str:
+        """Say that the documents speak of the topic but do not give the detail asked, where, and who is in charge."""
+        unit = hit.unit
+        where = f"「{unit.document}」の「{unit.title}」" if unit.title else f"「{unit.document}」"
+        text = f"申し訳ありません。資料には、お尋ねの{missing.label}の記載がありません。関連する記述は{where}にあります。"
+        department = unit.department or (self.wards[unit.ward].department if unit.ward in self.wards else None)
+        if department:
+            text += f"詳しくは{department}にお問い合わせください。"
+            return text
+        return text + where_to_ask(self.wards, ward)
+
     def fallback_text(self, ward: str | None) -> str:
         """Say honestly that the documents do not answer, and where to ask instead."""
         text = "申し訳ありません。このご質問にお答えできる内容は、区のDX・情報化の計画やパブリックコメントの資料には見つかりませんでした。"
         return text + where_to_ask(self.wards, ward)
+
+
+def term_names(title: str) -> set[str]:
+    """Return the names a glossary term goes by: 「デジタル・トランスフォーメーション (DX: Digital Transformation)」 → itself, DX …"""
+    title = unicodedata.normalize("NFKC", title)
+    main, _, rest = title.partition("(")
+    names = {main}
+    for part in re.split(r"[:：)]", rest):
+        names.add(part)
+    return {term_key(n) for n in names if len(term_key(n)) >= 2}
+
+
+def term_key(text: str) -> str:
+    """Write a term as it is compared: NFKC, lower case, without spaces and middle dots."""
+    return re.sub(r"[\s・]", "", unicodedata.normalize("NFKC", text)).lower()
 
 
 def where_to_ask(wards: dict[str, WardInfo], ward: str | None) -> str:

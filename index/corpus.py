@@ -6,8 +6,10 @@ from dataclasses import replace
 from importlib.resources import files
 from pathlib import Path
 
+from index.cards import document_card
 from index.comments import extract_comments
 from index.plans import extract_passages
+from index.rows import row_units
 from index.units import Document, Unit
 
 # The corpus/ folder, installed beside this package as ward_faq_corpus (wheels are installed unzipped: a real folder).
@@ -41,17 +43,21 @@ def load_documents(corpus_dir: Path = DEFAULT_CORPUS_DIR) -> list[Document]:
 
 
 def parse_document(document: Document, text: str) -> list[Unit]:
-    """Split one document into comment Q&A units, then passages and glossary entries."""
+    """Split one document into comment Q&A units, then passages and glossary entries, then KPI rows and survey results."""
     comment_units, rest = extract_comments(document, text)
-    return comment_units + extract_passages(document, rest)
+    passages = extract_passages(document, rest)
+    return comment_units + passages + row_units(passages)
 
 
 def load_units(corpus_dir: Path = DEFAULT_CORPUS_DIR) -> list[Unit]:
-    """Parse every document of the corpus into units, each with the residents' questions it answers."""
+    """Parse every document of the corpus into units and a card, each with the residents' questions it answers."""
     units: list[Unit] = []
-    for document in load_documents(corpus_dir):
+    documents = load_documents(corpus_dir)
+    by_id = {d.id: d for d in documents}
+    for document in documents:
         text = (corpus_dir / "documents" / f"{document.id}.txt").read_text(encoding="utf-8")
         units.extend(parse_document(document, text))
+        units.append(document_card(document, text, by_id))
     return with_questions(units, corpus_dir / "questions.json")
 
 

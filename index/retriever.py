@@ -11,6 +11,7 @@ import numpy as np
 from rank_bm25 import BM25Plus
 
 from index.analysis import Analyzer, Word, split_segments
+from index.slots import Slot
 from index.units import FAQ, GLOSSARY, QA, Document, Unit
 
 
@@ -74,6 +75,8 @@ class Query:
     documents: frozenset[str] = frozenset()  # the documents the question names (情報化推進計画 …)
     answer_types: frozenset[str] = frozenset()  # ANSWER_TYPES: when, count, money, hours, phone, department …
     wants_survey: bool = False
+    slots: tuple[Slot, ...] = ()  # the details asked for (a month, a count of 冊 …), which the quoted sentence must give
+    defined: frozenset[str] = frozenset()  # glossary units whose term the question asks the meaning of: they come first
 
 
 @dataclass(frozen=True)
@@ -189,6 +192,7 @@ class Retriever:
         self._head_sets = [set(t.head) for t in terms]
         self._segment_sets = [[set(segment) for segment in t.segments] for t in terms]
         self._split = [split_hit_segments(t) for t in terms]
+        self._positions = {u.id: i for i, u in enumerate(units)}
         # Every sentence and list item is also ranked alone, so that one matching line of a long list counts.
         self._segment_unit = np.array([i for i, t in enumerate(terms) for _ in t.segments] or [0])
         self._segments = Field([list(s) or ["\0"] for t in terms for s in t.segments] or [["\0"]], **bm25)
@@ -294,6 +298,11 @@ class Retriever:
         if query.ward is not None:
             scores = np.where(self._wards == query.ward, scores, -np.inf)
         leaders = [i for i in np.argsort(-scores)[: p.candidates] if np.isfinite(scores[i]) and scores[i] > 0]
+        # A term the question asks the meaning of is answered by its glossary entry, however the rest matches.
+        leaders += [
+            i for i in (self._positions[u] for u in sorted(query.defined) if u in self._positions)
+            if i not in leaders and np.isfinite(scores[i])
+        ]
         if not leaders:
             return []
         # Field scores count relative to the best leader's, so that one weight fits long and short questions.
@@ -302,8 +311,9 @@ class Retriever:
         for i in leaders:
             features = self._features(query, i) | {name: float(fields[name][i]) / tops[name] for name in fields}
             score = float(np.dot(p.rerank_weights, [features[name] for name in RERANK_FEATURES]))
+            features["defined"] = float(self.units[i].id in query.defined)
             hits.append(Hit(self.units[i], score, features, *self._split[i]))
-        hits.sort(key=lambda h: -h.score)
+        hits.sort(key=lambda h: (-h.features["defined"], -h.score))
         return hits[:limit]
 
     def _features(self, query: Query, index: int) -> dict[str, float]:
@@ -370,7 +380,7 @@ class Retriever:
 
     def resolves(self, hits: list[Hit]) -> bool:
         """Say whether the best hit answers the question well enough to quote it."""
-        if hits and self.curated_match(hits[0]):
+        if hits and (self.curated_match(hits[0]) or hits[0].features.get("defined")):
             return True
         return self.confidence(hits) >= self.params.min_confidence
 

@@ -8,6 +8,7 @@ import json
 import logging
 import threading
 import time
+import unicodedata
 import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -226,6 +227,28 @@ def test_unresolved_question_gets_the_fallback_text(app, client, line_api):
     assert "大田区役所" in texts(call)[0]
     [logged] = [q for q in rows(app) if q.channel == "line"]
     assert (logged.resolved, logged.ward) == (False, WARD)
+
+
+def test_an_abstention_offers_maybe_meant_questions_that_a_tap_asks(app, client, line_api):
+    near_miss = "テレワークは職員の何人がしているの"  # the topic is in the plan, the count is not
+    post(client, payload(text_event(near_miss)))
+    [call] = line_api.wait_for(1)
+    assert_within_limits(call)
+    [abstained] = rows(app)
+    assert not abstained.resolved
+    expected = client.post("/api/ask", json={"question": near_miss, "ward": WARD}).get_json()["suggestions"]
+    buttons = quick_reply(call)
+    assert expected and [b["displayText"] for b in buttons] == expected
+    assert buttons[0]["data"] == f"suggested_from={abstained.id}&ask={expected[0]}"
+
+    post(client, payload(postback_event(buttons[0]["data"])))
+    [_, answer] = line_api.wait_for(2)
+    tapped = client.post("/api/ask", json={"question": expected[0], "ward": WARD}).get_json()
+    assert tapped["resolved"] and texts(answer)[0] == tapped["answer"]
+    [logged] = [q for q in rows(app) if q.channel == "line" and q.id != abstained.id]
+    assert (logged.suggested_from, logged.resolved) == (abstained.id, True)
+    assert logged.text == unicodedata.normalize("NFKC", expected[0])  # stored as masking leaves it
+    assert [b["label"] for b in quick_reply(answer)] == ["解決した", "解決しない"]
 
 
 @pytest.mark.parametrize(

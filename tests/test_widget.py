@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 import re
 import time
+import unicodedata
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -230,6 +231,23 @@ def test_suggestions_and_examples_are_asked_when_clicked(live_server, page):
     suggestion.click()
     answers(page).nth(3).wait_for()
     assert page.locator(".log .msg.user").nth(2).inner_text().endswith(text)
+
+
+def test_an_abstention_offers_maybe_meant_buttons_that_ask_with_their_origin(app, live_server, page):
+    near_miss = "出生届のオンライン提出は何年何月から始まるの？"  # the plan names it, with no month
+    page.goto(live_server.url + "/")
+    ask_in_widget(page, near_miss)
+    offered = answers(page).nth(1).get_by_role("group", name="もしかして、こちらのご質問ですか？")
+    offered.wait_for()
+    assert answers(page).nth(1).locator(".fb").count() == 0  # an abstention is not rated
+    button = offered.locator("button").first
+    text = button.inner_text()
+    button.click()
+    answers(page).nth(2).locator(".fb").wait_for()  # resolved, so it can be rated
+    abstained, tapped = wait_until(lambda: len(logged := questions(app)) == 2 and logged)
+    assert (abstained.resolved, abstained.suggested_from) == (False, None)
+    assert (tapped.resolved, tapped.suggested_from) == (True, abstained.id)
+    assert tapped.text == unicodedata.normalize("NFKC", text)
 
 
 def test_conversation_follows_the_resident_across_pages_and_can_be_cleared(live_server, page):

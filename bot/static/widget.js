@@ -204,11 +204,12 @@ form button:hover{background:#0a4f94}
     error.hidden = !text;
   }
 
-  function questionButtons(label, questions) {
+  // suggestedFrom: the id of the abstained question whose 「もしかして」 buttons these are, sent with the ask.
+  function questionButtons(label, questions, suggestedFrom) {
     if (!questions || !questions.length) return null;
     return el("div", { class: "links", role: "group", "aria-label": label },
       el("p", { class: "meta" }, label),
-      ...questions.map((q) => el("button", { type: "button", onclick: () => { input.value = q; ask(q); } }, q)));
+      ...questions.map((q) => el("button", { type: "button", onclick: () => { input.value = q; ask(q, suggestedFrom); } }, q)));
   }
 
   function greeting() {
@@ -235,7 +236,9 @@ form button:hover{background:#0a4f94}
       el("p", {}, data.answer),
       data.sources && data.sources.length ? source(data.sources[0]) : null,
       data.department ? el("p", { class: "meta" }, "担当：" + data.department) : null,
-      questionButtons("関連する質問", data.suggestions));
+      data.resolved
+        ? questionButtons("関連する質問", data.suggestions)
+        : questionButtons("もしかして、こちらのご質問ですか？", data.suggestions, data.id));
     // Small talk and abstentions carry no sources: only real answers are rated.
     if (data.resolved && data.sources && data.sources.length) node.append(feedback(message));
     return node;
@@ -271,7 +274,7 @@ form button:hover{background:#0a4f94}
     log.scrollTop = log.scrollHeight;
   }
 
-  async function ask(text) {
+  async function ask(text, suggestedFrom) {
     const question = text.trim();
     if (!question || busy) return;
     busy = true;
@@ -282,7 +285,9 @@ form button:hover{background:#0a4f94}
     log.append(asked, waiting);
     log.scrollTop = log.scrollHeight;
     try {
-      const data = await post("/api/ask", { question, ward: WARD, session: state.session });
+      const body = { question, ward: WARD, session: state.session };
+      if (suggestedFrom) body.suggested_from = suggestedFrom;
+      const data = await post("/api/ask", body);
       const answer = {
         role: "bot",
         data: {

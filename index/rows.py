@@ -1,0 +1,76 @@
+"""Table rows and survey results as units of their own, each quoted with its heading.
+
+A 施策's passage holds its KPI table as lines (指標: … / 現況(…): … / 目標(…): …), and a survey
+passage several results under 【(N) question】 headings. Asked about one indicator or one result, the
+whole passage matches the question's words no better than its neighbours do, and its answer starts
+with text that does not answer; so each row and each result is also a unit of its own. Their parent
+passage stays as it is, for questions about the whole.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+
+from index.units import PASSAGE, Unit
+
+KPI_ROW = re.compile(r"^指標: (?P<indicator>[^/\n]+?) / (?P<values>.+)$", re.MULTILINE)
+SURVEY_PASSAGE = re.compile(r"アンケート|調査結果")
+# 【(3) インターネットを利用しない理由】: one survey question, its result below it.
+SURVEY_QUESTION = re.compile(r"^【\((?P<number>\d+)\)\s*(?P<title>[^】]+)】$", re.MULTILINE)
+
+
+def row_units(passages: list[Unit]) -> list[Unit]:
+    """Return a unit for every KPI row and every survey result block of the passages."""
+    units: list[Unit] = []
+    for passage in passages:
+        if passage.kind != PASSAGE:
+            continue
+        units.extend(kpi_rows(passage))
+        if SURVEY_PASSAGE.search(" ".join(passage.headings)):
+            units.extend(survey_results(passage))
+    return units
+
+
+def kpi_rows(passage: Unit) -> list[Unit]:
+    """Make each 指標 line of a passage a unit, headed by the 施策 it measures."""
+    units = []
+    for number, row in enumerate(KPI_ROW.finditer(passage.text), 1):
+        indicator = row.group("indicator").strip()
+        units.append(
+            replace(
+                passage,
+                id=f"{passage.id}-kpi{number}",
+                section=f"{passage.section} > 評価指標",
+                title=f"評価指標: {indicator}",
+                text=f"{passage.title}の評価指標 {row.group(0)}",  # one line: the row is quoted with its 施策
+                headings=(*passage.headings, passage.title),
+                measure=passage.measure or passage.title,
+                asked=(f"{indicator}の目標は？", f"{indicator}は今どのくらい？"),
+                phrasings=(),
+            )
+        )
+    return units
+
+
+def survey_results(passage: Unit) -> list[Unit]:
+    """Make each 【(N) question】 block of a survey passage that holds several a unit of its own."""
+    starts = list(SURVEY_QUESTION.finditer(passage.text))
+    if len(starts) < 2:
+        return []
+    units = []
+    for start, end in zip(starts, [*starts[1:], None]):
+        block = passage.text[start.start() : end.start() if end else len(passage.text)].strip()
+        title = start.group("title").strip()
+        units.append(
+            replace(
+                passage,
+                id=f"{passage.id}-q{start.group('number')}",
+                section=f"{passage.section} > ({start.group('number')}) {title}",
+                title=title,
+                text=block,
+                headings=(*passage.headings, title),
+                asked=(f"区民アンケートの「{title}」の結果は？",),
+                phrasings=(),
+            )
+        )
+    return units

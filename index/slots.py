@@ -1,0 +1,79 @@
+"""The detail a question asks for (a month, a count of something, a department, a fee …) and whether a text gives it.
+
+A passage about the right topic does not answer 「何月から？」 with a year, nor 「何冊？」 with a count of
+件: the slot must stand in the sentence the bot quotes, or the bot says the documents do not give it.
+Every rule is a function of the question's text and the candidate sentence alone.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+# A figure as the documents write it: 12, 1,669, 87.7, or in kanji numerals.
+NUMBER = r"(?:\d[\d,.]*|[一二三四五六七八九十百千万]+)\s?"
+# Counters residents ask with (何冊, 何件 …) → the counters that answer them in the documents.
+COUNTERS = {
+    "冊": "冊",
+    "件": "件",
+    "人": "人|名",
+    "名": "人|名",
+    "校": "校",
+    "回": "回",
+    "台": "台",
+    "か所": "か所|ヶ所|カ所|箇所",
+    "ヶ所": "か所|ヶ所|カ所|箇所",
+    "箇所": "か所|ヶ所|カ所|箇所",
+    "部署": "部署|所属|課",
+    "所属": "部署|所属|課",
+    "種類": "種類",
+    "時間": "時間",
+    "分": "分",
+    "日間": "日間?",
+    "週間": "週間",
+    "か月": "か月|ヶ月|カ月",
+    "ヶ月": "か月|ヶ月|カ月",
+    "割": "割|%|％",
+    "%": "%|％|割",
+    "％": "%|％|割",
+    "票": "票",
+    "歳": "歳",
+}
+KPI_VALUE = r"(現況|目標)[^:：\n]*[:：]\s*[\d,.]+"
+_COUNT_QUESTION = re.compile(r"何(" + "|".join(COUNTERS) + r")")
+
+
+@dataclass(frozen=True)
+class Slot:
+    """One detail a question asks for, and what a sentence that gives it holds."""
+
+    label: str  # how the fallback names what is missing: 「資料には{label}の記載がありません」
+    answer: re.Pattern[str]
+
+
+# Slots asked by words alone, in the order they are looked for; a question may ask several.
+WORDED_SLOTS = (
+    (re.compile(r"何月何日|何日(?!間)|日付|日にち"), Slot("日付", re.compile(r"\d+\s?日"))),
+    (re.compile(r"何月(?!何日)|何年何月"), Slot("月", re.compile(r"\d+\s?月|上旬|中旬|下旬"))),
+    (re.compile(r"何時(から|まで|に|頃|ごろ)|受付時間|開庁時間|営業時間"), Slot("時間帯", re.compile(r"\d{1,2}\s?時(?!間)|\d{1,2}:\d\d|24時間"))),
+    (re.compile(r"どの課|どこの課|何課|どの部署|どこの部署|どの部局|どこの部局"), Slot("課の名前", re.compile(r"[^\s、。：:（）()「」]{2,}(課|室|(?<![一全内外細大])部|センター)(?!題|程|長|分|門|品|屋)"))),
+    (re.compile(r"いくら|何円|金額|料金|参加費|手数料|費用|補助金"), Slot("金額", re.compile(NUMBER + r"(円|万円|億円)|無料|有料|負担"))),
+    (re.compile(r"URL|ＵＲＬ|アドレスを教え|サイトのアドレス"), Slot("URL", re.compile(r"https?://|www\.|\.(jp|com|go)\b"))),
+    (re.compile(r"電話番号|何番に(電話|かけ)"), Slot("電話番号", re.compile(r"\d{2,4}\s?[-‐－(（]\s?\d{2,4}\s?[-‐－)）]\s?\d{3,4}"))),
+    (re.compile(r"会場|開催場所|どこで(やる|開催|行われ|行う|実施)"), Slot("場所", re.compile(r"会場|区役所|庁舎|センター|図書館|会議室|[^\s、。]{1,12}(館|室|階|ホール)|オンライン"))),
+)
+
+
+def asked_slots(question: str) -> list[Slot]:
+    """Return the details a question asks for: its counted things, and the worded slots it names."""
+    slots = []
+    for match in _COUNT_QUESTION.finditer(question):
+        counter = match.group(1)
+        # A KPI value (現況(令和2年度): 9,100) counts what its 指標 names, so it needs no counter.
+        slots.append(Slot(f"{counter}の数", re.compile(NUMBER + f"({COUNTERS[counter]})|" + KPI_VALUE)))
+    slots.extend(slot for asks, slot in WORDED_SLOTS if asks.search(question))
+    return slots
+
+
+def missing_slot(slots: list[Slot], text: str) -> Slot | None:
+    """Return the first slot the text does not give, or None when it gives them all."""
+    return next((slot for slot in slots if not slot.answer.search(text)), None)

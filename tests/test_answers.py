@@ -1,0 +1,160 @@
+"""What a question asks for, and answers that give it: slots, table rows, document cards, definitions, もしかして."""
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot.db import Question
+from helpers import corpus_retriever
+from index.answering import Answerer
+from index.build import build_answerer
+from index.slots import asked_slots, missing_slot
+
+
+@pytest.fixture(scope="module")
+def answerer() -> Answerer:
+    return build_answerer(retriever=corpus_retriever())
+
+
+@pytest.mark.parametrize(
+    ("question", "given", "not_given"),
+    [
+        ("何月から始まりますか", "令和7年4月から", "令和7年度から"),
+        ("受付は何月何日まで？", "令和8年1月7日（水）まで", "令和8年1月まで"),
+        ("電子書籍は何冊ありますか", "電子書籍 3,000冊", "応募：95 件"),
+        ("何人が意見を出したの", "提出者数：12名", "意見受付件数 4件"),
+        ("どこの部署で導入しているの", "情報システム課で導入", "組織の一部で導入"),
+        ("参加費はいくら？", "参加費は無料", "参加者を募集"),
+        ("ダウンロード数は何件？", "現況(令和2年度): 9,100", "ダウンロード数を増やす"),
+    ],
+)
+def test_a_slot_is_given_only_by_a_text_of_its_granularity(question, given, not_given):
+    slots = asked_slots(question)
+    assert slots
+    assert missing_slot(slots, given) is None
+    assert missing_slot(slots, not_given) is not None
+
+
+def test_a_question_without_a_detail_asks_no_slot():
+    assert asked_slots("スマホの使い方を教えてもらえる場所はありますか") == []
+
+
+def test_a_topic_found_without_the_detail_asked_is_abstained_naming_the_department(answerer):
+    # The plan says the birth registration goes online, with no year or month.
+    answer = answerer.answer("出生届のオンライン提出は何年何月から始まるの？", "台東区")
+    assert not answer.resolved
+    assert "資料には、お尋ねの月の記載がありません" in answer.text
+    assert "マイナンバーカードの普及促進" in answer.text  # where the topic is
+    assert "情報政策課" in answer.text
+
+
+def test_the_line_with_the_detail_asked_leads_the_answer(answerer):
+    answer = answerer.answer("区の職員さん向けのクラウドの研修って何人くらい受けたの？", "千代田区")
+    assert answer.resolved
+    assert "224名" in answer.text.splitlines()[0]
+
+
+# A near miss in 大田区: the plan speaks of テレワーク, never of how many staff use it.
+NEAR_MISS = "テレワークは職員の何人がしているの"
+
+
+def test_an_abstention_offers_questions_each_answered_by_its_own_candidate(answerer):
+    answer = answerer.answer(NEAR_MISS, "大田区")
+    assert not answer.resolved
+    assert 1 <= len(answer.suggestions) <= 3
+    candidates = {hit.unit.id for hit in answer.hits}
+    for suggestion in answer.suggestions:
+        asked = answerer.answer(suggestion, "大田区")
+        assert asked.resolved and asked.hits[0].unit.id in candidates
+
+
+def test_a_question_far_from_every_unit_is_offered_nothing(answerer):
+    answer = answerer.answer("犬を飼い始めたのですが、登録はどこでしますか", "大田区")
+    assert not answer.resolved and answer.suggestions == []
+
+
+def test_a_tapped_suggestion_is_a_new_ask_logged_with_its_origin(app, client):
+    first = client.post("/api/ask", json={"question": NEAR_MISS, "ward": "大田区"}).get_json()
+    assert not first["resolved"] and first["suggestions"]
+    tapped = client.post(
+        "/api/ask", json={"question": first["suggestions"][0], "ward": "大田区", "suggested_from": first["id"]}
+    ).get_json()
+    assert tapped["resolved"]
+    with Session(app.extensions["ward_faq.engine"]) as db:
+        logged = {q.id: q for q in db.scalars(select(Question))}
+    assert logged[tapped["id"]].suggested_from == first["id"]
+    assert logged[first["id"]].suggested_from is None
+    # The abstained question stays unresolved; the tapped one is a question of its own.
+    assert client.get("/api/kpi").get_json() | {"by_day": None} == {
+        "total": 2, "unresolved": 1, "unresolved_rate": 0.5, "by_day": None
+    }
+
+
+@pytest.mark.parametrize("origin", [7, "", "a" * 65, "../etc", ["x"]])
+def test_a_bad_suggested_from_is_refused_and_logs_nothing(app, client, origin):
+    response = client.post("/api/ask", json={"question": NEAR_MISS, "ward": "大田区", "suggested_from": origin})
+    assert response.status_code == 400
+    assert response.get_json()["error"]["code"] == "invalid_suggested_from"
+    with Session(app.extensions["ward_faq.engine"]) as db:
+        assert db.scalars(select(Question)).all() == []
+
+
+def test_a_suggested_from_the_log_does_not_have_is_dropped(app, client):
+    response = client.post("/api/ask", json={"question": NEAR_MISS, "ward": "大田区", "suggested_from": "0" * 32})
+    assert response.status_code == 200
+    with Session(app.extensions["ward_faq.engine"]) as db:
+        [logged] = db.scalars(select(Question)).all()
+    assert logged.suggested_from is None
+
+
+@pytest.mark.parametrize(
+    ("question", "term"),
+    [
+        ("区の計画に出てくるEBPMとはどういう意味？", "EBPM (Evidence Based Policy Making)"),
+        ("DXって何？", "デジタル・トランスフォーメーション (DX: Digital Transformation)"),
+        ("デジタルディバイドってなんのこと", "デジタル・ディバイド (Digital Divide)"),
+    ],
+)
+def test_a_question_asking_what_a_term_means_is_answered_from_the_glossary_first(answerer, question, term):
+    answer = answerer.answer(question, "台東区")
+    assert answer.resolved
+    assert answer.hits[0].unit.kind == "glossary" and answer.hits[0].unit.title == term
+
+
+def test_a_term_that_is_not_what_is_asked_about_does_not_pull_its_glossary_entry(answerer):
+    # 未解決率 is asked about; AIチャットボット only names whose rate it is.
+    assert answerer.query("AIチャットボットの未解決率とは？", "台東区").defined == frozenset()
+    assert answerer.query("AIチャットボットで区は何をしているの", "台東区").defined == frozenset()
+
+
+def test_each_kpi_row_is_a_unit_quoted_with_its_measure(answerer):
+    rows = [u for u in answerer.retriever.units if "-kpi" in u.id]
+    assert len(rows) >= 30
+    row = next(u for u in rows if "マイナンバーカード交付率" in u.text)
+    assert row.text.startswith(row.measure) and "現況(令和2年度): 35%" in row.text and "目標(令和7年度): 60%" in row.text
+    assert row.section.endswith("評価指標") and row.department
+    answer = answerer.answer("マイナンバーカード交付率の目標は？", "台東区")
+    assert answer.resolved and answer.hits[0].unit.id == row.id
+    assert answer.text.splitlines()[0] == row.text  # the row and its 施策, on one line
+
+
+def test_each_survey_result_is_a_unit_under_its_question(answerer):
+    results = [u for u in answerer.retriever.units if u.section.endswith("(3) インターネットを利用しない理由")]
+    [result] = results
+    assert result.text.startswith("【(3) インターネットを利用しない理由】")
+    assert "「操作が難しい」" in result.text and "保有情報通信機器" not in result.text
+    answer = answerer.answer("区民アンケートで、インターネットを利用しない理由は何が多かった？", "台東区")
+    assert answer.resolved and answer.hits[0].unit.id == result.id
+
+
+def test_each_document_has_a_card_of_its_period_dates_and_numbers(answerer):
+    cards = {u.doc_id: u for u in answerer.retriever.units if u.id.endswith("-card")}
+    assert sorted(cards) == ["000", "001", "002", "003", "004"]
+    assert "計画期間: 令和8年度～令和10年度" in cards["000"].text  # from corpus/documents.json
+    assert "意見受付期間: 令和7年12月17日（水）～令和8年1月7日（水）" in cards["000"].text  # the document's own line
+    assert "意見受付件数: 4人 4件" in cards["000"].text and "総数：施策数 19、取組数 38" in cards["000"].text
+    assert "提出者数: 12名" in cards["003"].text and "今後の予定: 令和7年4月 改定" in cards["003"].text
+    assert "この資料が置き換える計画: 台東区情報化推進計画" in cards["001"].text
+    answer = answerer.answer("千代田区のDX戦略、パブコメの募集方法と周知方法を教えて", "千代田区")
+    assert answer.resolved and "募集方法" in answer.text
