@@ -15,7 +15,7 @@ check_siblings()
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from bot import api, cli, errors, limits, line, live_index, metrics, openapi, widget
+from bot import api, cli, errors, limits, line, live_index, metrics, openapi, retention, widget
 from bot.db import close_db, init_db, make_engine
 from bot.staff import views as staff_views
 from index.corpus import DEFAULT_CORPUS_DIR
@@ -46,6 +46,8 @@ def load_config(app: Flask) -> None:
         LINE_API_BASE_URL=env("LINE_API_BASE_URL") or "https://api.line.me",
         # LINE wants its 200 within about 2 s; a reply slower than this many seconds is given up on, not waited for.
         LINE_REPLY_TIMEOUT=float(env("LINE_REPLY_TIMEOUT", "1.0")),
+        # Handled LINE event ids are kept this many days to answer a redelivery once; LINE redelivers within hours.
+        LINE_EVENT_DAYS=int(env("WARD_FAQ_LINE_EVENT_DAYS", "7")),
         # Other sites that may embed the web widget, comma-separated origins (https://www.city.example.jp).
         WIDGET_ALLOWED_ORIGINS=env("WIDGET_ALLOWED_ORIGINS", ""),
         # The staff console's session cookie: never readable by scripts, not sent cross-site.
@@ -88,6 +90,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     live_index.init_app(app)
     limits.init_app(app)
     errors.init_app(app)
+    retention.init_app(app)
     app.teardown_appcontext(close_db)
 
     app.register_blueprint(api.bp)

@@ -17,6 +17,7 @@ from bot.db import get_db
 from bot.kpi import KpiFilter, kpi
 from bot.live_index import get_answerer, get_live_index
 from bot.service import sources_of
+from bot.retention import log_cli
 from bot.staff.accounts import staff_cli
 from index.text import squash
 
@@ -28,6 +29,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(kpi_command)
     app.cli.add_command(corpus)
     app.cli.add_command(staff_cli)
+    app.cli.add_command(log_cli)
 
 
 def create_cli_app() -> Flask:

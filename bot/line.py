@@ -43,6 +43,7 @@ from sqlalchemy.exc import IntegrityError
 from bot.db import LineEvent, get_db
 from bot.errors import json_error
 from bot.live_index import get_wards
+from bot.retention import prune_line_events_hourly
 from bot.service import MAX_QUESTION_CHARS, QUESTION_ID, Asked, ask, record_feedback, sources_of
 from index.answering import example_questions, where_to_ask
 
@@ -145,6 +146,7 @@ def callback():
         return json_error(400, "invalid_body", "LINEのWebhookとして読み取れません。")
     replies = [reply for reply in map(handle, events) if reply is not None]
     send_replies(channel, replies)
+    prune_line_events_hourly()
     return jsonify({"status": "ok"})
 
 
