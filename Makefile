@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 EVAL ?= tests/data/eval.jsonl
 
-.PHONY: install build run test bench eval fit browser clean
+.PHONY: install build run test bench eval fit fit-staff browser clean
 
 $(BIN)/ward-faq: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -20,7 +20,9 @@ install: $(BIN)/ward-faq
 build: install
 	$(BIN)/ward-faq corpus stats
 
+# Bring the database's schema up to date (Alembic migrations), then serve.
 run: build
+	$(BIN)/ward-faq db upgrade
 	$(BIN)/ward-faq serve --host $(HOST) --port $(PORT)
 
 # The widget and console tests drive Debian's Chromium; install it when it is missing, with Japanese fonts for the screenshots.
@@ -42,6 +44,10 @@ eval: install
 # Refit the reranker and the abstention rule on the question sets; prints the parameters to keep.
 fit: install
 	$(BIN)/python bench/fit.py
+
+# Refit the staff index's ranking and decision on the staff wording set; prints the parameters to keep.
+fit-staff: install
+	$(BIN)/python bench/fit_staff.py
 
 clean:
 	rm -rf $(VENV) instance *.egg-info

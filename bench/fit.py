@@ -32,17 +32,21 @@ class Example:
     features: np.ndarray  # leaders × RERANK_FEATURES
     extra: list[dict[str, float]]  # each leader's full feature dict
     gold: np.ndarray  # leaders, 1.0 where the unit holds an expected phrase
+    quotable: np.ndarray  # leaders, True where the answer cut from it gives the detail asked (index/slots.py)
 
 
 def collect(answerer: Answerer, rows: list[dict]) -> list[Example]:
     """Run the first stage for every question and record the leaders' features."""
     examples = []
     for row in tqdm(rows, desc="leaders", unit="q"):
-        hits = answerer.retriever.search(answerer.query(row["question"], row.get("ward")), limit=10_000)
+        query = answerer.query(row["question"], row.get("ward"))
+        hits = answerer.retriever.search(query, limit=10_000)
         expected = [squash(e) for e in row["expect_any"]]
         gold = [float(any(e in squash(h.unit.text + h.unit.question) for e in expected)) for h in hits]
         matrix = np.array([[h.features[n] for n in RERANK_FEATURES] for h in hits]).reshape(-1, len(RERANK_FEATURES))
-        examples.append(Example(row["answerable"], matrix, [h.features for h in hits], np.array(gold)))
+        # The bot abstains whatever its confidence when the answer lacks the detail asked; the threshold must know.
+        quotable = [not query.slots or answerer.slot_missing(answerer.extract(h, query), h, query) is None for h in hits]
+        examples.append(Example(row["answerable"], matrix, [h.features for h in hits], np.array(gold), np.array(quotable, dtype=bool)))
     return examples
 
 
@@ -62,14 +66,15 @@ def fit_reranker(examples: list[Example], l2: float = 0.01, steps: int = 600, ra
     return weights
 
 
-def abstain_rows(examples: list[Example], weights: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Return the best hit's abstention features, whether it is right, and whether it is answerable."""
-    features, right, answerable = [], [], []
+def abstain_rows(examples: list[Example], weights: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Return the best hit's abstention features, whether it is right, whether it is answerable, and quotable."""
+    features, right, answerable, quotable = [], [], [], []
     for example in examples:
+        answerable.append(example.answerable)
         if not len(example.gold):
             features.append(np.zeros(len(ABSTAIN_FEATURES)))
             right.append(0.0)
-            answerable.append(example.answerable)
+            quotable.append(False)
             continue
         scores = example.features @ weights
         order = np.argsort(-scores)
@@ -78,8 +83,13 @@ def abstain_rows(examples: list[Example], weights: np.ndarray) -> tuple[np.ndarr
         values = example.extra[best] | {"score": scores[best], "margin": margin}
         features.append(np.array([values[n] for n in ABSTAIN_FEATURES]))
         right.append(float(example.answerable and example.gold[best] > 0))
-        answerable.append(example.answerable)
-    return np.array(features), np.array(right), np.array(answerable)
+        quotable.append(bool(example.quotable[best]))
+    return np.array(features), np.array(right), np.array(answerable), np.array(quotable)
+
+
+def confidence(x: np.ndarray, quotable: np.ndarray, a_weights: np.ndarray, a_bias: float) -> np.ndarray:
+    """Return the abstention rule's confidence per question, 0 where the answer would lack the detail asked."""
+    return np.where(quotable, 1 / (1 + np.exp(-(x @ a_weights + a_bias))), 0.0)
 
 
 def fit_abstainer(x: np.ndarray, y: np.ndarray, l2: float = 1.0, steps: int = 50):
@@ -126,12 +136,12 @@ def cross_validate(examples: list[Example], folds: int = 5) -> tuple[float, floa
         test = [examples[i] for i in order[k::folds]]
         train = [examples[i] for i in order if i not in set(order[k::folds])]
         weights = fit_reranker(train)
-        x, y, answerable = abstain_rows(train, weights)
+        x, y, answerable, quotable = abstain_rows(train, weights)
         a_weights, a_bias = fit_abstainer(x, answerable.astype(float))
-        threshold = best_threshold(1 / (1 + np.exp(-(x @ a_weights + a_bias))), y, answerable)
-        tx, ty, tanswerable = abstain_rows(test, weights)
+        threshold = best_threshold(confidence(x, quotable, a_weights, a_bias), y, answerable)
+        tx, ty, tanswerable, tquotable = abstain_rows(test, weights)
         top1.extend(ty[tanswerable])
-        confidences.extend((1 / (1 + np.exp(-(tx @ a_weights + a_bias)))) >= threshold)
+        confidences.extend(confidence(tx, tquotable, a_weights, a_bias) >= threshold)
         rights.extend(ty)
         answerables.extend(tanswerable)
     answered, rights, answerables = np.array(confidences), np.array(rights), np.array(answerables)
@@ -155,17 +165,17 @@ def main() -> None:
 
     top1, hit, abstain = cross_validate(examples)
     weights = fit_reranker(examples)
-    x, y, answerable = abstain_rows(examples, weights)
+    x, y, answerable, quotable = abstain_rows(examples, weights)
     a_weights, a_bias = fit_abstainer(x, answerable.astype(float))
-    confidence = 1 / (1 + np.exp(-(x @ a_weights + a_bias)))
-    threshold = best_threshold(confidence, y, answerable)
-    fit_hit, fit_abstain = rates(confidence, y, answerable, threshold)
+    sure = confidence(x, quotable, a_weights, a_bias)
+    threshold = best_threshold(sure, y, answerable)
+    fit_hit, fit_abstain = rates(sure, y, answerable, threshold)
 
     print(f"\n{len(rows)} questions ({int(answerable.sum())} answerable) from {', '.join(p.name for p in args.questions)}")
     print(f"5-fold cross-validated: top-1 {top1:.1%}, answerable hit@1 {hit:.1%}, unanswerable abstention {abstain:.1%}")
     print(f"fitted on all:          top-1 {float(np.mean(y[answerable])):.1%}, hit@1 {fit_hit:.1%}, abstention {fit_abstain:.1%}")
     for t in (0.3, 0.4, 0.5, 0.6, 0.7, 0.8):
-        print(f"  threshold {t:.1f}: hit@1 {rates(confidence, y, answerable, t)[0]:.1%}, abstention {rates(confidence, y, answerable, t)[1]:.1%}")
+        print(f"  threshold {t:.1f}: hit@1 {rates(sure, y, answerable, t)[0]:.1%}, abstention {rates(sure, y, answerable, t)[1]:.1%}")
     print("\nRankingParams(")
     print(f"    rerank_weights={tuple(round(float(w), 3) for w in weights)},")
     print(f"    abstain_weights={tuple(round(float(w), 3) for w in a_weights)},")

@@ -15,8 +15,10 @@ check_siblings()
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from bot import api, cli, errors, limits, line, live_index, metrics, openapi, retention, widget
-from bot.db import close_db, init_db, make_engine
+from bot import api, availability, cli, errors, limits, line, live_index, metrics, openapi, retention, widget
+from bot.availability import wait_for_database
+from bot.db import close_db, make_engine
+from bot.schema import prepare as prepare_schema
 from bot.staff import views as staff_views
 from index.corpus import DEFAULT_CORPUS_DIR
 
@@ -29,12 +31,19 @@ def load_config(app: Flask) -> None:
     app.config.from_mapping(
         DATABASE_URL=env("WARD_FAQ_DATABASE_URL") or f"sqlite:///{Path(app.instance_path) / 'ward-faq.sqlite'}",
         SECRET_KEY=env("WARD_FAQ_SECRET_KEY"),
+        # At start-up, how long to wait for a database that does not answer yet (it may be starting too).
+        DB_WAIT_SECONDS=float(env("WARD_FAQ_DB_WAIT_SECONDS", "10")),
         CORPUS_DIR=Path(env("WARD_FAQ_CORPUS_DIR", DEFAULT_CORPUS_DIR)),
         # A corpus retriever built beforehand (tests share one); None builds it from CORPUS_DIR.
         CORPUS_RETRIEVER=None,
         # Many residents can share one address (a carrier's shared address, a library's PCs): the limit
         # stops floods, not people.
         RATE_LIMIT_PER_MINUTE=int(env("WARD_FAQ_RATE_LIMIT_PER_MINUTE", "300")),
+        # One LINE user is one person: LINE's servers share addresses, so LINE is limited per user instead.
+        LINE_RATE_LIMIT_PER_MINUTE=int(env("WARD_FAQ_LINE_RATE_LIMIT_PER_MINUTE", "20")),
+        # Where the limits are counted: memory:// is per worker; redis://host:6379 counts across workers and hosts.
+        RATELIMIT_STORAGE_URI=env("WARD_FAQ_RATELIMIT_STORAGE_URL", "memory://"),
+        RATELIMIT_KEY_PREFIX=env("WARD_FAQ_RATELIMIT_KEY_PREFIX", "ward-faq"),
         # How many reverse proxies stand in front of the app; their X-Forwarded-For is trusted, no one else's.
         PROXY_COUNT=int(env("WARD_FAQ_PROXY_COUNT", "0")),
         # The widget and API bodies are small; LINE may batch many events in one request.
@@ -68,10 +77,16 @@ def instance_dir() -> Path:
     return Path(os.environ.get("WARD_FAQ_INSTANCE_DIR") or "instance").resolve()
 
 
-def create_app(test_config: dict | None = None) -> Flask:
-    """Create and configure the app; the index is built here, once per process."""
+def configured_app() -> Flask:
+    """Return the app with its configuration read and nothing opened or built yet (the db commands need no more)."""
     app = Flask(__name__, instance_path=str(instance_dir()), instance_relative_config=True)
     load_config(app)
+    return app
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    """Create and configure the app; the index is built here, once per process."""
+    app = configured_app()
     if test_config is not None:
         app.config.from_mapping(test_config)
     if app.config["PROXY_COUNT"]:
@@ -84,12 +99,14 @@ def create_app(test_config: dict | None = None) -> Flask:
     configure_logging()
 
     engine = make_engine(app.config["DATABASE_URL"])
-    init_db(engine)
+    wait_for_database(engine, app.config["DB_WAIT_SECONDS"])
+    prepare_schema(engine)
     app.extensions["ward_faq.engine"] = engine
     metrics.init_app(app, engine)
     live_index.init_app(app)
     limits.init_app(app)
     errors.init_app(app)
+    availability.init_app(app)
     retention.init_app(app)
     app.teardown_appcontext(close_db)
 

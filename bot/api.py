@@ -12,7 +12,7 @@ from bot.kpi import KpiFilter, kpi, parse_day
 from bot.limits import rate_limit
 from bot.live_index import get_live_index, get_wards
 from bot.service import (
-    CHANNELS, MAX_QUESTION_CHARS, MAX_SESSION_CHARS, QUESTION_ID, ask, record_feedback, sources_of,
+    CHANNELS, MAX_QUESTION_CHARS, MAX_SESSION_CHARS, QUESTION_ID, ask, record_feedback, sources_of, storable,
 )
 
 bp = Blueprint("api", __name__)
@@ -49,13 +49,17 @@ def validated_ask(body: dict) -> tuple[str, str | None, str | None, str | None]:
         raise ApiError(400, "invalid_question", "質問が空です。")
     if len(question) > MAX_QUESTION_CHARS:
         raise ApiError(400, "invalid_question", f"質問は{MAX_QUESTION_CHARS}文字以内にしてください。")
+    if not storable(question):
+        raise ApiError(400, "invalid_question", "質問に使えない文字（制御文字など）が含まれています。")
     ward = body.get("ward")
     wards = get_wards()
     if ward is not None and (not isinstance(ward, str) or ward not in wards):
         raise ApiError(400, "invalid_ward", "ward は " + "・".join(wards) + " のいずれかにしてください。")
     session = body.get("session")
-    if session is not None and (not isinstance(session, str) or len(session) > MAX_SESSION_CHARS):
-        raise ApiError(400, "invalid_session", f"session は{MAX_SESSION_CHARS}文字以内の文字列にしてください。")
+    if session is not None and (
+        not isinstance(session, str) or len(session) > MAX_SESSION_CHARS or not storable(session)
+    ):
+        raise ApiError(400, "invalid_session", f"session は制御文字を含まない{MAX_SESSION_CHARS}文字以内の文字列にしてください。")
     suggested_from = body.get("suggested_from")
     if suggested_from is not None and (not isinstance(suggested_from, str) or not QUESTION_ID.fullmatch(suggested_from)):
         raise ApiError(400, "invalid_suggested_from", "suggested_from は /api/ask の応答の id にしてください。")
@@ -88,7 +92,7 @@ def feedback():
     """Record whether an answer helped."""
     body = json_body(wrong_type_status=400)  # the contract gives feedback only 400 for a bad body
     question_id, helpful = body.get("id"), body.get("helpful")
-    if not isinstance(question_id, str) or not question_id or len(question_id) > 64:
+    if not isinstance(question_id, str) or not question_id or len(question_id) > 64 or not storable(question_id):
         raise ApiError(400, "invalid_id", "id（/api/ask の応答の id）を入れてください。")
     if not isinstance(helpful, bool):
         raise ApiError(400, "invalid_helpful", "helpful は true か false にしてください。")

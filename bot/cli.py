@@ -1,10 +1,12 @@
-"""The ward-faq command: serve, ask, eval, kpi, corpus stats."""
+"""The ward-faq command: serve, ask, eval, eval-staff, kpi, corpus stats."""
 from __future__ import annotations
 
 import json
 import os
 import sys
+import tempfile
 from collections import Counter, defaultdict
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
@@ -13,7 +15,7 @@ from flask import Flask
 from flask.cli import AppGroup, FlaskGroup, with_appcontext
 from tqdm import tqdm
 
-from bot.db import get_db
+from bot.db import FaqEntry, bump_index_revision, get_db
 from bot.kpi import KpiFilter, kpi
 from bot.live_index import get_answerer, get_live_index
 from bot.service import sources_of
@@ -26,6 +28,7 @@ def register(app: Flask) -> None:
     """Add the ward-faq commands to the app's CLI."""
     app.cli.add_command(ask_command)
     app.cli.add_command(eval_command)
+    app.cli.add_command(eval_staff_command)
     app.cli.add_command(kpi_command)
     app.cli.add_command(corpus)
     app.cli.add_command(staff_cli)
@@ -40,6 +43,47 @@ def create_cli_app() -> Flask:
 
 
 main = FlaskGroup(create_app=create_cli_app, add_version_option=False, help="ward-faq: the ward FAQ chatbot.")
+
+
+# Not an app command: the app refuses to start on an outdated schema, and this is what brings it up to date.
+@main.group("db", cls=click.Group)
+def db_cli() -> None:
+    """Keep the database's schema: Alembic migrations shipped with the package."""
+
+
+def configured_engine():
+    """Return an engine on the configured database, its instance folder made for a SQLite file."""
+    from bot import configured_app
+    from bot.db import make_engine
+
+    app = configured_app()
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    return make_engine(app.config["DATABASE_URL"])
+
+
+@db_cli.command("upgrade")
+def db_upgrade() -> None:
+    """Bring the database to this release's schema, keeping every row; run it before starting a new release."""
+    from bot import schema
+
+    before, after = schema.upgrade(configured_engine())
+    click.echo(f"database schema: {before or '(empty)'} -> {after}")
+
+
+@db_cli.command("revision")
+@click.option("-m", "--message", required=True, help="what the migration changes, e.g. 'add questions.suggested_from'")
+def db_revision(message: str) -> None:
+    """Write a new migration in bot/migrations/versions from what the models add to the database's schema."""
+    from alembic import command
+
+    from bot import schema
+
+    head = schema.head_revision()
+    with configured_engine().begin() as connection:
+        if schema.current_revision(connection) != head:
+            raise click.ClickException("run `ward-faq db upgrade` first: the migration is written against the latest schema")
+        command.revision(schema.alembic_config(connection), message=message, autogenerate=True,
+                         rev_id=f"{int(head) + 1:04d}")
 
 
 # On the group itself, so no app is made in this process: gunicorn makes it, after its settings prepare the metrics.
@@ -69,51 +113,135 @@ def ask_command(question: str, ward: str | None) -> None:
     click.echo(f"department: {answer.department or '-'}")
 
 
-@click.command("eval")
-@with_appcontext
-@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-def eval_command(path: Path) -> None:
-    """Score the answers to a question set (answerable hit@1, unanswerable abstention), per ward."""
-    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
-    answerer = get_answerer()
-    counts: dict[tuple[str, bool], list[int]] = defaultdict(lambda: [0, 0])
-    failures = []
-    abstained, rescued = 0, 0
-    for row in tqdm(rows, desc="eval", unit="q", file=sys.stderr):
+def read_jsonl(path: Path) -> list[dict]:
+    """Read one JSON object a line."""
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+@dataclass
+class Score:
+    """How a question set was answered: per ward and answerability [right, asked], the failures, and rescues."""
+
+    counts: dict[tuple[str, bool], list[int]] = field(default_factory=lambda: defaultdict(lambda: [0, 0]))
+    failures: list = field(default_factory=list)
+    abstained: int = 0  # answerable questions the bot abstained on …
+    rescued: int = 0  # … of which one tap on a suggestion answers
+
+    def rate(self, ward: str, answerable: bool) -> str:
+        """Say right/asked = share for one cell."""
+        hit, total = self.counts.get((ward, answerable), [0, 0])
+        return f"{hit}/{total} = {hit / total:.1%}" if total else "-"
+
+
+def score(answerer, rows: list[dict], desc: str = "eval") -> Score:
+    """Score answers as an outside evaluator does."""
+    result = Score()
+    for row in tqdm(rows, desc=desc, unit="q", file=sys.stderr):
         answer = answerer.answer(row["question"], row.get("ward"))
         if row["answerable"]:
             ok = scores(answer, row)
             if not answer.resolved:
                 # 「もしかして」: does one tap on a suggestion answer it, by the same rule?
-                abstained += 1
-                rescued += any(scores(answerer.answer(s, row.get("ward")), row) for s in answer.suggestions)
+                result.abstained += 1
+                result.rescued += any(scores(answerer.answer(s, row.get("ward")), row) for s in answer.suggestions)
         else:
             ok = not answer.resolved
         for ward in ("all", row.get("ward") or "(なし)"):
-            counts[(ward, row["answerable"])][0] += ok
-            counts[(ward, row["answerable"])][1] += 1
+            result.counts[(ward, row["answerable"])][0] += ok
+            result.counts[(ward, row["answerable"])][1] += 1
         if not ok:
-            failures.append((row, answer))
-    for row, answer in failures:
+            result.failures.append((row, answer))
+    return result
+
+
+def scores(answer, row: dict) -> bool:
+    """Say whether an answer counts for an answerable question: resolved, with one of its expected phrases."""
+    return answer.resolved and any(squash(e) in squash(answer.text) for e in row["expect_any"])
+
+
+@click.command("eval")
+@with_appcontext
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def eval_command(path: Path) -> None:
+    """Score the answers to a question set (answerable hit@1, unanswerable abstention), per ward."""
+    result = score(get_answerer(), read_jsonl(path))
+    for row, answer in result.failures:
         told = answer.text[:80] if answer.resolved else "(abstained)"
         source = answer.hits[0].unit.id if answer.hits else "-"
         click.echo(f"FAIL {row['id']} {row['question']}")
         click.echo(f"  expected: {'、'.join(row['expect_any']) or '(abstain)'}")
         click.echo(f"  answered [{source}]: {told}")
     click.echo(f"{'ward':<10}{'answerable hit@1':>22}{'unanswerable abstention':>28}")
-    for ward in ["all", *sorted({w for w, _ in counts} - {"all"})]:
-        cells = []
-        for answerable in (True, False):
-            hit, total = counts.get((ward, answerable), [0, 0])
-            cells.append(f"{hit}/{total} = {hit / total:.1%}" if total else "-")
-        click.echo(f"{ward:<10}{cells[0]:>22}{cells[1]:>28}")
-    if abstained:
-        click.echo(f"answerable questions abstained on, answered by one tap on a suggestion: {rescued}/{abstained} = {rescued / abstained:.1%}")
+    for ward in ["all", *sorted({w for w, _ in result.counts} - {"all"})]:
+        click.echo(f"{ward:<10}{result.rate(ward, True):>22}{result.rate(ward, False):>28}")
+    if result.abstained:
+        click.echo(
+            "answerable questions abstained on, answered by one tap on a suggestion: "
+            f"{result.rescued}/{result.abstained} = {result.rescued / result.abstained:.1%}"
+        )
 
 
-def scores(answer, row: dict) -> bool:
-    """Say whether an answer counts for an answerable question: resolved, with one of its expected phrases."""
-    return answer.resolved and any(squash(e) in squash(answer.text) for e in row["expect_any"])
+@click.command("eval-staff")
+@with_appcontext
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--dev", "dev_path", default="tests/data/eval.jsonl", show_default=True,
+              type=click.Path(exists=True, dir_okay=False, path_type=Path), help="the development question set")
+def eval_staff_command(path: Path, dev_path: Path) -> None:
+    """Publish one FAQ entry per topic of a wording set (from its first wording) into a scratch database, then
+    count the later wordings answered by their own entry and those hijacked by another, and score the dev set
+    before and after."""
+    from bot import create_app  # a second app, on a scratch database, sharing this one's corpus index
+
+    topics, dev = read_jsonl(path), read_jsonl(dev_path)
+    with tempfile.TemporaryDirectory() as scratch:
+        app = create_app({
+            "DATABASE_URL": f"sqlite:///{Path(scratch) / 'eval-staff.sqlite'}",
+            "SECRET_KEY": "eval-staff",
+            "CORPUS_RETRIEVER": get_live_index().corpus_retriever,
+        })
+        with app.app_context():
+            before = score(get_answerer(), dev, "dev before")
+            db = get_db()
+            entries = [
+                FaqEntry(ward=t["ward"], question=t["wordings"][0], answer=t["answer"], department=t.get("department"),
+                         created_by="eval-staff")
+                for t in topics
+            ]
+            db.add_all(entries)
+            db.flush()
+            bump_index_revision(db)
+            db.commit()
+            answerer = get_answerer()
+            results: dict[str, Counter] = {"ward": Counter(), "no ward": Counter()}
+            for topic, entry in tqdm(list(zip(topics, entries)), desc="topics", unit="topic", file=sys.stderr):
+                for wording in topic["wordings"][1:]:
+                    for scope, ward in (("ward", topic["ward"]), ("no ward", None)):
+                        answer = answerer.answer(wording, ward)
+                        unit = answer.hits[0].unit if answer.resolved and answer.hits else None
+                        if unit is not None and unit.id == f"faq-{entry.id}":
+                            outcome = "own"
+                        elif unit is not None and unit.kind == "faq":
+                            outcome = "hijacked"
+                            click.echo(f"HIJACKED [{scope}] {wording} → {unit.title}（{topic['topic']}）")
+                        else:
+                            outcome = "corpus" if unit is not None else "unresolved"
+                        results[scope][outcome] += 1
+            after = score(answerer, dev, "dev after")
+            db.close()
+        app.extensions["ward_faq.engine"].dispose()
+    click.echo(f"{len(topics)} entries published from {path.name}; later wordings asked with the topic's ward and with none")
+    for scope, counter in results.items():
+        total = sum(counter.values())
+        click.echo(
+            f"  {scope:<8} own entry {counter['own']}/{total} = {counter['own'] / total:.1%}, hijacked {counter['hijacked']}, "
+            f"corpus answered {counter['corpus']}, unresolved {counter['unresolved']}"
+        )
+    click.echo(f"dev set {dev_path.name}: answerable hit@1 {before.rate('all', True)} → {after.rate('all', True)}, "
+               f"unanswerable abstention {before.rate('all', False)} → {after.rate('all', False)}")
+    already = {row["id"] for row, _ in before.failures}
+    for row, answer in after.failures:
+        if row["id"] not in already:  # what the entries changed: a staff answer where the set expects another
+            click.echo(f"  dev {row['id']} {row['question']} → {answer.hits[0].unit.title if answer.hits else '(abstained)'}")
 
 
 @click.command("kpi")

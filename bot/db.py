@@ -10,7 +10,6 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
 
@@ -159,8 +158,11 @@ def current_index_revision(db: Session) -> int:
 
 def make_engine(url: str) -> Engine:
     """Create the engine; SQLite gets WAL and a busy timeout so several workers can share it."""
+    # Residents' questions are SQL parameters: an error logged with them would log what residents wrote.
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
+        engine = create_engine(
+            url, connect_args={"timeout": 30, "check_same_thread": False}, hide_parameters=True
+        )
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_connection, _record):
@@ -170,19 +172,7 @@ def make_engine(url: str) -> Engine:
             cursor.close()
 
         return engine
-    return create_engine(url, pool_pre_ping=True)
-
-
-def init_db(engine: Engine) -> None:
-    """Create missing tables and the revision row; safe to run at every start."""
-    Base.metadata.create_all(engine)
-    try:
-        with Session(engine) as db, db.begin():
-            if db.get(IndexRevision, 1) is None:
-                db.add(IndexRevision(id=1, revision=0))
-    except IntegrityError:
-        pass  # another worker created it at the same moment
-
+    return create_engine(url, pool_pre_ping=True, hide_parameters=True)
 
 
 def get_db() -> Session:
@@ -193,7 +183,7 @@ def get_db() -> Session:
 
 
 def close_db(_exception: BaseException | None = None) -> None:
-    """Close the request's session, if one was opened."""
+    """Close the request's session, if one was opened, rolling back whatever a failed request left unfinished."""
     db = g.pop("db", None)
     if db is not None:
         db.close()

@@ -1,44 +1,52 @@
-"""The request rate limit: each client's requests per sliding minute, per worker process."""
+"""Rate limits shared by every worker and host: Flask-Limiter over the configured storage (memory or Redis)."""
 from __future__ import annotations
 
-import threading
-import time
-from collections import defaultdict, deque
+import logging
 
-from flask import Flask, current_app, request
+from flask import Flask, current_app
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+from limits import RateLimitItemPerMinute
 
 from bot.errors import ApiError
 
-EXTENSION = "ward_faq.rate_limiter"
-
-
-class RateLimiter:
-    """Allow each client a number of requests per sliding minute (per worker process)."""
-
-    def __init__(self) -> None:
-        self._seen: dict[str, deque[float]] = defaultdict(deque)
-        self._lock = threading.Lock()
-
-    def allow(self, client: str, per_minute: int) -> bool:
-        """Record a request and say whether it is within the limit."""
-        now = time.monotonic()
-        with self._lock:
-            seen = self._seen[client]
-            while seen and now - seen[0] > 60:
-                seen.popleft()
-            if len(seen) >= per_minute:
-                return False
-            seen.append(now)
-            return True
+EXTENSION = "ward_faq.limiter"
+log = logging.getLogger("ward_faq.limits")
 
 
 def init_app(app: Flask) -> None:
-    """Give the app its rate limiter."""
-    app.extensions[EXTENSION] = RateLimiter()
+    """Give the app its limiter; the storage is read from RATELIMIT_STORAGE_URI and opened lazily."""
+    app.extensions[EXTENSION] = Limiter(
+        get_remote_address,
+        app=app,
+        # A sliding minute, as residents would count it, not a calendar minute that resets all at once.
+        strategy="moving-window",
+        # An unreachable Redis must not turn requests into 500s: the limit is skipped (and logged) instead.
+        swallow_errors=True,
+    )
+
+
+def get_limiter() -> Limiter:
+    """Return the current app's limiter."""
+    return current_app.extensions[EXTENSION]
+
+
+def allow(scope: str, key: str, per_minute: int) -> bool:
+    """Count one request of key in scope; False once it has made per_minute in the last minute, in any worker."""
+    limiter = get_limiter()
+    if not limiter.enabled:
+        return True
+    # The same key layout as Flask-Limiter's own limits, so several apps can share one Redis by prefix.
+    prefix = current_app.config.get("RATELIMIT_KEY_PREFIX")
+    identifiers = [prefix, scope, key] if prefix else [scope, key]
+    try:
+        return limiter.limiter.hit(RateLimitItemPerMinute(per_minute), *identifiers)
+    except limiter.storage.base_exceptions as failure:  # Redis unreachable: serve rather than refuse everyone
+        log.error("rate limit storage unreachable, request not counted: %s", type(failure).__name__)
+        return True
 
 
 def rate_limit() -> None:
-    """Refuse a client that asks too often."""
-    limiter: RateLimiter = current_app.extensions[EXTENSION]
-    if not limiter.allow(request.remote_addr or "-", current_app.config["RATE_LIMIT_PER_MINUTE"]):
+    """Refuse a client address that asks too often."""
+    if not allow("ask", get_remote_address() or "-", current_app.config["RATE_LIMIT_PER_MINUTE"]):
         raise ApiError(429, "rate_limited", "短い時間に多くの質問が送られました。少し待ってからもう一度お試しください。")

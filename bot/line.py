@@ -42,9 +42,10 @@ from sqlalchemy.exc import IntegrityError
 
 from bot.db import LineEvent, get_db
 from bot.errors import json_error
+from bot.limits import allow
 from bot.live_index import get_wards
 from bot.retention import prune_line_events_hourly
-from bot.service import MAX_QUESTION_CHARS, QUESTION_ID, Asked, ask, record_feedback, sources_of
+from bot.service import MAX_QUESTION_CHARS, QUESTION_ID, Asked, ask, record_feedback, sources_of, storable
 from index.answering import example_questions, where_to_ask
 
 bp = Blueprint("line", __name__)
@@ -75,9 +76,11 @@ ASK_IN_WORDS = (
     "メッセージありがとうございます。申し訳ありませんが、スタンプや画像、位置情報などにはお答えできません。"
     "知りたいことを文章で送ってください。"
 )
+UNREADABLE_TEXT = "申し訳ありません。読み取れない文字が含まれていました。ご質問を文章で送ってください。"
 TOO_LONG = f"申し訳ありません。ご質問は{MAX_QUESTION_CHARS}文字以内の文章で送ってください。"
 THANKS_RESOLVED = "ご回答ありがとうございます。お役に立ててよかったです。ほかにも知りたいことがあれば、文章で送ってください。"
 THANKS_UNRESOLVED = "ご回答ありがとうございます。お役に立てず申し訳ありません。いただいた結果は回答の改善に使います。"
+TOO_MANY = "申し訳ありません。短い時間に多くのメッセージが届きました。少し待ってから、もう一度送ってください。"
 UNKNOWN_FEEDBACK = "申し訳ありません。どの回答へのご意見か分からなくなりました。お手数ですが、もう一度ご質問を送ってください。"
 
 
@@ -144,8 +147,15 @@ def callback():
     except UNREADABLE:
         log.warning("LINE webhook refused: the body is not a webhook payload")
         return json_error(400, "invalid_body", "LINEのWebhookとして読み取れません。")
-    replies = [reply for reply in map(handle, events) if reply is not None]
-    send_replies(channel, replies)
+    replies: list[Reply] = []
+    try:
+        for event in events:
+            if (reply := handle(event)) is not None:
+                replies.append(reply)
+    finally:
+        # If the database goes away mid-batch, the events handled so far are answered now and the rest get
+        # a 503: LINE delivers the batch again and only the events not yet handled are answered then.
+        send_replies(channel, replies)
     prune_line_events_hourly()
     return jsonify({"status": "ok"})
 
@@ -179,12 +189,17 @@ def handle(event: Event) -> Reply | None:
         return None
     if not reply_token:
         return None
-    if len(event.webhook_event_id) > MAX_EVENT_ID_CHARS:
-        log.warning("LINE event skipped: webhookEventId longer than %d characters", MAX_EVENT_ID_CHARS)
+    if len(event.webhook_event_id) > MAX_EVENT_ID_CHARS or not storable(event.webhook_event_id):
+        log.warning("LINE event skipped: webhookEventId not an id of at most %d characters", MAX_EVENT_ID_CHARS)
+        return None
+    if event.source.user_id is not None and not storable(event.source.user_id):
+        log.warning("LINE event skipped: the userId is not an id")
         return None
     db = get_db()
     if db.get(LineEvent, event.webhook_event_id) is not None:
         return None
+    if not allow("line", session_of(event.source) or "-", current_app.config["LINE_RATE_LIMIT_PER_MINUTE"]):
+        handler = on_too_many
     try:
         messages = handler(event, LineEvent(webhook_event_id=event.webhook_event_id))
     except IntegrityError:
@@ -202,12 +217,21 @@ def on_message(event: MessageEvent, seen: LineEvent) -> list[Message]:
     return [text_message(ASK_IN_WORDS, examples())]
 
 
+def why_not_asked(question: str) -> str | None:
+    """Say why a question cannot be asked as it is (empty, too long, unstorable characters), or None."""
+    if not question or len(question) > MAX_QUESTION_CHARS:
+        return TOO_LONG
+    if not storable(question):
+        return UNREADABLE_TEXT
+    return None
+
+
 def on_text(event: MessageEvent, seen: LineEvent) -> list[Message]:
     """Answer a question as /api/ask does, logged on the line channel together with the event."""
     question = event.message.text.strip()
-    if not question or len(question) > MAX_QUESTION_CHARS:
+    if (refusal := why_not_asked(question)) is not None:
         remember(seen)
-        return [text_message(TOO_LONG)]
+        return [text_message(refusal)]
     channel: Channel = current_app.extensions[EXTENSION]
     asked = ask(get_db(), question, channel.ward, "line", session_of(event.source), also=[seen])
     return answer_messages(asked)
@@ -233,9 +257,9 @@ def on_postback(event: PostbackEvent, seen: LineEvent) -> list[Message]:
 def on_suggestion(event: PostbackEvent, seen: LineEvent, suggested_from: str, question: str) -> list[Message]:
     """Ask the question a 「もしかして」 button offered: a new ask, logged with the question it came from."""
     question = question.strip()
-    if not question or len(question) > MAX_QUESTION_CHARS:
+    if (refusal := why_not_asked(question)) is not None:
         remember(seen)
-        return [text_message(TOO_LONG)]
+        return [text_message(refusal)]
     channel: Channel = current_app.extensions[EXTENSION]
     session = session_of(event.source)
     asked = ask(get_db(), question, channel.ward, "line", session, also=[seen], suggested_from=suggested_from)
@@ -247,6 +271,12 @@ def on_follow(event: FollowEvent, seen: LineEvent) -> list[Message]:
     remember(seen)
     channel: Channel = current_app.extensions[EXTENSION]
     return [text_message(GREETING.format(ward=channel.ward or "区"), examples())]
+
+
+def on_too_many(_event: Event, seen: LineEvent) -> list[Message]:
+    """Ask a resident who sends too much, too fast, to wait; nothing is answered or logged."""
+    remember(seen)
+    return [text_message(TOO_MANY)]
 
 
 # Unfollow, join, leave and every other event are not here: nothing is sent for them.

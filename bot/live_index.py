@@ -1,9 +1,8 @@
-"""The index a worker answers from: the corpus, built once, plus staff entries kept live."""
+"""The index a worker answers from: the corpus, built once, plus the staff index kept live."""
 from __future__ import annotations
 
 import threading
 from collections import defaultdict
-from dataclasses import replace
 
 from flask import Flask, current_app
 from sqlalchemy import select
@@ -13,30 +12,32 @@ from bot.db import FaqEntry, Phrasing, current_index_revision, get_db
 from index.answering import Answerer, WardInfo, load_wards
 from index.build import build_retriever
 from index.retriever import Retriever
-from index.units import FAQ, Unit
+from index.staff import Background, StaffAnswerer, StaffEntry, StaffIndex, TextCache, faq_unit
+from index.units import Unit
 
-FAQ_DOCUMENT = "よくある質問（区の職員が作成）"
 EXTENSION = "ward_faq.index"
 
 
 class LiveIndex:
-    """Hold the corpus retriever and refresh the staff-written part when the database says it changed."""
+    """Hold the corpus retriever and rebuild the small staff index when the database says staff changed it."""
 
     def __init__(self, corpus_retriever: Retriever, wards: dict[str, WardInfo]) -> None:
         self.corpus_retriever = corpus_retriever
         self.wards = wards
         self._lock = threading.Lock()
         self._revision = -1
-        self._answerer = Answerer(corpus_retriever, wards)
+        self._corpus_answerer = Answerer(corpus_retriever, wards)
+        self._background = Background.of(corpus_retriever)
+        self._texts = TextCache(corpus_retriever.analyzer)
+        self._answerer = StaffAnswerer(self._corpus_answerer, self.staff_index([]))
 
-    def answerer(self, db: Session) -> Answerer:
-        """Return an answerer that includes every FAQ entry and phrasing saved so far, in any process."""
+    def answerer(self, db: Session) -> StaffAnswerer:
+        """Return an answerer that includes every FAQ entry and wording saved so far, in any process."""
         revision = current_index_revision(db)
         if revision != self._revision:
             with self._lock:
                 if revision != self._revision:
-                    extra = self.staff_units(db)
-                    self._answerer = Answerer(self.corpus_retriever.with_units(extra), self.wards)
+                    self._answerer = StaffAnswerer(self._corpus_answerer, self.staff_index(self.staff_entries(db)))
                     self._revision = revision
         return self._answerer
 
@@ -44,32 +45,31 @@ class LiveIndex:
         """Return the corpus unit with this id, or None."""
         return next((unit for unit in self.corpus_retriever.units if unit.id == unit_id), None)
 
-    def staff_units(self, db: Session) -> list[Unit]:
-        """Turn live FAQ entries and linked phrasings into units."""
-        units = [faq_unit(entry) for entry in db.scalars(select(FaqEntry).where(FaqEntry.retired.is_(False)))]
+    def staff_index(self, entries: list[StaffEntry]) -> StaffIndex:
+        """Build a staff index over these entries, weighing words against the corpus."""
+        return StaffIndex(entries, self.corpus_retriever.analyzer, self._background, cache=self._texts)
+
+    def answerer_with(self, db: Session, draft: StaffEntry) -> StaffAnswerer:
+        """Return an answerer as it would be once a draft entry is published, to preview what it would change."""
+        return StaffAnswerer(self._corpus_answerer, self.staff_index([*self.staff_entries(db), draft]))
+
+    def staff_entries(self, db: Session) -> list[StaffEntry]:
+        """Return the live FAQ entries with their wordings, and the corpus units staff linked wordings to."""
         wordings: dict[str, list[str]] = defaultdict(list)
         for phrasing in db.scalars(select(Phrasing).order_by(Phrasing.id)):
             wordings[phrasing.unit_id].append(phrasing.text)
-        for unit in self.corpus_retriever.units:
-            if unit.id in wordings:
-                units.append(replace(unit, phrasings=unit.phrasings + tuple(wordings[unit.id])))
-        return units
+        entries = [
+            entry_of(faq, wordings[f"faq-{faq.id}"])
+            for faq in db.scalars(select(FaqEntry).where(FaqEntry.retired.is_(False)).order_by(FaqEntry.id))
+        ]
+        entries.extend(StaffEntry(unit, tuple(wordings[unit.id])) for unit in self.corpus_retriever.units if unit.id in wordings)
+        return entries
 
 
-def faq_unit(entry: FaqEntry) -> Unit:
-    """Make a unit of a staff-written FAQ entry."""
-    return Unit(
-        id=f"faq-{entry.id}",
-        doc_id="faq",
-        ward=entry.ward,
-        document=FAQ_DOCUMENT,
-        kind=FAQ,
-        section=f"FAQ {entry.id}",
-        title=entry.question,
-        question=entry.question,
-        text=entry.answer,
-        department=entry.department or None,
-    )
+def entry_of(faq: FaqEntry, wordings=()) -> StaffEntry:
+    """Make the staff index's entry of a FAQ entry (a draft not saved yet is faq-0) and its wordings."""
+    unit = faq_unit(faq.id or 0, faq.ward, faq.question, faq.answer, faq.department)
+    return StaffEntry(unit, (faq.question, *wordings))
 
 
 def init_app(app: Flask) -> None:
@@ -89,6 +89,6 @@ def get_wards(app: Flask | None = None) -> dict[str, WardInfo]:
     return get_live_index(app).wards
 
 
-def get_answerer() -> Answerer:
+def get_answerer() -> StaffAnswerer:
     """Return the current app's answerer, with every staff entry saved so far."""
     return get_live_index().answerer(get_db())

@@ -20,6 +20,14 @@ MAX_QUESTION_CHARS = 500
 MAX_SESSION_CHARS = 100
 # The id of a logged question, as /api/ask hands it out and LINE's buttons carry it.
 QUESTION_ID = re.compile(r"[0-9A-Za-z_-]{1,64}")
+# Lone surrogates cannot be encoded, PostgreSQL refuses NUL, and other control characters are no one's words;
+# tabs and line breaks are ordinary in a resident's text.
+UNSTORABLE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
+
+
+def storable(text: str) -> bool:
+    """Say whether text can be stored and shown as it is: no lone surrogates, no control characters."""
+    return UNSTORABLE.search(text) is None
 
 
 @dataclass(frozen=True)

@@ -110,6 +110,15 @@ class Analyzer:
         """Return the search terms of text: each content word followed by its synonym groups."""
         return [term for word in self.analyze(text) for term in word.terms]
 
+    def readings(self, text: str) -> list[tuple[str, str]]:
+        """Return each morpheme of text as written and its katakana reading; symbols and spaces read as ""."""
+        text = unicodedata.normalize("NFKC", text)
+        return [
+            (m.surface(), "" if m.part_of_speech()[0] in ("補助記号", "空白") else m.reading_form())
+            for start in range(0, len(text), 10_000)
+            for m in self._tokenizer().tokenize(text[start : start + 10_000])
+        ]
+
     def _rewrite(self, morphemes: list[Morpheme]) -> list[Morpheme]:
         """Apply the staff synonym file: residents' variants become the documents' words."""
         if not self._rules:

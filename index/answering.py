@@ -34,6 +34,7 @@ ASKS_MEANING = re.compile(r"とは|って(そもそも)?(何|なに|なん)|ど�
 MAYBE_MEANT_COVERAGE = 0.3
 # The answer's first lines, where the detail a question asks for must stand.
 QUOTED_LEAD_PIECES = 3
+SURVEY_CONDUCT = re.compile(r"何人に|誰に|対象|回答(数|率|者|し)|返って|回収|方法|いつ(実施|行)|何件.*(回答|返)|調査項目|質問項目")
 SURVEY_WORDS = re.compile(r"アンケート|調査|区民の声|自由意見|ワークショップ|多かった|(理由|人)が多い")
 
 # Greetings, thanks and requests for help: answered kindly, never counted in the KPI.
@@ -117,7 +118,7 @@ class Answerer:
             return Answer(resolved=False, text=self.fallback_text(query.ward), hits=hits, ward=query.ward)
         best = hits[0]
         text = self.extract(best, query)
-        missing = missing_slot(list(query.slots), self.quoted_lead(text, best.unit))
+        missing = self.slot_missing(text, best, query)
         if missing is not None:
             return Answer(resolved=False, text=self.slot_fallback_text(missing, best, query.ward), hits=hits, ward=query.ward)
         return Answer(
@@ -158,6 +159,7 @@ class Answerer:
             documents=self.documents_named_in(question, ward),
             answer_types=frozenset(kind for kind, pattern in ANSWER_TYPES.items() if pattern.search(question)),
             wants_survey=bool(SURVEY_WORDS.search(question)),
+            asks_survey_conduct=bool(SURVEY_CONDUCT.search(question)),
             slots=tuple(asked_slots(question)),
             defined=self.terms_defined(question),
         )
@@ -234,18 +236,19 @@ class Answerer:
             return pieces[best].strip()[: limit - 1] + "…"
         return re.sub(r"\n{2,}", "\n", "".join(chosen)).strip()
 
+    def slot_missing(self, text: str, hit: Hit, query: Query) -> Slot | None:
+        """Return the detail asked that the answer cut from hit does not give in its first lines, if any."""
+        return missing_slot(list(query.slots), self.quoted_lead(text), hit.unit.department) if query.slots else None
+
     @staticmethod
-    def quoted_lead(text: str, unit: Unit) -> str:
-        """Return the sentence an answer leads with, where the asked detail must stand.
+    def quoted_lead(text: str) -> str:
+        """Return the lines an answer leads with, where the asked detail must stand.
 
         A question that asks two things (いつからいつまで、何人) is answered line by line, so the lead is the
-        first few lines; the unit's department counts for どの課, since the answer names it.
+        first few lines.
         """
         pieces = [p for p in split_segments(text) if p.strip()]
-        lead = "".join(pieces[:QUOTED_LEAD_PIECES])
-        if unit.department:
-            lead += f"\n担当 {unit.department}"
-        return lead
+        return "".join(pieces[:QUOTED_LEAD_PIECES])
 
     def slot_fallback_text(self, missing: Slot, hit: Hit, ward: str | None) -> str:
         """Say that the documents speak of the topic but do not give the detail asked, where, and who is in charge."""

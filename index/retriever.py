@@ -24,7 +24,7 @@ RERANK_FEATURES = (
     "sentence_coverage",  # … its best segment holds
     "head_coverage",  # … its head holds
     "answer_type",  # asks when / how many / who … and the best segment or the unit gives that
-    "survey",  # +1 a survey result for a question about a survey, -1 where only one of them is about one
+    "survey",  # +1 a survey result for a question about a survey (its overview only when asked how it was done), -1 where only one is about one
     "glossary",  # a glossary entry for a question that does not ask what a term means
     "superseded",  # from a plan a newer one replaced, not named in the question
     "named",  # +1 from a document the question names, -1 from another one
@@ -58,10 +58,10 @@ class RankingParams:
     verb_weight: float = 0.3  # verbs and adjectives say less about the topic than nouns
     affix_weight: float = 0.3
     synonym_weight: float = 0.5  # a Sudachi synonym-group match counts less than the word itself
-    rerank_weights: tuple[float, ...] = (-0.038, 0.992, 1.37, 1.754, 0.532, 0.519, 1.427, 0.736, -0.361, -1.337, 0.158, -0.716, 0.671, 1.968, 1.211, 1.538)
-    abstain_weights: tuple[float, ...] = (0.853, -0.189, -0.137, -1.21, 0.019, -3.076, -0.758, -1.808)
-    abstain_bias: float = -3.418
-    min_confidence: float = 0.83
+    rerank_weights: tuple[float, ...] = (0.014, 1.164, 1.291, 1.913, 0.78, 0.499, 1.545, 0.993, -0.333, -1.316, 0.17, -0.66, 0.498, 1.582, 1.027, 1.29)
+    abstain_weights: tuple[float, ...] = (0.793, -0.187, -0.212, -1.265, 0.182, -2.892, -0.677, -1.742)
+    abstain_bias: float = -2.393
+    min_confidence: float = 0.81
     # A staff-written FAQ entry or linked wording answers whenever it holds this much of the question.
     min_curated_coverage: float = 0.8
 
@@ -75,6 +75,7 @@ class Query:
     documents: frozenset[str] = frozenset()  # the documents the question names (情報化推進計画 …)
     answer_types: frozenset[str] = frozenset()  # ANSWER_TYPES: when, count, money, hours, phone, department …
     wants_survey: bool = False
+    asks_survey_conduct: bool = False  # how a survey was done (回答数, 対象, 方法), not what it found
     slots: tuple[Slot, ...] = ()  # the details asked for (a month, a count of 冊 …), which the quoted sentence must give
     defined: frozenset[str] = frozenset()  # glossary units whose term the question asks the meaning of: they come first
 
@@ -124,6 +125,8 @@ SEGMENT_ANSWER_TYPES = {
     "phone": re.compile(r"\d{2,4}\s?[-‐－(（]\s?\d{2,4}\s?[-‐－)）]\s?\d{3,4}"),
 }
 SURVEY_HEADING = re.compile(r"アンケート|調査結果|自由意見|ワークショップ")
+# A survey's overview (who was asked, how, how many answered) rather than one of its results.
+SURVEY_OVERVIEW = re.compile(r"調査の概要|調査項目|回答者の属性")
 
 
 class Field:
@@ -208,6 +211,7 @@ class Retriever:
         self._answer_types = [self._answer_types_of(u) for u in units]
         self._segment_types = [t.segment_types for t in terms]
         self._survey = np.array([bool(SURVEY_HEADING.search(" ".join(u.headings) + u.title)) for u in units])
+        self._survey_overview = np.array([bool(SURVEY_OVERVIEW.search(" ".join(u.headings) + u.title)) for u in units])
 
     def with_units(self, extra: list[Unit]) -> Retriever:
         """Return a retriever over the corpus plus extra units, reusing the tokenized corpus."""
@@ -351,7 +355,9 @@ class Retriever:
             "sentence_coverage": sentence_coverage,
             "head_coverage": share(self._head_sets[index]),
             "answer_type": answer_type,
-            "survey": (1.0 if self._survey[index] == query.wants_survey else -1.0) if self._survey[index] or query.wants_survey else 0.0,
+            "survey": survey_match(
+                bool(self._survey[index]), bool(self._survey_overview[index]), query.wants_survey, query.asks_survey_conduct
+            ),
             "glossary": float(unit.kind == GLOSSARY and "definition" not in query.answer_types),
             "superseded": float(self._superseded[index] and unit.doc_id not in query.documents),
             "named": (1.0 if unit.doc_id in query.documents else -1.0) if query.documents else 0.0,
@@ -394,6 +400,19 @@ def split_hit_segments(terms: UnitTerms) -> tuple[tuple[Segment, ...], tuple[Seg
     """Pair a unit's segment texts with their terms: the text's segments, then the question's."""
     segments = tuple(Segment(text, frozenset(words)) for text, words in zip(terms.segment_texts, terms.segments))
     return segments[: terms.text_segments], segments[terms.text_segments :]
+
+
+def survey_match(survey: bool, overview: bool, wants_survey: bool, asks_conduct: bool) -> float:
+    """Return +1 when a survey unit meets a survey question, -1 when only one is about a survey, else 0.
+
+    A survey's overview meets only a question about how the survey was done: asked what residents
+    answered, its results should win over it.
+    """
+    if not (survey or wants_survey):
+        return 0.0
+    if survey != wants_survey:
+        return -1.0
+    return 1.0 if asks_conduct or not overview else 0.0
 
 
 def bigrams(text: str) -> list[str]:

@@ -48,6 +48,7 @@ class Slot:
 
     label: str  # how the fallback names what is missing: 「資料には{label}の記載がありません」
     answer: re.Pattern[str]
+    in_charge: bool = False  # a department slot the unit's own 担当 fills (どこの課がやるの), not one about use (どの課で導入)
 
 
 # Slots asked by words alone, in the order they are looked for; a question may ask several.
@@ -55,7 +56,6 @@ WORDED_SLOTS = (
     (re.compile(r"何月何日|何日(?!間)|日付|日にち"), Slot("日付", re.compile(r"\d+\s?日"))),
     (re.compile(r"何月(?!何日)|何年何月"), Slot("月", re.compile(r"\d+\s?月|上旬|中旬|下旬"))),
     (re.compile(r"何時(から|まで|に|頃|ごろ)|受付時間|開庁時間|営業時間"), Slot("時間帯", re.compile(r"\d{1,2}\s?時(?!間)|\d{1,2}:\d\d|24時間"))),
-    (re.compile(r"どの課|どこの課|何課|どの部署|どこの部署|どの部局|どこの部局"), Slot("課の名前", re.compile(r"[^\s、。：:（）()「」]{2,}(課|室|(?<![一全内外細大])部|センター)(?!題|程|長|分|門|品|屋)"))),
     (re.compile(r"いくら|何円|金額|料金|参加費|手数料|費用|補助金"), Slot("金額", re.compile(NUMBER + r"(円|万円|億円)|無料|有料|負担"))),
     (re.compile(r"URL|ＵＲＬ|アドレスを教え|サイトのアドレス"), Slot("URL", re.compile(r"https?://|www\.|\.(jp|com|go)\b"))),
     (re.compile(r"電話番号|何番に(電話|かけ)"), Slot("電話番号", re.compile(r"\d{2,4}\s?[-‐－(（]\s?\d{2,4}\s?[-‐－)）]\s?\d{3,4}"))),
@@ -63,9 +63,19 @@ WORDED_SLOTS = (
 )
 
 
+DEPARTMENT_NAME = re.compile(r"[^\s、。：:（）()「」]{2,}(課|局|(?<![一全内外細大])部|センター)(?!題|程|長|分|門|品|屋)")
+# 「どの課？」「部署はどこ？」: the department asked for.
+ASKS_DEPARTMENT = re.compile(r"(どの|どこの|何)(課|部署|部局)|(課|部署|部局)(は|って|が)どこ")
+# …about where something is used or has started (どの部署で導入してるの): the department in charge of a plan does not answer it.
+ASKS_WHERE_USED = re.compile(r"(導入|使って|使われ|使用|利用して|始ま|始め|採用)")
+
+
 def asked_slots(question: str) -> list[Slot]:
-    """Return the details a question asks for: its counted things, and the worded slots it names."""
+    """Return the details a question asks for: its counted things, the department, and the worded slots it names."""
     slots = []
+    if ASKS_DEPARTMENT.search(question):
+        used = bool(ASKS_WHERE_USED.search(question))
+        slots.append(Slot("使っている部署" if used else "担当の課", DEPARTMENT_NAME, in_charge=not used))
     for match in _COUNT_QUESTION.finditer(question):
         counter = match.group(1)
         # A KPI value (現況(令和2年度): 9,100) counts what its 指標 names, so it needs no counter.
@@ -74,6 +84,13 @@ def asked_slots(question: str) -> list[Slot]:
     return slots
 
 
-def missing_slot(slots: list[Slot], text: str) -> Slot | None:
-    """Return the first slot the text does not give, or None when it gives them all."""
-    return next((slot for slot in slots if not slot.answer.search(text)), None)
+def missing_slot(slots: list[Slot], text: str, department: str | None = None) -> Slot | None:
+    """Return the first slot the text does not give, or None when it gives them all.
+
+    department is the 担当 of the unit quoted, which the answer names: it fills an in-charge slot.
+    """
+    for slot in slots:
+        given = text + (f"\n{department}" if department and slot.in_charge else "")
+        if not slot.answer.search(given):
+            return slot
+    return None

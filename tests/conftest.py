@@ -1,10 +1,15 @@
-"""Fixtures: an app on a fresh SQLite file, its clients, a real HTTP server and a real browser."""
+"""Fixtures: an app on a fresh database (SQLite, then PostgreSQL), its clients, real servers, Redis and a real browser."""
 from __future__ import annotations
 
+import os
 import shutil
+import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from sqlalchemy import create_engine, make_url, text
+from sqlalchemy.pool import NullPool
 from werkzeug.serving import make_server
 
 from flask import Flask
@@ -23,13 +28,45 @@ def contract_client(monkeypatch):
     monkeypatch.setattr(Flask, "test_client_class", ContractClient)
 
 
+def fresh_postgres_database() -> Iterator[str]:
+    """Create a PostgreSQL database of a random name for one test, yield its URL, and drop it afterwards."""
+    admin_url = os.environ.get("WARD_FAQ_TEST_POSTGRES_URL")
+    if not admin_url:
+        pytest.skip("WARD_FAQ_TEST_POSTGRES_URL is not set: the PostgreSQL runs of the database tests are skipped")
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT", poolclass=NullPool)
+    name = f"ward_faq_test_{uuid.uuid4().hex[:16]}"
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield make_url(admin_url).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request, tmp_path) -> Iterator[str]:
+    """Return the URL of an empty database of this test's own: a SQLite file, then a PostgreSQL database."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'test.sqlite'}"
+    else:
+        yield from fresh_postgres_database()
+
+
 @pytest.fixture
-def app(tmp_path):
-    """Return an app with its own database file."""
+def postgres_url() -> Iterator[str]:
+    """Return the URL of an empty PostgreSQL database of this test's own, for what only PostgreSQL can show."""
+    yield from fresh_postgres_database()
+
+
+@pytest.fixture
+def app(database_url):
+    """Return an app with its own database."""
     return create_app(
         {
             "TESTING": True,
-            "DATABASE_URL": f"sqlite:///{tmp_path / 'test.sqlite'}",
+            "DATABASE_URL": database_url,
             "SECRET_KEY": "test-secret",
             "RATE_LIMIT_PER_MINUTE": 10_000,
             "CORPUS_RETRIEVER": corpus_retriever(),
@@ -99,3 +136,18 @@ def screenshots() -> Path:
     """Return the folder the README points to for screenshots taken by the tests."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     return SCREENSHOTS
+
+
+@pytest.fixture
+def redis_storage():
+    """Return (storage URL, key prefix) of the test Redis, the prefix this test's own; its keys are deleted after."""
+    url = os.environ.get("WARD_FAQ_TEST_REDIS_URL")
+    if not url:
+        pytest.skip("WARD_FAQ_TEST_REDIS_URL is not set: no Redis to test the shared rate limit against")
+    redis = pytest.importorskip("redis")
+    prefix = f"ward-faq-test-{uuid.uuid4().hex}"
+    yield url, prefix
+    server = redis.Redis.from_url(url)
+    for key in server.scan_iter(f"*{prefix}*"):
+        server.delete(key)
+    server.close()

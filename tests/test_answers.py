@@ -25,6 +25,7 @@ def answerer() -> Answerer:
         ("電子書籍は何冊ありますか", "電子書籍 3,000冊", "応募：95 件"),
         ("何人が意見を出したの", "提出者数：12名", "意見受付件数 4件"),
         ("どこの部署で導入しているの", "情報システム課で導入", "組織の一部で導入"),
+        ("部署はどこですか", "情報政策課が担当", "各部署で連携"),
         ("参加費はいくら？", "参加費は無料", "参加者を募集"),
         ("ダウンロード数は何件？", "現況(令和2年度): 9,100", "ダウンロード数を増やす"),
     ],
@@ -158,3 +159,12 @@ def test_each_document_has_a_card_of_its_period_dates_and_numbers(answerer):
     assert "この資料が置き換える計画: 台東区情報化推進計画" in cards["001"].text
     answer = answerer.answer("千代田区のDX戦略、パブコメの募集方法と周知方法を教えて", "千代田区")
     assert answer.resolved and "募集方法" in answer.text
+
+
+def test_the_department_in_charge_does_not_say_which_department_uses_something(answerer):
+    # The comment's reply says フリーアドレス is used in 「組織の一部」; the 施策's department does not say where.
+    answer = answerer.answer("フリーアドレスって区役所のどの課でもう始まってるの？", "台東区")
+    assert not answer.resolved and "使っている部署の記載がありません" in answer.text
+    # Asked who handles something, the unit's own 担当 answers.
+    asked = answerer.answer("書類を決まった場所に貼り出すような昔ながらの紙のルールの見直しは、どこの課がやるの？", "台東区")
+    assert asked.resolved and asked.department and "総務課" in asked.department

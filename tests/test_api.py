@@ -134,9 +134,10 @@ def test_kpi_validates_its_query(client):
     assert client.get("/api/kpi?from=2026-11-01&to=2026-11-30&ward=台東区&channel=web").status_code == 200
 
 
-def test_healthz(client):
+def test_healthz_and_readyz(client):
     body = client.get("/healthz").get_json()
     assert body["status"] == "ok" and body["units"] > 100
+    assert client.get("/readyz").get_json() == {"status": "ready"}
 
 
 def test_wrong_method_and_unknown_path_under_api_answer_json(client):

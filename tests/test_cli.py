@@ -1,4 +1,4 @@
-"""The ward-faq command line: ask, eval, corpus stats, serve's help."""
+"""The ward-faq command line: ask, eval, eval-staff, corpus stats, serve's help."""
 from __future__ import annotations
 
 import json
@@ -6,6 +6,7 @@ import json
 from click.testing import CliRunner
 
 from bot.cli import main
+from bot.db import FaqEntry, get_db
 from index.corpus import DEFAULT_CORPUS_DIR, load_units
 
 
@@ -59,3 +60,32 @@ def test_serve_has_host_and_port_options():
     result = CliRunner().invoke(main, ["serve", "--help"])
     assert result.exit_code == 0
     assert "--host" in result.output and "--port" in result.output
+
+
+def test_eval_staff_publishes_an_entry_per_topic_and_counts_own_and_hijacked_answers(runner, tmp_path, app):
+    topics = tmp_path / "topics.jsonl"
+    rows = [
+        {"topic": "犬の登録", "ward": "台東区", "department": "生活衛生課",
+         "answer": "犬を飼い始めたら30日以内に区へ登録が必要です。保健所の窓口で鑑札をお渡しします。",
+         "wordings": ["犬の登録はどうすればいいですか", "犬の登録ってどこでするの", "ハンコの登録ってどうやるの？"]},
+        {"topic": "婚姻届", "ward": "台東区", "department": "戸籍住民課",
+         "answer": "婚姻届は本籍地または所在地の区市町村に提出できます。証人2名の署名が必要です。",
+         "wordings": ["婚姻届を出したいです", "結婚届ってどこに出せばいいの"]},
+    ]
+    topics.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows), encoding="utf-8")
+    dev = tmp_path / "dev.jsonl"
+    dev_rows = [
+        {"id": "D", "question": "大田区の情報化推進計画の進行管理は誰がするのですか", "ward": "大田区",
+         "answerable": True, "expect_any": ["庁内ICT推進本部"], "where": ""},
+        {"id": "E", "question": "婚姻届を出したいです", "ward": "台東区", "answerable": False, "expect_any": [], "where": ""},
+    ]
+    dev.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in dev_rows), encoding="utf-8")
+    result = runner.invoke(args=["eval-staff", str(topics), "--dev", str(dev)])
+    assert result.exit_code == 0, result.output
+    # 「犬の登録ってどこでするの」 and 「結婚届ってどこに出せばいいの」 find their own entries; 「ハンコの登録」 is not the dog's.
+    assert "ward     own entry 2/3 = 66.7%, hijacked 0, corpus answered 0, unresolved 1" in result.output
+    assert "HIJACKED" not in result.output
+    assert "answerable hit@1 1/1 = 100.0% → 1/1 = 100.0%, unanswerable abstention 1/1 = 100.0% → 0/1 = 0.0%" in result.output
+    assert "dev E 婚姻届を出したいです → 婚姻届を出したいです" in result.output  # what the entries changed, listed
+    with app.app_context():  # the scratch database was the command's own: the app's has no entries
+        assert get_db().query(FaqEntry).count() == 0

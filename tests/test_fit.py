@@ -32,3 +32,11 @@ def test_the_threshold_is_the_lowest_that_keeps_the_abstention_bar():
     # One step lower and one more unanswerable question would be answered.
     assert fit.rates(confidence, right, is_answerable, threshold - 0.01)[1] < fit.MIN_ABSTENTION
     assert 0.0 < hit < 1.0
+
+
+def test_an_answer_lacking_the_detail_asked_counts_as_abstained_whatever_the_model_says():
+    fit = load_fit()
+    x = np.array([[2.0], [2.0]])
+    sure = fit.confidence(x, np.array([True, False]), np.array([1.0]), 0.0)
+    assert sure[0] > 0.8 and sure[1] == 0.0
+    assert fit.rates(sure, np.array([1.0, 1.0]), np.array([True, True]), 0.5) == (0.5, 0.0)

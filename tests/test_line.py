@@ -84,13 +84,14 @@ def line_api():
         yield api
 
 
-def line_config(tmp_path, line_api: StandInMessagingApi, **overrides) -> dict:
+def line_config(database_url: str, line_api: StandInMessagingApi, **overrides) -> dict:
     """Return a test config with the LINE channel pointed at the stand-in."""
     return {
         "TESTING": True,
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'line.sqlite'}",
+        "DATABASE_URL": database_url,
         "SECRET_KEY": "test-secret",
         "RATE_LIMIT_PER_MINUTE": 10_000,
+        "LINE_RATE_LIMIT_PER_MINUTE": 10_000,
         "LINE_CHANNEL_SECRET": SECRET,
         "LINE_CHANNEL_ACCESS_TOKEN": TOKEN,
         "LINE_WARD": WARD,
@@ -102,9 +103,9 @@ def line_config(tmp_path, line_api: StandInMessagingApi, **overrides) -> dict:
 
 
 @pytest.fixture
-def app(tmp_path, line_api):
+def app(database_url, line_api):
     """Return an app whose LINE channel replies to the stand-in (conftest's client uses it)."""
-    return create_app(line_config(tmp_path, line_api))
+    return create_app(line_config(database_url, line_api))
 
 
 def event(kind: str, **fields) -> dict:
@@ -381,17 +382,17 @@ def test_a_body_over_the_size_limit_is_refused(app, client, line_api):
     assert rows(app) == []
 
 
-def test_channel_is_off_without_a_secret(tmp_path, line_api):
-    app = create_app(line_config(tmp_path, line_api, LINE_CHANNEL_SECRET=None))
+def test_channel_is_off_without_a_secret(database_url, line_api):
+    app = create_app(line_config(database_url, line_api, LINE_CHANNEL_SECRET=None))
     client = app.test_client()
     assert post(client, payload(text_event(RESOLVES))).status_code == 503
     assert client.get("/healthz").status_code == 200
     assert client.post("/api/ask", json={"question": RESOLVES}).status_code == 200
 
 
-def test_line_ward_must_be_a_known_ward(tmp_path, line_api):
+def test_line_ward_must_be_a_known_ward(database_url, line_api):
     with pytest.raises(ValueError, match="LINE_WARD"):
-        create_app(line_config(tmp_path, line_api, LINE_WARD="新宿区"))
+        create_app(line_config(database_url, line_api, LINE_WARD="新宿区"))
 
 
 def test_redelivery_is_answered_and_logged_once(app, client, line_api):
@@ -404,18 +405,18 @@ def test_redelivery_is_answered_and_logged_once(app, client, line_api):
     assert len(line_api.calls) == 1 and len(rows(app)) == 1 and len(rows(app, LineEvent)) == 1
 
 
-def test_redelivery_after_a_restart_is_not_answered_again(tmp_path, line_api):
+def test_redelivery_after_a_restart_is_not_answered_again(database_url, line_api):
     first = text_event(RESOLVES)
-    post(create_app(line_config(tmp_path, line_api)).test_client(), payload(first))
-    restarted = create_app(line_config(tmp_path, line_api))
+    post(create_app(line_config(database_url, line_api)).test_client(), payload(first))
+    restarted = create_app(line_config(database_url, line_api))
     again = {**first, "deliveryContext": {"isRedelivery": True}}
     assert post(restarted.test_client(), payload(again)).status_code == 200
     time.sleep(0.2)
     assert len(line_api.calls) == 1 and len(rows(restarted)) == 1
 
 
-def test_two_workers_given_the_same_event_answer_it_once(tmp_path, line_api):
-    workers = [create_app(line_config(tmp_path, line_api)) for _ in range(2)]
+def test_two_workers_given_the_same_event_answer_it_once(database_url, line_api):
+    workers = [create_app(line_config(database_url, line_api)) for _ in range(2)]
     body = payload(*[text_event(RESOLVES) for _ in range(10)])
     statuses: list[int] = []
 
@@ -498,9 +499,9 @@ def test_event_ids_older_than_the_retention_are_forgotten_on_a_webhook_at_most_h
     assert {e.webhook_event_id for e in rows(app, LineEvent)} == {"recent", "old again"}  # not within the hour
 
 
-def test_the_retention_is_set_by_ward_faq_line_event_days(tmp_path, line_api, monkeypatch):
+def test_the_retention_is_set_by_ward_faq_line_event_days(database_url, line_api, monkeypatch):
     monkeypatch.setenv("WARD_FAQ_LINE_EVENT_DAYS", "2")
-    app = create_app(line_config(tmp_path, line_api))
+    app = create_app(line_config(database_url, line_api))
     with Session(app.extensions["ward_faq.engine"]) as db, db.begin():
         db.add(LineEvent(webhook_event_id="three days", handled_at=datetime.now(timezone.utc) - timedelta(days=3)))
     assert post(app.test_client(), payload()).status_code == 200

@@ -1,4 +1,5 @@
-"""The staff console in real headless Chromium: answer a question live, residents' markup stays inert, screenshots."""
+"""The staff console in real headless Chromium: answer a question live, preview before publishing, residents' markup
+stays inert, screenshots."""
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta, timezone
@@ -61,6 +62,34 @@ def test_staff_answer_in_the_browser_is_found_by_the_next_ask(app, live_server, 
     assert again["resolved"] is True
     assert again["answer"] == SODAI_ANSWER
     assert again["department"] == "清掃事務所"
+
+
+def test_publishing_with_the_preview_closes_the_other_wordings_it_answers(app, live_server, page, screenshots):
+    add_staff(app)
+    head = ask(page, live_server, SODAI)
+    other = ask(page, live_server, "ソファを捨てたい。粗大ゴミの申し込み方法は？")  # queued apart from the head
+    unrelated = ask(page, live_server, "区役所の駐車場は何台とめられますか")
+    assert not head["resolved"] and not other["resolved"]
+    log_in(page, live_server)
+    page.goto(f"{live_server.url}/staff/questions/{head['id']}")
+    page.fill("textarea[name=answer]", SODAI_ANSWER)
+    page.fill("input[name=department]", "清掃事務所")
+    page.get_by_role("button", name="公開前に影響を確認する").click()
+    preview = page.get_by_role("region", name="公開したときの影響")
+    preview.wait_for()
+    box = preview.get_by_role("checkbox", name="ソファを捨てたい。粗大ゴミの申し込み方法は?")
+    assert box.is_checked()
+    assert preview.get_by_text("区役所の駐車場").count() == 0
+    assert page.locator("textarea[name=answer]").input_value() == SODAI_ANSWER  # the draft survives the preview
+    page.set_viewport_size({"width": 1200, "height": 900})
+    page.screenshot(path=screenshots / "staff-preview.png", full_page=True)
+    page.get_by_role("button", name="回答を公開する").click()
+    page.wait_for_url(f"{live_server.url}/staff/")
+    assert "回答を公開しました" in page.locator(".flash").inner_text() and "2件の質問" in page.locator(".flash").inner_text()
+    assert page.locator(f"article[data-question-id='{other['id']}']").count() == 0  # closed with the group
+    assert page.locator(f"article[data-question-id='{unrelated['id']}']").count() == 1
+    again = ask(page, live_server, "ソファを捨てたい。粗大ゴミの申し込み方法は？")
+    assert again["resolved"] and again["answer"] == SODAI_ANSWER
 
 
 def test_residents_markup_shows_as_text_and_nothing_runs(app, live_server, page):

@@ -48,10 +48,10 @@ def wait_for_port(process: subprocess.Popen, timeout: float = 60) -> int:
 
 
 @pytest.fixture
-def two_processes(tmp_path):
-    """Start two app processes sharing one SQLite file; stop them afterwards."""
+def two_processes(database_url):
+    """Start two app processes sharing one database (SQLite, then PostgreSQL); stop them afterwards."""
     env = os.environ | {
-        "WARD_FAQ_DATABASE_URL": f"sqlite:///{tmp_path / 'shared.sqlite'}",
+        "WARD_FAQ_DATABASE_URL": database_url,
         "WARD_FAQ_SECRET_KEY": "shared-test-secret",
         "WARD_FAQ_RATE_LIMIT_PER_MINUTE": "1000",
     }

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from bot.db import Question, as_utc
 from bot.kpi import KpiFilter, counted_questions
-from bot.live_index import get_answerer, get_live_index
+from bot.live_index import get_answerer
 from index.retriever import Hit
 
 STATUSES = {"new": "未対応", "answered": "回答済み", "linked": "既存回答に紐付け", "out_of_scope": "対象外"}
@@ -42,6 +42,11 @@ class Group:
     def channels(self) -> list[str]:
         """Return the channels the group's questions came through."""
         return list(dict.fromkeys(q.channel for q in self.questions))
+
+    @property
+    def staff_answer_unhelpful(self) -> bool:
+        """Say whether a staff FAQ entry answered one of the group's questions and the resident said it did not help."""
+        return any(q.helpful is False and (q.top_unit_id or "").startswith("faq-") for q in self.questions)
 
     @property
     def ids(self) -> list[str]:
@@ -77,7 +82,7 @@ def similar(a: Question, a_words: frozenset[str], b: Question, b_words: frozense
 
 
 def group_questions(questions: list[Question]) -> list[Group]:
-    """Group similar questions of the same ward; the most asked gap first, then the newest."""
+    """Group similar questions of the same ward; unhelpful staff answers first, then the most asked gap, then the newest."""
     groups: list[Group] = []
     for question in questions:  # newest first, so each group's head is its newest question
         words = content_words(question.text)
@@ -87,14 +92,13 @@ def group_questions(questions: list[Question]) -> list[Group]:
                 break
         else:
             groups.append(Group([question], words))
-    groups.sort(key=lambda g: (-len(g.questions), -as_utc(g.head.asked_at).timestamp()))
+    # A staff answer residents marked not helpful comes first: the entry needs mending before it answers again.
+    groups.sort(key=lambda g: (not g.staff_answer_unhelpful, -len(g.questions), -as_utc(g.head.asked_at).timestamp()))
     return groups
 
 
 def candidates(question: Question, limit: int = 3) -> list[Hit]:
     """Return the corpus units that best match a question, whichever the bot chose to say."""
     answerer = get_answerer()
-    corpus_ids = {unit.id for unit in get_live_index().corpus_retriever.units}
-    # Staff units are left out: a phrasing can only be linked to a unit of the corpus itself.
-    hits = answerer.retriever.search(answerer.query(question.text, question.ward), limit=limit + 20)
-    return [hit for hit in hits if hit.unit.id in corpus_ids][:limit]
+    # The answerer's retriever is the corpus's alone (staff entries live in the staff index): every hit can be linked.
+    return answerer.retriever.search(answerer.query(question.text, question.ward), limit=limit)

@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 
 from bot.db import AuditEntry, FaqEntry, Phrasing, Question, as_utc, bump_index_revision, get_db
 from bot.kpi import PERIODS, TOKYO, KpiFilter, kpi, kpi_by_period, parse_day
-from bot.live_index import get_live_index, get_wards
+from bot.live_index import get_answerer, get_live_index, get_wards
 from bot.service import CHANNELS
 from bot.staff.auth import (
     ALL_WARDS, CSRF_FIELD, audit, authenticate, check_csrf, csrf_token, load_staff, locked_until, login_required,
@@ -19,7 +19,8 @@ from bot.staff.auth import (
 )
 from bot.staff.chart import BASELINE, TARGET, kpi_chart
 from bot.staff.faq_csv import COLUMNS, csv_bytes, export_faq, read_faq_csv
-from bot.staff.faq_rules import FaqFields, faq_problems
+from bot.staff.faq_rules import MAX_FAQ_QUESTION_CHARS, FaqFields, faq_problems
+from bot.staff.loop import Preview, entry_records, preview, record_wordings
 from bot.staff.queue import STATUSES, QueueFilter, candidates, group_questions, queue_questions, squashed
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
@@ -183,7 +184,10 @@ def load_questions(ids: list[str]) -> list[Question]:
     return questions
 
 
-def detail_page(questions: list[Question], form: dict | None = None, errors: list[str] | None = None, status=200):
+def detail_page(
+    questions: list[Question], form: dict | None = None, errors: list[str] | None = None, status=200,
+    draft_preview: Preview | None = None,
+):
     """Render a question (or group) with the bot's candidates and the three ways to close it."""
     head = questions[0]
     allowed = writable_wards(get_wards())
@@ -196,7 +200,7 @@ def detail_page(questions: list[Question], form: dict | None = None, errors: lis
     return (
         render_template(
             "staff/question.html", questions=questions, head=head, candidates=candidates(head), form=form,
-            errors=errors or [], faq_wards=allowed,
+            errors=errors or [], faq_wards=allowed, preview=draft_preview,
         ),
         status,
     )
@@ -231,22 +235,47 @@ def targets(questions: list[Question]) -> str:
     return "question:" + ",".join(q.id for q in questions)
 
 
-@bp.post("/questions/answer")
+def form_entry(form: dict) -> FaqEntry:
+    """Make an entry (not yet saved) of a checked FAQ form."""
+    return FaqEntry(
+        ward=form["ward"], question=form["question"], answer=form["answer"],
+        department=form["department"] or None, created_by=g.staff.name,
+    )
+
+
+@bp.post("/questions/preview")
 @login_required
-def answer():
-    """Publish a staff answer as a FAQ entry: the next ask, in any worker, finds it."""
+def answer_preview():
+    """Show, before publishing, which queued questions the answer would also close and which document answers it would take over."""
     questions = load_questions(request.form.getlist("ids"))
     form = faq_form()
     errors = faq_form_errors(form)
     if errors:
         return detail_page(questions, form, errors, 400)
+    return detail_page(questions, form, draft_preview=preview(get_db(), visible_questions(), form_entry(form), questions))
+
+
+@bp.post("/questions/answer")
+@login_required
+def answer():
+    """Publish a staff answer as a FAQ entry with every wording of the group: the next ask, in any worker, finds it.
+
+    Queued questions the preview showed it would answer (also_ids) are closed with it.
+    """
+    questions = load_questions(request.form.getlist("ids"))
+    also = request.form.getlist("also_ids")
+    if also:
+        in_group = {q.id for q in questions}
+        questions += [q for q in load_questions(also) if q.id not in in_group]
+    form = faq_form()
+    errors = faq_form_errors(form)
+    if errors:
+        return detail_page(questions, form, errors, 400)
     db = get_db()
-    entry = FaqEntry(
-        ward=form["ward"], question=form["question"], answer=form["answer"],
-        department=form["department"] or None, created_by=g.staff.name,
-    )
+    entry = form_entry(form)
     db.add(entry)
     db.flush()
+    record_wordings(db, entry, [q.text for q in questions], g.staff.name)
     bump_index_revision(db)
     close(questions, "answered", f"faq-{entry.id}")
     audit(db, "answer", ward=entry.ward, target=f"{targets(questions)} faq:{entry.id}", detail=entry.question)
@@ -314,9 +343,11 @@ def faq_page(errors: list[str] | None = None, status: int = 200):
     query = select(FaqEntry).where(visible_faq()).order_by(FaqEntry.updated_at.desc(), FaqEntry.id.desc())
     if not show_retired:
         query = query.where(FaqEntry.retired.is_(False))
-    entries = get_db().scalars(query).all()
+    db = get_db()
+    entries = db.scalars(query).all()
     return render_template(
-        "staff/faq.html", entries=entries, show_retired=show_retired, errors=errors or [], columns=COLUMNS
+        "staff/faq.html", entries=entries, show_retired=show_retired, errors=errors or [], columns=COLUMNS,
+        records=entry_records(db, [e.id for e in entries]),
     ), status
 
 
@@ -327,10 +358,27 @@ def faq_list():
     return faq_page()
 
 
+def entry_page(entry: FaqEntry, form: dict, errors: list[str], status: int = 200):
+    """Render an entry's page: its form, how it has done, its wordings and the try box."""
+    db = get_db()
+    wordings = db.scalars(select(Phrasing).where(Phrasing.unit_id == f"faq-{entry.id}").order_by(Phrasing.id)).all()
+    tried = request.args.get("try", "").strip()[:MAX_FAQ_QUESTION_CHARS]
+    trial = None
+    if tried:
+        answerer = get_answerer()
+        trial = {"question": tried, "answer": answerer.answer(tried, entry.ward),
+                 "match": answerer.staff_match(tried, entry.ward)}
+    return render_template(
+        "staff/faq_edit.html", entry=entry, form=form, errors=errors, faq_wards=writable_wards(get_wards()),
+        record=entry_records(db, [entry.id]).get(entry.id), wordings=wordings, trial=trial,
+        unit_id=f"faq-{entry.id}",
+    ), status
+
+
 @bp.route("/faq/<int:entry_id>/edit", methods=("GET", "POST"))
 @login_required
 def faq_edit(entry_id: int):
-    """Edit a FAQ entry; the change is live at once."""
+    """Show a FAQ entry and edit it; the change is live at once."""
     entry = load_faq(entry_id)
     form = {"question": entry.question, "answer": entry.answer, "department": entry.department or "",
             "ward": entry.ward}
@@ -347,9 +395,44 @@ def faq_edit(entry_id: int):
             db.commit()
             flash(f"FAQ {entry.id} を更新しました。")
             return redirect(url_for("staff.faq_list"))
-    return render_template(
-        "staff/faq_edit.html", entry=entry, form=form, errors=errors, faq_wards=writable_wards(get_wards())
-    ), 400 if errors else 200
+    return entry_page(entry, form, errors, 400 if errors else 200)
+
+
+@bp.post("/faq/<int:entry_id>/wordings")
+@login_required
+def faq_add_wording(entry_id: int):
+    """Add a residents' wording the entry answers; it finds the entry from the next ask."""
+    entry = load_faq(entry_id)
+    text = request.form.get("text", "").strip()
+    form = {"question": entry.question, "answer": entry.answer, "department": entry.department or "", "ward": entry.ward}
+    if not 1 <= len(text) <= MAX_FAQ_QUESTION_CHARS:
+        return entry_page(entry, form, [f"聞き方は1〜{MAX_FAQ_QUESTION_CHARS}文字で入力してください。"], 400)
+    db = get_db()
+    if record_wordings(db, entry, [text], g.staff.name):
+        bump_index_revision(db)
+        audit(db, "faq_wording_add", ward=entry.ward, target=f"faq:{entry.id}", detail=text)
+        db.commit()
+        flash("聞き方を追加しました。")
+    else:
+        flash("その聞き方はすでに登録されています。")
+    return redirect(url_for("staff.faq_edit", entry_id=entry.id))
+
+
+@bp.post("/faq/<int:entry_id>/wordings/<int:wording_id>/delete")
+@login_required
+def faq_delete_wording(entry_id: int, wording_id: int):
+    """Remove a wording from an entry."""
+    entry = load_faq(entry_id)
+    db = get_db()
+    wording = db.get(Phrasing, wording_id)
+    if wording is None or wording.unit_id != f"faq-{entry.id}":
+        abort(404)
+    db.delete(wording)
+    bump_index_revision(db)
+    audit(db, "faq_wording_delete", ward=entry.ward, target=f"faq:{entry.id}", detail=wording.text)
+    db.commit()
+    flash("聞き方を削除しました。")
+    return redirect(url_for("staff.faq_edit", entry_id=entry.id))
 
 
 @bp.post("/faq/<int:entry_id>/retire")

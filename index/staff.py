@@ -1,0 +1,387 @@
+"""Staff-written answers: a small index of their own, ranked and calibrated apart from the corpus.
+
+Staff publish FAQ entries (an answer for a question the documents do not cover) and link residents'
+wordings to corpus units that answer them. Both live here, not in the corpus retriever, so a staff
+change rebuilds only this index (milliseconds), and whether a staff answer is given is decided by a
+rule fitted on staff wording sets (bench/fit_staff.py), not by the corpus's abstention rule.
+"""
+from __future__ import annotations
+
+import math
+import re
+import threading
+import unicodedata
+from collections import Counter
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from index.analysis import Analyzer, Word, split_segments
+from index.answering import MAX_EXTRACTED_ANSWER_CHARS, SMALL_TALK, Answer, Answerer
+from index.retriever import Field, Hit, Retriever, split_hit_segments
+from index.units import FAQ, Unit
+
+FAQ_DOCUMENT = "よくある質問（区の職員が作成）"
+HIRAGANA_RUN = re.compile(r"[ぁ-ゖ]+")
+MIN_KANA_MATCH = 4  # fewer kana in a row match by chance (ている, ください)
+
+# What ranks an entry for a question; the weights in StaffParams are fitted to these, in order.
+STAFF_FEATURES = (
+    "wording_coverage",  # share of the question's word weight the best single wording holds
+    "coverage",  # … all its wordings together hold
+    "answer_coverage",  # … its answer text and department hold
+    "field_coverage",  # … its wordings and answer together hold
+    "reverse_coverage",  # share of the best wording's own word weight the question holds
+    "wordings_bm25",  # BM25 of all its wordings, per unit of the question's word weight
+    "answer_bm25",  # BM25 of its answer text, per unit of the question's word weight
+    "reading",  # share of the question's kana-reading bigrams its wordings and answer hold
+    "kana",  # share of the question's hiragana that reads as words the entry writes in kanji (いんかんとうろく: 印鑑登録)
+)
+# What decides whether the best entry answers: its features and its margin over the runner-up.
+DECISION_FEATURES = (
+    "score", "margin", "wording_coverage", "coverage", "reverse_coverage", "reading", "kana",
+    "unmatched",  # the share of the question's heaviest word that no field of the entry holds
+    "heaviest",  # 1 if the entry holds the question's heaviest word (the one that names the topic)
+)
+
+
+@dataclass(frozen=True)
+class StaffParams:
+    """The knobs of the staff index; the weights are fitted by bench/fit_staff.py (make fit-staff)."""
+
+    k1: float = 1.2
+    b: float = 0.5
+    delta: float = 0.5
+    verb_weight: float = 0.6  # verbs and adjectives say less about the topic than nouns
+    rank_weights: tuple[float, ...] = (0.582, 0.582, 0.9, 0.75, 0.783, 0.582, 1.027, 1.529, 1.864)
+    decision_weights: tuple[float, ...] = (0.207, 0.341, 0.331, 0.331, 0.816, 2.971, 2.197, 1.917, 0.752)
+    decision_bias: float = -4.577
+    min_confidence: float = 0.69
+    # A question word this heavy that the entry lacks is likely the topic itself (ハンコ in ハンコの登録): no answer.
+    max_unmatched: float = 0.3
+    # Where the documents answer too, a staff entry takes the question only when this sure (a wording staff
+    # recorded, nearly word for word): quoting a staff answer over the right passage costs more than the reverse.
+    min_confidence_over_corpus: float = 0.95
+
+
+@dataclass(frozen=True)
+class StaffEntry:
+    """An answer staff stand behind and the residents' wordings it answers.
+
+    unit is a FAQ unit (the staff answer) or a corpus unit residents' wordings were linked to.
+    """
+
+    unit: Unit
+    wordings: tuple[str, ...]  # for a FAQ entry its own question comes first
+
+    @property
+    def answer_text(self) -> str:
+        """Return the text that describes what the entry answers: a FAQ's answer; a corpus unit is ranked by the corpus."""
+        return f"{self.unit.text}\n{self.unit.department or ''}" if self.unit.kind == FAQ else ""
+
+
+@dataclass(frozen=True)
+class StaffHit:
+    """An entry and how well it matches a question."""
+
+    entry: StaffEntry
+    score: float
+    features: dict[str, float]
+
+
+@dataclass(frozen=True)
+class StaffMatch:
+    """The best entry for a question, the runner-up, and how sure the index is that the best one answers."""
+
+    hits: list[StaffHit]
+    confidence: float
+    confident: bool  # sure enough to answer where the documents do not
+    sure: bool  # sure enough to answer even where the documents do
+
+    @property
+    def best(self) -> StaffHit | None:
+        """Return the best entry, if any matched at all."""
+        return self.hits[0] if self.hits else None
+
+
+@dataclass(frozen=True)
+class Background:
+    """How many corpus units use each term, so that a word common in ward texts counts little."""
+
+    frequency: Counter = field(default_factory=Counter)
+    size: int = 0
+
+    @classmethod
+    def of(cls, retriever: Retriever) -> Background:
+        """Count the corpus units (with their residents' questions) that use each term."""
+        frequency: Counter[str] = Counter()
+        for terms in retriever.unit_terms.values():
+            frequency.update(set(terms.head) | set(terms.body) | {t for q in terms.asked for t in q})
+        return cls(frequency, len(retriever.unit_terms))
+
+
+def faq_unit(entry_id: int, ward: str, question: str, answer: str, department: str | None) -> Unit:
+    """Make the unit a staff-written FAQ entry answers with."""
+    return Unit(
+        id=f"faq-{entry_id}",
+        doc_id="faq",
+        ward=ward,
+        document=FAQ_DOCUMENT,
+        kind=FAQ,
+        section=f"FAQ {entry_id}",
+        title=question,
+        question=question,
+        text=answer,
+        department=department or None,
+    )
+
+
+def kana_reading(analyzer: Analyzer, text: str) -> str:
+    """Return how text reads, in katakana, so 「ほいくえん」 and 「保育園」 compare equal."""
+    return "".join(reading for _, reading in analyzer.readings(text))
+
+
+def reading_bigrams(reading: str) -> set[str]:
+    """Return the bigrams of a katakana reading, long vowel marks dropped (ほいくえん / ホイクエン)."""
+    kana = "".join(ch for ch in reading if "ァ" <= ch <= "ヶ")
+    return {kana[i : i + 2] for i in range(len(kana) - 1)}
+
+
+def written_word_readings(analyzer: Analyzer, text: str) -> frozenset[str]:
+    """Return the readings of each run of words written with kanji or katakana (印鑑登録 → インカントウロク)."""
+    runs, current = [], ""
+    for surface, reading in analyzer.readings(text):
+        if reading and not HIRAGANA_RUN.fullmatch(surface):
+            current += reading
+        elif current:
+            runs.append(current)
+            current = ""
+    return frozenset([*runs, current] if current else runs)
+
+
+def hiragana_runs(text: str) -> list[str]:
+    """Return the runs of three or more hiragana in text, in katakana: how a resident spells words they would not write in kanji."""
+    return [
+        "".join(chr(ord(ch) + 0x60) for ch in run)
+        for run in HIRAGANA_RUN.findall(unicodedata.normalize("NFKC", text))
+        if len(run) >= MIN_KANA_MATCH
+    ]
+
+
+def kana_share(runs: list[str], readings: frozenset[str]) -> float:
+    """Return the share of the hiragana runs' characters found, MIN_KANA_MATCH or more in a row, in the readings."""
+    total = sum(len(run) for run in runs)
+    if not total:
+        return 0.0
+    matched = 0
+    for run in runs:
+        matched += max((n for n in range(len(run), MIN_KANA_MATCH - 1, -1)
+                        for i in range(len(run) - n + 1) if any(run[i : i + n] in r for r in readings)), default=0)
+    return matched / total
+
+
+@dataclass(frozen=True)
+class Analysis:
+    """A text of an entry, analysed once: its words, their index terms, and its kana-reading bigrams."""
+
+    words: list[Word]
+    terms: frozenset[str]
+    grams: frozenset[str]
+    written: frozenset[str]  # readings of the words written in kanji or katakana
+
+
+class TextCache:
+    """Analyses of entries' texts, kept across rebuilds so that a staff change re-analyses only what it changed."""
+
+    def __init__(self, analyzer: Analyzer) -> None:
+        self.analyzer = analyzer
+        self._analyses: dict[str, Analysis] = {}
+        self._lock = threading.Lock()  # a worker's rebuild and a console preview may build at the same time
+
+    def analysis(self, text: str) -> Analysis:
+        """Return the analysis of a text, computing it the first time."""
+        found = self._analyses.get(text)
+        if found is None:
+            words = self.analyzer.analyze(text)
+            terms = frozenset(t for w in words for t in w.terms)
+            found = Analysis(
+                words, terms, frozenset(reading_bigrams(kana_reading(self.analyzer, text))),
+                written_word_readings(self.analyzer, text),
+            )
+            with self._lock:
+                self._analyses[text] = found
+        return found
+
+    def keep_only(self, texts: set[str]) -> None:
+        """Forget the analyses of texts no entry holds any more."""
+        with self._lock:
+            self._analyses = {text: a for text, a in self._analyses.items() if text in texts}
+
+
+class StaffIndex:
+    """Rank staff entries for a question and decide whether the best one answers; rebuilt on every staff change."""
+
+    def __init__(
+        self,
+        entries: list[StaffEntry],
+        analyzer: Analyzer,
+        background: Background = Background(),
+        params: StaffParams = StaffParams(),
+        cache: TextCache | None = None,
+    ) -> None:
+        self.entries = entries
+        self.analyzer = analyzer
+        self.params = params
+        cache = cache or TextCache(analyzer)
+        wordings = [[cache.analysis(w) for w in e.wordings] for e in entries]
+        answers = [cache.analysis(e.answer_text) for e in entries]
+        cache.keep_only({w for e in entries for w in e.wordings} | {e.answer_text for e in entries})
+        self._wording_terms = [[a.terms for a in analyses] for analyses in wordings]
+        self._wording_words = [[a.words for a in analyses] for analyses in wordings]
+        self._answer_terms = [a.terms for a in answers]
+        self._all_terms = [frozenset().union(*terms) for terms in self._wording_terms]
+        self._readings = [frozenset().union(answer.grams, *(a.grams for a in analyses)) for analyses, answer in zip(wordings, answers)]
+        self._written = [frozenset().union(answer.written, *(a.written for a in analyses)) for analyses, answer in zip(wordings, answers)]
+        frequency = Counter(background.frequency)
+        for wording_terms, answer_terms in zip(self._all_terms, self._answer_terms):
+            frequency.update(wording_terms | answer_terms)
+        size = background.size + len(entries)
+        self._idf = {t: math.log(1 + (size - df + 0.5) / (df + 0.5)) for t, df in frequency.items()}
+        self._unknown_idf = math.log(1 + (size + 0.5) / 0.5)
+        gram_frequency = Counter(g for grams in self._readings for g in grams)
+        self._gram_idf = {g: math.log(1 + (len(entries) - df + 0.5) / (df + 0.5)) for g, df in gram_frequency.items()}
+        bm25 = {"k1": params.k1, "b": params.b, "delta": params.delta}
+        self._wordings_field = Field([list(t) or ["\0"] for t in self._all_terms] or [["\0"]], **bm25)
+        self._answer_field = Field([list(t) or ["\0"] for t in self._answer_terms] or [["\0"]], **bm25)
+        self._wards = np.array([e.unit.ward for e in entries])
+
+    def idf(self, word: Word) -> float:
+        """Return a word's weight: rare in ward texts and staff entries, or unknown to both, weighs most."""
+        known = [self._idf[t] for t in word.terms if t in self._idf]
+        return max(known) if known else self._unknown_idf
+
+    def word_weight(self, word: Word) -> float:
+        """Return how much a word of the question counts: its rarity, less for verbs and adjectives."""
+        return self.idf(word) * (self.params.verb_weight if word.pos in ("動詞", "形容詞") else 1.0)
+
+    def rank(self, question: str, words: list[Word], ward: str | None, limit: int = 5) -> list[StaffHit]:
+        """Return the entries that share words with the question, best first."""
+        if not words or not self.entries:
+            return []
+        weights = [self.word_weight(w) for w in words]
+        total = sum(weights) or 1.0
+        query_terms = {t: 0.0 for w in words for t in w.terms}
+        for word, weight in zip(words, weights):
+            for term in word.terms:
+                query_terms[term] = max(query_terms[term], weight)
+        wordings_bm25 = self._wordings_field.scores(query_terms)
+        answer_bm25 = self._answer_field.scores(query_terms)
+        grams = reading_bigrams(kana_reading(self.analyzer, question))
+        gram_total = sum(self._gram_idf.get(g, 0.0) for g in grams) or 1.0
+
+        def share(term_set: set[str]) -> float:
+            return sum(wt for w, wt in zip(words, weights) if any(t in term_set for t in w.terms)) / total
+
+        runs = hiragana_runs(question)
+        kana = np.array([kana_share(runs, written) for written in self._written]) if runs else np.zeros(len(self.entries))
+        # Only entries that share a word with the question, or a word spelt in hiragana, compete: a shared
+        # reading alone is too weak to answer.
+        candidates = [
+            i for i in np.flatnonzero((wordings_bm25 > 0) | (answer_bm25 > 0) | (kana > 0)).tolist()
+            if ward is None or self._wards[i] == ward
+        ]
+        if not candidates:
+            return []
+        query_set = set(query_terms)
+        heaviest = words[int(np.argmax(weights))]
+        hits = []
+        for i in candidates:
+            fields = self._all_terms[i] | self._answer_terms[i]
+            wording_shares = [share(terms) for terms in self._wording_terms[i]]
+            best = int(np.argmax(wording_shares))
+            best_words = self._wording_words[i][best]
+            best_weights = [self.word_weight(w) for w in best_words]
+            reverse = sum(wt for w, wt in zip(best_words, best_weights) if any(t in query_set for t in w.terms))
+            features = {
+                "wording_coverage": wording_shares[best],
+                "coverage": share(self._all_terms[i]),
+                "answer_coverage": share(self._answer_terms[i]),
+                "reverse_coverage": reverse / (sum(best_weights) or 1.0),
+                "field_coverage": share(fields),
+                "wordings_bm25": float(wordings_bm25[i]) / total,
+                "answer_bm25": float(answer_bm25[i]) / total,
+                "reading": sum(self._gram_idf.get(g, 0.0) for g in grams & self._readings[i]) / gram_total,
+                "kana": float(kana[i]),
+                "unmatched": max(
+                    (wt / total for w, wt in zip(words, weights) if not any(t in fields for t in w.terms)), default=0.0
+                ),
+                "heaviest": float(any(t in fields for t in heaviest.terms)),
+            }
+            score = float(np.dot(self.params.rank_weights, [features[n] for n in STAFF_FEATURES]))
+            hits.append(StaffHit(self.entries[i], score, features))
+        hits.sort(key=lambda h: -h.score)
+        return hits[:limit]
+
+    def confidence(self, hits: list[StaffHit]) -> float:
+        """Return how sure the index is that the best entry answers the question, 0 to 1."""
+        if not hits:
+            return 0.0
+        best = hits[0]
+        values = best.features | {"score": best.score, "margin": best.score - (hits[1].score if len(hits) > 1 else 0.0)}
+        z = self.params.decision_bias + float(
+            np.dot(self.params.decision_weights, [values[n] for n in DECISION_FEATURES])
+        )
+        return 1.0 / (1.0 + math.exp(-max(min(z, 50.0), -50.0)))
+
+    def match(self, question: str, words: list[Word], ward: str | None) -> StaffMatch:
+        """Rank the entries for a question and say whether the best one answers it."""
+        hits = self.rank(question, words, ward)
+        confidence = self.confidence(hits)
+        confident = confidence >= self.params.min_confidence and hits[0].features["unmatched"] <= self.params.max_unmatched
+        return StaffMatch(hits, confidence, confident, confident and confidence >= self.params.min_confidence_over_corpus)
+
+
+class StaffAnswerer(Answerer):
+    """Answer from a confident staff entry first, and from the corpus otherwise."""
+
+    def __init__(self, corpus: Answerer, staff: StaffIndex) -> None:
+        self.__dict__.update(corpus.__dict__)  # the corpus answerer's retriever, wards and ward words, shared
+        self.staff = staff
+
+    def staff_match(self, question: str, ward: str | None = None) -> StaffMatch:
+        """Return how the staff entries match a question, scoped as the answer would be."""
+        question = unicodedata.normalize("NFKC", question).strip()
+        query = self.query(question, ward)
+        return self.staff.match(question, query.words, query.ward)
+
+    def answer(self, question: str, ward: str | None = None) -> Answer:
+        """Answer with the staff entry that holds the question, else as the corpus answers."""
+        text = unicodedata.normalize("NFKC", question).strip()
+        if SMALL_TALK.match(text):
+            return super().answer(question, ward)
+        query = self.query(text, ward)
+        match = self.staff.match(text, query.words, query.ward)
+        if not match.confident:
+            return super().answer(question, ward)
+        if not match.sure:
+            from_corpus = super().answer(question, ward)
+            if from_corpus.resolved:
+                return from_corpus
+        unit = match.best.entry.unit
+        if unit.kind == FAQ:  # the staff's own text, quoted from its start
+            hit = Hit(unit, match.confidence, match.best.features)
+            text = leading_sentences(unit.text)
+        else:  # a linked corpus unit, cut as the corpus cuts it
+            hit = Hit(unit, match.confidence, match.best.features, *split_hit_segments(self.retriever.unit_terms[unit.id]))
+            text = self.extract(hit, query)
+        return Answer(resolved=True, text=text, hits=[hit], department=unit.department, ward=query.ward)
+
+
+def leading_sentences(text: str, limit: int = MAX_EXTRACTED_ANSWER_CHARS) -> str:
+    """Return text's sentences from its start, as many as fit in limit characters."""
+    chosen = ""
+    for sentence in split_segments(text):
+        if len(chosen) + len(sentence) > limit:
+            break
+        chosen += sentence
+    return chosen.strip() or text[: limit - 1] + "…"

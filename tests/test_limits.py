@@ -1,0 +1,67 @@
+"""The rate limit is one limit across workers and hosts (Flask-Limiter on Redis), and per LINE user on LINE."""
+from __future__ import annotations
+
+import json
+import urllib.error
+import urllib.request
+from concurrent.futures import ThreadPoolExecutor
+
+from bot import create_app
+from servers import gunicorn
+from test_line import line_api, line_config, payload, post, rows, text_event, texts  # noqa: F401 (line_api: a fixture)
+
+QUESTION = {"question": "マイナンバーカードでできる手続きは？", "ward": "台東区"}
+
+
+def ask_status(url: str) -> int:
+    request = urllib.request.Request(url + "/api/ask", json.dumps(QUESTION).encode(), {"Content-Type": "application/json"})
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return response.status
+    except urllib.error.HTTPError as error:
+        assert json.loads(error.read())["error"]["code"] == "rate_limited"
+        return error.code
+
+
+def test_two_workers_on_redis_let_through_only_the_limit(tmp_path, redis_storage):
+    storage, prefix = redis_storage
+    env = {
+        "WARD_FAQ_DATABASE_URL": f"sqlite:///{tmp_path / 'shared.sqlite'}",
+        "WARD_FAQ_SECRET_KEY": "test",
+        "WARD_FAQ_RATE_LIMIT_PER_MINUTE": "10",
+        "WARD_FAQ_RATELIMIT_STORAGE_URL": storage,
+        "WARD_FAQ_RATELIMIT_KEY_PREFIX": prefix,
+    }
+    with gunicorn(env, workers=2) as url, ThreadPoolExecutor(max_workers=6) as pool:
+        statuses = list(pool.map(lambda _: ask_status(url), range(30)))
+    assert statuses.count(200) == 10
+    assert statuses.count(429) == 20
+
+
+def test_two_apps_on_redis_share_one_limit(app, client, redis_storage):
+    storage, prefix = redis_storage
+    config = {**app.config, "RATE_LIMIT_PER_MINUTE": 3, "RATELIMIT_STORAGE_URI": storage, "RATELIMIT_KEY_PREFIX": prefix}
+    hosts = [create_app(config).test_client(), create_app(config).test_client()]
+    statuses = [hosts[i % 2].post("/api/ask", json=QUESTION).status_code for i in range(6)]
+    assert statuses == [200, 200, 200, 429, 429, 429]
+
+
+def test_an_unreachable_redis_does_not_stop_the_answers(app):
+    config = {**app.config, "RATE_LIMIT_PER_MINUTE": 1, "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:9"}
+    client = create_app(config).test_client()
+    assert [client.post("/api/ask", json=QUESTION).status_code for _ in range(3)] == [200, 200, 200]
+
+
+def test_line_is_limited_per_user_not_per_address(database_url, line_api):
+    app = create_app(line_config(database_url, line_api, LINE_RATE_LIMIT_PER_MINUTE=2, RATE_LIMIT_PER_MINUTE=1))
+    client = app.test_client()
+    other = "U" + "f" * 32
+    for _ in range(3):
+        assert post(client, payload(text_event(QUESTION["question"]))).status_code == 200
+    assert post(client, payload(text_event(QUESTION["question"], source={"type": "user", "userId": other}))).status_code == 200
+    calls = line_api.wait_for(4)
+    assert len(calls) == 4
+    replies = [texts(call)[0] for call in calls]
+    assert "短い時間に多くのメッセージ" in replies[2]
+    assert all("短い時間" not in reply for reply in replies[:2] + replies[3:])
+    assert len(rows(app)) == 3  # the message over the limit is neither answered nor logged

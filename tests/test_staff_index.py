@@ -1,0 +1,102 @@
+"""The staff index (no Flask): entries ranked with synonyms, no hijacks, staff answers before the corpus."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from helpers import corpus_retriever
+from index.answering import Answerer
+from index.build import build_answerer
+from index.staff import FAQ_DOCUMENT, Background, StaffAnswerer, StaffEntry, StaffIndex, faq_unit
+
+TOPICS = {
+    row["topic"]: row
+    for row in map(json.loads, (Path(__file__).parent / "data" / "staff_wordings.jsonl").read_text("utf-8").splitlines())
+}
+
+
+@pytest.fixture(scope="module")
+def corpus() -> Answerer:
+    """Return the corpus answerer, built without Flask."""
+    return build_answerer(retriever=corpus_retriever())
+
+
+def entry(number: int, topic: str, *more_wordings: str) -> StaffEntry:
+    """Publish a topic of the wording set from its first wording, as staff would."""
+    row = TOPICS[topic]
+    unit = faq_unit(number, row["ward"], row["wordings"][0], row["answer"], row["department"])
+    return StaffEntry(unit, (row["wordings"][0], *more_wordings))
+
+
+def answerer(corpus: Answerer, *entries: StaffEntry) -> StaffAnswerer:
+    index = StaffIndex(list(entries), corpus.retriever.analyzer, Background.of(corpus.retriever))
+    return StaffAnswerer(corpus, index)
+
+
+def test_residents_everyday_words_find_the_entry_in_the_documents_words(corpus):
+    bot = answerer(corpus, entry(1, "婚姻届の提出"), entry(2, "離婚届"), entry(3, "出生届"), entry(4, "区営住宅の申込"),
+                   entry(5, "介護認定の申請"))
+    for question, expected in [
+        ("結婚届ってどこに出せばいいの", "faq-1"),
+        ("休みの日に結婚届を出したい", "faq-1"),
+        ("公営住宅に入りたい 募集はいつ？", "faq-4"),
+        ("要介護認定を申請したい", "faq-5"),
+    ]:
+        answer = bot.answer(question, "台東区")
+        assert answer.resolved and answer.hits[0].unit.id == expected, question
+        assert answer.hits[0].unit.document == FAQ_DOCUMENT
+
+
+def test_a_shared_word_never_hands_one_topic_anothers_entry(corpus):
+    dog = entry(1, "犬の登録")
+    bot = answerer(corpus, dog, entry(2, "粗大ごみの出し方"))
+    assert bot.answer("犬の登録はどうすればいいですか", "台東区").hits[0].unit.id == "faq-1"
+    for question in ("ハンコの登録ってどうやるの？", "実印を登録したい", "印鑑登録をしたいです"):
+        match = bot.staff_match(question, "台東区")
+        assert match.best is not None and match.best.entry is dog  # it is the nearest entry …
+        assert not match.confident, question  # … and still not an answer
+        assert not bot.answer(question, "台東区").resolved
+    # Once the seal's own entry is published, the same wording finds it.
+    with_seal = answerer(corpus, dog, entry(2, "粗大ごみの出し方"), entry(3, "印鑑登録"))
+    assert with_seal.answer("ハンコの登録ってどうやるの？", "台東区").hits[0].unit.id == "faq-3"
+
+
+def test_an_entry_answers_only_its_own_ward(corpus):
+    bot = answerer(corpus, entry(1, "犬の登録"))
+    assert bot.answer("犬の登録はどうすればいいですか", "台東区").resolved
+    assert not bot.answer("犬の登録はどうすればいいですか", "大田区").resolved
+    assert bot.answer("犬の登録はどうすればいいですか").resolved  # no ward named: every ward's entries
+
+
+def test_a_wording_staff_answered_wins_over_the_corpus_answer_it_corrects(corpus):
+    question = "住民票の写しはどこで取れますか"
+    before = corpus.answer(question, "台東区")
+    assert before.resolved and before.hits[0].unit.kind != "faq"  # the documents "answer" it, wrongly
+    bot = answerer(corpus, entry(1, "住民票の写しの取得", question))
+    after = bot.answer(question, "台東区")
+    assert after.resolved and after.hits[0].unit.id == "faq-1"
+    assert after.text == TOPICS["住民票の写しの取得"]["answer"]
+
+
+def test_a_wording_linked_to_a_corpus_unit_answers_with_that_unit(corpus):
+    unit = next(u for u in corpus.retriever.units if u.id == "000-qa-04")  # 台東区's comment on free seating
+    wording = "固定の机をなくしたら書類はどこに置くのですか"
+    assert not corpus.answer(wording, unit.ward).resolved
+    bot = answerer(corpus, StaffEntry(unit, (wording,)))
+    answer = bot.answer(wording, unit.ward)
+    assert answer.resolved and answer.hits[0].unit.id == unit.id
+    assert "鍵付きの書棚に保管" in answer.text and answer.hits[0].unit.document == unit.document
+
+
+def test_small_talk_and_empty_questions_are_not_staff_matches(corpus):
+    bot = answerer(corpus, entry(1, "犬の登録"))
+    assert bot.answer("こんにちは", "台東区").small_talk
+    assert bot.staff_match("？？？", "台東区").best is None
+
+
+def test_an_index_without_entries_answers_as_the_corpus_does(corpus):
+    bot = answerer(corpus)
+    for question in ("スマホが苦手なんですが教えてもらえる場所はありますか", "犬の登録はどうすればいいですか"):
+        assert bot.answer(question, "台東区") == corpus.answer(question, "台東区")
