@@ -29,6 +29,9 @@ def installed(tmp_path_factory) -> Path:
 
 @pytest.mark.slow
 def test_the_installed_command_answers_from_an_empty_folder_and_keeps_its_state_there(installed, tmp_path):
+    upgrade = subprocess.run([str(installed / "ward-faq"), "db", "upgrade"], cwd=tmp_path, capture_output=True, text=True)
+    assert upgrade.returncode == 0, upgrade.stderr
+    assert "database schema: (empty) -> " in upgrade.stdout  # the migrations ship in the wheel
     result = subprocess.run(
         [str(installed / "ward-faq"), "ask", "マイナカードでできる手続きは？", "--ward", "台東区"],
         cwd=tmp_path, capture_output=True, text=True, timeout=300,
