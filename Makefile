@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 EVAL ?= tests/data/eval.jsonl
 
-.PHONY: install build run test bench eval fit fit-staff browser clean
+.PHONY: install migrate build run test bench eval fit fit-staff browser clean
 
 $(BIN)/ward-faq: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -16,13 +16,15 @@ $(BIN)/ward-faq: pyproject.toml
 
 install: $(BIN)/ward-faq
 
+# Bring the database's schema up to date (Alembic migrations): the app starts only on the schema it was made for.
+migrate: install
+	$(BIN)/ward-faq db upgrade
+
 # Parse the corpus and build the index once, printing the counts and the build time.
-build: install
+build: migrate
 	$(BIN)/ward-faq corpus stats
 
-# Bring the database's schema up to date (Alembic migrations), then serve.
 run: build
-	$(BIN)/ward-faq db upgrade
 	$(BIN)/ward-faq serve --host $(HOST) --port $(PORT)
 
 # The widget and console tests drive Debian's Chromium; install it when it is missing, with Japanese fonts for the screenshots.
@@ -38,7 +40,7 @@ test: install browser
 bench: install
 	$(BIN)/python bench/run.py
 
-eval: install
+eval: migrate
 	$(BIN)/ward-faq eval $(EVAL)
 
 # Refit the reranker and the abstention rule on the question sets; prints the parameters to keep.

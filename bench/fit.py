@@ -151,8 +151,16 @@ def cross_validate(examples: list[Example], folds: int = 5) -> tuple[float, floa
 
 
 def fitted_sets() -> list[Path]:
-    """Return the question sets to fit on: all in tests/data but the unseen-* ones, kept to measure what was not fitted."""
-    return sorted(p for p in (ROOT / "tests" / "data").glob("*.jsonl") if not p.name.startswith("unseen-"))
+    """Return the question sets to fit on: those in tests/data but the unseen-* ones, kept to measure what was not fitted."""
+    return sorted(
+        p for p in (ROOT / "tests" / "data").glob("*.jsonl") if not p.name.startswith("unseen-") and is_question_set(p)
+    )
+
+
+def is_question_set(path: Path) -> bool:
+    """Say whether a JSONL file holds scored questions (question, answerable, expect_any), not other test data."""
+    first = next((line for line in path.read_text(encoding="utf-8").splitlines() if line.strip()), "{}")
+    return {"question", "answerable", "expect_any"} <= set(json.loads(first))
 
 
 def main() -> None:

@@ -15,7 +15,9 @@ check_siblings()
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from bot import api, availability, cli, errors, limits, line, live_index, metrics, openapi, retention, widget
+from bot import (
+    api, availability, cli, errors, headers, limits, line, live_index, metrics, openapi, retention, widget,
+)
 from bot.availability import wait_for_database
 from bot.db import close_db, make_engine
 from bot.schema import prepare as prepare_schema
@@ -39,6 +41,9 @@ def load_config(app: Flask) -> None:
         # Many residents can share one address (a carrier's shared address, a library's PCs): the limit
         # stops floods, not people.
         RATE_LIMIT_PER_MINUTE=int(env("WARD_FAQ_RATE_LIMIT_PER_MINUTE", "300")),
+        # Verdicts on answers per client address per minute, and how long a verdict may still be changed.
+        FEEDBACK_RATE_LIMIT_PER_MINUTE=int(env("WARD_FAQ_FEEDBACK_RATE_LIMIT_PER_MINUTE", "60")),
+        FEEDBACK_CHANGE_MINUTES=int(env("WARD_FAQ_FEEDBACK_CHANGE_MINUTES", "10")),
         # One LINE user is one person: LINE's servers share addresses, so LINE is limited per user instead.
         LINE_RATE_LIMIT_PER_MINUTE=int(env("WARD_FAQ_LINE_RATE_LIMIT_PER_MINUTE", "20")),
         # Where the limits are counted: memory:// is per worker; redis://host:6379 counts across workers and hosts.
@@ -63,8 +68,10 @@ def load_config(app: Flask) -> None:
         SESSION_COOKIE_SECURE=env("WARD_FAQ_SECURE_COOKIES") == "1",
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
-        # Staff logins: seconds added to every failure, failures before a lock, its length, a session's life.
-        STAFF_LOGIN_DELAY=float(env("WARD_FAQ_STAFF_LOGIN_DELAY", "1.0")),
+        # Staff logins: attempts per address and per account name in any minute; failures in a row from one
+        # address before that address is locked out of the account, and for how long; a session's life.
+        STAFF_LOGIN_PER_MINUTE=int(env("WARD_FAQ_STAFF_LOGIN_PER_MINUTE", "5")),
+        STAFF_LOGIN_ACCOUNT_PER_MINUTE=int(env("WARD_FAQ_STAFF_LOGIN_ACCOUNT_PER_MINUTE", "30")),
         STAFF_LOCKOUT_FAILURES=int(env("WARD_FAQ_STAFF_LOCKOUT_FAILURES", "5")),
         STAFF_LOCKOUT_MINUTES=int(env("WARD_FAQ_STAFF_LOCKOUT_MINUTES", "15")),
         STAFF_SESSION_HOURS=int(env("WARD_FAQ_STAFF_SESSION_HOURS", "12")),
@@ -107,6 +114,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     limits.init_app(app)
     errors.init_app(app)
     availability.init_app(app)
+    headers.init_app(app)
     retention.init_app(app)
     app.teardown_appcontext(close_db)
 

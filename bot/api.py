@@ -2,9 +2,9 @@
 from __future__ import annotations
 
 import json
-from datetime import date
+from datetime import date, timedelta
 
-from flask import Blueprint, jsonify, request
+from flask import Blueprint, current_app, jsonify, request
 
 from bot.db import get_db
 from bot.errors import ApiError
@@ -12,7 +12,8 @@ from bot.kpi import KpiFilter, kpi, parse_day
 from bot.limits import rate_limit
 from bot.live_index import get_live_index, get_wards
 from bot.service import (
-    CHANNELS, MAX_QUESTION_CHARS, MAX_SESSION_CHARS, QUESTION_ID, ask, record_feedback, sources_of, storable,
+    CHANNELS, MAX_QUESTION_CHARS, MAX_SESSION_CHARS, QUESTION_ID, FeedbackRefused, ask, normalized_question,
+    record_feedback, sources_of, storable,
 )
 
 bp = Blueprint("api", __name__)
@@ -44,7 +45,8 @@ def validated_ask(body: dict) -> tuple[str, str | None, str | None, str | None]:
     question = body.get("question")
     if not isinstance(question, str):
         raise ApiError(400, "invalid_question", "question（質問の文字列）を入れてください。")
-    question = question.strip()
+    # The limit counts what is answered and stored: one ㍿ is four characters once normalized.
+    question = normalized_question(question)
     if not question:
         raise ApiError(400, "invalid_question", "質問が空です。")
     if len(question) > MAX_QUESTION_CHARS:
@@ -87,16 +89,32 @@ def ask_question():
     )
 
 
+FEEDBACK_REFUSED = {
+    "foreign": (403, "not_your_question", "この質問への評価は、質問した画面からだけ送れます。"),
+    "final": (409, "feedback_final", "この回答への評価はすでに受け付けています。"),
+}
+
+
 @bp.post("/api/feedback")
 def feedback():
-    """Record whether an answer helped."""
+    """Record whether an answer helped: once, by the client that asked, changeable only for a short while."""
+    rate_limit("feedback", "FEEDBACK_RATE_LIMIT_PER_MINUTE")
     body = json_body(wrong_type_status=400)  # the contract gives feedback only 400 for a bad body
-    question_id, helpful = body.get("id"), body.get("helpful")
+    question_id, helpful, session = body.get("id"), body.get("helpful"), body.get("session")
     if not isinstance(question_id, str) or not question_id or len(question_id) > 64 or not storable(question_id):
         raise ApiError(400, "invalid_id", "id（/api/ask の応答の id）を入れてください。")
     if not isinstance(helpful, bool):
         raise ApiError(400, "invalid_helpful", "helpful は true か false にしてください。")
-    if record_feedback(get_db(), question_id, helpful) is None:
+    if session is not None and (
+        not isinstance(session, str) or len(session) > MAX_SESSION_CHARS or not storable(session)
+    ):
+        raise ApiError(400, "invalid_session", f"session は制御文字を含まない{MAX_SESSION_CHARS}文字以内の文字列にしてください。")
+    window = timedelta(minutes=current_app.config["FEEDBACK_CHANGE_MINUTES"])
+    try:
+        recorded = record_feedback(get_db(), question_id, helpful, session, window)
+    except FeedbackRefused as refused:
+        raise ApiError(*FEEDBACK_REFUSED[refused.reason]) from None
+    if recorded is None:
         raise ApiError(404, "unknown_id", "その id の質問は見つかりません。")
     return jsonify({"id": question_id, "helpful": helpful})
 

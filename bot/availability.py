@@ -10,6 +10,8 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 
+from bot.errors import json_error
+
 bp = Blueprint("availability", __name__)
 log = logging.getLogger("ward_faq")
 
@@ -28,7 +30,7 @@ def database_unavailable(error: Exception):
     log.error("database unavailable: %s on %s %s", type(getattr(error, "orig", None) or error).__name__, request.method, request.path)
     if request.blueprint == "staff":
         return render_template("staff/error.html", message=STAFF_UNAVAILABLE_MESSAGE), 503
-    return jsonify({"error": {"code": "unavailable", "message": UNAVAILABLE_MESSAGE}}), 503
+    return json_error(503, "unavailable", UNAVAILABLE_MESSAGE)
 
 
 def database_answers(engine: Engine) -> bool:
@@ -60,7 +62,7 @@ def wait_for_database(engine: Engine, seconds: float) -> None:
 def readyz():
     """Say whether requests can be served now: the index is loaded and the database answers."""
     if not database_answers(current_app.extensions["ward_faq.engine"]):
-        return jsonify({"error": {"code": "unavailable", "message": UNAVAILABLE_MESSAGE}}), 503
+        return json_error(503, "unavailable", UNAVAILABLE_MESSAGE)
     return jsonify({"status": "ready"})
 
 

@@ -18,8 +18,8 @@ from tqdm import tqdm
 from bot.db import FaqEntry, bump_index_revision, get_db
 from bot.kpi import KpiFilter, kpi
 from bot.live_index import get_answerer, get_live_index
-from bot.service import sources_of
 from bot.retention import log_cli
+from bot.service import sources_of
 from bot.staff.accounts import staff_cli
 from index.text import squash
 

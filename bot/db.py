@@ -6,7 +6,8 @@ from datetime import datetime, timezone
 
 from flask import current_app, g
 from sqlalchemy import (
-    Boolean, ColumnElement, DateTime, Float, Integer, String, Text, create_engine, event, or_, select, update,
+    Boolean, ColumnElement, DateTime, Float, ForeignKey, Integer, String, Text, create_engine, event, or_, select,
+    update,
 )
 from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.engine import Engine
@@ -113,6 +114,8 @@ class StaffUser(Base):
     """A ward office account of the staff console; ward is a ward name or "all"."""
 
     __tablename__ = "staff_users"
+    # AUTOINCREMENT: a removed account's id is never given to a new one (PostgreSQL sequences never reuse).
+    __table_args__ = {"sqlite_autoincrement": True}
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     name: Mapped[str] = mapped_column(String(64), unique=True)
@@ -122,12 +125,23 @@ class StaffUser(Base):
     last_login_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
-class LoginAttempt(Base):
-    """Failed logins per account name, kept in the database so the lock holds in every worker."""
+class StaffSession(Base):
+    """A logged-in console session, checked on every request; the cookie holds the token, this its hash."""
 
-    __tablename__ = "login_attempts"
+    __tablename__ = "staff_sessions"
 
-    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)  # SHA-256 of the cookie's token
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff_users.id", ondelete="CASCADE"), index=True)
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class LoginLock(Base):
+    """Failed logins to one account from one address: a lock shuts out that address, not the staff member."""
+
+    __tablename__ = "login_locks"
+
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff_users.id", ondelete="CASCADE"), primary_key=True)
+    address: Mapped[str] = mapped_column(String(64), primary_key=True)  # a keyed hash, never the address
     failures: Mapped[int] = mapped_column(Integer, default=0)
     locked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
@@ -144,6 +158,8 @@ class AuditEntry(Base):
     action: Mapped[str] = mapped_column(String(32))
     target: Mapped[str | None] = mapped_column(Text)
     detail: Mapped[str | None] = mapped_column(Text)
+    # Repeated login failures and locks are one row, counted, so a flood of them cannot bury the log.
+    count: Mapped[int] = mapped_column(Integer, default=1)
 
 
 def bump_index_revision(db: Session) -> None:

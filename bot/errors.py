@@ -1,12 +1,15 @@
-"""The contract's JSON error body, for every channel and for any error under /api/."""
+"""The contract's JSON error body, for every channel and for any error under /api/; unstorable input refused."""
 from __future__ import annotations
 
-from flask import Flask, jsonify, request
+from flask import Flask, abort, jsonify, request
 from werkzeug.exceptions import HTTPException
+
+from bot.service import storable
 
 # Werkzeug's errors (routing 404/405, 413 …) as the contract's codes and messages.
 HTTP_CODES = {413: "too_large", 404: "not_found", 405: "method_not_allowed"}
 HTTP_MESSAGES = {413: "リクエストが大きすぎます（16KiBまで）。", 404: "見つかりません。", 405: "この方法では利用できません。"}
+FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 
 
 class ApiError(Exception):
@@ -35,7 +38,17 @@ def http_error(error: HTTPException):
     return json_error(error.code, code, HTTP_MESSAGES.get(error.code, "リクエストを処理できません。"))
 
 
+def refuse_unstorable_input() -> None:
+    """Refuse a query string or form holding text no database stores (NUL, control characters) with a 400."""
+    fields = list(request.args.items(multi=True))
+    if request.mimetype in FORM_TYPES:
+        fields += request.form.items(multi=True)
+    if not all(storable(key) and storable(value) for key, value in fields):
+        abort(400)
+
+
 def init_app(app: Flask) -> None:
-    """Register the JSON error handlers app-wide: blueprint handlers never see routing errors."""
+    """Register the JSON error handlers app-wide (blueprint handlers never see routing errors); check input first."""
     app.register_error_handler(ApiError, api_error)
     app.register_error_handler(HTTPException, http_error)
+    app.before_request(refuse_unstorable_input)

@@ -46,7 +46,7 @@ def allow(scope: str, key: str, per_minute: int) -> bool:
         return True
 
 
-def rate_limit() -> None:
-    """Refuse a client address that asks too often."""
-    if not allow("ask", get_remote_address() or "-", current_app.config["RATE_LIMIT_PER_MINUTE"]):
+def rate_limit(scope: str = "ask", setting: str = "RATE_LIMIT_PER_MINUTE") -> None:
+    """Refuse a client address that asks (or rates answers) too often; each scope is counted apart."""
+    if not allow(scope, get_remote_address() or "-", current_app.config[setting]):
         raise ApiError(429, "rate_limited", "短い時間に多くの質問が送られました。少し待ってからもう一度お試しください。")

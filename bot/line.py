@@ -6,9 +6,11 @@ import hmac
 import json
 import logging
 import re
+import threading
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor, wait
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from datetime import timedelta
 from urllib.parse import parse_qs
 
 import urllib3
@@ -45,7 +47,10 @@ from bot.errors import json_error
 from bot.limits import allow
 from bot.live_index import get_wards
 from bot.retention import prune_line_events_hourly
-from bot.service import MAX_QUESTION_CHARS, QUESTION_ID, Asked, ask, record_feedback, sources_of, storable
+from bot.service import (
+    MAX_QUESTION_CHARS, QUESTION_ID, Asked, FeedbackRefused, ask, normalized_question, record_feedback, sources_of,
+    storable,
+)
 from index.answering import example_questions, where_to_ask
 
 bp = Blueprint("line", __name__)
@@ -56,7 +61,10 @@ MAX_MESSAGES = 5
 MAX_TEXT_CHARS = 5000
 MAX_LABEL_CHARS = 20
 MAX_EVENT_ID_CHARS = 64
+# Replies go out from a few threads of their own, never from the web worker that took the webhook; a reply
+# slower than LINE_REPLY_TIMEOUT is given up on, and past MAX_WAITING_REPLIES new ones are dropped, not queued.
 REPLY_THREADS = 8
+MAX_WAITING_REPLIES = 1000
 EXTENSION = "ward_faq.line"
 
 FEEDBACK_DATA = "feedback={id}&helpful={helpful}"
@@ -81,21 +89,48 @@ TOO_LONG = f"申し訳ありません。ご質問は{MAX_QUESTION_CHARS}文字�
 THANKS_RESOLVED = "ご回答ありがとうございます。お役に立ててよかったです。ほかにも知りたいことがあれば、文章で送ってください。"
 THANKS_UNRESOLVED = "ご回答ありがとうございます。お役に立てず申し訳ありません。いただいた結果は回答の改善に使います。"
 TOO_MANY = "申し訳ありません。短い時間に多くのメッセージが届きました。少し待ってから、もう一度送ってください。"
+FEEDBACK_FINAL = "ご回答ありがとうございます。この回答へのご意見はすでに受け付けています。"
 UNKNOWN_FEEDBACK = "申し訳ありません。どの回答へのご意見か分からなくなりました。お手数ですが、もう一度ご質問を送ってください。"
 
 
 Reply = tuple[str, list[Message]]  # a reply token and the messages to send with it
 
 
+class ReplySender:
+    """Send replies from a small pool of threads, each call with its own timeout, at most so many waiting."""
+
+    def __init__(self, api: MessagingApi, timeout: float, threads: int, max_waiting: int) -> None:
+        self.api, self.timeout = api, timeout
+        # Threads start at the first reply, so nothing runs before gunicorn forks its workers.
+        self._pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="line-reply")
+        self._slots = threading.BoundedSemaphore(max_waiting)
+
+    def submit(self, reply_token: str, messages: list[Message]) -> None:
+        """Queue a reply and return at once; when too many wait already, log and drop it."""
+        if not self._slots.acquire(blocking=False):
+            log.error("LINE reply dropped: too many replies waiting")
+            return
+        future = self._pool.submit(self.send, reply_token, messages)
+        future.add_done_callback(lambda _: self._slots.release())
+
+    def send(self, reply_token: str, messages: list[Message]) -> None:
+        """Call LINE's reply API once; a failure is logged in one line, without the messages."""
+        request_body = ReplyMessageRequest(reply_token=reply_token, messages=messages[:MAX_MESSAGES])
+        try:
+            self.api.reply_message(request_body, _request_timeout=self.timeout)
+        except ApiException as failure:
+            log.error("LINE reply failed: HTTP %s", failure.status)
+        except (urllib3.exceptions.HTTPError, OSError) as failure:
+            log.error("LINE reply failed: %s", type(failure).__name__)
+
+
 @dataclass(frozen=True)
 class Channel:
-    """One app's LINE channel: its parser, its Messaging API client and the threads that reply."""
+    """One app's LINE channel: its parser and the sender of its replies."""
 
     parser: WebhookParser
-    api: MessagingApi
-    replies: ThreadPoolExecutor
+    replies: ReplySender
     ward: str | None
-    timeout: float
 
 
 def set_up(state: BlueprintSetupState) -> None:
@@ -120,19 +155,28 @@ def set_up(state: BlueprintSetupState) -> None:
     # Nothing here opens a socket or starts a thread, so it is safe before gunicorn forks its workers.
     app.extensions[EXTENSION] = Channel(
         parser=WebhookParser(secret),
-        api=MessagingApi(ApiClient(configuration)),
-        replies=ThreadPoolExecutor(max_workers=REPLY_THREADS, thread_name_prefix="line-reply"),
+        replies=ReplySender(
+            MessagingApi(ApiClient(configuration)),
+            timeout=float(app.config["LINE_REPLY_TIMEOUT"]),
+            threads=REPLY_THREADS,
+            max_waiting=MAX_WAITING_REPLIES,
+        ),
         ward=ward,
-        timeout=float(app.config["LINE_REPLY_TIMEOUT"]),
     )
 
 
 bp.record_once(set_up)
 
 
+@bp.errorhandler(413)
+def too_large(_error):
+    """Refuse a body over the size limit with the JSON error body, as every other error here."""
+    return json_error(413, "too_large", "リクエストが大きすぎます。")
+
+
 @bp.post("/callback")
 def callback():
-    """Take LINE's webhook: check the signature, answer every event, reply, and say 200."""
+    """Take LINE's webhook: check the signature, answer and log every event, queue the replies, say 200."""
     channel: Channel | None = current_app.extensions.get(EXTENSION)
     if channel is None:
         return json_error(503, "line_disabled", "LINEとの連携は設定されていません。")
@@ -147,15 +191,11 @@ def callback():
     except UNREADABLE:
         log.warning("LINE webhook refused: the body is not a webhook payload")
         return json_error(400, "invalid_body", "LINEのWebhookとして読み取れません。")
-    replies: list[Reply] = []
-    try:
-        for event in events:
-            if (reply := handle(event)) is not None:
-                replies.append(reply)
-    finally:
-        # If the database goes away mid-batch, the events handled so far are answered now and the rest get
-        # a 503: LINE delivers the batch again and only the events not yet handled are answered then.
-        send_replies(channel, replies)
+    # Each reply goes to the reply threads as soon as its event is handled: if the database goes away
+    # mid-batch, the events handled so far are answered and the rest get a 503, to be delivered again.
+    for event in events:
+        if (reply := handle(event)) is not None:
+            channel.replies.submit(*reply)
     prune_line_events_hourly()
     return jsonify({"status": "ok"})
 
@@ -228,7 +268,7 @@ def why_not_asked(question: str) -> str | None:
 
 def on_text(event: MessageEvent, seen: LineEvent) -> list[Message]:
     """Answer a question as /api/ask does, logged on the line channel together with the event."""
-    question = event.message.text.strip()
+    question = normalized_question(event.message.text)
     if (refusal := why_not_asked(question)) is not None:
         remember(seen)
         return [text_message(refusal)]
@@ -245,9 +285,14 @@ def on_postback(event: PostbackEvent, seen: LineEvent) -> list[Message]:
     feedback = parse_feedback(event.postback.data)
     db = get_db()
     db.add(seen)
-    question = record_feedback(db, *feedback) if feedback else None
+    db.commit()
+    window = timedelta(minutes=current_app.config["FEEDBACK_CHANGE_MINUTES"])
+    try:
+        # Only this LINE user's own questions: the session of a LINE question is its user's salted hash.
+        question = record_feedback(db, *feedback, session_of(event.source), window) if feedback else None
+    except FeedbackRefused as refused:
+        return [text_message(FEEDBACK_FINAL if refused.reason == "final" else UNKNOWN_FEEDBACK)]
     if question is None:
-        db.commit()
         return [text_message(UNKNOWN_FEEDBACK)]
     if question.helpful:
         return [text_message(THANKS_RESOLVED)]
@@ -256,7 +301,7 @@ def on_postback(event: PostbackEvent, seen: LineEvent) -> list[Message]:
 
 def on_suggestion(event: PostbackEvent, seen: LineEvent, suggested_from: str, question: str) -> list[Message]:
     """Ask the question a 「もしかして」 button offered: a new ask, logged with the question it came from."""
-    question = question.strip()
+    question = normalized_question(question)
     if (refusal := why_not_asked(question)) is not None:
         remember(seen)
         return [text_message(refusal)]
@@ -376,20 +421,3 @@ def parse_feedback(data: str) -> tuple[str, bool] | None:
     if not QUESTION_ID.fullmatch(ids[0]):
         return None
     return ids[0], helpful[0] == "1"
-
-
-def send_replies(channel: Channel, replies: list[Reply]) -> None:
-    """Send the replies side by side, waiting no longer than one reply's timeout before LINE gets its 200."""
-    pending = [channel.replies.submit(send_reply, channel, token, messages) for token, messages in replies]
-    wait(pending, timeout=channel.timeout)
-
-
-def send_reply(channel: Channel, reply_token: str, messages: list[Message]) -> None:
-    """Call LINE's reply API once; a failure is logged in one line, without the messages."""
-    request_body = ReplyMessageRequest(reply_token=reply_token, messages=messages[:MAX_MESSAGES])
-    try:
-        channel.api.reply_message(request_body, _request_timeout=channel.timeout)
-    except ApiException as failure:
-        log.error("LINE reply failed: HTTP %s", failure.status)
-    except (urllib3.exceptions.HTTPError, OSError) as failure:
-        log.error("LINE reply failed: %s", type(failure).__name__)

@@ -12,11 +12,12 @@ bp = Blueprint("openapi", __name__)
 # Fields may be added to every body (the contract says so): no schema here forbids additional properties.
 ERROR_STATUSES = {
     400: "The body or a parameter is wrong: not JSON, a missing, empty or too long question, an unknown ward, a wrong type.",
-    403: "The request comes from a site that may not embed the widget (Origin not allowed).",
+    403: "Refused: the site may not embed the widget (Origin), or the answer was given to another client (session).",
     404: "No such question id.",
+    409: "A verdict on this answer was given already and can no longer be changed.",
     413: f"The body is larger than {MAX_BODY_BYTES // 1024} KiB.",
     415: "The content type is not application/json.",
-    429: "Too many questions from this client; retry later.",
+    429: "Too many requests from this client; retry later.",
     503: "The database cannot be reached (code `unavailable`); retry later.",
 }
 
@@ -77,7 +78,7 @@ def openapi_document(wards: list[str]) -> dict:
                     "requestBody": {"required": True, **json_body({"$ref": "#/components/schemas/FeedbackRequest"}, "The verdict.")},
                     "responses": {
                         "200": json_body({"$ref": "#/components/schemas/FeedbackResponse"}, "Recorded."),
-                        **error_responses(400, 403, 404, 413, 503),
+                        **error_responses(400, 403, 404, 409, 413, 429, 503),
                     },
                 }
             },
@@ -158,7 +159,12 @@ def openapi_document(wards: list[str]) -> dict:
                 "FeedbackRequest": {
                     "type": "object",
                     "required": ["id", "helpful"],
-                    "properties": {"id": {"type": "string", "minLength": 1, "maxLength": 64}, "helpful": {"type": "boolean"}},
+                    "properties": {
+                        "id": {"type": "string", "minLength": 1, "maxLength": 64},
+                        "helpful": {"type": "boolean"},
+                        "session": {"type": ["string", "null"], "maxLength": MAX_SESSION_CHARS,
+                                    "description": "The session the question was asked with; another is refused (403)."},
+                    },
                 },
                 "FeedbackResponse": {
                     "type": "object",

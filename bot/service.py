@@ -3,9 +3,12 @@ from __future__ import annotations
 
 import re
 import time
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import timedelta
 
+from sqlalchemy import func, or_, update
 from sqlalchemy.orm import Session
 
 from bot import metrics
@@ -28,6 +31,11 @@ UNSTORABLE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
 def storable(text: str) -> bool:
     """Say whether text can be stored and shown as it is: no lone surrogates, no control characters."""
     return UNSTORABLE.search(text) is None
+
+
+def normalized_question(text: str) -> str:
+    """Return a question as it is answered, stored and measured: NFKC-normalized (㍿ → 株式会社), trimmed."""
+    return unicodedata.normalize("NFKC", text).strip()
 
 
 @dataclass(frozen=True)
@@ -77,14 +85,47 @@ def ask(
     return Asked(question, answer)
 
 
-def record_feedback(db: Session, question_id: str, helpful: bool) -> Question | None:
-    """Store a resident's verdict on an answer; None if the question is unknown."""
+class FeedbackRefused(Exception):
+    """A verdict that may not be recorded: another client's question, or one already final."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason  # "foreign" | "final"
+
+
+def record_feedback(
+    db: Session, question_id: str, helpful: bool, client: str | None, change_window: timedelta
+) -> Question | None:
+    """Store a resident's verdict on an answer, counted once; None if the question is unknown.
+
+    client is the session id the verdict came with (a LINE user's salted hash on LINE). A client that
+    names itself must be the one that asked; a verdict may be changed only by the client that asked
+    and only within change_window of the first, so no one can flip the KPI back and forth.
+    """
     question = db.get(Question, question_id)
     if question is None:
         return None
-    question.helpful = helpful
-    question.feedback_at = utcnow()
+    if client is not None and question.session != client:
+        raise FeedbackRefused("foreign")
+    if question.helpful is helpful:
+        return question  # a retry of the same verdict changes nothing
+    if question.helpful is not None and question.session != client:
+        raise FeedbackRefused("foreign")
+    now = utcnow()
+    # One statement, so two verdicts at the same moment cannot both pass the window check.
+    changed = db.execute(
+        update(Question)
+        .where(
+            Question.id == question_id,
+            or_(Question.helpful.is_(None), Question.feedback_at >= now - change_window),
+        )
+        .values(helpful=helpful, feedback_at=func.coalesce(Question.feedback_at, now))
+        .execution_options(synchronize_session=False)
+    ).rowcount
     db.commit()
+    if not changed:
+        raise FeedbackRefused("final")
+    db.refresh(question)
     metrics.record_feedback(question)
     return question
 

@@ -33,9 +33,7 @@ def demo():
 @bp.get("/widget.js")
 def script():
     """Serve the widget script that ward sites embed with one tag."""
-    response = send_from_directory(STATIC_DIR, "widget.js", mimetype="text/javascript", max_age=SCRIPT_MAX_AGE)
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    return response
+    return send_from_directory(STATIC_DIR, "widget.js", mimetype="text/javascript", max_age=SCRIPT_MAX_AGE)
 
 
 def allowed_origins() -> set[str]:

@@ -64,23 +64,31 @@ class SynonymRule:
     canonical: tuple[Morpheme, ...]
 
 
+_dictionary_lock = threading.Lock()
+_dictionary: Dictionary | None = None
+_local = threading.local()
+
+
+def sudachi_tokenizer():
+    """Return this thread's Sudachi tokenizer (split mode B) over the one dictionary of the process."""
+    global _dictionary
+    tokenizer = getattr(_local, "tokenizer", None)
+    if tokenizer is None:
+        with _dictionary_lock:
+            if _dictionary is None:
+                _dictionary = Dictionary(dict="core")
+        # Sudachi tokenizers are not thread-safe: each thread gets its own.
+        tokenizer = _local.tokenizer = _dictionary.tokenizer(mode=SplitMode.B)
+    return tokenizer
+
+
 class Analyzer:
-    """Turn text into search terms; one Sudachi dictionary per process, one tokenizer per thread."""
+    """Turn text into search terms with the process's Sudachi dictionary, one tokenizer per thread."""
 
     def __init__(self, synonyms_path: Path | None = None) -> None:
-        self._dictionary = Dictionary(dict="core")
-        self._local = threading.local()
         self._rules: list[SynonymRule] = []
         if synonyms_path is not None:
             self._rules = self._load_synonyms(synonyms_path)
-
-    def _tokenizer(self):
-        """Return this thread's tokenizer (Sudachi tokenizers are not thread-safe)."""
-        tokenizer = getattr(self._local, "tokenizer", None)
-        if tokenizer is None:
-            tokenizer = self._dictionary.tokenizer(mode=SplitMode.B)
-            self._local.tokenizer = tokenizer
-        return tokenizer
 
     def _morphemes(self, text: str) -> list[Morpheme]:
         """Return (normalized form, POS, sub-POS, synonym groups) for each morpheme."""
@@ -88,7 +96,7 @@ class Analyzer:
         result = []
         # Sudachi refuses inputs over ~49 KB; the corpus has no such unit, but be safe.
         for start in range(0, len(text), 10_000):
-            for m in self._tokenizer().tokenize(text[start : start + 10_000]):
+            for m in sudachi_tokenizer().tokenize(text[start : start + 10_000]):
                 pos = m.part_of_speech()
                 result.append(
                     (m.normalized_form().lower(), pos[0], pos[1], tuple(m.synonym_group_ids()), m.surface())
@@ -116,7 +124,7 @@ class Analyzer:
         return [
             (m.surface(), "" if m.part_of_speech()[0] in ("補助記号", "空白") else m.reading_form())
             for start in range(0, len(text), 10_000)
-            for m in self._tokenizer().tokenize(text[start : start + 10_000])
+            for m in sudachi_tokenizer().tokenize(text[start : start + 10_000])
         ]
 
     def _rewrite(self, morphemes: list[Morpheme]) -> list[Morpheme]:

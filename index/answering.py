@@ -35,7 +35,7 @@ MAYBE_MEANT_COVERAGE = 0.3
 # The answer's first lines, where the detail a question asks for must stand.
 QUOTED_LEAD_PIECES = 3
 SURVEY_CONDUCT = re.compile(r"何人に|誰に|対象|回答(数|率|者|し)|返って|回収|方法|いつ(実施|行)|何件.*(回答|返)|調査項目|質問項目")
-SURVEY_WORDS = re.compile(r"アンケート|調査|区民の声|自由意見|ワークショップ|多かった|(理由|人)が多い")
+SURVEY_WORDS = re.compile(r"アンケート|調査|区民の声|自由意見|ワークショップ|多かった|(理由|人)が多い|(一番|いちばん)多い|みんな(何|なに|どう)")
 
 # Greetings, thanks and requests for help: answered kindly, never counted in the KPI.
 SMALL_TALK = re.compile(
@@ -117,6 +117,9 @@ class Answerer:
         if not self.retriever.resolves(hits):
             return Answer(resolved=False, text=self.fallback_text(query.ward), hits=hits, ward=query.ward)
         best = hits[0]
+        if best.features["survey"] < 0 and not query.wants_survey:
+            # What residents answered in a survey tells nothing about the thing itself (婚姻届を出したい).
+            return Answer(resolved=False, text=self.fallback_text(query.ward), hits=hits, ward=query.ward)
         text = self.extract(best, query)
         missing = self.slot_missing(text, best, query)
         if missing is not None:

@@ -38,6 +38,7 @@ DETAIL_TYPES = frozenset({"when", "count", "target", "department", "money", "hou
 # What the abstention rule looks at for the best hit.
 ABSTAIN_FEATURES = (
     "score", "margin", "coverage", "sentence_coverage", "head_coverage", "type_missing", "unmatched", "unknown",
+    "asked_coverage", "asked_best",  # how close the question comes to one the unit is known to answer
 )
 
 
@@ -59,9 +60,9 @@ class RankingParams:
     affix_weight: float = 0.3
     synonym_weight: float = 0.5  # a Sudachi synonym-group match counts less than the word itself
     rerank_weights: tuple[float, ...] = (0.014, 1.164, 1.291, 1.913, 0.78, 0.499, 1.545, 0.993, -0.333, -1.316, 0.17, -0.66, 0.498, 1.582, 1.027, 1.29)
-    abstain_weights: tuple[float, ...] = (0.793, -0.187, -0.212, -1.265, 0.182, -2.892, -0.677, -1.742)
-    abstain_bias: float = -2.393
-    min_confidence: float = 0.81
+    abstain_weights: tuple[float, ...] = (0.713, -0.193, -0.254, -1.378, 0.1, -2.822, -0.658, -1.631, 1.135, 0.065)
+    abstain_bias: float = -2.364
+    min_confidence: float = 0.77
     # A staff-written FAQ entry or linked wording answers whenever it holds this much of the question.
     min_curated_coverage: float = 0.8
 

@@ -38,7 +38,8 @@ COUNTERS = {
     "票": "票",
     "歳": "歳",
 }
-KPI_VALUE = r"(現況|目標)[^:：\n]*[:：]\s*[\d,.]+"
+# A KPI value with no counter of its own (現況(令和2年度): 9,100): the thing its 指標 counts.
+KPI_VALUE = r"(現況|目標)[^:：\n]*[:：]\s*[\d,.]+(?=\s*(/|$))"
 _COUNT_QUESTION = re.compile(r"何(" + "|".join(COUNTERS) + r")")
 
 
@@ -78,8 +79,7 @@ def asked_slots(question: str) -> list[Slot]:
         slots.append(Slot("使っている部署" if used else "担当の課", DEPARTMENT_NAME, in_charge=not used))
     for match in _COUNT_QUESTION.finditer(question):
         counter = match.group(1)
-        # A KPI value (現況(令和2年度): 9,100) counts what its 指標 names, so it needs no counter.
-        slots.append(Slot(f"{counter}の数", re.compile(NUMBER + f"({COUNTERS[counter]})|" + KPI_VALUE)))
+        slots.append(Slot(f"{counter}の数", re.compile(NUMBER + f"({COUNTERS[counter]})|" + KPI_VALUE, re.MULTILINE)))
     slots.extend(slot for asks, slot in WORDED_SLOTS if asks.search(question))
     return slots
 

@@ -28,6 +28,20 @@ def contract_client(monkeypatch):
     monkeypatch.setattr(Flask, "test_client_class", ContractClient)
 
 
+def pytest_terminal_summary(terminalreporter) -> None:
+    """Say at the end of every run which servers the tests used, so a run without them cannot pass for a full one."""
+    postgres = os.environ.get("WARD_FAQ_TEST_POSTGRES_URL")
+    redis = os.environ.get("WARD_FAQ_TEST_REDIS_URL")
+    terminalreporter.write_line(
+        f"database tests: SQLite and PostgreSQL ({postgres})" if postgres else
+        "database tests: SQLite only; WARD_FAQ_TEST_POSTGRES_URL is not set, so their PostgreSQL runs were SKIPPED"
+    )
+    terminalreporter.write_line(
+        f"rate limit tests: Redis ({redis})" if redis else
+        "rate limit tests: WARD_FAQ_TEST_REDIS_URL is not set, so the shared (Redis) limit tests were SKIPPED"
+    )
+
+
 def fresh_postgres_database() -> Iterator[str]:
     """Create a PostgreSQL database of a random name for one test, yield its URL, and drop it afterwards."""
     admin_url = os.environ.get("WARD_FAQ_TEST_POSTGRES_URL")
@@ -69,6 +83,9 @@ def app(database_url):
             "DATABASE_URL": database_url,
             "SECRET_KEY": "test-secret",
             "RATE_LIMIT_PER_MINUTE": 10_000,
+            "FEEDBACK_RATE_LIMIT_PER_MINUTE": 10_000,
+            "STAFF_LOGIN_PER_MINUTE": 10_000,
+            "STAFF_LOGIN_ACCOUNT_PER_MINUTE": 10_000,
             "CORPUS_RETRIEVER": corpus_retriever(),
         }
     )

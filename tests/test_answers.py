@@ -27,7 +27,8 @@ def answerer() -> Answerer:
         ("どこの部署で導入しているの", "情報システム課で導入", "組織の一部で導入"),
         ("部署はどこですか", "情報政策課が担当", "各部署で連携"),
         ("参加費はいくら？", "参加費は無料", "参加者を募集"),
-        ("ダウンロード数は何件？", "現況(令和2年度): 9,100", "ダウンロード数を増やす"),
+        ("ダウンロード数は何件？", "現況(令和2年度): 9,100 / 目標(令和7年度): 13,000", "ダウンロード数を増やす"),
+        ("登録者数は何人？", "現況(令和2年度): 9,100", "目標(令和7年度): 80%"),
     ],
 )
 def test_a_slot_is_given_only_by_a_text_of_its_granularity(question, given, not_given):
@@ -168,3 +169,11 @@ def test_the_department_in_charge_does_not_say_which_department_uses_something(a
     # Asked who handles something, the unit's own 担当 answers.
     asked = answerer.answer("書類を決まった場所に貼り出すような昔ながらの紙のルールの見直しは、どこの課がやるの？", "台東区")
     assert asked.resolved and asked.department and "総務課" in asked.department
+
+
+def test_a_survey_result_does_not_answer_a_question_that_is_not_about_a_survey(answerer):
+    # The survey lists 転入届 among what residents would like to do online; it says nothing of what to bring.
+    answer = answerer.answer("台東区に引っ越してきたんだけど、転入届を出すとき何を持っていけばいい？", "台東区")
+    assert not answer.resolved
+    asked = answerer.answer("区民アンケートで、ネットでやりたい手続きとして多かったのは？", "台東区")
+    assert asked.resolved and "アンケート" in asked.hits[0].unit.section

@@ -6,11 +6,17 @@ import hashlib
 import hmac
 import json
 import logging
+import socket
 import threading
 import time
 import unicodedata
+import urllib.error
+import urllib.request
 import uuid
 from datetime import datetime, timedelta, timezone
+
+
+from concurrent.futures import ThreadPoolExecutor
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
@@ -19,8 +25,9 @@ from sqlalchemy.orm import Session
 
 from bot import create_app
 from bot.db import LineEvent, Question
-from bot.line import source_line
+from bot.line import FEEDBACK_FINAL, TOO_LONG, UNKNOWN_FEEDBACK, source_line
 from bot.live_index import get_wards
+from conftest import LiveServer
 from helpers import corpus_retriever
 from servers import ThreadedServer
 
@@ -433,11 +440,9 @@ def test_two_workers_given_the_same_event_answer_it_once(database_url, line_api)
     assert len(line_api.calls) == 10 and len(rows(workers[0])) == 10
 
 
-def test_a_burst_of_50_events_is_all_answered_in_time(app, client, line_api):
+def test_a_burst_of_50_events_is_all_answered(app, client, line_api):
     events = [text_event(RESOLVES if i % 2 else ABSTAINS) for i in range(50)]
-    started = time.perf_counter()
     response = post(client, payload(*events))
-    elapsed = time.perf_counter() - started
     assert response.status_code == 200
     calls = line_api.wait_for(50)
     assert len(calls) == 50
@@ -446,7 +451,6 @@ def test_a_burst_of_50_events_is_all_answered_in_time(app, client, line_api):
         assert_within_limits(call)
     with Session(app.extensions["ward_faq.engine"]) as db:
         assert db.scalar(select(func.count()).select_from(Question).where(Question.channel == "line")) == 50
-    assert elapsed < 2.0
 
 
 @pytest.mark.parametrize(
@@ -456,11 +460,8 @@ def test_a_failing_or_slow_line_api_still_gets_200_and_the_question_is_logged(
     app, client, line_api, caplog, status, delay
 ):
     line_api.status, line_api.delay = status, delay
-    started = time.perf_counter()
     response = post(client, payload(text_event(RESOLVES)))
-    elapsed = time.perf_counter() - started
     assert response.status_code == 200
-    assert elapsed < REPLY_TIMEOUT + 1.0
     assert len(rows(app)) == 1 and rows(app)[0].resolved
     deadline = time.monotonic() + 5
     while not any("LINE reply failed" in r.getMessage() for r in caplog.records) and time.monotonic() < deadline:
@@ -506,3 +507,156 @@ def test_the_retention_is_set_by_ward_faq_line_event_days(database_url, line_api
         db.add(LineEvent(webhook_event_id="three days", handled_at=datetime.now(timezone.utc) - timedelta(days=3)))
     assert post(app.test_client(), payload()).status_code == 200
     assert rows(app, LineEvent) == []
+
+
+class HeldMessagingApi(ThreadedServer):
+    """A Messaging API that takes each reply call and answers it only when the test releases it."""
+
+    def __init__(self) -> None:
+        self.received = threading.Semaphore(0)
+        self.release = threading.Event()
+        self.answered = threading.Semaphore(0)
+        stand_in = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:  # noqa: N802 (the name http.server calls)
+                self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                stand_in.received.release()
+                stand_in.release.wait()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", "2")
+                self.end_headers()
+                self.wfile.write(b"{}")
+                stand_in.answered.release()
+
+            def log_message(self, *args) -> None:
+                pass
+
+        super().__init__(Server(("127.0.0.1", 0), Handler))
+
+
+class SilentMessagingApi:
+    """A Messaging API that accepts every connection and never answers a byte."""
+
+    def __init__(self) -> None:
+        self.socket = socket.create_server(("127.0.0.1", 0), backlog=256)
+        self.url = f"http://127.0.0.1:{self.socket.getsockname()[1]}"
+        self.connections: list[socket.socket] = []
+        self._thread = threading.Thread(target=self._accept, daemon=True)
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                connection, _ = self.socket.accept()
+            except OSError:
+                return
+            self.connections.append(connection)
+
+    def __enter__(self):
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.socket.close()
+        for connection in self.connections:
+            connection.close()
+
+
+def http_post(url: str, body: bytes, headers: dict, timeout: float = 20.0) -> tuple[int, bytes]:
+    """POST over real HTTP and return the status and body, errors included."""
+    request = urllib.request.Request(url, data=body, headers=headers, method="POST")
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            return response.status, response.read()
+    except urllib.error.HTTPError as refused:
+        return refused.code, refused.read()
+
+
+def signed_headers(body: bytes) -> dict:
+    return {"Content-Type": "application/json", "X-Line-Signature": signature(body)}
+
+
+def test_the_webhook_answers_200_before_the_messaging_api_answers_the_reply(database_url, caplog):
+    with HeldMessagingApi() as held:
+        # A reply may take as long as it likes: the webhook must not wait for it.
+        app = create_app(line_config(database_url, held, LINE_REPLY_TIMEOUT=60))
+        with LiveServer(app) as server:
+            body = payload(text_event(RESOLVES))
+            status, _ = http_post(f"{server.url}/callback", body, signed_headers(body))
+            assert status == 200
+            assert held.received.acquire(timeout=10)  # the reply reached the API, which has not answered yet
+            assert len(rows(app)) == 1
+            held.release.set()
+            assert held.answered.acquire(timeout=10)
+    assert not [r for r in caplog.records if "LINE reply failed" in r.getMessage()]
+
+
+def test_a_messaging_api_that_never_answers_holds_no_web_worker(database_url):
+    with SilentMessagingApi() as silent:
+        app = create_app(line_config(database_url, silent, LINE_REPLY_TIMEOUT=30))
+        with LiveServer(app) as server:
+            bodies = [payload(text_event(RESOLVES if i % 2 else ABSTAINS)) for i in range(32)]
+            with ThreadPoolExecutor(max_workers=16) as pool:
+                statuses = list(pool.map(lambda b: http_post(f"{server.url}/callback", b, signed_headers(b))[0], bodies))
+                asked = http_post(
+                    f"{server.url}/api/ask", json.dumps({"question": RESOLVES}).encode(),
+                    {"Content-Type": "application/json"},
+                )
+            assert statuses == [200] * 32
+            assert asked[0] == 200
+            assert len(rows(app)) == 33
+
+
+@pytest.mark.parametrize("field", ["text", "userId", "webhookEventId"])
+def test_a_lone_surrogate_in_a_signed_body_is_no_500_and_stores_nothing(app, client, line_api, field):
+    raw = text_event(RESOLVES)
+    if field == "text":
+        raw["message"]["text"] = "質問\ud800です"
+    elif field == "userId":
+        raw["source"]["userId"] = "U\ud800"
+    else:
+        raw["webhookEventId"] = "01\udfff"
+    body = json.dumps({"destination": "U0", "events": [raw]}).encode()  # ASCII JSON with \\ud800 escapes
+    response = post(client, body)
+    assert response.status_code in (200, 400)
+    assert rows(app) == []
+    assert all("\ud800" not in e.webhook_event_id and "\udfff" not in e.webhook_event_id for e in rows(app, LineEvent))
+
+
+def test_a_body_over_the_limit_gets_the_json_error(app, client, line_api):
+    body = b'{"events": [], "padding": "' + b"x" * (2 * 1024 * 1024) + b'"}'
+    response = post(client, body)
+    assert response.status_code == 413
+    assert response.get_json()["error"]["code"] == "too_large"
+
+
+def test_the_length_rule_counts_the_normalized_text(app, client, line_api):
+    response = post(client, payload(text_event("㍿" * 500)))
+    assert response.status_code == 200
+    [call] = line_api.wait_for(1)
+    assert texts(call) == [TOO_LONG]
+    assert rows(app) == []
+
+
+def test_a_postback_touches_only_its_own_users_line_questions(app, client, line_api):
+    web = client.post("/api/ask", json={"question": RESOLVES, "session": "widget-tab"}).get_json()["id"]
+    api = client.post("/api/ask", json={"question": RESOLVES}).get_json()["id"]
+    post(client, payload(text_event(RESOLVES, source={"type": "user", "userId": "U" + "1" * 32})))
+    others = [q.id for q in rows(app) if q.channel == "line"]
+    for question_id in [web, api, *others]:
+        post(client, payload(postback_event(f"feedback={question_id}&helpful=0")))
+    replies = [texts(call)[0] for call in line_api.wait_for(4)]
+    assert len(replies) == 4 and replies.count(UNKNOWN_FEEDBACK) == 3
+    assert all(question.helpful is None for question in rows(app))
+
+
+def test_a_line_verdict_is_final_after_the_change_window(app, client, line_api):
+    post(client, payload(text_event(RESOLVES)))
+    [logged] = rows(app)
+    post(client, payload(postback_event(f"feedback={logged.id}&helpful=1")))
+    app.config["FEEDBACK_CHANGE_MINUTES"] = 0
+    post(client, payload(postback_event(f"feedback={logged.id}&helpful=0")))
+    replies = [texts(call)[0] for call in line_api.wait_for(3)]
+    assert FEEDBACK_FINAL in replies
+    assert rows(app)[0].helpful is True

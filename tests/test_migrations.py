@@ -4,6 +4,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -14,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from bot import create_app
 from bot.db import Base, FaqEntry, Question, StaffUser
-from bot.schema import SchemaOutdated, head_revision, upgrade
+from bot.schema import MIGRATION_LOCK, SchemaOutdated, head_revision, upgrade
 from helpers import corpus_retriever
 from servers import ROOT
 
@@ -89,3 +90,28 @@ def test_the_app_refuses_a_schema_it_was_not_made_for(database_url):
     engine.dispose()
     with pytest.raises(SchemaOutdated, match="run `ward-faq db upgrade`"):
         create_app({"TESTING": True, "DATABASE_URL": database_url, "SECRET_KEY": "x", "CORPUS_RETRIEVER": corpus_retriever()})
+
+
+def test_two_hosts_upgrading_one_postgresql_database_at_once_take_turns(postgres_url):
+    command = [sys.executable, "-c", "from bot.cli import main; main()", "db", "upgrade"]
+    env = os.environ | {"WARD_FAQ_DATABASE_URL": postgres_url}
+    engine = create_engine(postgres_url)
+    with engine.connect() as holder:
+        # Hold the migration lock, so both hosts are seen waiting for it before either may migrate.
+        holder.execute(text("SELECT pg_advisory_lock(:key)"), {"key": MIGRATION_LOCK})
+        holder.commit()
+        hosts = [subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                  text=True) for _ in range(2)]
+        waiting = "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted AND objid = :key"
+        deadline = time.monotonic() + 120
+        while holder.execute(text(waiting), {"key": MIGRATION_LOCK}).scalar() < 2:
+            assert time.monotonic() < deadline and all(host.poll() is None for host in hosts), "hosts did not wait"
+            time.sleep(0.1)
+        holder.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": MIGRATION_LOCK})
+        holder.commit()
+    engine.dispose()
+    outputs = [host.communicate(timeout=120) for host in hosts]
+    assert [host.returncode for host in hosts] == [0, 0], [errors for _, errors in outputs]
+    head = head_revision()
+    said = sorted(output.strip() for output, _ in outputs)
+    assert said == [f"database schema: (empty) -> {head}", f"database schema: {head} -> {head}"]

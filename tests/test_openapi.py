@@ -26,7 +26,7 @@ def test_the_document_is_openapi_3_1_with_the_contracts_endpoints_and_statuses(c
         for method, operation in item.items()
     }
     assert statuses[("/api/ask", "post")] >= {"200", "400", "413", "415", "429", "503"}
-    assert statuses[("/api/feedback", "post")] >= {"200", "400", "404"}
+    assert statuses[("/api/feedback", "post")] >= {"200", "400", "404", "403", "409", "429"}
     assert statuses[("/api/kpi", "get")] >= {"200", "400"}
     assert statuses[("/healthz", "get")] == {"200"} and statuses[("/readyz", "get")] == {"200", "503"}
     for schema in document["components"]["schemas"].values():
@@ -40,7 +40,9 @@ def test_each_documented_status_the_suite_can_cause_answers_as_documented(tmp_pa
         {
             "TESTING": True,
             "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite'}",
-            "RATE_LIMIT_PER_MINUTE": 4,
+            "RATE_LIMIT_PER_MINUTE": 5,
+            "FEEDBACK_RATE_LIMIT_PER_MINUTE": 6,
+            "FEEDBACK_CHANGE_MINUTES": 0,  # a verdict is final at once
             "CORPUS_RETRIEVER": corpus_retriever(),
         }
     )
@@ -50,30 +52,36 @@ def test_each_documented_status_the_suite_can_cause_answers_as_documented(tmp_pa
     def status(path: str, response) -> None:
         seen[path].add(response.status_code)
 
+    elsewhere = {"Origin": "https://elsewhere.example"}
     answered = ask(client, "大田区の情報化推進計画の進行管理は誰がするのですか", ward="大田区")
     status("/api/ask", answered)
+    in_a_session = ask(client, "大田区の情報化推進計画の進行管理は誰がするのですか", session="one").get_json()
     status("/api/ask", ask(client, "", ward="大田区"))
     status("/api/ask", client.post("/api/ask", data="question", content_type="text/plain"))
     status("/api/ask", client.post("/api/ask", json={"question": BIG}))
-    status("/api/ask", client.post("/api/ask", json={"question": "計画"}, headers={"Origin": "https://elsewhere.example"}))
-    status("/api/ask", ask(client, "計画"))  # the fifth in a minute with a limit of 4
-    feedback = {"id": answered.get_json()["id"], "helpful": True}
-    status("/api/feedback", client.post("/api/feedback", json=feedback))
+    status("/api/ask", client.post("/api/ask", json={"question": "計画"}, headers=elsewhere))
+    status("/api/ask", ask(client, "計画"))  # the sixth in a minute with a limit of 5
+    verdict = {"id": answered.get_json()["id"], "helpful": True}
+    status("/api/feedback", client.post("/api/feedback", json=verdict))
     status("/api/feedback", client.post("/api/feedback", json={"id": "unknown", "helpful": True}))
     status("/api/feedback", client.post("/api/feedback", json={"id": 3}))
     status("/api/feedback", client.post("/api/feedback", json={"id": BIG, "helpful": True}))
-    status("/api/feedback", client.post("/api/feedback", json=feedback, headers={"Origin": "https://elsewhere.example"}))
+    status("/api/feedback", client.post("/api/feedback", json=verdict, headers=elsewhere))
+    status("/api/feedback", client.post("/api/feedback", json={"id": in_a_session["id"], "helpful": True, "session": "two"}))
+    status("/api/feedback", client.post("/api/feedback", json=verdict | {"helpful": False}))  # changed too late
+    status("/api/feedback", client.post("/api/feedback", json=verdict))  # the seventh with a limit of 6
     status("/api/kpi", client.get("/api/kpi", query_string={"ward": "大田区", "from": "2026-11-01"}))
     status("/api/kpi", client.get("/api/kpi", query_string={"from": "11/01"}))
     assert client.get("/api/nowhere").status_code == 404
     assert client.get("/api/ask").status_code == 405
     assert client.get("/healthz").status_code == 200
+    assert client.get("/readyz").status_code == 200
 
     document = client.get("/openapi.json").get_json()
     for path, item in document["paths"].items():
         if path in seen:
             (operation,) = item.values()
-            # 503 needs the database gone: the outage tests cause it.
+            # 503 needs the database gone: the outage tests cause it, through this same check.
             assert {int(s) for s in operation["responses"]} - {503} == seen[path], path
 
 
@@ -87,6 +95,6 @@ def test_a_response_the_document_does_not_describe_fails_the_check(app):
             check_documented(app, "GET", "/api/kpi", 200, {"total": 1, "unresolved": 0, "unresolved_rate": 0.0,
                                                             "by_day": [{"date": "21/11", "total": 1, "unresolved": 0}]})
         with pytest.raises(AssertionError, match="does not list it"):
-            check_documented(app, "POST", "/api/feedback", 429, {"error": {"code": "rate_limited", "message": "…"}})
+            check_documented(app, "GET", "/api/kpi", 429, {"error": {"code": "rate_limited", "message": "…"}})
         with pytest.raises(jsonschema.ValidationError):
             check_documented(app, "POST", "/api/feedback", 404, {"error": "unknown id"})

@@ -1,15 +1,20 @@
 """No client input makes a 5xx, and a normal ask right after a hostile one still answers (Hypothesis, seeded queries)."""
 from __future__ import annotations
 
+import io
 import json
 import random
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from sqlalchemy import select
 
 from bot import create_app
+from bot.db import FaqEntry, get_db
 from test_line import line_api, line_config, payload, signature, text_event  # noqa: F401 (line_api: a fixture)
+from test_staff import PASSWORD, add_staff, login
+from test_staff import post as post_form
 
 NORMAL = {"question": "マイナンバーカードでできる手続きは？", "ward": "台東区"}
 # Strings with what breaks storage: lone surrogates, NUL, other control characters, and ordinary text.
@@ -127,3 +132,19 @@ def test_other_methods_and_paths_answer_cleanly(client):
     assert client.get("/api/ask").status_code == 405
     assert client.put("/api/feedback").status_code == 405
     assert client.get("/api/nothing-here").status_code == 404
+
+
+@pytest.mark.parametrize("bad", ["\u0000", "a\u0007b", "\x7f"])
+def test_unstorable_text_in_any_form_or_query_is_a_400_and_changes_nothing(app, client, bad):
+    add_staff(app, "taito", "台東区")
+    assert post_form(client, "/staff/login", name="taito" + bad, password=PASSWORD).status_code == 400
+    assert client.get("/staff/login", query_string={"next": bad}).status_code == 400
+    assert client.get("/api/kpi", query_string={"ward": bad}).status_code == 400
+    assert login(client, "taito").status_code == 302
+    assert client.get("/staff/", query_string={"channel": bad}).status_code == 400
+    csv_row = f"ward,question,answer\n台東区,粗大ごみの出し方は,受付センター{bad}へ\n".encode()
+    imported = post_form(client, "/staff/faq/import", file=(io.BytesIO(csv_row), "faq.csv"))
+    assert imported.status_code == 400 and "使えない文字" in imported.text
+    with app.app_context():
+        assert get_db().scalars(select(FaqEntry)).all() == []
+    assert_next_ask_answers(client)

@@ -1,13 +1,15 @@
-"""Staff accounts on the command line: add, list, remove."""
+"""Staff accounts on the command line: add, list, remove, change a password, unlock."""
 from __future__ import annotations
 
 import click
 from flask.cli import AppGroup
-from sqlalchemy import delete, select
+from sqlalchemy import select
 
-from bot.db import LoginAttempt, StaffUser, as_utc, get_db
+from bot.db import StaffUser, as_utc, get_db
 from bot.live_index import get_wards
-from bot.staff.auth import ALL_WARDS, MAX_NAME_CHARS, MIN_PASSWORD_CHARS, audit, hash_password, locked_until
+from bot.staff.auth import (
+    ALL_WARDS, MAX_NAME_CHARS, audit, end_sessions, hash_password, locked_addresses, password_problem, unlock,
+)
 
 staff_cli = AppGroup("staff", help="Manage staff console accounts.")
 
@@ -26,8 +28,9 @@ def staff_add(name: str, ward: str) -> None:
     if db.scalar(select(StaffUser).where(StaffUser.name == name)) is not None:
         raise click.ClickException(f"{name} はすでにあります。")
     password = click.prompt("パスワード", hide_input=True, confirmation_prompt=True)
-    if len(password) < MIN_PASSWORD_CHARS:
-        raise click.ClickException(f"パスワードは{MIN_PASSWORD_CHARS}文字以上にしてください。")
+    problem = password_problem(password, name)
+    if problem:
+        raise click.ClickException(problem)
     db.add(StaffUser(name=name, ward=ward, password_hash=hash_password(password)))
     audit(db, "staff_add", ward=ward, target=f"staff:{name}", staff="cli")
     db.commit()
@@ -40,20 +43,58 @@ def staff_list() -> None:
     db = get_db()
     for user in db.scalars(select(StaffUser).order_by(StaffUser.name)):
         last = as_utc(user.last_login_at).isoformat(timespec="seconds") if user.last_login_at else "-"
-        locked = " locked" if locked_until(db, user.name) else ""
+        locked = locked_addresses(db, user.id)
+        locked = f"\tlocked for {locked} address(es)" if locked else ""
         click.echo(f"{user.name}\t{user.ward}\tlast login {last}{locked}")
 
 
 @staff_cli.command("remove")
 @click.argument("name")
 def staff_remove(name: str) -> None:
-    """Delete an account; its open sessions stop working at their next request."""
+    """Delete an account and end its sessions; its id is never given to another account."""
     db = get_db()
-    user = db.scalar(select(StaffUser).where(StaffUser.name == name))
-    if user is None:
-        raise click.ClickException(f"{name} はありません。")
+    user = existing(db, name)
+    end_sessions(db, user.id)
+    unlock(db, user.id)
     db.delete(user)
-    db.execute(delete(LoginAttempt).where(LoginAttempt.name == name))
     audit(db, "staff_remove", ward=user.ward, target=f"staff:{name}", staff="cli")
     db.commit()
     click.echo(f"{name} を削除しました。")
+
+
+@staff_cli.command("password")
+@click.argument("name")
+def staff_password(name: str) -> None:
+    """Set a new password, read from a prompt or stdin; every open session of the account ends."""
+    db = get_db()
+    user = existing(db, name)
+    password = click.prompt("新しいパスワード", hide_input=True, confirmation_prompt=True)
+    problem = password_problem(password, name)
+    if problem:
+        raise click.ClickException(problem)
+    user.password_hash = hash_password(password)
+    end_sessions(db, user.id)
+    unlock(db, user.id)
+    audit(db, "staff_password", ward=user.ward, target=f"staff:{name}", staff="cli")
+    db.commit()
+    click.echo(f"{name} のパスワードを変更しました。ログイン中の画面はすべてログアウトしました。")
+
+
+@staff_cli.command("unlock")
+@click.argument("name")
+def staff_unlock(name: str) -> None:
+    """Lift the login locks of an account at once, instead of waiting for them to end."""
+    db = get_db()
+    user = existing(db, name)
+    unlock(db, user.id)
+    audit(db, "staff_unlock", ward=user.ward, target=f"staff:{name}", staff="cli")
+    db.commit()
+    click.echo(f"{name} のロックを解除しました。")
+
+
+def existing(db, name: str) -> StaffUser:
+    """Return the account of this name, or stop with a message."""
+    user = db.scalar(select(StaffUser).where(StaffUser.name == name))
+    if user is None:
+        raise click.ClickException(f"{name} はありません。")
+    return user

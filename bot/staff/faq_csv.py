@@ -10,8 +10,9 @@ from bot.staff.faq_rules import FaqFields, faq_problems
 
 COLUMNS = ("id", "ward", "question", "answer", "department", "retired")
 REQUIRED = ("ward", "question", "answer")
-# A cell starting with one of these is run as a formula by spreadsheets; a leading ' keeps it text.
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+# A cell starting with one of these is run as a formula by spreadsheets (Excel reads the full-width
+# forms too); a leading ' keeps it text.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "＝", "＋", "－", "＠")
 # The CSV names each field by its column.
 COLUMN_LABELS = {column: f"{column} " for column in COLUMNS}
 TRUE, FALSE = {"1", "true", "yes"}, {"", "0", "false", "no"}

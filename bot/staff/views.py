@@ -1,21 +1,22 @@
 """The staff console's pages: the queue, answering, the FAQ list and CSV, the KPI, the audit log."""
 from __future__ import annotations
 
+import re
 from datetime import date, datetime, timedelta
 
 from flask import (
-    Blueprint, Response, abort, flash, g, redirect, render_template, request, session, url_for,
+    Blueprint, Response, abort, current_app, flash, g, redirect, render_template, request, session, url_for,
 )
 from sqlalchemy import or_, select
-from sqlalchemy.exc import IntegrityError
 
 from bot.db import AuditEntry, FaqEntry, Phrasing, Question, as_utc, bump_index_revision, get_db
 from bot.kpi import PERIODS, TOKYO, KpiFilter, kpi, kpi_by_period, parse_day
+from bot.limits import allow
 from bot.live_index import get_answerer, get_live_index, get_wards
 from bot.service import CHANNELS
 from bot.staff.auth import (
-    ALL_WARDS, CSRF_FIELD, audit, authenticate, check_csrf, csrf_token, load_staff, locked_until, login_required,
-    sees_ward, start_session, visible_questions, writable_wards,
+    ALL_WARDS, CSRF_FIELD, MAX_NAME_CHARS, audit, audit_repeated, authenticate, check_csrf, csrf_token, end_session,
+    keyed, load_staff, login_required, sees_ward, start_session, visible_questions, writable_wards,
 )
 from bot.staff.chart import BASELINE, TARGET, kpi_chart
 from bot.staff.faq_csv import COLUMNS, csv_bytes, export_faq, read_faq_csv
@@ -27,7 +28,7 @@ bp = Blueprint("staff", __name__, url_prefix="/staff")
 
 MAX_GROUPS = 50
 MAX_NOTE_CHARS = 500
-AUDIT_ROWS = 500
+AUDIT_PAGE_ROWS = 100
 # How far back the KPI page looks when no start day is given.
 DEFAULT_SPAN = {"day": timedelta(days=29), "week": timedelta(weeks=11), "month": timedelta(days=334)}
 CHANNEL_NAMES = {"web": "ウェブ", "line": "LINE", "api": "API"}
@@ -40,20 +41,6 @@ def before() -> None:
     load_staff()
     if request.method == "POST":
         check_csrf()
-
-
-@bp.after_request
-def security_headers(response: Response) -> Response:
-    """Forbid scripts, framing and caching on every console page."""
-    response.headers["Content-Security-Policy"] = (
-        "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; "
-        "frame-ancestors 'none'; base-uri 'none'"
-    )
-    response.headers["X-Frame-Options"] = "DENY"
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Referrer-Policy"] = "no-referrer"
-    response.headers["Cache-Control"] = "no-store"
-    return response
 
 
 @bp.context_processor
@@ -104,48 +91,62 @@ def arg_day(name: str) -> date | None:
         abort(400)
 
 
+# A console path and query in plain URL characters: no scheme, host, backslash, or line break to split headers.
+SAFE_NEXT = re.compile(r"/staff(?:[/?][A-Za-z0-9._~!$&'()*+,;=:@%/?-]*)?")
+
+
 def safe_next(target: str | None) -> str:
-    """Return where to go after login: a console page, never another site."""
-    if target and target.startswith("/staff") and not target.startswith("//"):
+    """Return where to go after login: a console page, never another site; anything else is ignored."""
+    if target and SAFE_NEXT.fullmatch(target):
         return target
     return url_for("staff.queue")
 
 
 @bp.route("/login", methods=("GET", "POST"))
 def login():
-    """Show the login form and log staff in; failures are slowed, then locked for a while."""
-    error = None
-    if request.method == "POST":
-        db = get_db()
-        name, password = request.form.get("name", "").strip(), request.form.get("password", "")
-        lock = locked_until(db, name[:64])
-        if lock is not None:
-            error = f"ログインに続けて失敗したため、{tokyo_time(lock)} までロックしています。"
-            audit(db, "login_locked", target=f"staff:{name[:64]}", staff=name[:64] or "-")
-        else:
-            user = authenticate(db, name, password)
-            if user is not None:
-                audit(db, "login", ward=user.ward, staff=user.name)
-                db.commit()
-                start_session(user)
-                return redirect(safe_next(request.args.get("next")))
-            error = "名前またはパスワードが違います。"
-            audit(db, "login_failed", target=f"staff:{name[:64]}", staff=name[:64] or "-")
-        try:
-            db.commit()
-        except IntegrityError:
-            db.rollback()  # another worker counted a failure for the same name at the same moment
-    return render_template("staff/login.html", error=error), 401 if error else 200
+    """Show the login form and log staff in; attempts are limited per address and per account, never slept on."""
+    if request.method == "GET":
+        return render_template("staff/login.html", error=None)
+    name, password = request.form.get("name", "").strip()[:MAX_NAME_CHARS], request.form.get("password", "")
+    address = request.remote_addr or "-"
+    config = current_app.config
+    # Per address, so one machine cannot guess at many accounts; per account across addresses, so many
+    # machines cannot guess at one quickly. Account names are counted by a keyed hash, never kept.
+    # A refused attempt touches no database and checks no password, so a flood of them costs the residents'
+    # asks next to nothing; it is not audited, as it changed nothing and proved nothing.
+    if not allow("staff-login", address, config["STAFF_LOGIN_PER_MINUTE"]) or not allow(
+        "staff-login-account", keyed(name), config["STAFF_LOGIN_ACCOUNT_PER_MINUTE"]
+    ):
+        error = "短い時間にログインが何度も試されました。1分ほど待ってから、もう一度お試しください。"
+        return render_template("staff/login.html", error=error), 429
+    db = get_db()
+    attempt = authenticate(db, name, password, address)
+    if attempt.user is not None:
+        audit(db, "login", ward=attempt.user.ward, staff=attempt.user.name)
+        start_session(db, attempt.user)
+        db.commit()
+        return redirect(safe_next(request.args.get("next")))
+    # A name that is no account is recorded as "-": it may be a password typed into the wrong field.
+    staff = attempt.account.name if attempt.account else "-"
+    ward = attempt.account.ward if attempt.account else None
+    if attempt.locked_until is not None:
+        error = f"ログインに続けて失敗したため、この端末からは {tokyo_time(attempt.locked_until)} までロックしています。"
+        audit_repeated(db, "login_locked", staff=staff, ward=ward)
+    else:
+        error = "名前またはパスワードが違います。"
+        audit_repeated(db, "login_failed", staff=staff, ward=ward)
+    db.commit()
+    return render_template("staff/login.html", error=error), 401
 
 
 @bp.post("/logout")
 @login_required
 def logout():
-    """Log out."""
+    """Log out: the session ends on the server, so a copy of the cookie opens nothing."""
     db = get_db()
     audit(db, "logout")
+    end_session(db)
     db.commit()
-    session.clear()
     return redirect(url_for("staff.login"))
 
 
@@ -549,8 +550,17 @@ def kpi_export():
 @bp.get("/audit")
 @login_required
 def audit_log():
-    """Show who did what, when, and on what, newest first."""
-    query = select(AuditEntry).order_by(AuditEntry.at.desc(), AuditEntry.id.desc()).limit(AUDIT_ROWS)
+    """Show who did what, when, and on what, newest first, a page at a time."""
+    page = request.args.get("page", "1")
+    if not page.isdigit() or not 1 <= int(page) <= 100_000:
+        abort(400)
+    page = int(page)
+    query = select(AuditEntry).order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
     if g.staff.ward != ALL_WARDS:
         query = query.where(or_(AuditEntry.ward == g.staff.ward, AuditEntry.staff == g.staff.name))
-    return render_template("staff/audit.html", entries=get_db().scalars(query).all(), limit=AUDIT_ROWS)
+    # One row more than a page, to know whether an older page follows.
+    rows = get_db().scalars(query.offset((page - 1) * AUDIT_PAGE_ROWS).limit(AUDIT_PAGE_ROWS + 1)).all()
+    return render_template(
+        "staff/audit.html", entries=rows[:AUDIT_PAGE_ROWS], page=page, has_older=len(rows) > AUDIT_PAGE_ROWS,
+        per_page=AUDIT_PAGE_ROWS,
+    )

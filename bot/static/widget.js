@@ -258,7 +258,8 @@ form button:hover{background:#0a4f94}
       save();
       node.replaceWith(feedback(message));
       input.focus();
-      post("/api/feedback", { id: message.data.id, helpful }).catch(() => {
+      // The session shows the service this is the tab that asked: no other client may rate its answers.
+      post("/api/feedback", { id: message.data.id, helpful, session: state.session }).catch(() => {
         // The verdict is a courtesy: the resident already has the guidance, so a lost one is not worth an error.
       });
     };
