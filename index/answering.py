@@ -117,6 +117,9 @@ class Answerer:
         if not self.retriever.resolves(hits):
             return Answer(resolved=False, text=self.fallback_text(query.ward), hits=hits, ward=query.ward)
         best = hits[0]
+        if best.unit.kind == GLOSSARY and not self.names_term(question, best.unit.id):
+            # A term's definition answers a question about that term, not one that shares a word with it.
+            return Answer(resolved=False, text=self.fallback_text(query.ward), hits=hits, ward=query.ward)
         if best.features["survey"] < 0 and not query.wants_survey:
             # What residents answered in a survey tells nothing about the thing itself (婚姻届を出したい).
             return Answer(resolved=False, text=self.fallback_text(query.ward), hits=hits, ward=query.ward)
@@ -176,6 +179,11 @@ class Answerer:
             unit_id for name, unit_id in self._glossary_names
             if re.search(re.escape(name) + r"(とは|って|の意味|という(言葉|の))", text)
         )
+
+    def names_term(self, question: str, unit_id: str) -> bool:
+        """Say whether the question names the term of a glossary entry, under any of its names."""
+        text = term_key(question)
+        return any(name in text for name, term in self._glossary_names if term == unit_id)
 
     def question_words(self, question: str) -> list[Word]:
         """Return the content words of a question, without the ward names."""

@@ -40,7 +40,7 @@ STAFF_FEATURES = (
 # What decides whether the best entry answers: its features and its margin over the runner-up.
 DECISION_FEATURES = (
     "score", "margin", "wording_coverage", "coverage", "reverse_coverage", "reading", "kana",
-    "unmatched",  # the share of the question's heaviest word that no field of the entry holds
+    "unmatched",  # the largest share of the question's word weight that one word no field of the entry holds carries
     "heaviest",  # 1 if the entry holds the question's heaviest word (the one that names the topic)
 )
 
@@ -56,12 +56,14 @@ class StaffParams:
     rank_weights: tuple[float, ...] = (0.582, 0.582, 0.9, 0.75, 0.783, 0.582, 1.027, 1.529, 1.864)
     decision_weights: tuple[float, ...] = (0.207, 0.341, 0.331, 0.331, 0.816, 2.971, 2.197, 1.917, 0.752)
     decision_bias: float = -4.577
-    min_confidence: float = 0.69
+    min_confidence: float = 0.67
     # A question word this heavy that the entry lacks is likely the topic itself (ハンコ in ハンコの登録): no answer.
     max_unmatched: float = 0.3
-    # Where the documents answer too, a staff entry takes the question only when this sure (a wording staff
-    # recorded, nearly word for word): quoting a staff answer over the right passage costs more than the reverse.
+    # Where the documents answer too, a staff entry takes the question only when this sure, or when one of its
+    # wordings and the question hold this much of each other (a wording staff recorded, nearly word for word):
+    # quoting a staff answer over the right passage costs more than the reverse.
     min_confidence_over_corpus: float = 0.95
+    word_for_word: float = 0.9
 
 
 @dataclass(frozen=True)
@@ -338,7 +340,13 @@ class StaffIndex:
         hits = self.rank(question, words, ward)
         confidence = self.confidence(hits)
         confident = confidence >= self.params.min_confidence and hits[0].features["unmatched"] <= self.params.max_unmatched
-        return StaffMatch(hits, confidence, confident, confident and confidence >= self.params.min_confidence_over_corpus)
+        return StaffMatch(hits, confidence, confident, confident and sure(self.params, confidence, hits[0].features))
+
+
+def sure(params: StaffParams, confidence: float, features: dict[str, float]) -> bool:
+    """Say whether an entry's match is sure enough to answer where the documents answer too."""
+    word_for_word = min(features["wording_coverage"], features["reverse_coverage"]) >= params.word_for_word
+    return confidence >= params.min_confidence_over_corpus or word_for_word
 
 
 class StaffAnswerer(Answerer):

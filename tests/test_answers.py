@@ -177,3 +177,11 @@ def test_a_survey_result_does_not_answer_a_question_that_is_not_about_a_survey(a
     assert not answer.resolved
     asked = answerer.answer("区民アンケートで、ネットでやりたい手続きとして多かったのは？", "台東区")
     assert asked.resolved and "アンケート" in asked.hits[0].unit.section
+
+
+def test_a_glossary_entry_answers_only_a_question_that_names_its_term(answerer):
+    # コンビニ交付サービス's definition mentions 印鑑登録証明書; it says nothing of how to register a seal.
+    assert not answerer.answer("台東区で印鑑登録したいんですが、何を持っていけばいいですか？", "台東区").resolved
+    # A question about the term itself, even one that is no definition question, is still answered from it.
+    answer = answerer.answer("AI-OCRって、手書きの申請書でもちゃんと読み取れるものなんですか？", "台東区")
+    assert answer.resolved and answer.hits[0].unit.kind == "glossary"

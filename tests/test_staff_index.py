@@ -57,7 +57,8 @@ def test_a_shared_word_never_hands_one_topic_anothers_entry(corpus):
         match = bot.staff_match(question, "台東区")
         assert match.best is not None and match.best.entry is dog  # it is the nearest entry …
         assert not match.confident, question  # … and still not an answer
-        assert not bot.answer(question, "台東区").resolved
+        answer = bot.answer(question, "台東区")
+        assert not answer.hits or answer.hits[0].unit.id != "faq-1"  # whatever the documents say, never the dog's
     # Once the seal's own entry is published, the same wording finds it.
     with_seal = answerer(corpus, dog, entry(2, "粗大ごみの出し方"), entry(3, "印鑑登録"))
     assert with_seal.answer("ハンコの登録ってどうやるの？", "台東区").hits[0].unit.id == "faq-3"
