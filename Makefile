@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 EVAL ?= tests/data/eval.jsonl
 
-.PHONY: install migrate build run test bench eval fit fit-staff browser clean
+.PHONY: install migrate build run test bench bench-scale eval fit fit-staff browser clean
 
 $(BIN)/ward-faq: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -20,9 +20,9 @@ install: $(BIN)/ward-faq
 migrate: install
 	$(BIN)/ward-faq db upgrade
 
-# Parse the corpus and build the index once, printing the counts and the build time.
+# Parse the corpus and build the index once, with progress; every start then loads it from its cache.
 build: migrate
-	$(BIN)/ward-faq corpus stats
+	$(BIN)/ward-faq index build
 
 run: build
 	$(BIN)/ward-faq serve --host $(HOST) --port $(PORT)
@@ -39,6 +39,10 @@ test: install browser
 
 bench: install
 	$(BIN)/python bench/run.py
+
+# Synthetic corpora of 10 k and 100 k units over 300 wards: build, load, memory, ask latency, staff save (minutes).
+bench-scale: install
+	$(BIN)/python bench/scale.py
 
 eval: migrate
 	$(BIN)/ward-faq eval $(EVAL)

@@ -36,6 +36,8 @@ def load_config(app: Flask) -> None:
         # At start-up, how long to wait for a database that does not answer yet (it may be starting too).
         DB_WAIT_SECONDS=float(env("WARD_FAQ_DB_WAIT_SECONDS", "10")),
         CORPUS_DIR=Path(env("WARD_FAQ_CORPUS_DIR", DEFAULT_CORPUS_DIR)),
+        # The built corpus index, kept between starts (a file per hash of the corpus and of the index code).
+        INDEX_CACHE=Path(env("WARD_FAQ_INDEX_CACHE") or Path(app.instance_path) / "index-cache"),
         # A corpus retriever built beforehand (tests share one); None builds it from CORPUS_DIR.
         CORPUS_RETRIEVER=None,
         # Many residents can share one address (a carrier's shared address, a library's PCs): the limit

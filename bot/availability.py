@@ -27,7 +27,8 @@ class DatabaseUnreachable(SystemExit):
 
 def database_unavailable(error: Exception):
     """Answer 503 while the database is out of reach; the next request tries again, so no restart is needed."""
-    log.error("database unavailable: %s on %s %s", type(getattr(error, "orig", None) or error).__name__, request.method, request.path)
+    cause = getattr(error, "orig", None) or error  # the driver's error, without the statement or its parameters
+    log.error("database unavailable: %s on %s %s", type(cause).__name__, request.method, request.path)
     if request.blueprint == "staff":
         return render_template("staff/error.html", message=STAFF_UNAVAILABLE_MESSAGE), 503
     return json_error(503, "unavailable", UNAVAILABLE_MESSAGE)

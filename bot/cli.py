@@ -1,4 +1,4 @@
-"""The ward-faq command: serve, ask, eval, eval-staff, kpi, corpus stats."""
+"""The ward-faq command: serve, ask, eval, eval-staff, kpi, corpus stats, index build."""
 from __future__ import annotations
 
 import json
@@ -21,6 +21,7 @@ from bot.live_index import get_answerer, get_live_index
 from bot.retention import log_cli
 from bot.service import sources_of
 from bot.staff.accounts import staff_cli
+from index.cache import build_index_cache
 from index.text import squash
 
 
@@ -86,7 +87,9 @@ def db_revision(message: str) -> None:
                          rev_id=f"{int(head) + 1:04d}")
 
 
-# On the group itself, so no app is made in this process: gunicorn makes it, after its settings prepare the metrics.
+# A command of ward-faq itself, not of the app: no app is made in this process. Gunicorn makes it, after its
+# settings have prepared the metrics folder, and outside any app context (one shared by every request would
+# hand a transaction one request left open or broken to the next).
 @main.command("serve", with_appcontext=False)
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=int)
@@ -279,3 +282,21 @@ def corpus_stats() -> None:
         label = f"{document.id} {document.ward} {document.title}"[:58]
         click.echo(f"{label:<60}" + "".join(f"{counts[(document.id, k)]:>10}" for k in kinds))
     click.echo(f"{'total':<60}" + "".join(f"{sum(v for (_, k), v in counts.items() if k == kind):>10}" for kind in kinds))
+
+
+index_cli = click.Group("index", help="Build the corpus index.")
+
+
+@index_cli.command("build")
+def index_build() -> None:
+    """Build the corpus index from scratch and write its cache, which every later start loads instead."""
+    from bot import configured_app  # the package imports this module to register the commands: import it late
+
+    # Only the app's settings are read: creating the app would load or build the index before this command could.
+    app = configured_app()
+    loaded = build_index_cache(app.config["CORPUS_DIR"], app.config["INDEX_CACHE"], progress=True)
+    units = len(loaded.retriever.units)
+    click.echo(f"index built: {units} units in {loaded.seconds:.2f} s, cached in {loaded.cache_file}")
+
+
+main.add_command(index_cli)

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from bot.db import FaqEntry, Phrasing, current_index_revision, get_db
 from index.answering import Answerer, WardInfo, load_wards
-from index.build import build_retriever
+from index.cache import load_index
 from index.retriever import Retriever
 from index.staff import Background, StaffAnswerer, StaffEntry, StaffIndex, TextCache, faq_unit
 from index.units import Unit
@@ -73,9 +73,9 @@ def entry_of(faq: FaqEntry, wordings=()) -> StaffEntry:
 
 
 def init_app(app: Flask) -> None:
-    """Build the app's live index over its corpus (or over the retriever its config hands in)."""
+    """Load (or build) the app's live index over its corpus, or take the retriever its config hands in."""
     corpus_dir = app.config["CORPUS_DIR"]
-    retriever = app.config["CORPUS_RETRIEVER"] or build_retriever(corpus_dir)
+    retriever = app.config["CORPUS_RETRIEVER"] or load_index(corpus_dir, app.config["INDEX_CACHE"]).retriever
     app.extensions[EXTENSION] = LiveIndex(retriever, load_wards(corpus_dir / "wards.json"))
 
 

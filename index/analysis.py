@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+import sys
 import threading
 import unicodedata
 from dataclasses import dataclass
@@ -64,6 +65,33 @@ class SynonymRule:
     canonical: tuple[Morpheme, ...]
 
 
+class SynonymTrie:
+    """The synonym rules as a trie over normalized words: the longest rule at a position in one walk."""
+
+    def __init__(self, rules: list[SynonymRule]) -> None:
+        self._root: dict = {}
+        for rule in rules:
+            node = self._root
+            for form in rule.variant:
+                node = node.setdefault(form, {})
+            # The first rule for a variant wins, as the synonym file reads top to bottom.
+            node.setdefault(None, rule)
+
+    def __bool__(self) -> bool:
+        """Say whether there is any rule."""
+        return bool(self._root)
+
+    def longest_at(self, forms: list[str], i: int) -> SynonymRule | None:
+        """Return the rule with the longest variant starting at position i, or None."""
+        node, found = self._root, None
+        for form in forms[i:]:
+            node = node.get(form)
+            if node is None:
+                break
+            found = node.get(None, found)
+        return found
+
+
 _dictionary_lock = threading.Lock()
 _dictionary: Dictionary | None = None
 _local = threading.local()
@@ -86,9 +114,8 @@ class Analyzer:
     """Turn text into search terms with the process's Sudachi dictionary, one tokenizer per thread."""
 
     def __init__(self, synonyms_path: Path | None = None) -> None:
-        self._rules: list[SynonymRule] = []
-        if synonyms_path is not None:
-            self._rules = self._load_synonyms(synonyms_path)
+        rules = self._load_synonyms(synonyms_path) if synonyms_path is not None else []
+        self._synonyms = SynonymTrie(rules)
 
     def _morphemes(self, text: str) -> list[Morpheme]:
         """Return (normalized form, POS, sub-POS, synonym groups) for each morpheme."""
@@ -111,7 +138,9 @@ class Analyzer:
                 continue
             if len(form) == 1 and not form.isalnum():
                 continue
-            words.append(Word(form, tuple(f"{SYNONYM_PREFIX}{group}" for group in groups), surface, pos))
+            # Interned: the index holds each term once however many units use it, in memory and in its cache file.
+            synonyms = tuple(sys.intern(f"{SYNONYM_PREFIX}{group}") for group in groups)
+            words.append(Word(sys.intern(form), synonyms, surface, pos))
         return words
 
     def terms(self, text: str) -> list[str]:
@@ -129,13 +158,13 @@ class Analyzer:
 
     def _rewrite(self, morphemes: list[Morpheme]) -> list[Morpheme]:
         """Apply the staff synonym file: residents' variants become the documents' words."""
-        if not self._rules:
+        if not self._synonyms:
             return morphemes
         forms = [m[0] for m in morphemes]
         result: list[Morpheme] = []
         i = 0
         while i < len(morphemes):
-            rule = self._rule_at(forms, i)
+            rule = self._synonyms.longest_at(forms, i)
             if rule is None:
                 result.append(morphemes[i])
                 i += 1
@@ -143,14 +172,6 @@ class Analyzer:
                 result.extend(rule.canonical)
                 i += len(rule.variant)
         return result
-
-    def _rule_at(self, normalized: list[str], i: int) -> SynonymRule | None:
-        """Return the longest synonym rule whose variant starts at position i."""
-        for rule in self._rules:  # sorted longest variant first
-            n = len(rule.variant)
-            if tuple(normalized[i : i + n]) == rule.variant:
-                return rule
-        return None
 
     def _load_synonyms(self, path: Path) -> list[SynonymRule]:
         """Read corpus/synonyms.txt: each line 'document word, variant, variant…'."""
@@ -165,7 +186,6 @@ class Analyzer:
                 variant_words = tuple(m[0] for m in self._morphemes(variant))
                 if variant_words and variant_words != tuple(m[0] for m in canonical_morphemes):
                     rules.append(SynonymRule(variant_words, canonical_morphemes))
-        rules.sort(key=lambda rule: -len(rule.variant))
         return rules
 
 

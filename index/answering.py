@@ -7,10 +7,13 @@ import unicodedata
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from tqdm import tqdm
+
 from index.analysis import Word, split_segments
+from index.names import NameFinder
 from index.retriever import SEGMENT_ANSWER_TYPES, Hit, Query, Retriever, Segment
 from index.slots import Slot, asked_slots, missing_slot
-from index.units import FAQ, GLOSSARY, QA, Unit
+from index.units import FAQ, GLOSSARY, QA, Document, Unit
 
 MAX_EXTRACTED_ANSWER_CHARS = 600  # the longest answer cut from a document (FAQ entries have their own limit)
 COMMENT_LABEL = "（寄せられたご意見）"
@@ -30,6 +33,10 @@ ANSWER_TYPES = {
 }
 # A question asking what a term means; the term's glossary entry then answers first.
 ASKS_MEANING = re.compile(r"とは|って(そもそも)?(何|なに|なん)|どういう意味|の意味|どういう(こと|もの)")
+# The current value of a KPI row (現況(令和2年度): 証明交付18分 異動届45分 /), up to its target or the line's end.
+KPI_CURRENT_VALUE = re.compile(r"現況[^:：\n]*[:：][^/\n]*/?")
+# What follows a term whose meaning is asked: DXとは, RPAって, 〜の意味, 〜という言葉.
+MEANING_MARK = re.compile(r"とは|って|の意味|という(言葉|の)")
 # A candidate holding less of the question's word weight than this is not offered as 「もしかして」.
 MAYBE_MEANT_COVERAGE = 0.3
 # The answer's first lines, where the detail a question asks for must stand.
@@ -91,7 +98,22 @@ class Answerer:
         self.wards = wards
         # A ward's name scopes the question; as a search word it would only favour texts that repeat it.
         self._ward_words = {w.form for info in wards.values() for a in info.aliases for w in retriever.analyzer.analyze(a)}
+        # Names looked for in every question: found in one walk over it, however many wards, documents and terms.
+        self._alias_wards: dict[str, list[str]] = {}
+        for info in wards.values():
+            for alias in dict.fromkeys(info.aliases):
+                self._alias_wards.setdefault(alias, []).append(info.name)
+        self._ward_aliases = NameFinder(self._alias_wards)
+        self._document_names: dict[str, list[Document]] = {}
+        for document in retriever.documents.values():
+            for name in document.names:
+                self._document_names.setdefault(name, []).append(document)
+        self._document_finder = NameFinder(self._document_names)
         self._glossary_names = [(name, u.id) for u in retriever.units if u.kind == GLOSSARY for name in term_names(u.title)]
+        self._glossary_units: dict[str, list[str]] = {}
+        for name, unit_id in self._glossary_names:
+            self._glossary_units.setdefault(name, []).append(unit_id)
+        self._glossary_finder = NameFinder(self._glossary_units)
 
     def answer(self, question: str, ward: str | None = None) -> Answer:
         """Answer a question, scoped to ward (or to a ward the question names)."""
@@ -148,13 +170,30 @@ class Answerer:
                 break
             if hit.features.get("coverage", 0.0) < MAYBE_MEANT_COVERAGE:
                 continue
-            candidate = suggestion(hit)
-            if candidate in offered:
-                continue
-            answer = self.answer_from_corpus(candidate, ward)
-            if answer.resolved and answer.hits and answer.hits[0].unit.id == hit.unit.id:
+            candidate = suggestion(hit.unit)
+            if candidate not in offered and self.suggestion_answered(hit.unit, ward):
                 offered.append(candidate)
         return offered
+
+    def suggestion_answered(self, unit: Unit, ward: str | None) -> bool:
+        """Say whether asking the unit's suggested question, scoped to ward, quotes that very unit.
+
+        The corpus alone decides it (staff entries never answer a 「もしかして」 check), so it is worked out once
+        per unit and scope: at index build for every unit in its ward and in none (see check_suggestions), and
+        kept with the index; a scope never seen before is worked out at its first abstention.
+        """
+        key = (unit.id, ward)
+        checks = self.retriever.suggestion_checks
+        if key not in checks:
+            answer = self.answer_from_corpus(suggestion(unit), ward)
+            checks[key] = answer.resolved and bool(answer.hits) and answer.hits[0].unit.id == unit.id
+        return checks[key]
+
+    def check_suggestions(self, progress: bool = False) -> None:
+        """Work out whether each unit's suggested question quotes it, asked in the unit's ward and with no ward."""
+        for unit in tqdm(self.retriever.units, desc="checking suggestions", unit="unit", disable=not progress):
+            self.suggestion_answered(unit, unit.ward)
+            self.suggestion_answered(unit, None)
 
     def query(self, question: str, ward: str | None) -> Query:
         """Analyse a question: its words, its ward, the document it names, the answer it wants."""
@@ -176,8 +215,10 @@ class Answerer:
             return frozenset()
         text = term_key(question)
         return frozenset(
-            unit_id for name, unit_id in self._glossary_names
-            if re.search(re.escape(name) + r"(とは|って|の意味|という(言葉|の))", text)
+            unit_id
+            for name, end in self._glossary_finder.occurrences(text)
+            if MEANING_MARK.match(text, end)
+            for unit_id in self._glossary_units[name]
         )
 
     def names_term(self, question: str, unit_id: str) -> bool:
@@ -191,7 +232,7 @@ class Answerer:
 
     def ward_named_in(self, question: str) -> str | None:
         """Return the one ward the question names, if it names exactly one."""
-        named = [w.name for w in self.wards.values() if any(alias in question for alias in w.aliases)]
+        named = list(dict.fromkeys(w for alias in self._ward_aliases.names_in(question) for w in self._alias_wards[alias]))
         return named[0] if len(named) == 1 else None
 
     def documents_named_in(self, question: str, ward: str | None) -> frozenset[str]:
@@ -199,8 +240,9 @@ class Answerer:
         text = re.sub(r"\s", "", question)
         return frozenset(
             d.id
-            for d in self.retriever.documents.values()
-            if (ward is None or d.ward == ward) and any(name in text for name in d.names)
+            for name in self._document_finder.names_in(text)
+            for d in self._document_names[name]
+            if ward is None or d.ward == ward
         )
 
     def extract(self, hit: Hit, query: Query) -> str:
@@ -248,8 +290,16 @@ class Answerer:
         return re.sub(r"\n{2,}", "\n", "".join(chosen)).strip()
 
     def slot_missing(self, text: str, hit: Hit, query: Query) -> Slot | None:
-        """Return the detail asked that the answer cut from hit does not give in its first lines, if any."""
-        return missing_slot(list(query.slots), self.quoted_lead(text), hit.unit.department) if query.slots else None
+        """Return the detail asked that the answer cut from hit does not give in its first lines, if any.
+
+        Asked for a target (何分にする目標), a KPI row's current value (現況 … 18分) gives no answer.
+        """
+        if not query.slots:
+            return None
+        lead = self.quoted_lead(text)
+        if "target" in query.answer_types:
+            lead = KPI_CURRENT_VALUE.sub("", lead)
+        return missing_slot(list(query.slots), lead, hit.unit.department)
 
     @staticmethod
     def quoted_lead(text: str) -> str:
@@ -311,14 +361,13 @@ def example_questions(wards: dict[str, WardInfo], ward: str | None) -> tuple[str
 
 def suggestions(hits: list[Hit], count: int = 3) -> list[str]:
     """Phrase the hits after the answer as up to three different questions a resident can click."""
-    answered, *others = [suggestion(h) for h in hits]
+    answered, *others = [suggestion(h.unit) for h in hits]
     unique = [s for s in dict.fromkeys(others) if s != answered]
     return unique[:count]
 
 
-def suggestion(hit: Hit) -> str:
+def suggestion(unit: Unit) -> str:
     """Phrase a related unit as a question a resident can click: the first question it answers, if listed."""
-    unit = hit.unit
     if unit.asked:
         return unit.asked[0]
     if unit.kind == GLOSSARY:

@@ -3,15 +3,18 @@ from __future__ import annotations
 
 import math
 import re
+import sys
 import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
 
 import numpy as np
 from rank_bm25 import BM25Plus
+from tqdm import tqdm
 
 from index.analysis import Analyzer, Word, split_segments
 from index.slots import Slot
+from index.termsets import QuestionTerms, TermSets, Vocabulary, ranges, shares
 from index.units import FAQ, GLOSSARY, QA, Document, Unit
 
 
@@ -63,8 +66,6 @@ class RankingParams:
     abstain_weights: tuple[float, ...] = (0.713, -0.193, -0.254, -1.378, 0.1, -2.822, -0.658, -1.631, 1.135, 0.065)
     abstain_bias: float = -2.364
     min_confidence: float = 0.77
-    # A staff-written FAQ entry or linked wording answers whenever it holds this much of the question.
-    min_curated_coverage: float = 0.8
 
 
 @dataclass(frozen=True)
@@ -102,16 +103,19 @@ class Hit:
 
 @dataclass(frozen=True)
 class UnitTerms:
-    """A unit's index terms, kept so that the index can be rebuilt without re-tokenizing."""
+    """A unit's index terms, as tokenized at build: what the staff index weighs words by, and hits are split into."""
 
     head: tuple[str, ...]
-    body: tuple[str, ...]
-    grams: tuple[str, ...]
     segments: tuple[tuple[str, ...], ...] = field(default=())  # each sentence or list item, text's then question's
     segment_texts: tuple[str, ...] = ()  # the same sentences and list items as text
     text_segments: int = 0  # how many of the segments are the text's
     segment_types: tuple[frozenset[str], ...] = ()  # per segment, the kinds of answer it gives (SEGMENT_ANSWER_TYPES)
     asked: tuple[tuple[str, ...], ...] = ()  # each residents' question the unit answers (questions_answered)
+
+    @property
+    def body(self) -> tuple[str, ...]:
+        """Return the terms of the unit's text: those of its text's segments (not kept twice, for memory)."""
+        return tuple(term for segment in self.segments[: self.text_segments] for term in segment)
 
 
 # What a sentence answering each type of question looks like in the documents.
@@ -134,34 +138,53 @@ class Field:
     """One BM25Plus field (rank-bm25's statistics), scored through an inverted index.
 
     rank-bm25 scans every document in Python for each query term; the inverted index touches only
-    the documents that hold the term, which keeps an ask within a few milliseconds.
+    the documents that hold the term. The postings are flat arrays (one slice a term, documents in
+    order), so that a range of documents (one ward's) is a slice too, and the index pickles fast.
+    Each posting keeps the score a term adds to its document, computed once here.
     """
 
     def __init__(self, documents: list[list[str]], k1: float, b: float, delta: float) -> None:
-        self.bm25 = BM25Plus(documents, k1=k1, b=b, delta=delta)
+        bm25 = BM25Plus(documents, k1=k1, b=b, delta=delta)
         postings: dict[str, tuple[list[int], list[int]]] = {}
-        for index, frequencies in enumerate(self.bm25.doc_freqs):
+        for index, frequencies in enumerate(bm25.doc_freqs):
             for term, count in frequencies.items():
                 entry = postings.setdefault(term, ([], []))
                 entry[0].append(index)
                 entry[1].append(count)
-        self._postings = {term: (np.array(ids), np.array(counts, dtype=float)) for term, (ids, counts) in postings.items()}
+        self._terms = {term: position for position, term in enumerate(postings)}
+        lengths = [len(ids) for ids, _ in postings.values()]
+        self._starts = np.concatenate([[0], np.cumsum(lengths, dtype=np.int64)])
+        self._ids = np.fromiter((i for ids, _ in postings.values() for i in ids), dtype=np.int32, count=self._starts[-1])
+        counts = np.fromiter((c for _, cs in postings.values() for c in cs), dtype=float, count=self._starts[-1])
+        idf = np.repeat([bm25.idf[term] for term in postings], lengths)
         # BM25's length normalization, per document, as rank-bm25 computes it.
-        self._norm = k1 * (1 - b + b * np.array(self.bm25.doc_len) / self.bm25.avgdl)
+        norm = k1 * (1 - b + b * np.array(bm25.doc_len) / bm25.avgdl)
+        # BM25Plus gives every document idf·delta for every term; only what a match adds is kept.
+        self._impacts = idf * counts * (k1 + 1) / (norm[self._ids] + counts)
         self.size = len(documents)
 
-    def scores(self, terms: dict[str, float]) -> np.ndarray:
-        """Score every document, each term weighted, without BM25Plus's per-term floor (0 = no match)."""
-        bm25 = self.bm25
-        scores = np.zeros(self.size)
+    def scores(self, terms: dict[str, float], start: int = 0, stop: int | None = None) -> np.ndarray:
+        """Score documents start to stop (all by default), each term weighted, without BM25Plus's floor (0 = no match)."""
+        stop = self.size if stop is None else stop
+        whole = start == 0 and stop == self.size
+        bounds = np.array([start, stop])
+        slices, weights = [], []
         for term, weight in terms.items():
-            posting = self._postings.get(term)
-            if posting is None:
+            position = self._terms.get(term)
+            if position is None:
                 continue  # an unknown term scores nothing anywhere
-            ids, counts = posting
-            # BM25Plus gives every document idf·delta for every term; only what a match adds is kept.
-            scores[ids] += weight * bm25.idf[term] * counts * (bm25.k1 + 1) / (self._norm[ids] + counts)
-        return scores
+            first, last = self._starts[position], self._starts[position + 1]
+            if not whole:
+                first, last = first + self._ids[first:last].searchsorted(bounds)
+            slices.append(slice(first, last))
+            weights.append(weight)
+        if not slices:
+            return np.zeros(stop - start)
+        lengths = [s.stop - s.start for s in slices]
+        impacts = np.repeat(weights, lengths) * np.concatenate([self._impacts[s] for s in slices])
+        ids = np.concatenate([self._ids[s] for s in slices])
+        # Summed term by term in the question's order, as adding each term's scores in turn would.
+        return np.bincount(ids - start, impacts, minlength=stop - start)
 
 
 class Retriever:
@@ -173,71 +196,83 @@ class Retriever:
         documents: list[Document],
         analyzer: Analyzer,
         params: RankingParams = RankingParams(),
-        unit_terms: dict[str, UnitTerms] | None = None,
+        progress: bool = False,
     ) -> None:
+        # Each ward's units side by side, so that a question scoped to a ward scores only its slice of every field.
+        ward_order = {ward: i for i, ward in enumerate(dict.fromkeys(u.ward for u in units))}
+        units = sorted(units, key=lambda u: ward_order[u.ward])
         self.units = units
+        self._positions = {u.id: i for i, u in enumerate(units)}
         self.documents = {d.id: d for d in documents}
         self.analyzer = analyzer
         self.params = params
-        known = unit_terms or {}
-        self.unit_terms = {u.id: known.get(u.id) or self._terms_of(u) for u in units}
+        tokenizing = tqdm(units, desc="tokenizing units", unit="unit", disable=not progress)
+        self.unit_terms = {u.id: self._terms_of(u) for u in tokenizing}
         terms = [self.unit_terms[u.id] for u in units]
         bm25 = {"k1": params.k1, "b": params.b, "delta": params.delta}
         # An empty field still needs a token: rank-bm25 divides by the corpus length.
         self._head = Field([list(t.head) or ["\0"] for t in terms], **bm25)
         self._body = Field([list(t.body) or ["\0"] for t in terms], **bm25)
-        self._grams = Field([list(t.grams) or ["\0"] for t in terms], **bm25)
+        # Character bigrams are cheap to cut again and many: they are not kept per unit.
+        self._grams = Field([bigrams(u.question + "\n" + u.text) or ["\0"] for u in units], **bm25)
         self._asked = Field([[term for q in t.asked for term in q] or ["\0"] for t in terms], **bm25)
-        self._asked_sets = [[set(q) for q in t.asked] for t in terms]
         # Each question is also ranked alone, like each sentence: one that matches well says more than many that touch.
         self._asked_unit = np.array([i for i, t in enumerate(terms) for _ in t.asked] or [0])
         self._asked_each = Field([list(q) or ["\0"] for t in terms for q in t.asked] or [["\0"]], **bm25)
-        self._term_sets = [set(t.head) | set(t.body) for t in terms]
-        self._head_sets = [set(t.head) for t in terms]
-        self._segment_sets = [[set(segment) for segment in t.segments] for t in terms]
-        self._split = [split_hit_segments(t) for t in terms]
-        self._positions = {u.id: i for i, u in enumerate(units)}
         # Every sentence and list item is also ranked alone, so that one matching line of a long list counts.
         self._segment_unit = np.array([i for i, t in enumerate(terms) for _ in t.segments] or [0])
         self._segments = Field([list(s) or ["\0"] for t in terms for s in t.segments] or [["\0"]], **bm25)
         document_frequency: Counter[str] = Counter()
         # The residents' questions count too: a word they use is not unknown to the corpus.
-        for term_set, asked_sets in zip(self._term_sets, self._asked_sets):
-            document_frequency.update(term_set.union(*asked_sets))
+        for t in terms:
+            document_frequency.update(set(t.head).union(t.body, *t.asked))
         n = len(units)
         self._idf = {t: math.log(1 + (n - df + 0.5) / (df + 0.5)) for t, df in document_frequency.items()}
         self._unknown_idf = math.log(1 + (n + 0.5) / 0.5)
-        self._wards = np.array([u.ward for u in units])
-        self._superseded = [bool(self.documents.get(u.doc_id) and self.documents[u.doc_id].superseded_by) for u in units]
-        self._answer_types = [self._answer_types_of(u) for u in units]
-        self._segment_types = [t.segment_types for t in terms]
+        per_ward = Counter(u.ward for u in units)
+        bounds = np.cumsum([0] + [per_ward[ward] for ward in ward_order])
+        self._ward_units = {ward: (int(bounds[i]), int(bounds[i + 1])) for i, ward in enumerate(ward_order)}
+        # Where each unit's sentences and questions start in the per-sentence and per-question fields.
+        self._segment_starts = np.cumsum([0] + [len(t.segments) for t in terms])
+        self._asked_starts = np.cumsum([0] + [len(t.asked) for t in terms])
         self._survey = np.array([bool(SURVEY_HEADING.search(" ".join(u.headings) + u.title)) for u in units])
         self._survey_overview = np.array([bool(SURVEY_OVERVIEW.search(" ".join(u.headings) + u.title)) for u in units])
+        # What the reranker reads of each unit, as arrays over all units (see _rerank_features).
+        vocabulary = Vocabulary()
+        self._vocabulary = vocabulary
+        self._unit_term_sets = TermSets(((*t.head, *t.body) for t in terms), vocabulary)
+        self._head_term_sets = TermSets((t.head for t in terms), vocabulary)
+        self._segment_term_sets = TermSets((segment for t in terms for segment in t.segments), vocabulary)
+        self._asked_term_sets = TermSets((question for t in terms for question in t.asked), vocabulary)
+        self._unit_kinds = np.array([kind_bits(self._answer_types_of(u)) for u in units], dtype=np.int64)
+        self._segment_kinds = np.array([kind_bits(kinds) for t in terms for kinds in t.segment_types], dtype=np.int64)
+        self._is_glossary = np.array([u.kind == GLOSSARY for u in units], dtype=bool)
+        self._is_comment = np.array([u.kind in (QA, FAQ) for u in units], dtype=bool)
+        superseded = [bool(self.documents.get(u.doc_id) and self.documents[u.doc_id].superseded_by) for u in units]
+        self._is_superseded = np.array(superseded, dtype=bool)
+        self._doc_ids = np.array([u.doc_id for u in units])
+        self._lengths = np.array([math.log10(len(u.text) + len(u.question) + 10) for u in units])
+        # Whether asking a unit's suggested question (「もしかして」) in a ward, or in none, quotes that unit: a property
+        # of the corpus the answerer works out (index.answering.Answerer.suggestion_answered), kept in the index cache.
+        self.suggestion_checks: dict[tuple[str, str | None], bool] = {}
 
-    def with_units(self, extra: list[Unit]) -> Retriever:
-        """Return a retriever over the corpus plus extra units, reusing the tokenized corpus."""
-        replaced = {e.id for e in extra}
-        base = [u for u in self.units if u.id not in replaced]
-        # A replaced unit (a corpus unit with linked phrasings) must be tokenized anew.
-        known = {unit_id: terms for unit_id, terms in self.unit_terms.items() if unit_id not in replaced}
-        return Retriever(base + extra, list(self.documents.values()), self.analyzer, self.params, known)
+    def __getstate__(self) -> dict:
+        """Pickle everything but the analyzer: Sudachi's dictionary is loaded, not pickled (see index.cache)."""
+        return {name: value for name, value in self.__dict__.items() if name != "analyzer"}
 
     def _terms_of(self, unit: Unit) -> UnitTerms:
         """Tokenize a unit's fields and each of its sentences and list items."""
-        head_text = "\n".join([unit.question, *unit.phrasings, unit.title, *unit.headings, unit.measure or ""])
+        head_text = "\n".join([unit.question, unit.title, *unit.headings, unit.measure or ""])
         texts = split_segments(unit.text)
         segments = texts + split_segments(unit.question)
         terms = [tuple(self.analyzer.terms(s)) for s in segments]
         return UnitTerms(
             head=tuple(self.analyzer.terms(head_text)),
-            # The text is its segments: tokenizing it once more would only cost time.
-            body=tuple(term for segment in terms[: len(texts)] for term in segment),
-            grams=tuple(bigrams(unit.question + "\n" + unit.text)),
             segments=tuple(terms),
             segment_texts=tuple(segments),
             text_segments=len(texts),
             segment_types=tuple(
-                frozenset(kind for kind, pattern in SEGMENT_ANSWER_TYPES.items() if pattern.search(segment))
+                answer_kinds(frozenset(kind for kind, pattern in SEGMENT_ANSWER_TYPES.items() if pattern.search(segment)))
                 for segment in segments
             ),
             asked=tuple(tuple(self.analyzer.terms(question)) for question in questions_answered(unit)),
@@ -273,106 +308,146 @@ class Retriever:
         if not query.words or not self.units:
             return []
         p = self.params
+        weighted, grams = self._query_terms(query)
+        if query.ward is None:
+            start, stop = 0, len(self.units)
+        else:
+            start, stop = self._ward_units.get(query.ward, (0, 0))
+        if start == stop:
+            return []
+        fields = self._field_scores(weighted, grams, start, stop)
+        leaders = best_first(self._first_stage(fields), p.candidates)  # within start:stop
+        # A term the question asks the meaning of is answered by its glossary entry, however the rest matches.
+        defined = [self._positions[u] - start for u in sorted(query.defined) if u in self._positions]
+        leaders += [i for i in defined if 0 <= i < stop - start and i not in leaders]
+        if not leaders:
+            return []
+        # Field scores count relative to the best leader's, so that one weight fits long and short questions.
+        columns = self._rerank_features(query, start + np.array(leaders))
+        columns |= {name: values[leaders] / max(float(values[leaders].max()), 1e-9) for name, values in fields.items()}
+        rows = np.column_stack([columns[name] for name in RERANK_FEATURES])
+        weights = np.array(p.rerank_weights)
+        # One dot product a leader, as the weights were fitted with (a matrix product rounds differently).
+        scores = [float(np.dot(weights, row)) for row in rows]
+        columns["defined"] = np.array([float(self.units[start + i].id in query.defined) for i in leaders])
+        # Definitions first (a question asking what a term means), then by score.
+        order = sorted(range(len(leaders)), key=lambda j: (-columns["defined"][j], -scores[j]))[:limit]
+        # Only the hits returned get their features as a dict and their segments (for the answer).
+        hits = []
+        for j in order:
+            unit = self.units[start + leaders[j]]
+            features = {name: float(values[j]) for name, values in columns.items()}
+            hits.append(Hit(unit, scores[j], features, *split_hit_segments(self.unit_terms[unit.id])))
+        return hits
+
+    def _query_terms(self, query: Query) -> tuple[dict[str, float], dict[str, float]]:
+        """Return the question's weighted terms (words and synonym groups) and its weighted character bigrams."""
         weighted: dict[str, float] = {}
         for word in query.words:
             weight = self.word_weight(word)
             weighted[word.form] = weighted.get(word.form, 0.0) + weight
             for group in word.groups:
-                weighted[group] = weighted.get(group, 0.0) + weight * p.synonym_weight
+                weighted[group] = weighted.get(group, 0.0) + weight * self.params.synonym_weight
         grams: dict[str, float] = {}
         for word in query.words:
             for gram in bigrams(word.surface):
                 grams[gram] = grams.get(gram, 0.0) + self.word_weight(word)
-        fields = {
-            "head": self._head.scores(weighted),
-            "body": self._body.scores(weighted),
-            "grams": self._grams.scores(grams),
-            "segment": np.zeros(len(self.units)),
-            "asked": self._asked.scores(weighted),
-            "asked_best": np.zeros(len(self.units)),
-        }
-        np.maximum.at(fields["asked_best"], self._asked_unit, self._asked_each.scores(weighted))
-        np.maximum.at(fields["segment"], self._segment_unit, self._segments.scores(weighted))
-        scores = (
+        return weighted, grams
+
+    def _first_stage(self, fields: dict[str, np.ndarray]) -> np.ndarray:
+        """Combine the field scores into the score that picks the leaders to rerank."""
+        p = self.params
+        return (
             p.head_weight * fields["head"]
             + p.body_weight * fields["body"]
             + p.gram_weight * fields["grams"]
             + p.segment_weight * fields["segment"]
             + p.asked_weight * fields["asked"]
         )
-        if query.ward is not None:
-            scores = np.where(self._wards == query.ward, scores, -np.inf)
-        leaders = [i for i in np.argsort(-scores)[: p.candidates] if np.isfinite(scores[i]) and scores[i] > 0]
-        # A term the question asks the meaning of is answered by its glossary entry, however the rest matches.
-        leaders += [
-            i for i in (self._positions[u] for u in sorted(query.defined) if u in self._positions)
-            if i not in leaders and np.isfinite(scores[i])
-        ]
-        if not leaders:
-            return []
-        # Field scores count relative to the best leader's, so that one weight fits long and short questions.
-        tops = {name: max(float(values[leaders].max()), 1e-9) for name, values in fields.items()}
-        hits = []
-        for i in leaders:
-            features = self._features(query, i) | {name: float(fields[name][i]) / tops[name] for name in fields}
-            score = float(np.dot(p.rerank_weights, [features[name] for name in RERANK_FEATURES]))
-            features["defined"] = float(self.units[i].id in query.defined)
-            hits.append(Hit(self.units[i], score, features, *self._split[i]))
-        hits.sort(key=lambda h: (-h.features["defined"], -h.score))
-        return hits[:limit]
 
-    def _features(self, query: Query, index: int) -> dict[str, float]:
-        """Describe how one unit matches the question beyond BM25."""
-        weights = [self.idf(w) * self.word_weight(w) for w in query.words]
+    def _field_scores(self, weighted: dict[str, float], grams: dict[str, float], start: int, stop: int) -> dict[str, np.ndarray]:
+        """Return the BM25 score of every field for units start to stop (one ward's, or all)."""
+        segments = int(self._segment_starts[start]), int(self._segment_starts[stop])
+        asked = int(self._asked_starts[start]), int(self._asked_starts[stop])
+        fields = {
+            "head": self._head.scores(weighted, start, stop),
+            "body": self._body.scores(weighted, start, stop),
+            "grams": self._grams.scores(grams, start, stop),
+            "segment": np.zeros(stop - start),
+            "asked": self._asked.scores(weighted, start, stop),
+            "asked_best": np.zeros(stop - start),
+        }
+        # A unit's best sentence and best question: the maximum over its slice of the per-sentence and per-question fields.
+        asked_scores = self._asked_each.scores(weighted, *asked)
+        np.maximum.at(fields["asked_best"], self._asked_unit[asked[0] : asked[1]] - start, asked_scores)
+        segment_scores = self._segments.scores(weighted, *segments)
+        np.maximum.at(fields["segment"], self._segment_unit[segments[0] : segments[1]] - start, segment_scores)
+        return fields
+
+    def _rerank_features(self, query: Query, leaders: np.ndarray) -> dict[str, np.ndarray]:
+        """Describe how each leader matches the question beyond BM25, all leaders at once (arrays over leaders).
+
+        A new feature is one more array here: a per-unit property is an array built with the index and
+        indexed by the leaders; a match with the question's words goes through a TermSets family.
+        """
+        words = query.words
+        weights = [self.idf(w) * self.word_weight(w) for w in words]
         total = sum(weights) or 1.0
-
-        def share(term_set) -> float:
-            return sum(wt for w, wt in zip(query.words, weights) if any(t in term_set for t in w.terms)) / total
-
-        segment_shares = [share(s) for s in self._segment_sets[index]]
-        sentence_coverage = max(segment_shares, default=0.0)
-        answer_type, strict_answer_type = 0.0, 0.0
-        asks_detail = bool(query.answer_types & DETAIL_TYPES)
+        question = QuestionTerms([w.terms for w in words], self._vocabulary)
+        count = len(leaders)
+        held = self._unit_term_sets.holds(leaders, question)
+        segment_rows, segment_owner = ranges(self._segment_starts, leaders)
+        segment_shares = shares(self._segment_term_sets.holds(segment_rows, question), weights, total)
+        sentence_coverage = np.zeros(count)
+        np.maximum.at(sentence_coverage, segment_owner, segment_shares)
+        asked_rows, asked_owner = ranges(self._asked_starts, leaders)
+        asked_coverage = np.zeros(count)
+        np.maximum.at(asked_coverage, asked_owner, shares(self._asked_term_sets.holds(asked_rows, question), weights, total))
+        answer_type, strict_answer_type = np.zeros(count), np.zeros(count)
         if query.answer_types:
-            found = set(self._answer_types[index])
-            nearby = set(found)
-            if segment_shares:
-                # A date or a count answers if it stands in the sentence that matches best (strictly);
-                # for ranking, also in one next to it or in any that matches half as well, since the line
-                # with the figure (意見受付件数: 4人4件) often repeats few of the question's words.
-                best = segment_shares.index(sentence_coverage)
-                found |= self._segment_types[index][best]
-                for share_of, kinds in zip(segment_shares, self._segment_types[index]):
-                    if share_of >= sentence_coverage / 2:
-                        nearby |= kinds
-                for neighbour in self._segment_types[index][max(0, best - 1) : best + 2]:
-                    nearby |= neighbour
-            answer_type = len(query.answer_types & nearby) / len(query.answer_types)
-            strict_answer_type = len(query.answer_types & found) / len(query.answer_types)
-        unit = self.units[index]
-        terms = self._term_sets[index]
+            wanted = kind_bits(query.answer_types)
+            found = self._unit_kinds[leaders].copy()
+            nearby = found.copy()
+            # A date or a count answers if it stands in the sentence that matches best (strictly);
+            # for ranking, also in one next to it or in any that matches half as well, since the line
+            # with the figure (意見受付件数: 4人4件) often repeats few of the question's words.
+            last = len(self._segment_kinds)
+            best = np.full(count, last)
+            np.minimum.at(best, segment_owner, np.where(segment_shares == sentence_coverage[segment_owner], segment_rows, last))
+            has_best = best < last
+            found[has_best] |= self._segment_kinds[best[has_best]]
+            half = segment_shares >= sentence_coverage[segment_owner] / 2
+            np.bitwise_or.at(nearby, segment_owner[half], self._segment_kinds[segment_rows[half]])
+            firsts, ends = self._segment_starts[leaders], self._segment_starts[leaders + 1]
+            for step in (-1, 0, 1):
+                neighbour = best + step
+                inside = has_best & (neighbour >= firsts) & (neighbour < ends)
+                nearby[inside] |= self._segment_kinds[neighbour[inside]]
+            answer_type = np.bitwise_count(wanted & nearby) / len(query.answer_types)
+            strict_answer_type = np.bitwise_count(wanted & found) / len(query.answer_types)
+        named = np.isin(self._doc_ids[leaders], list(query.documents))
+        word_shares = np.array([weight / total for weight in weights])
+        # Nouns of the question the corpus never uses: often the very thing it does not cover.
+        unknown = float(sum(1 for w in words if w.pos == "名詞" and not any(t in self._idf for t in w.terms)))
         return {
-            "coverage": share(terms),
+            "coverage": shares(held, weights, total),
             "sentence_coverage": sentence_coverage,
-            "head_coverage": share(self._head_sets[index]),
+            "head_coverage": shares(self._head_term_sets.holds(leaders, question), weights, total),
             "answer_type": answer_type,
             "survey": survey_match(
-                bool(self._survey[index]), bool(self._survey_overview[index]), query.wants_survey, query.asks_survey_conduct
+                self._survey[leaders], self._survey_overview[leaders], query.wants_survey, query.asks_survey_conduct
             ),
-            "glossary": float(unit.kind == GLOSSARY and "definition" not in query.answer_types),
-            "superseded": float(self._superseded[index] and unit.doc_id not in query.documents),
-            "named": (1.0 if unit.doc_id in query.documents else -1.0) if query.documents else 0.0,
-            "comment": float(unit.kind in (QA, FAQ)),
-            "length": math.log10(len(unit.text) + len(unit.question) + 10),
-            "asked_coverage": max((share(q) for q in self._asked_sets[index]), default=0.0),
+            "glossary": (self._is_glossary[leaders] & ("definition" not in query.answer_types)).astype(float),
+            "superseded": (self._is_superseded[leaders] & ~named).astype(float),
+            "named": np.where(named, 1.0, -1.0) if query.documents else np.zeros(count),
+            "comment": self._is_comment[leaders].astype(float),
+            "length": self._lengths[leaders],
+            "asked_coverage": asked_coverage,
             # The question asks for a date, a number, an amount, hours, a phone number or a department,
             # and the best sentence has none.
-            "type_missing": float(asks_detail and strict_answer_type < 1.0),
-            "unmatched": max(
-                (wt / total for w, wt in zip(query.words, weights) if not any(t in terms for t in w.terms)), default=0.0
-            ),
-            # Nouns of the question the corpus never uses: often the very thing it does not cover.
-            "unknown": float(sum(1 for w in query.words if w.pos == "名詞" and not any(t in self._idf for t in w.terms))),
+            "type_missing": ((strict_answer_type < 1.0) & bool(query.answer_types & DETAIL_TYPES)).astype(float),
+            "unmatched": np.where(held, 0.0, word_shares).max(axis=1, initial=0.0),
+            "unknown": np.full(count, unknown),
         }
 
     def confidence(self, hits: list[Hit]) -> float:
@@ -387,14 +462,9 @@ class Retriever:
 
     def resolves(self, hits: list[Hit]) -> bool:
         """Say whether the best hit answers the question well enough to quote it."""
-        if hits and (self.curated_match(hits[0]) or hits[0].features.get("defined")):
+        if hits and hits[0].features.get("defined"):
             return True
         return self.confidence(hits) >= self.params.min_confidence
-
-    def curated_match(self, hit: Hit) -> bool:
-        """Say whether staff wrote or linked this wording: a FAQ entry or phrasing that holds the question."""
-        curated = hit.unit.kind == FAQ or bool(hit.unit.phrasings)
-        return curated and hit.features["head_coverage"] >= self.params.min_curated_coverage
 
 
 def split_hit_segments(terms: UnitTerms) -> tuple[tuple[Segment, ...], tuple[Segment, ...]]:
@@ -403,28 +473,50 @@ def split_hit_segments(terms: UnitTerms) -> tuple[tuple[Segment, ...], tuple[Seg
     return segments[: terms.text_segments], segments[terms.text_segments :]
 
 
-def survey_match(survey: bool, overview: bool, wants_survey: bool, asks_conduct: bool) -> float:
-    """Return +1 when a survey unit meets a survey question, -1 when only one is about a survey, else 0.
+# The kinds of answer a sentence or a unit gives, as bits, so that a set of kinds is one integer.
+KIND_BITS = {kind: 1 << bit for bit, kind in enumerate(dict.fromkeys([*SEGMENT_ANSWER_TYPES, "department", "comment", "definition"]))}
+
+
+_ANSWER_KINDS: dict[frozenset[str], frozenset[str]] = {}
+
+
+def answer_kinds(kinds: frozenset[str]) -> frozenset[str]:
+    """Return one shared instance of a set of answer kinds: a few sets, held for every sentence of the corpus."""
+    return _ANSWER_KINDS.setdefault(kinds, kinds)
+
+
+def kind_bits(kinds: frozenset[str]) -> int:
+    """Return a set of answer kinds as bits (kinds no sentence or unit gives have none)."""
+    return sum(KIND_BITS.get(kind, 0) for kind in kinds)
+
+
+def best_first(scores: np.ndarray, count: int) -> list[int]:
+    """Return the positions of the `count` highest positive scores, best first (the earlier first on a tie)."""
+    positive = np.flatnonzero(scores > 0)
+    if len(positive) > count:
+        # Selecting before sorting: over a whole large corpus, a full sort costs more than the rest of an ask.
+        positive = np.sort(positive[np.argpartition(-scores[positive], count - 1)[:count]])
+    return [int(i) for i in positive[np.argsort(-scores[positive], kind="stable")]]
+
+
+def survey_match(survey: np.ndarray, overview: np.ndarray, wants_survey: bool, asks_conduct: bool) -> np.ndarray:
+    """Return +1 where a survey unit meets a survey question, -1 where only one is about a survey, else 0.
 
     A survey's overview meets only a question about how the survey was done: asked what residents
     answered, its results should win over it.
     """
-    if not (survey or wants_survey):
-        return 0.0
-    if survey != wants_survey:
-        return -1.0
-    return 1.0 if asks_conduct or not overview else 0.0
+    met = np.where(asks_conduct | ~overview, 1.0, 0.0)
+    return np.where(survey | wants_survey, np.where(survey == wants_survey, met, -1.0), 0.0)
 
 
 def bigrams(text: str) -> list[str]:
     """Return the character bigrams of text, word by word (no bigram spans a space or a symbol)."""
     grams: list[str] = []
     for chunk in re.split(r"[^\w・ー]+", unicodedata.normalize("NFKC", text).lower()):
-        grams.extend(chunk[i : i + 2] for i in range(len(chunk) - 1))
+        grams.extend(sys.intern(chunk[i : i + 2]) for i in range(len(chunk) - 1))
     return grams
 
 
 def questions_answered(unit: Unit) -> tuple[str, ...]:
-    """Return the residents' questions a unit answers: those listed for it, staff's wording and linked wordings."""
-    staff_wording = (unit.question,) if unit.kind == FAQ else ()
-    return (*unit.asked, *staff_wording, *unit.phrasings)
+    """Return the residents' questions a unit answers: those listed for it."""
+    return unit.asked

@@ -51,13 +51,23 @@ def gunicorn(env: dict[str, str], workers: int = 2, *, bin_dir: Path | None = No
     program = str((bin_dir or Path(sys.executable).parent) / "gunicorn")
     command = [program, "--config", "python:bot.serving", "--workers", str(workers), "--bind", f"127.0.0.1:{port}",
                "bot:create_app()"]
-    with serving(command, port, env, cwd) as url:
+    with serving(command, env, port, cwd) as url:
         yield url
 
 
 @contextmanager
-def serving(command: list[str], port: int, env: dict[str, str], cwd: Path = ROOT) -> Iterator[str]:
-    """Run a server command with env added, and yield its URL once /healthz answers on port."""
+def ward_faq_serve(env: dict[str, str], workers: int = 2) -> Iterator[str]:
+    """Run `ward-faq serve` with env added, and yield its URL once it answers."""
+    port = free_port()
+    command = [sys.executable, "-c", "from bot.cli import main; main()", "serve", "--port", str(port),
+               "--workers", str(workers)]
+    with serving(command, env, port) as url:
+        yield url
+
+
+@contextmanager
+def serving(command: list[str], env: dict[str, str], port: int, cwd: Path = ROOT) -> Iterator[str]:
+    """Run a server command until the block ends, yielding its URL once /healthz answers."""
     errors = tempfile.TemporaryFile()  # a file, not a pipe: a pipe nobody reads would block the server once full
     process = subprocess.Popen(command, cwd=cwd, env=os.environ | env, stdout=subprocess.DEVNULL, stderr=errors)
     url = f"http://127.0.0.1:{port}"

@@ -185,3 +185,11 @@ def test_a_glossary_entry_answers_only_a_question_that_names_its_term(answerer):
     # A question about the term itself, even one that is no definition question, is still answered from it.
     answer = answerer.answer("AI-OCRって、手書きの申請書でもちゃんと読み取れるものなんですか？", "台東区")
     assert answer.resolved and answer.hits[0].unit.kind == "glossary"
+
+
+def test_a_target_asked_is_not_given_by_the_current_value_of_its_kpi(answerer):
+    # The DX plan's KPI row gives 業務削減時間数 today (9,300時間/年) and no target for 令和10年度.
+    answer = answerer.answer("DX計画で、AIとかで減らす仕事の時間って令和10年度に何時間が目標なの？", "台東区")
+    assert not answer.resolved and "時間の数の記載がありません" in answer.text
+    target = answerer.answer("AI・RPA導入業務における作業削減時間の目標は何時間？", "台東区")
+    assert target.resolved and "年8,150時間" in target.text

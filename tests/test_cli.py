@@ -57,7 +57,7 @@ def test_corpus_stats_counts_units_per_document_and_kind(runner):
 
 
 def test_serve_has_host_and_port_options():
-    result = CliRunner().invoke(main, ["serve", "--help"])
+    result = CliRunner().invoke(main, ["serve", "--help"])  # a command of ward-faq itself, not of the app
     assert result.exit_code == 0
     assert "--host" in result.output and "--port" in result.output
 

@@ -32,6 +32,9 @@ def test_the_installed_command_answers_from_an_empty_folder_and_keeps_its_state_
     upgrade = subprocess.run([str(installed / "ward-faq"), "db", "upgrade"], cwd=tmp_path, capture_output=True, text=True)
     assert upgrade.returncode == 0, upgrade.stderr
     assert "database schema: (empty) -> " in upgrade.stdout  # the migrations ship in the wheel
+    build = subprocess.run([str(installed / "ward-faq"), "index", "build"], cwd=tmp_path, capture_output=True, text=True)
+    assert build.returncode == 0, build.stderr
+    assert list((tmp_path / "instance" / "index-cache").glob("*.pickle")), "the index is cached in ./instance"
     result = subprocess.run(
         [str(installed / "ward-faq"), "ask", "マイナカードでできる手続きは？", "--ward", "台東区"],
         cwd=tmp_path, capture_output=True, text=True, timeout=300,

@@ -4,10 +4,8 @@ from __future__ import annotations
 import json
 import os
 import signal
-import sys
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
@@ -17,7 +15,7 @@ from bot import create_app
 from bot.db import get_db
 from bot.service import ask as service_ask
 from helpers import ask, corpus_retriever
-from servers import free_port, serving
+from servers import ward_faq_serve
 
 
 def samples(text: str) -> dict[tuple[str, frozenset], float]:
@@ -96,9 +94,7 @@ def test_ward_faq_serve_adds_up_the_counts_of_every_worker_even_after_one_dies(t
         "WARD_FAQ_RATE_LIMIT_PER_MINUTE": "100000",
     }
     monkeypatch.delenv("PROMETHEUS_MULTIPROC_DIR", raising=False)  # serve chooses the folder in the instance folder
-    port = free_port()
-    command = [str(Path(sys.executable).parent / "ward-faq"), "serve", "--port", str(port), "--workers", "2"]
-    with serving(command, port, env) as url:
+    with ward_faq_serve(env, workers=2) as url:
         assert not (folder / "counter_1.db").exists()
         questions = ["大田区の情報化推進計画の進行管理は誰がするのか", "粗大ごみの出し方を教えて"] * 20
         with ThreadPoolExecutor(max_workers=8) as pool:

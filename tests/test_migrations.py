@@ -23,6 +23,10 @@ BEFORE_MIGRATIONS = Path(__file__).resolve().parent / "data"
 OLD_ID = "0123456789abcdef0123456789abcdef"
 
 
+def app_on(database_url: str):
+    return create_app({"TESTING": True, "DATABASE_URL": database_url, "SECRET_KEY": "x", "CORPUS_RETRIEVER": corpus_retriever()})
+
+
 def make_database_before_migrations(url: str) -> None:
     """Create the tables as create_all made them before migrations, with a question, a FAQ entry and an account."""
     engine = create_engine(url)
@@ -54,7 +58,7 @@ def test_a_database_made_before_migrations_upgrades_and_keeps_its_rows(database_
                           timeout=120)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == f"database schema: 0001 -> {head_revision()}"
-    app = create_app({"TESTING": True, "DATABASE_URL": database_url, "SECRET_KEY": "x", "CORPUS_RETRIEVER": corpus_retriever()})
+    app = app_on(database_url)
     with Session(app.extensions["ward_faq.engine"]) as db:
         assert db.get(Question, OLD_ID).text == "区役所の[電話番号]は"
         assert db.scalar(select(FaqEntry.answer)) == "受付センターに申し込んでください。"
@@ -76,7 +80,7 @@ def test_the_migrations_make_exactly_the_models_schema(database_url):
 
 
 def test_an_empty_database_gets_the_schema_from_the_migrations(database_url):
-    app = create_app({"TESTING": True, "DATABASE_URL": database_url, "SECRET_KEY": "x", "CORPUS_RETRIEVER": corpus_retriever()})
+    app = app_on(database_url)
     with app.extensions["ward_faq.engine"].connect() as connection:
         assert MigrationContext.configure(connection).get_current_revision() == head_revision()
         assert set(inspect(connection).get_table_names()) == set(Base.metadata.tables) | {"alembic_version"}
@@ -89,7 +93,7 @@ def test_the_app_refuses_a_schema_it_was_not_made_for(database_url):
         connection.execute(text("UPDATE alembic_version SET version_num = '0000'"))
     engine.dispose()
     with pytest.raises(SchemaOutdated, match="run `ward-faq db upgrade`"):
-        create_app({"TESTING": True, "DATABASE_URL": database_url, "SECRET_KEY": "x", "CORPUS_RETRIEVER": corpus_retriever()})
+        app_on(database_url)
 
 
 def test_two_hosts_upgrading_one_postgresql_database_at_once_take_turns(postgres_url):

@@ -1,15 +1,19 @@
 """A database that goes away: 503s that say so, LINE redelivery answered once, recovery without a restart."""
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
+import urllib.error
+import urllib.request
 
 import pytest
-from sqlalchemy import make_url
+from sqlalchemy import create_engine, make_url, text
+from sqlalchemy.pool import NullPool
 
 from bot import create_app
-from servers import ROOT, TcpProxy
+from servers import ROOT, TcpProxy, ward_faq_serve
 from test_line import line_api, line_config, payload, post, rows, text_event, texts  # noqa: F401 (line_api: a fixture)
 from test_staff import add_staff, login
 
@@ -88,3 +92,38 @@ def test_starting_waits_for_a_database_that_comes_up(proxy):
     output, errors = process.communicate(timeout=120)
     assert process.returncode == 0, errors
     assert "total 0" in output
+
+
+def ask_status(url: str) -> int:
+    request = urllib.request.Request(url + "/api/ask", json.dumps(QUESTION).encode(), {"Content-Type": "application/json"})
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return response.status
+    except urllib.error.HTTPError as error:
+        return error.code
+
+
+def test_every_worker_of_ward_faq_serve_comes_back_after_an_outage(proxy):
+    env = {"WARD_FAQ_DATABASE_URL": proxy.url, "WARD_FAQ_SECRET_KEY": "test", "WARD_FAQ_RATE_LIMIT_PER_MINUTE": "10000"}
+    with ward_faq_serve(env, workers=2) as url:
+        assert [ask_status(url) for _ in range(4)] == [200] * 4
+        proxy.cut()
+        assert [ask_status(url) for _ in range(4)] == [503] * 4
+        proxy.restore()
+        assert [ask_status(url) for _ in range(8)] == [200] * 8  # no request's failure is left for the next
+
+
+def test_no_request_of_ward_faq_serve_leaves_its_transaction_open_for_the_next(postgres_url):
+    env = {"WARD_FAQ_DATABASE_URL": postgres_url, "WARD_FAQ_SECRET_KEY": "test", "WARD_FAQ_RATE_LIMIT_PER_MINUTE": "10000"}
+    ours = make_url(postgres_url).database
+    engine = create_engine(postgres_url, poolclass=NullPool)
+    sessions = text("SELECT pid, state FROM pg_stat_activity WHERE datname = :name AND pid <> pg_backend_pid()")
+    with ward_faq_serve(env, workers=1) as url, engine.connect() as watcher:
+        assert ask_status(url) == 200
+        assert urllib.request.urlopen(url + "/api/kpi", timeout=30).status == 200  # reads, and commits nothing
+        backends = watcher.execute(sessions, {"name": ours}).all()
+        assert backends and all(state == "idle" for _, state in backends)  # each request closed its session
+        for pid, _ in backends:  # the server drops them, as a restart or a failover does
+            watcher.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+        assert [ask_status(url) for _ in range(4)] == [200] * 4
+    engine.dispose()

@@ -31,7 +31,7 @@ server.serve_forever()
 """
 
 
-def wait_for_port(process: subprocess.Popen, timeout: float = 60) -> int:
+def wait_for_port(process: subprocess.Popen, timeout: float = 180) -> int:
     """Read the server's output until it says its port, or fail after timeout seconds."""
     lines: queue.Queue[str] = queue.Queue()
     # A thread reads, because a buffered pipe can hold the line already while select() says nothing is left.

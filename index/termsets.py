@@ -1,0 +1,83 @@
+"""Which of a question's words each term set holds, for many sets at once (the reranker's coverage features).
+
+A family of term sets (every unit's terms, every head, every sentence, every residents' question) is
+kept as sorted rows of term ids, end to end (a CSR incidence matrix of sets × terms), so that the
+sets of the 40 leaders are a few array slices, and whether each holds each question word is one
+vectorized lookup instead of a Python loop over candidates, sentences and words.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+import numpy as np
+
+
+class Vocabulary:
+    """Term ids shared by every family of term sets of one index."""
+
+    def __init__(self) -> None:
+        self.ids: dict[str, int] = {}
+
+    def add(self, terms: Iterable[str]) -> np.ndarray:
+        """Return the sorted ids of a set of terms, giving new terms the next ids."""
+        ids = self.ids
+        return np.array(sorted({ids.setdefault(term, len(ids)) for term in terms}), dtype=np.int32)
+
+    def lookup(self, terms: Iterable[str]) -> list[int]:
+        """Return the ids of the terms the index knows."""
+        return [self.ids[term] for term in terms if term in self.ids]
+
+
+class TermSets:
+    """A family of term sets, as rows of sorted term ids laid end to end."""
+
+    def __init__(self, rows: Iterable[Iterable[str]], vocabulary: Vocabulary) -> None:
+        ids = [vocabulary.add(row) for row in rows]
+        self.starts = np.concatenate([[0], np.cumsum([len(row) for row in ids], dtype=np.int64)])
+        self.terms = np.concatenate(ids) if ids else np.zeros(0, dtype=np.int32)
+
+    def __len__(self) -> int:
+        return len(self.starts) - 1
+
+    def holds(self, rows: np.ndarray, question: QuestionTerms) -> np.ndarray:
+        """Return, for each of the given rows, which of the question's words it holds (rows × words, bool)."""
+        held = np.zeros((len(rows), len(question.ids)), dtype=bool)
+        if len(question.ids) and len(rows):
+            positions, owners = ranges(self.starts, rows)
+            terms = self.terms[positions]
+            places = np.minimum(question.ids.searchsorted(terms), len(question.ids) - 1)
+            found = question.ids[places] == terms
+            held[owners[found], places[found]] = True
+        return held @ question.words
+
+
+class QuestionTerms:
+    """A question's words as term ids: which known terms stand for which word."""
+
+    def __init__(self, word_terms: Sequence[Iterable[str]], vocabulary: Vocabulary) -> None:
+        per_word = [set(vocabulary.lookup(terms)) for terms in word_terms]
+        self.ids = np.array(sorted(set().union(*per_word)), dtype=np.int32)
+        # words[t, w]: term t is one of word w's terms.
+        self.words = np.array([[t in terms for terms in per_word] for t in self.ids.tolist()], dtype=bool).reshape(
+            len(self.ids), len(per_word)
+        )
+
+
+def shares(held: np.ndarray, weights: Sequence[float], total: float) -> np.ndarray:
+    """Return the share of the question's word weight each row holds.
+
+    Summed word by word in the question's order, as a Python sum would: equal weights give equal
+    shares to the last bit, which the comparisons between sentences rely on.
+    """
+    summed = np.zeros(held.shape[0])
+    for word, weight in enumerate(weights):
+        summed = summed + np.where(held[:, word], weight, 0.0)
+    return summed / total
+
+
+def ranges(starts: np.ndarray, owners: Sequence[int]) -> tuple[np.ndarray, np.ndarray]:
+    """Return the rows from starts[o] to starts[o + 1] for each owner o, end to end, and which owner each is of."""
+    owners = np.asarray(owners, dtype=np.int64)
+    firsts, lengths = starts[owners], starts[owners + 1] - starts[owners]
+    rows = (firsts - lengths.cumsum() + lengths).repeat(lengths) + np.arange(lengths.sum())
+    return rows, np.arange(len(owners)).repeat(lengths)

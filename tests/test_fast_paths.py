@@ -1,0 +1,212 @@
+"""The fast paths of the index give exactly what the plain ones did: synonyms, ward scoping, reranker features."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from helpers import corpus_retriever
+from index.analysis import Analyzer, Morpheme, SynonymRule
+from index.answering import MAYBE_MEANT_COVERAGE, Answerer, suggestion
+from index.build import build_answerer
+from index.names import NameFinder
+from index.corpus import DEFAULT_CORPUS_DIR
+from index.retriever import Hit, Query
+from index.staff import Background, StaffAnswerer, StaffEntry, StaffIndex, faq_unit
+
+DATA = Path(__file__).resolve().parent / "data"
+
+
+def question_rows() -> list[dict]:
+    """Return every question of every question set in tests/data (the rows that hold a question)."""
+    rows = [
+        json.loads(line)
+        for path in sorted(DATA.glob("*.jsonl"))
+        for line in path.read_text(encoding="utf-8").splitlines()
+        if line.strip()
+    ]
+    return [row for row in rows if "question" in row]
+
+
+def question_texts() -> list[str]:
+    """Return the text of every question in tests/data."""
+    return [row["question"] for row in question_rows()]
+
+
+def rewrite_by_scan(rules: list[SynonymRule], morphemes: list[Morpheme]) -> list[Morpheme]:
+    """Apply the synonym rules as they were first written: at each position, try every rule, longest first."""
+    ordered = sorted(rules, key=lambda rule: -len(rule.variant))
+    forms = [m[0] for m in morphemes]
+    result, i = [], 0
+    while i < len(morphemes):
+        rule = next((r for r in ordered if tuple(forms[i : i + len(r.variant)]) == r.variant), None)
+        if rule is None:
+            result.append(morphemes[i])
+            i += 1
+        else:
+            result.extend(rule.canonical)
+            i += len(rule.variant)
+    return result
+
+
+@pytest.fixture(scope="module")
+def analyzer() -> Analyzer:
+    return Analyzer(DEFAULT_CORPUS_DIR / "synonyms.txt")
+
+
+def test_the_synonym_trie_rewrites_every_question_as_the_scan_over_all_rules_did(analyzer):
+    rules = analyzer._load_synonyms(DEFAULT_CORPUS_DIR / "synonyms.txt")
+    questions = question_texts()
+    assert len(questions) > 500 and len(rules) > 50
+    rewritten = 0
+    for question in questions:
+        morphemes = analyzer._morphemes(question)
+        expected = rewrite_by_scan(rules, morphemes)
+        assert analyzer._rewrite(morphemes) == expected, question
+        rewritten += expected != morphemes
+    assert rewritten > 50  # the questions exercise the rules, not only the path without a match
+
+
+def test_the_longest_variant_wins_and_the_first_line_wins_a_tie(tmp_path):
+    synonyms = tmp_path / "synonyms.txt"
+    synonyms.write_text("電子申請, オンライン\nオンライン申請, オンライン 申請\n図書館, オンライン\n", encoding="utf-8")
+    analyzer = Analyzer(synonyms)
+    rules = analyzer._load_synonyms(synonyms)
+    for text in ("オンラインで申請", "オンライン申請の方法", "オンライン"):
+        morphemes = analyzer._morphemes(text)
+        assert analyzer._rewrite(morphemes) == rewrite_by_scan(rules, morphemes)
+    assert "電子" in analyzer.terms("オンライン") and "図書館" not in analyzer.terms("オンライン")
+
+
+@pytest.fixture(scope="module")
+def answerer() -> Answerer:
+    return build_answerer(retriever=corpus_retriever())
+
+
+def scoped_queries(answerer: Answerer) -> list[Query]:
+    """Return every development question scoped to each ward in turn."""
+    rows = [json.loads(line) for line in (DATA / "eval.jsonl").read_text(encoding="utf-8").splitlines() if line.strip()]
+    return [answerer.query(row["question"], ward) for row in rows for ward in answerer.wards]
+
+
+def test_a_wards_slice_of_every_field_scores_as_the_whole_corpus_does(answerer):
+    retriever = answerer.retriever
+    everything = len(retriever.units)
+    for query in scoped_queries(answerer):
+        start, stop = retriever._ward_units[query.ward]
+        assert 0 < stop - start < everything
+        assert {u.ward for u in retriever.units[start:stop]} == {query.ward}
+        weighted, grams = retriever._query_terms(query)
+        whole = retriever._field_scores(weighted, grams, 0, everything)
+        part = retriever._field_scores(weighted, grams, start, stop)
+        for name, scores in whole.items():
+            assert np.array_equal(part[name], scores[start:stop]), name
+
+
+def test_a_question_scoped_to_a_ward_reranks_the_wards_leaders_of_the_whole_corpus(answerer):
+    retriever = answerer.retriever
+    everything = len(retriever.units)
+    wards = np.array([u.ward for u in retriever.units])
+    compared = 0
+    for query in scoped_queries(answerer):
+        weighted, grams = retriever._query_terms(query)
+        scores = retriever._first_stage(retriever._field_scores(weighted, grams, 0, everything))
+        # The plain way: score the whole corpus, then keep the ward's units.
+        scores[wards != query.ward] = 0.0
+        expected = {retriever.units[i].id for i in np.argsort(-scores)[: retriever.params.candidates] if scores[i] > 0}
+        found = {hit.unit.id for hit in retriever.search(query, limit=retriever.params.candidates)}
+        assert found == expected, query
+        compared += bool(found)
+    assert compared > 150
+
+
+def test_the_bulk_coverage_features_equal_python_sets_over_each_candidates_terms(answerer):
+    retriever = answerer.retriever
+    compared = 0
+    for row in question_rows()[::5]:
+        query = answerer.query(row["question"], row.get("ward"))
+        if not query.words:
+            continue
+        weights = [retriever.idf(w) * retriever.word_weight(w) for w in query.words]
+        total = sum(weights) or 1.0
+
+        def share(terms: set[str]) -> float:
+            # The plain way: a Python sum over the words, for one set of terms.
+            return sum(wt for w, wt in zip(query.words, weights) if any(t in terms for t in w.terms)) / total
+
+        leaders = np.arange(0, len(retriever.units), 3)
+        bulk = retriever._rerank_features(query, leaders)
+        for j, index in enumerate(leaders):
+            terms = retriever.unit_terms[retriever.units[index].id]
+            held = set(terms.head) | set(terms.body)
+            assert bulk["coverage"][j] == share(held)
+            assert bulk["head_coverage"][j] == share(set(terms.head))
+            assert bulk["sentence_coverage"][j] == max((share(set(s)) for s in terms.segments), default=0.0)
+            assert bulk["asked_coverage"][j] == max((share(set(q)) for q in terms.asked), default=0.0)
+            unmatched = [wt / total for w, wt in zip(query.words, weights) if not any(t in held for t in w.terms)]
+            assert bulk["unmatched"][j] == max(unmatched, default=0.0)
+            compared += 1
+    assert compared > 5000
+
+
+def test_the_name_finder_finds_exactly_the_names_a_substring_test_finds():
+    names = ["台東区", "台東", "東区", "区", "DX推進計画", "DX", "デジタル", "デジタル化", "化"]
+    finder = NameFinder(names)
+    texts = question_texts() + ["台東区のDX推進計画とデジタル化", "", "区"]
+    found = 0
+    for text in texts:
+        assert finder.names_in(text) == {name for name in names if name in text}, text
+        found += bool(finder.names_in(text))
+    ends = sorted(end for name, end in finder.occurrences("デジタル化とは") if name.startswith("デジタル"))
+    assert ends == [4, 5] and found > 100
+
+
+def maybe_meant_by_asking(answerer: Answerer, hits: list[Hit], ward: str | None) -> list[str]:
+    """Pick 「もしかして」 questions the plain way: ask the corpus each close candidate's question and keep those it quotes."""
+    offered: list[str] = []
+    for hit in hits:
+        if len(offered) == 3:
+            break
+        candidate = suggestion(hit.unit)
+        if hit.features.get("coverage", 0.0) < MAYBE_MEANT_COVERAGE or candidate in offered:
+            continue
+        answer = answerer.answer_from_corpus(candidate, ward)
+        if answer.resolved and answer.hits and answer.hits[0].unit.id == hit.unit.id:
+            offered.append(candidate)
+    return offered
+
+
+def test_the_suggestion_checks_were_worked_out_at_build_for_every_unit_in_its_ward_and_in_none(answerer):
+    retriever = answerer.retriever
+    expected = {(u.id, scope) for u in retriever.units for scope in (u.ward, None)}
+    assert expected <= set(retriever.suggestion_checks)
+    assert any(retriever.suggestion_checks.values()) and not all(retriever.suggestion_checks.values())
+
+
+def test_an_abstention_offers_the_questions_that_asking_each_candidate_again_offered(answerer):
+    compared = offered = 0
+    for row in question_rows():
+        answer = answerer.answer(row["question"], row.get("ward"))
+        if answer.resolved:
+            continue
+        assert answer.suggestions == maybe_meant_by_asking(answerer, answer.hits, answer.ward), row["question"]
+        compared += 1
+        offered += bool(answer.suggestions)
+    assert compared > 100 and offered > 30
+
+
+def test_a_staff_entry_that_takes_a_suggested_question_does_not_change_what_an_abstention_offers(answerer):
+    abstained = [
+        (row["question"], row.get("ward"), answer)
+        for row in question_rows()
+        if not (answer := answerer.answer(row["question"], row.get("ward"))).resolved and answer.suggestions
+    ]
+    question, ward, answer = abstained[0]
+    taken = answer.suggestions[0]
+    unit = faq_unit(1, answer.ward or next(iter(answerer.wards)), taken, "職員が書いた答えです。", "情報政策課")
+    index = StaffIndex([StaffEntry(unit, (taken,))], answerer.retriever.analyzer, Background.of(answerer.retriever))
+    with_staff = StaffAnswerer(answerer, index)
+    assert with_staff.answer(taken, answer.ward).hits[0].unit.id == "faq-1"  # the entry does take the question
+    assert with_staff.answer(question, ward).suggestions == answer.suggestions
