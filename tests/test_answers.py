@@ -27,8 +27,14 @@ def answerer() -> Answerer:
         ("どこの部署で導入しているの", "情報システム課で導入", "組織の一部で導入"),
         ("部署はどこですか", "情報政策課が担当", "各部署で連携"),
         ("参加費はいくら？", "参加費は無料", "参加者を募集"),
-        ("ダウンロード数は何件？", "現況(令和2年度): 9,100 / 目標(令和7年度): 13,000", "ダウンロード数を増やす"),
+        ("ダウンロード数は何件？", "指標: 防災アプリダウンロード数（累計） / 現況(令和2年度): 9,100", "ダウンロード数を増やす"),
         ("登録者数は何人？", "現況(令和2年度): 9,100", "目標(令和7年度): 80%"),
+        ("危険性は何件見つかったの", "検出された危険性: 3件", "・対象：Webサイト56件（昨年度53件）\n・危険性を分類"),
+        ("何件くらい応募があったの", "応募：95 件", "区民投票：665 人・1,669 票 / 採用 2件"),
+        ("事故って年に何件", "指標: 情報漏えい・事故件数 / 現況(令和2年度): 年3件", "オープンデータ公開件数 36件"),
+        ("どこの会社のサービスを使うの", "株式会社図書館流通センターのサービス", "委託事業者のサービスを使う"),
+        ("研修の講師の名前は？", "講師は山田太郎氏", "外部講師を招いて実施"),
+        ("防災アプリは何語に対応してるの", "英語・中国語・韓国語に対応", "多言語に対応"),
     ],
 )
 def test_a_slot_is_given_only_by_a_text_of_its_granularity(question, given, not_given):
@@ -36,6 +42,15 @@ def test_a_slot_is_given_only_by_a_text_of_its_granularity(question, given, not_
     assert slots
     assert missing_slot(slots, given) is None
     assert missing_slot(slots, not_given) is not None
+
+
+def test_a_count_of_another_thing_is_no_answer(answerer):
+    # The Web check's passage counts the sites checked (56件), never the risks it found.
+    answer = answerer.answer("ウェブの診断で危険性は何件みつかったの", "千代田区")
+    assert not answer.resolved
+    assert "資料には、お尋ねの危険性の数の記載がありません" in answer.text
+    sites = answerer.answer("ウェブのセキュリティ診断は去年は何件のサイトを調べたの", "千代田区")
+    assert sites.resolved and "53件" in sites.text
 
 
 def test_a_question_without_a_detail_asks_no_slot():
