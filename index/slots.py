@@ -69,6 +69,7 @@ class Slot:
 
 # Slots asked by words alone, in the order they are looked for; a question may ask several.
 WORDED_SLOTS = (
+    (re.compile(r"いつ(?!も|でも)"), Slot("時期", re.compile(r"(令和|平成|昭和|R|H)\s?(\d+|元|[一二三四五六七八九十]+)\s?(年|\.)|\d{4}\s?年|\d+\s?(年度|月|日)|上旬|中旬|下旬|年度(内|中|末)|今年|来年|昨年|毎年|毎月|随時|常時|24時間"))),
     (re.compile(r"何月何日|何日(?!間)|日付|日にち"), Slot("日付", re.compile(r"\d+\s?日"))),
     (re.compile(r"何月(?!何日)|何年何月"), Slot("月", re.compile(r"\d+\s?月|上旬|中旬|下旬"))),
     (re.compile(r"何時(から|まで|に|頃|ごろ)|受付時間|開庁時間|営業時間"), Slot("時間帯", re.compile(r"\d{1,2}\s?時(?!間)|\d{1,2}:\d\d|24時間"))),

@@ -34,6 +34,7 @@ def answerer() -> Answerer:
         ("事故って年に何件", "指標: 情報漏えい・事故件数 / 現況(令和2年度): 年3件", "オープンデータ公開件数 36件"),
         ("どこの会社のサービスを使うの", "株式会社図書館流通センターのサービス", "委託事業者のサービスを使う"),
         ("研修の講師の名前は？", "講師は山田太郎氏", "外部講師を招いて実施"),
+        ("電子図書館はいつから使えるの", "令和4年度から導入", "電子書籍サービス等の導入を位置づけています"),
         ("防災アプリは何語に対応してるの", "英語・中国語・韓国語に対応", "多言語に対応"),
     ],
 )
@@ -51,6 +52,21 @@ def test_a_count_of_another_thing_is_no_answer(answerer):
     assert "資料には、お尋ねの危険性の数の記載がありません" in answer.text
     sites = answerer.answer("ウェブのセキュリティ診断は去年は何件のサイトを調べたの", "千代田区")
     assert sites.resolved and "53件" in sites.text
+
+
+def test_each_detail_of_a_question_that_asks_two_leads_the_answer(answerer):
+    answer = answerer.answer("この情報化の計画の案、意見募集はいつからいつまでだった？何人くらい意見出したの？", "台東区")
+    assert answer.resolved
+    first, second = answer.text.splitlines()[:2]
+    assert "令和" in first and "年度" in first  # the time asked (いつから) …
+    assert "7件 4名" in second  # … and the count, which alone would have led
+
+
+def test_asked_how_short_it_will_get_the_current_wait_is_no_answer(answerer):
+    # The KPI row gives today's waits (18分, 45分) and 減少 as the target: no minutes to aim at.
+    answer = answerer.answer("窓口の待ち時間 証明書の交付は何分まで短くするの", "台東区")
+    assert not answer.resolved
+    assert answerer.answer("窓口で証明書をもらうのに今は平均何分待つの", "台東区").resolved
 
 
 def test_a_question_without_a_detail_asks_no_slot():
