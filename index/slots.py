@@ -99,7 +99,7 @@ def asked_slots(question: str) -> list[Slot]:
     for match in _COUNT_QUESTION.finditer(question):
         counter = match.group(1)
         counted = counted_things(question, counter) if counter in THING_COUNTERS else ()
-        answer = re.compile(NUMBER + f"({COUNTERS[counter]})|" + KPI_VALUE, re.MULTILINE)
+        answer = re.compile(NUMBER + f"({COUNTERS[counter]})(?!ひとり|一人)|" + KPI_VALUE, re.MULTILINE)
         slots.append(Slot(f"{counted[0] if counted else counter}の数", answer, counted=counted))
     slots.extend(slot for asks, slot in WORDED_SLOTS if asks.search(question))
     return slots

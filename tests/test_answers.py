@@ -24,6 +24,7 @@ def answerer() -> Answerer:
         ("受付は何月何日まで？", "令和8年1月7日（水）まで", "令和8年1月まで"),
         ("電子書籍は何冊ありますか", "電子書籍 3,000冊", "応募：95 件"),
         ("何人が意見を出したの", "提出者数：12名", "意見受付件数 4件"),
+        ("テレワークは何人くらいやってるの", "テレワーク実施者 120人", "職員一人ひとりの状況に合わせて"),
         ("どこの部署で導入しているの", "情報システム課で導入", "組織の一部で導入"),
         ("部署はどこですか", "情報政策課が担当", "各部署で連携"),
         ("参加費はいくら？", "参加費は無料", "参加者を募集"),
@@ -224,3 +225,10 @@ def test_a_target_asked_is_not_given_by_the_current_value_of_its_kpi(answerer):
     assert not answer.resolved and "時間の数の記載がありません" in answer.text
     target = answerer.answer("AI・RPA導入業務における作業削減時間の目標は何時間？", "台東区")
     assert target.resolved and "年8,150時間" in target.text
+
+
+def test_the_detail_asked_standing_in_the_answer_raises_the_confidence(answerer):
+    query = answerer.query("クラウドの研修の基礎研修は何人受けたの", "千代田区")
+    hits = answerer.retriever.search(query)
+    assert answerer.slot_missing(answerer.extract(hits[0], query), hits[0], query) is None
+    assert answerer.retriever.confidence(hits, slot_given=True) > answerer.retriever.confidence(hits)
