@@ -28,7 +28,8 @@ def main() -> None:
     for row in tqdm(rows, desc="answers", unit="q", file=sys.stderr):
         answer = answerer.answer(row["question"], row.get("ward"))
         hits = [[hit.unit.id, round(hit.score, 9)] for hit in answer.hits]
-        print(json.dumps({"id": row["id"], "resolved": answer.resolved, "answer": answer.text, "hits": hits}, ensure_ascii=False))
+        line = {"id": row["id"], "resolved": answer.resolved, "answer": answer.text, "hits": hits, "suggestions": answer.suggestions}
+        print(json.dumps(line, ensure_ascii=False))
 
 
 if __name__ == "__main__":

@@ -7,6 +7,8 @@ import unicodedata
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from tqdm import tqdm
+
 from index.analysis import Word, split_segments
 from index.names import NameFinder
 from index.retriever import SEGMENT_ANSWER_TYPES, Hit, Query, Retriever, Segment
@@ -172,13 +174,30 @@ class Answerer:
                 break
             if hit.features.get("coverage", 0.0) < MAYBE_MEANT_COVERAGE:
                 continue
-            candidate = suggestion(hit)
-            if candidate in offered:
-                continue
-            answer = self.answer_from_corpus(candidate, ward)
-            if answer.resolved and answer.hits and answer.hits[0].unit.id == hit.unit.id:
+            candidate = suggestion(hit.unit)
+            if candidate not in offered and self.suggestion_answered(hit.unit, ward):
                 offered.append(candidate)
         return offered
+
+    def suggestion_answered(self, unit: Unit, ward: str | None) -> bool:
+        """Say whether asking the unit's suggested question, scoped to ward, quotes that very unit.
+
+        The corpus alone decides it (staff entries never answer a 「もしかして」 check), so it is worked out once
+        per unit and scope: at index build for every unit in its ward and in none (see check_suggestions), and
+        kept with the index; a scope never seen before is worked out at its first abstention.
+        """
+        key = (unit.id, ward)
+        checks = self.retriever.suggestion_checks
+        if key not in checks:
+            answer = self.answer_from_corpus(suggestion(unit), ward)
+            checks[key] = answer.resolved and bool(answer.hits) and answer.hits[0].unit.id == unit.id
+        return checks[key]
+
+    def check_suggestions(self, progress: bool = False) -> None:
+        """Work out whether each unit's suggested question quotes it, asked in the unit's ward and with no ward."""
+        for unit in tqdm(self.retriever.units, desc="checking suggestions", unit="unit", disable=not progress):
+            self.suggestion_answered(unit, unit.ward)
+            self.suggestion_answered(unit, None)
 
     def query(self, question: str, ward: str | None) -> Query:
         """Analyse a question: its words, its ward, the document it names, the answer it wants."""
@@ -358,14 +377,13 @@ def example_questions(wards: dict[str, WardInfo], ward: str | None) -> tuple[str
 
 def suggestions(hits: list[Hit], count: int = 3) -> list[str]:
     """Phrase the hits after the answer as up to three different questions a resident can click."""
-    answered, *others = [suggestion(h) for h in hits]
+    answered, *others = [suggestion(h.unit) for h in hits]
     unique = [s for s in dict.fromkeys(others) if s != answered]
     return unique[:count]
 
 
-def suggestion(hit: Hit) -> str:
+def suggestion(unit: Unit) -> str:
     """Phrase a related unit as a question a resident can click: the first question it answers, if listed."""
-    unit = hit.unit
     if unit.asked:
         return unit.asked[0]
     if unit.kind == GLOSSARY:

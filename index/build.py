@@ -16,11 +16,13 @@ log = logging.getLogger("ward_faq.index")
 def build_retriever(
     corpus_dir: Path = DEFAULT_CORPUS_DIR, analyzer: Analyzer | None = None, progress: bool = False
 ) -> Retriever:
-    """Parse the corpus and build its retriever (with a progress bar if asked), logging how long it took."""
+    """Parse the corpus and build its retriever and suggestion checks (with progress bars if asked), logging how long it took."""
     started = time.perf_counter()
     units = load_units(corpus_dir)
     analyzer = analyzer or Analyzer(corpus_dir / "synonyms.txt")
     retriever = Retriever(units, load_documents(corpus_dir), analyzer, progress=progress)
+    # An abstention's 「もしかして」 then only looks up which of its candidates' questions quote their unit.
+    Answerer(retriever, load_wards(corpus_dir / "wards.json")).check_suggestions(progress)
     log.info("index built: %d units in %.2f s", len(units), time.perf_counter() - started)
     return retriever
 

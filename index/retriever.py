@@ -67,8 +67,6 @@ class RankingParams:
     abstain_weights: tuple[float, ...] = (0.7, -0.185, -0.188, -1.28, 0.135, -2.88, -0.718, -1.584, 1.069, 0.037, 0.493)
     abstain_bias: float = -2.34
     min_confidence: float = 0.77
-    # A staff-written FAQ entry or linked wording answers whenever it holds this much of the question.
-    min_curated_coverage: float = 0.8
 
 
 @dataclass(frozen=True)
@@ -255,6 +253,9 @@ class Retriever:
         self._is_superseded = np.array(superseded, dtype=bool)
         self._doc_ids = np.array([u.doc_id for u in units])
         self._lengths = np.array([math.log10(len(u.text) + len(u.question) + 10) for u in units])
+        # Whether asking a unit's suggested question (「もしかして」) in a ward, or in none, quotes that unit: a property
+        # of the corpus the answerer works out (index.answering.Answerer.suggestion_answered), kept in the index cache.
+        self.suggestion_checks: dict[tuple[str, str | None], bool] = {}
 
     def __getstate__(self) -> dict:
         """Pickle everything but the analyzer: Sudachi's dictionary is loaded, not pickled (see index.cache)."""
@@ -262,7 +263,7 @@ class Retriever:
 
     def _terms_of(self, unit: Unit) -> UnitTerms:
         """Tokenize a unit's fields and each of its sentences and list items."""
-        head_text = "\n".join([unit.question, *unit.phrasings, unit.title, *unit.headings, unit.measure or ""])
+        head_text = "\n".join([unit.question, unit.title, *unit.headings, unit.measure or ""])
         texts = split_segments(unit.text)
         segments = texts + split_segments(unit.question)
         terms = [tuple(self.analyzer.terms(s)) for s in segments]
@@ -465,14 +466,9 @@ class Retriever:
 
     def resolves(self, hits: list[Hit], slot_given: bool = False) -> bool:
         """Say whether the best hit answers the question well enough to quote it."""
-        if hits and (self.curated_match(hits[0]) or hits[0].features.get("defined")):
+        if hits and hits[0].features.get("defined"):
             return True
         return self.confidence(hits, slot_given) >= self.params.min_confidence
-
-    def curated_match(self, hit: Hit) -> bool:
-        """Say whether staff wrote or linked this wording: a FAQ entry or phrasing that holds the question."""
-        curated = hit.unit.kind == FAQ or bool(hit.unit.phrasings)
-        return curated and hit.features["head_coverage"] >= self.params.min_curated_coverage
 
 
 def split_hit_segments(terms: UnitTerms) -> tuple[tuple[Segment, ...], tuple[Segment, ...]]:
@@ -526,6 +522,5 @@ def bigrams(text: str) -> list[str]:
 
 
 def questions_answered(unit: Unit) -> tuple[str, ...]:
-    """Return the residents' questions a unit answers: those listed for it, staff's wording and linked wordings."""
-    staff_wording = (unit.question,) if unit.kind == FAQ else ()
-    return (*unit.asked, *staff_wording, *unit.phrasings)
+    """Return the residents' questions a unit answers: those listed for it."""
+    return unit.asked

@@ -9,11 +9,12 @@ import pytest
 
 from helpers import corpus_retriever
 from index.analysis import Analyzer, Morpheme, SynonymRule
-from index.answering import Answerer
+from index.answering import MAYBE_MEANT_COVERAGE, Answerer, suggestion
 from index.build import build_answerer
 from index.names import NameFinder
 from index.corpus import DEFAULT_CORPUS_DIR
-from index.retriever import Query
+from index.retriever import Hit, Query
+from index.staff import Background, StaffAnswerer, StaffEntry, StaffIndex, faq_unit
 
 DATA = Path(__file__).resolve().parent / "data"
 
@@ -160,3 +161,52 @@ def test_the_name_finder_finds_exactly_the_names_a_substring_test_finds():
         found += bool(finder.names_in(text))
     ends = sorted(end for name, end in finder.occurrences("デジタル化とは") if name.startswith("デジタル"))
     assert ends == [4, 5] and found > 100
+
+
+def maybe_meant_by_asking(answerer: Answerer, hits: list[Hit], ward: str | None) -> list[str]:
+    """Pick 「もしかして」 questions the plain way: ask the corpus each close candidate's question and keep those it quotes."""
+    offered: list[str] = []
+    for hit in hits:
+        if len(offered) == 3:
+            break
+        candidate = suggestion(hit.unit)
+        if hit.features.get("coverage", 0.0) < MAYBE_MEANT_COVERAGE or candidate in offered:
+            continue
+        answer = answerer.answer_from_corpus(candidate, ward)
+        if answer.resolved and answer.hits and answer.hits[0].unit.id == hit.unit.id:
+            offered.append(candidate)
+    return offered
+
+
+def test_the_suggestion_checks_were_worked_out_at_build_for_every_unit_in_its_ward_and_in_none(answerer):
+    retriever = answerer.retriever
+    expected = {(u.id, scope) for u in retriever.units for scope in (u.ward, None)}
+    assert expected <= set(retriever.suggestion_checks)
+    assert any(retriever.suggestion_checks.values()) and not all(retriever.suggestion_checks.values())
+
+
+def test_an_abstention_offers_the_questions_that_asking_each_candidate_again_offered(answerer):
+    compared = offered = 0
+    for row in question_rows():
+        answer = answerer.answer(row["question"], row.get("ward"))
+        if answer.resolved:
+            continue
+        assert answer.suggestions == maybe_meant_by_asking(answerer, answer.hits, answer.ward), row["question"]
+        compared += 1
+        offered += bool(answer.suggestions)
+    assert compared > 100 and offered > 30
+
+
+def test_a_staff_entry_that_takes_a_suggested_question_does_not_change_what_an_abstention_offers(answerer):
+    abstained = [
+        (row["question"], row.get("ward"), answer)
+        for row in question_rows()
+        if not (answer := answerer.answer(row["question"], row.get("ward"))).resolved and answer.suggestions
+    ]
+    question, ward, answer = abstained[0]
+    taken = answer.suggestions[0]
+    unit = faq_unit(1, answer.ward or next(iter(answerer.wards)), taken, "職員が書いた答えです。", "情報政策課")
+    index = StaffIndex([StaffEntry(unit, (taken,))], answerer.retriever.analyzer, Background.of(answerer.retriever))
+    with_staff = StaffAnswerer(answerer, index)
+    assert with_staff.answer(taken, answer.ward).hits[0].unit.id == "faq-1"  # the entry does take the question
+    assert with_staff.answer(question, ward).suggestions == answer.suggestions

@@ -55,6 +55,8 @@ def test_the_cache_is_written_then_loaded_and_answers_the_same(corpus, tmp_path)
     assert not loaded.built and loaded.cache_file == built.cache_file
     assert isinstance(loaded.retriever.analyzer, Analyzer)
     assert [u.id for u in loaded.retriever.units] == [u.id for u in built.retriever.units]
+    # Which units' suggested questions quote them is kept with the index, not worked out again at load.
+    assert loaded.retriever.suggestion_checks == built.retriever.suggestion_checks != {}
     rows = [json.loads(line) for line in (Path(__file__).parent / "data" / "eval.jsonl").read_text().splitlines()]
     questions = [(row["question"], row.get("ward")) for row in rows]
     assert answers(loaded.retriever, questions) == answers(built.retriever, questions)

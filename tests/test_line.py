@@ -6,7 +6,10 @@ import hashlib
 import hmac
 import json
 import logging
+import os
 import socket
+import subprocess
+import sys
 import threading
 import time
 import unicodedata
@@ -22,7 +25,7 @@ from sqlalchemy.orm import Session
 
 from bot import create_app
 from bot.db import LineEvent, Question
-from bot.line import FEEDBACK_FINAL, TOO_LONG, UNKNOWN_FEEDBACK, source_line
+from bot.line_channel import FEEDBACK_FINAL, TOO_LONG, UNKNOWN_FEEDBACK, source_line
 from bot.live_index import get_wards
 from conftest import LiveServer
 from helpers import corpus_retriever
@@ -636,3 +639,24 @@ def test_a_line_verdict_is_final_after_the_change_window(app, client, line_api):
     replies = [texts(call)[0] for call in line_api.wait_for(3)]
     assert FEEDBACK_FINAL in replies
     assert rows(app)[0].helpful is True
+
+
+def test_an_app_without_a_line_channel_never_imports_the_line_sdk_and_one_with_it_does(tmp_path):
+    # line-bot-sdk takes most of a second to import: an app without LINE must start without it.
+    script = (
+        "import sys; from bot import create_app; app = create_app(); "
+        "status = app.test_client().post('/callback', data='{}').status_code; "
+        "print(status, 'linebot' in sys.modules)"
+    )
+    env = os.environ | {
+        "WARD_FAQ_DATABASE_URL": f"sqlite:///{tmp_path / 'line.sqlite'}",
+        "WARD_FAQ_INDEX_CACHE": str(tmp_path / "cache"),
+        "WARD_FAQ_SECRET_KEY": "x",
+        "LINE_CHANNEL_SECRET": "",
+    }
+    def started(**settings: str) -> list[str]:
+        done = subprocess.run([sys.executable, "-c", script], env=env | settings, capture_output=True, text=True, check=True)
+        return done.stdout.splitlines()[-1].split()  # the app logs to stdout before
+
+    assert started() == ["503", "False"]
+    assert started(LINE_CHANNEL_SECRET=SECRET, LINE_CHANNEL_ACCESS_TOKEN=TOKEN) == ["400", "True"]  # no signature

@@ -25,13 +25,20 @@ COMMON_PASSWORDS_FILE = Path(__file__).resolve().parent / "common-passwords.txt.
 MAX_NAME_CHARS = 64
 CSRF_FIELD = "csrf_token"
 SESSION_KEY = "staff_session"
-# Checked against when the account name is unknown, so a wrong name costs as much time as a wrong password.
-_DUMMY_HASH = generate_password_hash("not-a-real-password")
 
 
 def hash_password(password: str) -> str:
     """Return a salted scrypt hash of a password."""
     return generate_password_hash(password)
+
+
+@functools.cache
+def dummy_hash() -> str:
+    """Return the hash checked when the account name is unknown, so a wrong name costs as much time as a wrong password.
+
+    Made at a process's first login, not at import: a hash costs a tenth of a second at every start.
+    """
+    return hash_password("not-a-real-password")
 
 
 @functools.cache
@@ -146,9 +153,10 @@ def authenticate(db, name: str, password: str, address: str) -> Login:
     The attempt is counted before the password is checked, in one UPDATE, so concurrent attempts from
     one address can never check more passwords than the limit allows. No worker ever sleeps.
     """
+    dummy = dummy_hash()  # made at the first login whatever the name, so its cost tells nothing either
     account = db.scalar(select(StaffUser).where(StaffUser.name == name[:MAX_NAME_CHARS]))
     if account is None:
-        check_password_hash(_DUMMY_HASH, password)  # a wrong name costs as much time as a wrong password
+        check_password_hash(dummy, password)  # a wrong name costs as much time as a wrong password
         return Login(None, None)
     address_key = keyed(address)
     now = utcnow()
