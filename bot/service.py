@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+import time
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -10,6 +11,7 @@ from datetime import timedelta
 from sqlalchemy import func, or_, update
 from sqlalchemy.orm import Session
 
+from bot import metrics
 from bot.db import Question, utcnow
 from bot.live_index import get_answerer
 from bot.privacy import mask_personal_data
@@ -61,6 +63,7 @@ def ask(
     """
     if suggested_from is not None and db.get(Question, suggested_from) is None:
         suggested_from = None
+    started = time.perf_counter()
     answer = get_answerer().answer(text, ward)
     top = answer.hits[0] if answer.resolved and answer.hits else None
     question = Question(
@@ -78,6 +81,7 @@ def ask(
     db.add(question)
     db.add_all(also)
     db.commit()
+    metrics.record_ask(channel, answer, time.perf_counter() - started)
     return Asked(question, answer)
 
 
@@ -122,6 +126,7 @@ def record_feedback(
     if not changed:
         raise FeedbackRefused("final")
     db.refresh(question)
+    metrics.record_feedback(question)
     return question
 
 
