@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
+import click
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
@@ -39,6 +40,14 @@ def parse_day(value: str | None) -> date | None:
     if not FIRST_DAY <= day <= LAST_DAY:
         raise ValueError(value)
     return day
+
+
+def day_option(context: click.Context, param: click.Parameter, value: str | None) -> date | None:
+    """Read a YYYY-MM-DD command-line option as /api/kpi reads its query."""
+    try:
+        return parse_day(value)
+    except ValueError:
+        raise click.BadParameter("YYYY-MM-DD の形の日付にしてください。", ctx=context, param=param) from None
 
 
 def tokyo_midnight_utc(day: date) -> datetime:
