@@ -9,6 +9,7 @@ import subprocess
 
 import click
 import pytest
+from flask import has_app_context
 from flask.cli import ScriptInfo
 
 from bot.cli import main
@@ -83,15 +84,18 @@ def test_every_command_of_the_readme_command_line_section_exists(app):
     examples = command_line_examples()
     assert len(examples) >= 10
     for words in examples:
-        context = click.Context(main, obj=ScriptInfo(create_app=lambda: app))
-        command = main
-        for word in words:
-            if not isinstance(command, click.Group):
-                break  # the rest are the command's arguments and options
-            command = command.get_command(context, word)
-            assert command is not None, f"the README names `ward-faq {' '.join(words)}`, which does not exist"
-        assert not isinstance(command, click.Group), words
-        command.make_context(command.name, words[words.index(command.name) + 1:], parent=context)  # its arguments parse
+        # Closed at the end of the block: looking up an app command pushes an app context that must not outlive it.
+        with click.Context(main, obj=ScriptInfo(create_app=lambda: app)) as context:
+            command = main
+            for word in words:
+                if not isinstance(command, click.Group):
+                    break  # the rest are the command's arguments and options
+                command = command.get_command(context, word)
+                assert command is not None, f"the README names `ward-faq {' '.join(words)}`, which does not exist"
+            assert not isinstance(command, click.Group), words
+            with command.make_context(command.name, words[words.index(command.name) + 1:], parent=context):
+                pass  # its arguments parse
+    assert not has_app_context()
 
 
 def test_the_readme_gives_the_widget_script_size_it_has():
