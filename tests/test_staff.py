@@ -79,7 +79,7 @@ def fill_path(rule) -> str:
     """Return a URL for a rule, with made-up values for its arguments."""
     path = rule.rule
     for argument in rule.arguments:
-        path = re.sub(rf"<(?:\w+:)?{argument}>", "1", path)
+        path = re.sub(rf"<(?:[^:>]+:)?{argument}>", "1", path)  # a converter may take arguments: int(max=…)
     return path
 
 
