@@ -66,8 +66,6 @@ class RankingParams:
     abstain_weights: tuple[float, ...] = (0.713, -0.193, -0.254, -1.378, 0.1, -2.822, -0.658, -1.631, 1.135, 0.065)
     abstain_bias: float = -2.364
     min_confidence: float = 0.77
-    # A staff-written FAQ entry or linked wording answers whenever it holds this much of the question.
-    min_curated_coverage: float = 0.8
 
 
 @dataclass(frozen=True)
@@ -264,7 +262,7 @@ class Retriever:
 
     def _terms_of(self, unit: Unit) -> UnitTerms:
         """Tokenize a unit's fields and each of its sentences and list items."""
-        head_text = "\n".join([unit.question, *unit.phrasings, unit.title, *unit.headings, unit.measure or ""])
+        head_text = "\n".join([unit.question, unit.title, *unit.headings, unit.measure or ""])
         texts = split_segments(unit.text)
         segments = texts + split_segments(unit.question)
         terms = [tuple(self.analyzer.terms(s)) for s in segments]
@@ -464,14 +462,9 @@ class Retriever:
 
     def resolves(self, hits: list[Hit]) -> bool:
         """Say whether the best hit answers the question well enough to quote it."""
-        if hits and (self.curated_match(hits[0]) or hits[0].features.get("defined")):
+        if hits and hits[0].features.get("defined"):
             return True
         return self.confidence(hits) >= self.params.min_confidence
-
-    def curated_match(self, hit: Hit) -> bool:
-        """Say whether staff wrote or linked this wording: a FAQ entry or phrasing that holds the question."""
-        curated = hit.unit.kind == FAQ or bool(hit.unit.phrasings)
-        return curated and hit.features["head_coverage"] >= self.params.min_curated_coverage
 
 
 def split_hit_segments(terms: UnitTerms) -> tuple[tuple[Segment, ...], tuple[Segment, ...]]:
@@ -525,6 +518,5 @@ def bigrams(text: str) -> list[str]:
 
 
 def questions_answered(unit: Unit) -> tuple[str, ...]:
-    """Return the residents' questions a unit answers: those listed for it, staff's wording and linked wordings."""
-    staff_wording = (unit.question,) if unit.kind == FAQ else ()
-    return (*unit.asked, *staff_wording, *unit.phrasings)
+    """Return the residents' questions a unit answers: those listed for it."""
+    return unit.asked

@@ -46,7 +46,6 @@ def kpi_rows(passage: Unit) -> list[Unit]:
                 headings=(*passage.headings, passage.title),
                 measure=passage.measure or passage.title,
                 asked=(f"{indicator}の目標は？", f"{indicator}は今どのくらい？"),
-                phrasings=(),
             )
         )
     return units
@@ -70,7 +69,6 @@ def survey_results(passage: Unit) -> list[Unit]:
                 text=block,
                 headings=(*passage.headings, title),
                 asked=(f"区民アンケートの「{title}」の結果は？",),
-                phrasings=(),
             )
         )
     return units

@@ -46,7 +46,6 @@ class Unit:
     department: str | None = None  # 担当課 where the text names one
     measure: str | None = None  # the 施策 / 取組 a comment row or passage belongs to, if named
     headings: tuple[str, ...] = field(default_factory=tuple)  # heading path, outermost first
-    phrasings: tuple[str, ...] = ()  # residents' wordings staff linked to this unit: they find it, never quoted
     asked: tuple[str, ...] = ()  # questions it answers, as residents would ask them (corpus/questions.json): never quoted
 
     @classmethod

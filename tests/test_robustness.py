@@ -8,10 +8,11 @@ import random
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import select
+from sqlalchemy import select, text
+from sqlalchemy.exc import DBAPIError
 
 from bot import create_app
-from bot.db import FaqEntry, get_db
+from bot.db import FaqEntry, get_db, make_engine
 from test_line import line_api, line_config, payload, signature, text_event  # noqa: F401 (line_api: a fixture)
 from test_staff import PASSWORD, add_staff, login
 from test_staff import post as post_form
@@ -148,3 +149,12 @@ def test_unstorable_text_in_any_form_or_query_is_a_400_and_changes_nothing(app, 
     with app.app_context():
         assert get_db().scalars(select(FaqEntry)).all() == []
     assert_next_ask_answers(client)
+
+
+def test_a_database_error_never_carries_what_a_resident_wrote(database_url):
+    engine = make_engine(database_url)
+    with pytest.raises(DBAPIError) as failure, engine.connect() as connection:
+        connection.execute(text("SELECT * FROM no_such_table WHERE text = :text"), {"text": "区役所の電話番号は"})
+    assert "区役所の電話番号は" not in str(failure.value)  # what would be logged with it
+    assert "hidden" in str(failure.value)
+    engine.dispose()
