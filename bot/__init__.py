@@ -7,15 +7,21 @@ import secrets
 import sys
 from pathlib import Path
 
+from bot.origin import check_siblings
+
+# Before anything imports from index: a foreign `index` would otherwise fail there, obscurely.
+check_siblings()
+
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from bot import api, availability, cli, errors, headers, limits, line, live_index, widget
+from bot import (
+    api, availability, cli, errors, headers, limits, line, live_index, metrics, openapi, retention, widget,
+)
 from bot.availability import wait_for_database
 from bot.db import close_db, make_engine
 from bot.schema import prepare as prepare_schema
 from bot.staff import views as staff_views
-
 from index.corpus import DEFAULT_CORPUS_DIR
 
 log = logging.getLogger("ward_faq")
@@ -56,6 +62,8 @@ def load_config(app: Flask) -> None:
         LINE_API_BASE_URL=env("LINE_API_BASE_URL") or "https://api.line.me",
         # LINE wants its 200 within about 2 s; a reply slower than this many seconds is given up on, not waited for.
         LINE_REPLY_TIMEOUT=float(env("LINE_REPLY_TIMEOUT", "1.0")),
+        # Handled LINE event ids are kept this many days to answer a redelivery once; LINE redelivers within hours.
+        LINE_EVENT_DAYS=int(env("WARD_FAQ_LINE_EVENT_DAYS", "7")),
         # Other sites that may embed the web widget, comma-separated origins (https://www.city.example.jp).
         WIDGET_ALLOWED_ORIGINS=env("WIDGET_ALLOWED_ORIGINS", ""),
         # The staff console's session cookie: never readable by scripts, not sent cross-site.
@@ -72,9 +80,15 @@ def load_config(app: Flask) -> None:
     )
 
 
+def instance_dir() -> Path:
+    """Return the folder of the SQLite file and the secret key: WARD_FAQ_INSTANCE_DIR, else ./instance."""
+    # Not Flask's default, which for an installed package is inside the virtualenv: a rebuilt venv would lose the log.
+    return Path(os.environ.get("WARD_FAQ_INSTANCE_DIR") or "instance").resolve()
+
+
 def configured_app() -> Flask:
     """Return the app with its configuration read and nothing opened or built yet (the db commands need no more)."""
-    app = Flask(__name__, instance_relative_config=True)
+    app = Flask(__name__, instance_path=str(instance_dir()), instance_relative_config=True)
     load_config(app)
     return app
 
@@ -97,16 +111,20 @@ def create_app(test_config: dict | None = None) -> Flask:
     wait_for_database(engine, app.config["DB_WAIT_SECONDS"])
     prepare_schema(engine)
     app.extensions["ward_faq.engine"] = engine
+    metrics.init_app(app, engine)
     live_index.init_app(app)
     limits.init_app(app)
     errors.init_app(app)
     availability.init_app(app)
     headers.init_app(app)
+    retention.init_app(app)
     app.teardown_appcontext(close_db)
 
     app.register_blueprint(api.bp)
     app.register_blueprint(line.bp)
     app.register_blueprint(widget.bp)
+    app.register_blueprint(metrics.bp)
+    app.register_blueprint(openapi.bp)
     app.register_blueprint(staff_views.bp)
     cli.register(app)
     # Nothing may hold a connection across gunicorn's fork (--preload): each worker opens its own.

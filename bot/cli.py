@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 import tempfile
 from collections import Counter, defaultdict
@@ -11,12 +12,13 @@ from pathlib import Path
 
 import click
 from flask import Flask
-from flask.cli import AppGroup, FlaskGroup, ScriptInfo, pass_script_info, with_appcontext
+from flask.cli import AppGroup, FlaskGroup, with_appcontext
 from tqdm import tqdm
 
 from bot.db import FaqEntry, bump_index_revision, get_db
 from bot.kpi import KpiFilter, kpi
 from bot.live_index import get_answerer, get_live_index
+from bot.retention import log_cli
 from bot.service import sources_of
 from bot.staff.accounts import staff_cli
 from index.cache import build_index_cache
@@ -31,6 +33,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(kpi_command)
     app.cli.add_command(corpus)
     app.cli.add_command(staff_cli)
+    app.cli.add_command(log_cli)
 
 
 def create_cli_app() -> Flask:
@@ -84,31 +87,19 @@ def db_revision(message: str) -> None:
                          rev_id=f"{int(head) + 1:04d}")
 
 
-# A command of ward-faq itself, not of the app: Flask runs the app's commands inside an app context, and every
-# request would then reuse that one context, its `g` and database session, instead of getting its own, so a
-# transaction one request left open or broken would be the next request's.
+# A command of ward-faq itself, not of the app: no app is made in this process. Gunicorn makes it, after its
+# settings have prepared the metrics folder, and outside any app context (one shared by every request would
+# hand a transaction one request left open or broken to the next).
 @main.command("serve", with_appcontext=False)
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=int)
 @click.option("--workers", default=2, show_default=True, type=int)
-@pass_script_info
-def serve(info: ScriptInfo, host: str, port: int, workers: int) -> None:
-    """Serve the app under gunicorn, the index built once and shared by the workers."""
-    from gunicorn.app.base import BaseApplication
-
-    app = info.load_app()
-
-    class Server(BaseApplication):
-        def load_config(self):
-            self.cfg.set("bind", f"{host}:{port}")
-            self.cfg.set("workers", workers)
-            self.cfg.set("accesslog", "-")
-
-        def load(self):
-            return app
-
+def serve(host: str, port: int, workers: int) -> None:
+    """Serve the app under gunicorn with the Procfile's settings (bot.serving): the index built once, shared by the workers."""
     click.echo(f"ward-faq: http://{host}:{port}/")
-    Server().run()
+    sys.stdout.flush()  # exec replaces this process, buffers and all
+    command = ["--config", "python:bot.serving", "--bind", f"{host}:{port}", "--workers", str(workers), "bot:create_app()"]
+    os.execv(sys.executable, [sys.executable, "-m", "gunicorn", *command])
 
 
 @click.command("ask")
@@ -299,11 +290,10 @@ index_cli = click.Group("index", help="Build the corpus index.")
 @index_cli.command("build")
 def index_build() -> None:
     """Build the corpus index from scratch and write its cache, which every later start loads instead."""
-    from bot import load_config  # the package imports this module to register the commands: import it late
+    from bot import configured_app  # the package imports this module to register the commands: import it late
 
     # Only the app's settings are read: creating the app would load or build the index before this command could.
-    app = Flask("bot", instance_relative_config=True)
-    load_config(app)
+    app = configured_app()
     loaded = build_index_cache(app.config["CORPUS_DIR"], app.config["INDEX_CACHE"], progress=True)
     units = len(loaded.retriever.units)
     click.echo(f"index built: {units} units in {loaded.seconds:.2f} s, cached in {loaded.cache_file}")

@@ -49,6 +49,7 @@ from bot.errors import json_error
 from bot.limits import allow
 from bot.line import EXTENSION
 from bot.live_index import get_wards
+from bot.retention import prune_line_events_hourly
 from bot.service import (
     MAX_QUESTION_CHARS, QUESTION_ID, Asked, FeedbackRefused, ask, normalized_question, record_feedback, sources_of,
     storable,
@@ -147,6 +148,7 @@ class Channel:
         for event in events:
             if (reply := handle(event)) is not None:
                 self.replies.submit(*reply)
+        prune_line_events_hourly()
         return jsonify({"status": "ok"})
 
 

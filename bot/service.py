@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+import time
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -10,6 +11,7 @@ from datetime import timedelta
 from sqlalchemy import func, insert, or_, update
 from sqlalchemy.orm import Session
 
+from bot import metrics
 from bot.db import Question, new_question_id, utcnow
 from bot.live_index import get_answerer
 from bot.privacy import mask_personal_data
@@ -64,6 +66,7 @@ def ask(
     """
     if suggested_from is not None and db.get(Question, suggested_from) is None:
         suggested_from = None
+    started = time.perf_counter()
     answer = get_answerer().answer(text, ward)
     top = answer.hits[0] if answer.resolved and answer.hits else None
     row = {
@@ -84,6 +87,7 @@ def ask(
     db.connection().execute(QUESTIONS_INSERT, row)
     db.add_all(also)
     db.commit()
+    metrics.record_ask(channel, answer, time.perf_counter() - started)
     return Asked(row["id"], answer)
 
 
@@ -128,6 +132,7 @@ def record_feedback(
     if not changed:
         raise FeedbackRefused("final")
     db.refresh(question)
+    metrics.record_feedback(question)
     return question
 
 

@@ -25,7 +25,7 @@ ANSWER_TYPES = {
     "money": re.compile(r"いくら|何円|金額|料金|費用|手数料|予算|賞金|謝礼|お金"),
     "hours": re.compile(r"何時(?!間)|時間帯|受付時間|開庁時間|営業時間|何曜"),
     "phone": re.compile(r"電話番号|番号を教え|何番"),
-    "target": re.compile(r"(?<!基本)目標|目指|いつまでに|どこまで|達成|(どれ|どの)[くぐ]らいまで|まで(に)?(増や|減ら|上げ|伸ば)"),
+    "target": re.compile(r"(?<!基本)目標|目指|いつまでに|どこまで|達成|(どれ|どの)[くぐ]らいまで|まで(に)?(増や|減ら|上げ|伸ば|短く|縮め|下げ)"),
     "comment": re.compile(r"意見|要望|答え|回答|区の考え|パブコメ|パブリックコメント|どう思"),
     "definition": re.compile(
         r"とは|って(そもそも)?(何|なに)(です|\?|？|$)|そもそも|意味|どういう(こと|もの|手口|仕組み)|どんな(もの|こと)|何が違|違い"
@@ -139,17 +139,21 @@ class Answerer:
     def answer_from_corpus(self, question: str, query: Query) -> Answer:
         """Answer a question that is not small talk, or abstain; an abstention offers nothing yet."""
         hits = self.retriever.search(query)
-        if not self.retriever.resolves(hits):
+        if not hits:
             return Answer(resolved=False, text=self.fallback_text(query.ward), hits=hits, ward=query.ward)
         best = hits[0]
+        # The detail asked standing in the answer is itself a sign that the right passage was found; without
+        # it, the passage is judged as if it gave it, to tell "the topic is there, the detail is not" below.
+        text = self.extract(best, query)
+        missing = self.slot_missing(text, best, query)
+        if not self.retriever.resolves(hits, slot_given=bool(query.slots)):
+            return Answer(resolved=False, text=self.fallback_text(query.ward), hits=hits, ward=query.ward)
         if best.unit.kind == GLOSSARY and not self.names_term(question, best.unit.id):
             # A term's definition answers a question about that term, not one that shares a word with it.
             return Answer(resolved=False, text=self.fallback_text(query.ward), hits=hits, ward=query.ward)
         if best.features["survey"] < 0 and not query.wants_survey:
             # What residents answered in a survey tells nothing about the thing itself (婚姻届を出したい).
             return Answer(resolved=False, text=self.fallback_text(query.ward), hits=hits, ward=query.ward)
-        text = self.extract(best, query)
-        missing = self.slot_missing(text, best, query)
         if missing is not None:
             return Answer(resolved=False, text=self.slot_fallback_text(missing, best, query.ward), hits=hits, ward=query.ward)
         return Answer(
@@ -280,10 +284,21 @@ class Answerer:
         wanted = [SEGMENT_ANSWER_TYPES[kind] for kind in query.answer_types if kind in SEGMENT_ANSWER_TYPES]
         bonus = max(idf.values(), default=0.0)
         weights = [w + bonus * any(p.search(piece) for p in wanted) for w, piece in zip(weights, pieces)]
-        # A matching piece that gives the detail asked (the month, the count of 冊 …) leads, whatever else matches more.
-        gives_slots = [w > 0 and missing_slot(list(query.slots), piece) is None for w, piece in zip(weights, pieces)]
-        best = max(range(len(pieces)), key=lambda i: (gives_slots[i], weights[i], -i))
-        ordered = pieces[best:] + (["\n"] + pieces[:best] if best else [])
+        # A matching piece that gives the details asked (the month, the count of 冊 …) leads, whatever else matches
+        # more; of two asks (いつからいつまで、何人), the piece that gives more of them.
+        gives = [{slot for slot in query.slots if w > 0 and missing_slot([slot], piece) is None} for w, piece in zip(weights, pieces)]
+        best = max(range(len(pieces)), key=lambda i: (len(gives[i]), weights[i], -i))
+        # Each other ask's best piece follows the lead, so that every detail asked stands in the first lines.
+        seconds = []
+        for slot in query.slots:
+            if slot not in gives[best] and (givers := [i for i in range(len(pieces)) if slot in gives[i]]):
+                seconds.append(max(givers, key=lambda i: (weights[i], -i)))
+        seconds = [i for i in dict.fromkeys(seconds) if i != best]
+        rest = [i for i in range(best + 1, len(pieces)) if i not in seconds]
+        before = [i for i in range(best) if i not in seconds]
+        lead = [best, *seconds]
+        ordered = [pieces[i].rstrip("\n") + "\n" if seconds else pieces[i] for i in lead]
+        ordered += [pieces[i] for i in rest] + (["\n"] + [pieces[i] for i in before] if before else [])
         chosen: list[str] = []
         for piece in ordered:
             if len("".join(chosen)) + len(piece) > limit:
@@ -298,7 +313,8 @@ class Answerer:
 
         Asked for a target (何分にする目標), a KPI row's current value (現況 … 18分) gives no answer.
         """
-        if not query.slots:
+        if not query.slots or hit.features.get("defined"):
+            # A term's definition answers 「〜って何？」; the other asks of that question are its own.
             return None
         lead = self.quoted_lead(text)
         if "target" in query.answer_types:

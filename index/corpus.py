@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import replace
+from importlib.resources import files
 from pathlib import Path
 
 from index.cards import document_card
@@ -11,7 +12,8 @@ from index.plans import extract_passages
 from index.rows import row_units
 from index.units import Document, Unit
 
-DEFAULT_CORPUS_DIR = Path(__file__).resolve().parent.parent / "corpus"
+# The corpus/ folder, installed beside this package as ward_faq_corpus (wheels are installed unzipped: a real folder).
+DEFAULT_CORPUS_DIR = Path(str(files("ward_faq_corpus")))
 
 
 def load_documents(corpus_dir: Path = DEFAULT_CORPUS_DIR) -> list[Document]:

@@ -42,6 +42,7 @@ DETAIL_TYPES = frozenset({"when", "count", "target", "department", "money", "hou
 ABSTAIN_FEATURES = (
     "score", "margin", "coverage", "sentence_coverage", "head_coverage", "type_missing", "unmatched", "unknown",
     "asked_coverage", "asked_best",  # how close the question comes to one the unit is known to answer
+    "slot_given",  # the question asks a detail (何人, いつ …) and the answer cut from the hit gives it (index/slots.py)
 )
 
 
@@ -62,9 +63,9 @@ class RankingParams:
     verb_weight: float = 0.3  # verbs and adjectives say less about the topic than nouns
     affix_weight: float = 0.3
     synonym_weight: float = 0.5  # a Sudachi synonym-group match counts less than the word itself
-    rerank_weights: tuple[float, ...] = (0.014, 1.164, 1.291, 1.913, 0.78, 0.499, 1.545, 0.993, -0.333, -1.316, 0.17, -0.66, 0.498, 1.582, 1.027, 1.29)
-    abstain_weights: tuple[float, ...] = (0.713, -0.193, -0.254, -1.378, 0.1, -2.822, -0.658, -1.631, 1.135, 0.065)
-    abstain_bias: float = -2.364
+    rerank_weights: tuple[float, ...] = (0.009, 1.169, 1.298, 1.919, 0.743, 0.503, 1.545, 0.998, -0.352, -1.317, 0.171, -0.661, 0.498, 1.582, 1.028, 1.29)
+    abstain_weights: tuple[float, ...] = (0.7, -0.185, -0.188, -1.28, 0.135, -2.88, -0.718, -1.584, 1.069, 0.037, 0.493)
+    abstain_bias: float = -2.34
     min_confidence: float = 0.77
 
 
@@ -450,21 +451,24 @@ class Retriever:
             "unknown": np.full(count, unknown),
         }
 
-    def confidence(self, hits: list[Hit]) -> float:
-        """Return how sure the best hit answers the question, 0 to 1 (a fitted logistic rule)."""
+    def confidence(self, hits: list[Hit], slot_given: bool = False) -> float:
+        """Return how sure the best hit answers the question, 0 to 1 (a fitted logistic rule).
+
+        slot_given says that the question asks a detail and the answer cut from the best hit gives it.
+        """
         if not hits:
             return 0.0
         best = hits[0]
         margin = best.score - hits[1].score if len(hits) > 1 else best.score
-        values = best.features | {"score": best.score, "margin": margin}
+        values = best.features | {"score": best.score, "margin": margin, "slot_given": float(slot_given)}
         z = self.params.abstain_bias + float(np.dot(self.params.abstain_weights, [values[n] for n in ABSTAIN_FEATURES]))
         return 1.0 / (1.0 + math.exp(-z))
 
-    def resolves(self, hits: list[Hit]) -> bool:
+    def resolves(self, hits: list[Hit], slot_given: bool = False) -> bool:
         """Say whether the best hit answers the question well enough to quote it."""
         if hits and hits[0].features.get("defined"):
             return True
-        return self.confidence(hits) >= self.params.min_confidence
+        return self.confidence(hits, slot_given) >= self.params.min_confidence
 
 
 def split_hit_segments(terms: UnitTerms) -> tuple[tuple[Segment, ...], tuple[Segment, ...]]:

@@ -41,6 +41,14 @@ COUNTERS = {
 # A KPI value with no counter of its own (現況(令和2年度): 9,100): the thing its 指標 counts.
 KPI_VALUE = r"(現況|目標)[^:：\n]*[:：]\s*[\d,.]+(?=\s*(/|$))"
 _COUNT_QUESTION = re.compile(r"何(" + "|".join(COUNTERS) + r")")
+# Counters of things, not of people or measures: 「危険性は何件」 is not answered by 「Webサイト56件」, so the
+# line giving the figure must name the thing counted, as the question names it just before or after the counter.
+THING_COUNTERS = frozenset({"冊", "件", "回", "台", "校", "か所", "ヶ所", "箇所", "種類", "票"})
+_NOUN = r"[一-龥々ァ-ヶーA-Za-zＡ-Ｚａ-ｚ]{2,}"
+_FILLER = r"(?:年間|年に|今|これまでに?|全部で|合計|累計|全体で|結局|で|は|くらい|ぐらい)*"
+_COUNTED_BEFORE = r"(" + _NOUN + r")(?:は|が|を|も|って|の数は?)?" + _FILLER + r"何{counter}"
+_WHEN = re.compile(r"(去年|今年|昨年|来年|毎年|年間|今年度|昨年度|全部|合計|累計|全体|現在|最近|結局)度?")
+_COUNTED_AFTER = r"何{counter}(?:くらい|ぐらい|ほど)?の?(" + _NOUN + r")"
 
 
 @dataclass(frozen=True)
@@ -50,16 +58,27 @@ class Slot:
     label: str  # how the fallback names what is missing: 「資料には{label}の記載がありません」
     answer: re.Pattern[str]
     in_charge: bool = False  # a department slot the unit's own 担当 fills (どこの課がやるの), not one about use (どの課で導入)
+    counted: tuple[str, ...] = ()  # the thing counted (危険性): the line giving the figure must name one of them
+
+    def given_by(self, text: str) -> bool:
+        """Say whether the text gives this detail, on a line that names the thing counted when one is named."""
+        if not self.counted:
+            return bool(self.answer.search(text))
+        return any(names_thing(self.counted, line_around(text, m.start())) for m in self.answer.finditer(text))
 
 
 # Slots asked by words alone, in the order they are looked for; a question may ask several.
 WORDED_SLOTS = (
+    (re.compile(r"いつ(?!も|でも)"), Slot("時期", re.compile(r"(令和|平成|昭和|R|H)\s?(\d+|元|[一二三四五六七八九十]+)\s?(年|\.)|\d{4}\s?年|\d+\s?(年度|月|日)|上旬|中旬|下旬|年度(内|中|末)|今年|来年|昨年|毎年|毎月|随時|常時|24時間"))),
     (re.compile(r"何月何日|何日(?!間)|日付|日にち"), Slot("日付", re.compile(r"\d+\s?日"))),
     (re.compile(r"何月(?!何日)|何年何月"), Slot("月", re.compile(r"\d+\s?月|上旬|中旬|下旬"))),
     (re.compile(r"何時(から|まで|に|頃|ごろ)|受付時間|開庁時間|営業時間"), Slot("時間帯", re.compile(r"\d{1,2}\s?時(?!間)|\d{1,2}:\d\d|24時間"))),
     (re.compile(r"いくら|何円|金額|料金|参加費|手数料|費用|補助金"), Slot("金額", re.compile(NUMBER + r"(円|万円|億円)|無料|有料|負担"))),
     (re.compile(r"URL|ＵＲＬ|アドレスを教え|サイトのアドレス"), Slot("URL", re.compile(r"https?://|www\.|\.(jp|com|go)\b"))),
     (re.compile(r"電話番号|何番に(電話|かけ)"), Slot("電話番号", re.compile(r"\d{2,4}\s?[-‐－(（]\s?\d{2,4}\s?[-‐－)）]\s?\d{3,4}"))),
+    (re.compile(r"どこの(会社|企業|業者|事業者)|(会社|企業|業者|事業者)(の名前|名|は(どこ|誰|だれ))|どの(会社|企業|業者)"), Slot("会社名", re.compile(r"株式会社|有限会社|合同会社|[（(]株[)）]|[ァ-ヶーA-Za-z]{2,}社(?![会員])"))),
+    (re.compile(r"(講師|委員|担当者|責任者|先生|専門家|審査員)[^。？?、]{0,6}(名前|誰|だれ)|(名前|誰|だれ)[^。？?、]{0,4}(講師|委員|先生)"), Slot("人の名前", re.compile(r"[一-龥]{1,4}\s?[一-龥]{1,3}\s?(氏|さん|先生|教授|委員長)|氏名"))),
+    (re.compile(r"何語|何(か|ヶ|カ)国語|(言語|外国語)は(何|どれ|いくつ)|(どの|どんな)(言語|外国語)"), Slot("言語", re.compile(r"(英|中国|韓国|朝鮮|日本|[ァ-ヶー]{2,})語|\d+\s?(か|ヶ|カ)?国語|\d+\s?言語"))),
     (re.compile(r"会場|開催場所|どこで(やる|開催|行われ|行う|実施)"), Slot("場所", re.compile(r"会場|区役所|庁舎|センター|図書館|会議室|[^\s、。]{1,12}(館|室|階|ホール)|オンライン"))),
 )
 
@@ -79,7 +98,9 @@ def asked_slots(question: str) -> list[Slot]:
         slots.append(Slot("使っている部署" if used else "担当の課", DEPARTMENT_NAME, in_charge=not used))
     for match in _COUNT_QUESTION.finditer(question):
         counter = match.group(1)
-        slots.append(Slot(f"{counter}の数", re.compile(NUMBER + f"({COUNTERS[counter]})|" + KPI_VALUE, re.MULTILINE)))
+        counted = counted_things(question, counter) if counter in THING_COUNTERS else ()
+        answer = re.compile(NUMBER + f"({COUNTERS[counter]})(?!ひとり|一人)|" + KPI_VALUE, re.MULTILINE)
+        slots.append(Slot(f"{counted[0] if counted else counter}の数", answer, counted=counted))
     slots.extend(slot for asks, slot in WORDED_SLOTS if asks.search(question))
     return slots
 
@@ -91,6 +112,25 @@ def missing_slot(slots: list[Slot], text: str, department: str | None = None) ->
     """
     for slot in slots:
         given = text + (f"\n{department}" if department and slot.in_charge else "")
-        if not slot.answer.search(given):
+        if not slot.given_by(given):
             return slot
     return None
+
+
+def counted_things(question: str, counter: str) -> tuple[str, ...]:
+    """Return the nouns a question names the counted thing with: just before its 何件 (危険性は何件) or after it."""
+    patterns = (p.replace("{counter}", re.escape(counter)) for p in (_COUNTED_BEFORE, _COUNTED_AFTER))
+    nouns = (match.group(1) for pattern in patterns for match in re.finditer(pattern, question))
+    return tuple(noun for noun in nouns if not _WHEN.fullmatch(noun))
+
+
+def line_around(text: str, at: int) -> str:
+    """Return the line of text that holds position at."""
+    start = text.rfind("\n", 0, at) + 1
+    end = text.find("\n", at)
+    return text[start : end if end >= 0 else len(text)]
+
+
+def names_thing(nouns: tuple[str, ...], line: str) -> bool:
+    """Say whether a line names one of the nouns, by any two characters of it in a row (事故 in 情報漏えい・事故件数)."""
+    return any(noun[i : i + 2] in line for noun in nouns for i in range(len(noun) - 1))

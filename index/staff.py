@@ -360,7 +360,9 @@ def confident(params: StaffParams, features: dict[str, float]) -> bool:
 def sure(params: StaffParams, confidence: float, features: dict[str, float]) -> bool:
     """Say whether an entry's match is sure enough to answer where the documents answer too."""
     word_for_word = min(features["wording_coverage"], features["reverse_coverage"]) >= params.word_for_word
-    return confidence >= params.min_confidence_over_corpus or word_for_word
+    # However sure the rule, an entry without the question's heaviest word may be another topic (ハンコの登録, 犬の登録).
+    nearly_sure = confidence >= params.min_confidence_over_corpus and bool(features["heaviest"])
+    return nearly_sure or word_for_word
 
 
 class StaffAnswerer(Answerer):

@@ -12,12 +12,20 @@ from sqlalchemy import create_engine, make_url, text
 from sqlalchemy.pool import NullPool
 from werkzeug.serving import make_server
 
+from flask import Flask
+
 from bot import create_app
-from helpers import corpus_retriever
+from helpers import ContractClient, corpus_retriever
 from servers import ThreadedServer
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 SCREENSHOTS = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
+
+
+@pytest.fixture(autouse=True)
+def contract_client(monkeypatch):
+    """Check every API response any test makes, through any app's test client, against /openapi.json."""
+    monkeypatch.setattr(Flask, "test_client_class", ContractClient)
 
 
 def pytest_terminal_summary(terminalreporter) -> None:

@@ -5,6 +5,7 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import urllib.error
@@ -44,12 +45,13 @@ def free_port() -> int:
 
 
 @contextmanager
-def gunicorn(env: dict[str, str], workers: int = 2) -> Iterator[str]:
-    """Run the Procfile's server (gunicorn, preloaded) with env added, and yield its URL once it answers."""
+def gunicorn(env: dict[str, str], workers: int = 2, *, bin_dir: Path | None = None, cwd: Path = ROOT) -> Iterator[str]:
+    """Run the Procfile's gunicorn (bin_dir's, else this venv's) with env added, and yield its URL once it answers."""
     port = free_port()
-    command = [sys.executable, "-m", "gunicorn", "--workers", str(workers), "--preload",
-               "--bind", f"127.0.0.1:{port}", "bot:create_app()"]
-    with serving(command, env, port) as url:
+    program = str((bin_dir or Path(sys.executable).parent) / "gunicorn")
+    command = [program, "--config", "python:bot.serving", "--workers", str(workers), "--bind", f"127.0.0.1:{port}",
+               "bot:create_app()"]
+    with serving(command, env, port, cwd) as url:
         yield url
 
 
@@ -64,10 +66,10 @@ def ward_faq_serve(env: dict[str, str], workers: int = 2) -> Iterator[str]:
 
 
 @contextmanager
-def serving(command: list[str], env: dict[str, str], port: int) -> Iterator[str]:
+def serving(command: list[str], env: dict[str, str], port: int, cwd: Path = ROOT) -> Iterator[str]:
     """Run a server command until the block ends, yielding its URL once /healthz answers."""
-    process = subprocess.Popen(command, cwd=ROOT, env=os.environ | env,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    errors = tempfile.TemporaryFile()  # a file, not a pipe: a pipe nobody reads would block the server once full
+    process = subprocess.Popen(command, cwd=cwd, env=os.environ | env, stdout=subprocess.DEVNULL, stderr=errors)
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 90
@@ -77,7 +79,9 @@ def serving(command: list[str], env: dict[str, str], port: int) -> Iterator[str]
                 break
             except (urllib.error.URLError, ConnectionError):
                 if time.monotonic() > deadline or process.poll() is not None:
-                    raise RuntimeError("the server did not start") from None
+                    process.kill()
+                    errors.seek(0)
+                    raise RuntimeError("the server did not start: " + errors.read().decode()[-2000:]) from None
                 time.sleep(0.2)
         yield url
     finally:
@@ -87,6 +91,7 @@ def serving(command: list[str], env: dict[str, str], port: int) -> Iterator[str]
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+        errors.close()
 
 
 class TcpProxy:

@@ -20,12 +20,12 @@ def load_fit():
 
 def test_the_threshold_is_the_lowest_that_keeps_the_abstention_bar():
     fit = load_fit()
-    # Ten unanswerable questions (confidence 0.05 … 0.95) and ten answerable ones, all answered right.
-    unanswerable = np.linspace(0.05, 0.95, 10)
+    # Fifty unanswerable questions (confidence 0.05 … 0.9) and ten answerable ones, all answered right.
+    unanswerable = np.linspace(0.05, 0.9, 50)
     answerable = np.linspace(0.5, 0.99, 10)
     confidence = np.concatenate([unanswerable, answerable])
-    right = np.concatenate([np.zeros(10), np.ones(10)])
-    is_answerable = np.concatenate([np.zeros(10, bool), np.ones(10, bool)])
+    right = np.concatenate([np.zeros(50), np.ones(10)])
+    is_answerable = np.concatenate([np.zeros(50, bool), np.ones(10, bool)])
     threshold = fit.best_threshold(confidence, right, is_answerable)
     hit, abstain = fit.rates(confidence, right, is_answerable, threshold)
     assert abstain >= fit.MIN_ABSTENTION

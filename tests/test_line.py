@@ -16,6 +16,9 @@ import unicodedata
 import urllib.error
 import urllib.request
 import uuid
+from datetime import datetime, timedelta, timezone
+
+
 from concurrent.futures import ThreadPoolExecutor
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -486,6 +489,28 @@ def test_logs_hold_neither_the_message_nor_the_body(app, client, line_api, caplo
     logged = "\n".join(r.getMessage() for r in caplog.records)
     for needle in (RESOLVES, secret_words, "090-1234-5678", USER_ID, body.decode(), "replyToken", TOKEN):
         assert needle not in logged
+
+
+def test_event_ids_older_than_the_retention_are_forgotten_on_a_webhook_at_most_hourly(app, client, line_api):
+    now = datetime.now(timezone.utc)
+    with Session(app.extensions["ward_faq.engine"]) as db, db.begin():
+        db.add_all([LineEvent(webhook_event_id="old", handled_at=now - timedelta(days=8)),
+                    LineEvent(webhook_event_id="recent", handled_at=now - timedelta(days=6))])
+    assert post(client, payload()).status_code == 200  # LINE's Verify: no events
+    assert {e.webhook_event_id for e in rows(app, LineEvent)} == {"recent"}
+    with Session(app.extensions["ward_faq.engine"]) as db, db.begin():
+        db.add(LineEvent(webhook_event_id="old again", handled_at=now - timedelta(days=9)))
+    assert post(client, payload()).status_code == 200
+    assert {e.webhook_event_id for e in rows(app, LineEvent)} == {"recent", "old again"}  # not within the hour
+
+
+def test_the_retention_is_set_by_ward_faq_line_event_days(database_url, line_api, monkeypatch):
+    monkeypatch.setenv("WARD_FAQ_LINE_EVENT_DAYS", "2")
+    app = create_app(line_config(database_url, line_api))
+    with Session(app.extensions["ward_faq.engine"]) as db, db.begin():
+        db.add(LineEvent(webhook_event_id="three days", handled_at=datetime.now(timezone.utc) - timedelta(days=3)))
+    assert post(app.test_client(), payload()).status_code == 200
+    assert rows(app, LineEvent) == []
 
 
 class HeldMessagingApi(ThreadedServer):

@@ -17,9 +17,10 @@ def post(url: str, body: dict) -> dict:
 
 
 @pytest.fixture
-def gunicorn(database_url):
+def gunicorn(database_url, tmp_path):
     """Run the Procfile's server: gunicorn, preloaded, two workers, one database (SQLite, then PostgreSQL)."""
     env = {
+        "WARD_FAQ_INSTANCE_DIR": str(tmp_path),
         "WARD_FAQ_DATABASE_URL": database_url,
         "WARD_FAQ_SECRET_KEY": "test",
         "WARD_FAQ_RATE_LIMIT_PER_MINUTE": "100000",
