@@ -328,11 +328,11 @@ def answer_messages(asked: Asked) -> list[Message]:
     if answer.small_talk:
         return [text_message(answer.text, examples())]
     if not answer.resolved:
-        return [text_message(answer.text, suggestion_buttons(asked.question.id, answer.suggestions))]
+        return [text_message(answer.text, suggestion_buttons(asked.question_id, answer.suggestions))]
     sources = sources_of(answer)
     origin = [source_line(sources[0], answer.department)] if sources else []
     texts = [answer.text, *origin]
-    buttons = feedback_buttons(asked.question.id)
+    buttons = feedback_buttons(asked.question_id)
     return [text_message(text, buttons if i == len(texts) - 1 else None) for i, text in enumerate(texts)]
 
 
