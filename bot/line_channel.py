@@ -156,7 +156,8 @@ def open_channel(app: Flask, secret: str, ward: str | None) -> Channel:
     """Open the app's LINE channel: the webhook parser and the reply sender, with nothing started yet."""
     configuration = Configuration(
         host=app.config["LINE_API_BASE_URL"].rstrip("/"),
-        access_token=app.config["LINE_CHANNEL_ACCESS_TOKEN"],
+        # Without a token the SDK cannot even be set up; an empty one lets LINE refuse the replies, as logged.
+        access_token=app.config["LINE_CHANNEL_ACCESS_TOKEN"] or "",
     )
     # A retried reply would only keep LINE waiting longer; a failed one is logged instead.
     configuration.retries = 0
