@@ -79,7 +79,7 @@ def ask_question():
     answer = asked.answer
     return jsonify(
         {
-            "id": asked.question.id,
+            "id": asked.question_id,
             "resolved": answer.resolved,
             "answer": answer.text,
             "sources": sources_of(answer),

@@ -28,12 +28,17 @@ class Base(DeclarativeBase):
     pass
 
 
+def new_question_id() -> str:
+    """Return a new question's id, as /api/ask hands it out."""
+    return uuid.uuid4().hex
+
+
 class Question(Base):
     """One question a resident asked, masked, with what the bot did."""
 
     __tablename__ = "questions"
 
-    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=lambda: uuid.uuid4().hex)
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_question_id)
     asked_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
     channel: Mapped[str] = mapped_column(String(8))  # web | line | api
     ward: Mapped[str | None] = mapped_column(String(16), index=True)

@@ -156,7 +156,8 @@ def open_channel(app: Flask, secret: str, ward: str | None) -> Channel:
     """Open the app's LINE channel: the webhook parser and the reply sender, with nothing started yet."""
     configuration = Configuration(
         host=app.config["LINE_API_BASE_URL"].rstrip("/"),
-        access_token=app.config["LINE_CHANNEL_ACCESS_TOKEN"],
+        # Without a token the SDK cannot even be set up; an empty one lets LINE refuse the replies, as logged.
+        access_token=app.config["LINE_CHANNEL_ACCESS_TOKEN"] or "",
     )
     # A retried reply would only keep LINE waiting longer; a failed one is logged instead.
     configuration.retries = 0
@@ -328,11 +329,11 @@ def answer_messages(asked: Asked) -> list[Message]:
     if answer.small_talk:
         return [text_message(answer.text, examples())]
     if not answer.resolved:
-        return [text_message(answer.text, suggestion_buttons(asked.question.id, answer.suggestions))]
+        return [text_message(answer.text, suggestion_buttons(asked.question_id, answer.suggestions))]
     sources = sources_of(answer)
     origin = [source_line(sources[0], answer.department)] if sources else []
     texts = [answer.text, *origin]
-    buttons = feedback_buttons(asked.question.id)
+    buttons = feedback_buttons(asked.question_id)
     return [text_message(text, buttons if i == len(texts) - 1 else None) for i, text in enumerate(texts)]
 
 

@@ -127,14 +127,17 @@ class Answerer:
                 small_talk=True,
                 ward=ward,
             )
-        answer = self.answer_from_corpus(question, ward)
+        return self.answer_query(question, self.query(question, ward))
+
+    def answer_query(self, question: str, query: Query) -> Answer:
+        """Answer a question that is not small talk, analysed once by query; an abstention offers 「もしかして」."""
+        answer = self.answer_from_corpus(question, query)
         if answer.resolved:
             return answer
         return replace(answer, suggestions=self.maybe_meant(answer.hits, answer.ward))
 
-    def answer_from_corpus(self, question: str, ward: str | None) -> Answer:
+    def answer_from_corpus(self, question: str, query: Query) -> Answer:
         """Answer a question that is not small talk, or abstain; an abstention offers nothing yet."""
-        query = self.query(question, ward)
         hits = self.retriever.search(query)
         if not hits:
             return Answer(resolved=False, text=self.fallback_text(query.ward), hits=hits, ward=query.ward)
@@ -189,7 +192,8 @@ class Answerer:
         key = (unit.id, ward)
         checks = self.retriever.suggestion_checks
         if key not in checks:
-            answer = self.answer_from_corpus(suggestion(unit), ward)
+            question = suggestion(unit)
+            answer = self.answer_from_corpus(question, self.query(question, ward))
             checks[key] = answer.resolved and bool(answer.hits) and answer.hits[0].unit.id == unit.id
         return checks[key]
 

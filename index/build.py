@@ -16,7 +16,7 @@ log = logging.getLogger("ward_faq.index")
 def build_retriever(
     corpus_dir: Path = DEFAULT_CORPUS_DIR, analyzer: Analyzer | None = None, progress: bool = False
 ) -> Retriever:
-    """Parse the corpus and build its retriever and suggestion checks (with progress bars if asked), logging how long it took."""
+    """Parse the corpus, build its retriever and suggestion checks (with progress if asked), log the time taken."""
     started = time.perf_counter()
     units = load_units(corpus_dir)
     analyzer = analyzer or Analyzer(corpus_dir / "synonyms.txt")

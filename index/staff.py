@@ -386,9 +386,9 @@ class StaffAnswerer(Answerer):
         query = self.query(text, ward)
         match = self.staff.match(text, query.words, query.ward)
         if not (match.confident or match.sure):
-            return super().answer(question, ward)
+            return self.answer_query(text, query)
         if not match.sure:
-            from_corpus = super().answer(question, ward)
+            from_corpus = self.answer_query(text, query)
             if from_corpus.resolved:
                 return from_corpus
         unit = match.best.entry.unit

@@ -44,6 +44,9 @@ def test_every_question_is_logged_once_with_personal_data_masked(app, client):
     assert "03-1234-5678" not in rows[0].text and "taro@example.jp" not in rows[0].text
     assert "[電話番号]" in rows[0].text and "[メールアドレス]" in rows[0].text
     assert rows[0].channel == "api" and rows[0].ward == "大田区"
+    # The row is one plain INSERT: the columns' defaults still fill what the ask does not say.
+    assert rows[0].status == "new" and rows[0].asked_at is not None and rows[0].small_talk is False
+    assert rows[0].helpful is None and rows[0].resolved == body["resolved"]
 
 
 def test_feedback_marks_an_answer_unresolved(client):

@@ -401,6 +401,15 @@ def test_channel_is_off_without_a_secret(database_url, line_api):
     assert client.post("/api/ask", json={"question": RESOLVES}).status_code == 200
 
 
+def test_a_secret_without_an_access_token_starts_and_still_logs_questions(database_url, line_api):
+    app = create_app(line_config(database_url, line_api, LINE_CHANNEL_ACCESS_TOKEN=None))
+    client = app.test_client()
+    assert post(client, payload(text_event(RESOLVES))).status_code == 200
+    call = line_api.wait_for(1)[0]
+    assert call["headers"]["Authorization"].strip() == "Bearer"  # LINE refuses such a reply; the question is still logged
+    assert len(rows(app)) == 1
+
+
 def test_line_ward_must_be_a_known_ward(database_url, line_api):
     with pytest.raises(ValueError, match="LINE_WARD"):
         create_app(line_config(database_url, line_api, LINE_WARD="新宿区"))
