@@ -27,6 +27,15 @@ from index.corpus import DEFAULT_CORPUS_DIR
 log = logging.getLogger("ward_faq")
 
 
+def number(name: str, default: str, kind: type[int] | type[float]) -> int | float:
+    """Read a numeric setting, or stop the start with one line naming the setting that is not a number."""
+    value = os.environ.get(name, default)
+    try:
+        return kind(value)
+    except ValueError:
+        raise SystemExit(f"ward-faq: {name} must be a number, not {value!r}") from None
+
+
 def load_config(app: Flask) -> None:
     """Read every setting from the environment, each with its safe default."""
     env = os.environ.get
@@ -34,7 +43,7 @@ def load_config(app: Flask) -> None:
         DATABASE_URL=env("WARD_FAQ_DATABASE_URL") or f"sqlite:///{Path(app.instance_path) / 'ward-faq.sqlite'}",
         SECRET_KEY=env("WARD_FAQ_SECRET_KEY"),
         # At start-up, how long to wait for a database that does not answer yet (it may be starting too).
-        DB_WAIT_SECONDS=float(env("WARD_FAQ_DB_WAIT_SECONDS", "10")),
+        DB_WAIT_SECONDS=number("WARD_FAQ_DB_WAIT_SECONDS", "10", float),
         CORPUS_DIR=Path(env("WARD_FAQ_CORPUS_DIR", DEFAULT_CORPUS_DIR)),
         # The built corpus index, kept between starts (a file per hash of the corpus and of the index code).
         INDEX_CACHE=Path(env("WARD_FAQ_INDEX_CACHE") or Path(app.instance_path) / "index-cache"),
@@ -42,17 +51,17 @@ def load_config(app: Flask) -> None:
         CORPUS_RETRIEVER=None,
         # Many residents can share one address (a carrier's shared address, a library's PCs): the limit
         # stops floods, not people.
-        RATE_LIMIT_PER_MINUTE=int(env("WARD_FAQ_RATE_LIMIT_PER_MINUTE", "300")),
+        RATE_LIMIT_PER_MINUTE=number("WARD_FAQ_RATE_LIMIT_PER_MINUTE", "300", int),
         # Verdicts on answers per client address per minute, and how long a verdict may still be changed.
-        FEEDBACK_RATE_LIMIT_PER_MINUTE=int(env("WARD_FAQ_FEEDBACK_RATE_LIMIT_PER_MINUTE", "60")),
-        FEEDBACK_CHANGE_MINUTES=int(env("WARD_FAQ_FEEDBACK_CHANGE_MINUTES", "10")),
+        FEEDBACK_RATE_LIMIT_PER_MINUTE=number("WARD_FAQ_FEEDBACK_RATE_LIMIT_PER_MINUTE", "60", int),
+        FEEDBACK_CHANGE_MINUTES=number("WARD_FAQ_FEEDBACK_CHANGE_MINUTES", "10", int),
         # One LINE user is one person: LINE's servers share addresses, so LINE is limited per user instead.
-        LINE_RATE_LIMIT_PER_MINUTE=int(env("WARD_FAQ_LINE_RATE_LIMIT_PER_MINUTE", "20")),
+        LINE_RATE_LIMIT_PER_MINUTE=number("WARD_FAQ_LINE_RATE_LIMIT_PER_MINUTE", "20", int),
         # Where the limits are counted: memory:// is per worker; redis://host:6379 counts across workers and hosts.
         RATELIMIT_STORAGE_URI=env("WARD_FAQ_RATELIMIT_STORAGE_URL", "memory://"),
         RATELIMIT_KEY_PREFIX=env("WARD_FAQ_RATELIMIT_KEY_PREFIX", "ward-faq"),
         # How many reverse proxies stand in front of the app; their X-Forwarded-For is trusted, no one else's.
-        PROXY_COUNT=int(env("WARD_FAQ_PROXY_COUNT", "0")),
+        PROXY_COUNT=number("WARD_FAQ_PROXY_COUNT", "0", int),
         # The widget and API bodies are small; LINE may batch many events in one request.
         MAX_CONTENT_LENGTH=1024 * 1024,
         # The LINE channel is off without a secret; LINE_WARD scopes its questions to one ward.
@@ -61,9 +70,9 @@ def load_config(app: Flask) -> None:
         LINE_WARD=env("LINE_WARD") or None,
         LINE_API_BASE_URL=env("LINE_API_BASE_URL") or "https://api.line.me",
         # LINE wants its 200 within about 2 s; a reply slower than this many seconds is given up on, not waited for.
-        LINE_REPLY_TIMEOUT=float(env("LINE_REPLY_TIMEOUT", "1.0")),
+        LINE_REPLY_TIMEOUT=number("LINE_REPLY_TIMEOUT", "1.0", float),
         # Handled LINE event ids are kept this many days to answer a redelivery once; LINE redelivers within hours.
-        LINE_EVENT_DAYS=int(env("WARD_FAQ_LINE_EVENT_DAYS", "7")),
+        LINE_EVENT_DAYS=number("WARD_FAQ_LINE_EVENT_DAYS", "7", int),
         # Other sites that may embed the web widget, comma-separated origins (https://www.city.example.jp).
         WIDGET_ALLOWED_ORIGINS=env("WIDGET_ALLOWED_ORIGINS", ""),
         # The staff console's session cookie: never readable by scripts, not sent cross-site.
@@ -72,11 +81,11 @@ def load_config(app: Flask) -> None:
         SESSION_COOKIE_SAMESITE="Lax",
         # Staff logins: attempts per address and per account name in any minute; failures in a row from one
         # address before that address is locked out of the account, and for how long; a session's life.
-        STAFF_LOGIN_PER_MINUTE=int(env("WARD_FAQ_STAFF_LOGIN_PER_MINUTE", "5")),
-        STAFF_LOGIN_ACCOUNT_PER_MINUTE=int(env("WARD_FAQ_STAFF_LOGIN_ACCOUNT_PER_MINUTE", "30")),
-        STAFF_LOCKOUT_FAILURES=int(env("WARD_FAQ_STAFF_LOCKOUT_FAILURES", "5")),
-        STAFF_LOCKOUT_MINUTES=int(env("WARD_FAQ_STAFF_LOCKOUT_MINUTES", "15")),
-        STAFF_SESSION_HOURS=int(env("WARD_FAQ_STAFF_SESSION_HOURS", "12")),
+        STAFF_LOGIN_PER_MINUTE=number("WARD_FAQ_STAFF_LOGIN_PER_MINUTE", "5", int),
+        STAFF_LOGIN_ACCOUNT_PER_MINUTE=number("WARD_FAQ_STAFF_LOGIN_ACCOUNT_PER_MINUTE", "30", int),
+        STAFF_LOCKOUT_FAILURES=number("WARD_FAQ_STAFF_LOCKOUT_FAILURES", "5", int),
+        STAFF_LOCKOUT_MINUTES=number("WARD_FAQ_STAFF_LOCKOUT_MINUTES", "15", int),
+        STAFF_SESSION_HOURS=number("WARD_FAQ_STAFF_SESSION_HOURS", "12", int),
     )
 
 
@@ -98,6 +107,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     app = configured_app()
     if test_config is not None:
         app.config.from_mapping(test_config)
+    # Residents' and staff's Japanese stays readable in the JSON itself (curl, logs of proxies), not \uXXXX.
+    app.json.ensure_ascii = False
     if app.config["PROXY_COUNT"]:
         # Behind a proxy every request comes from the proxy: take the resident's address from its header.
         count = app.config["PROXY_COUNT"]
