@@ -43,6 +43,7 @@ ABSTAIN_FEATURES = (
     "score", "margin", "coverage", "sentence_coverage", "head_coverage", "type_missing", "unmatched", "unknown",
     "asked_coverage", "asked_best",  # how close the question comes to one the unit is known to answer
     "slot_given",  # the question asks a detail (何人, いつ …) and the answer cut from the hit gives it (index/slots.py)
+    "type_led",  # the question asks for a date, a number … and the sentence the answer leads with gives it
 )
 
 
@@ -63,10 +64,10 @@ class RankingParams:
     verb_weight: float = 0.3  # verbs and adjectives say less about the topic than nouns
     affix_weight: float = 0.3
     synonym_weight: float = 0.5  # a Sudachi synonym-group match counts less than the word itself
-    rerank_weights: tuple[float, ...] = (0.009, 1.169, 1.298, 1.919, 0.743, 0.503, 1.545, 0.998, -0.352, -1.317, 0.171, -0.661, 0.498, 1.582, 1.028, 1.29)
-    abstain_weights: tuple[float, ...] = (0.7, -0.185, -0.188, -1.28, 0.135, -2.88, -0.718, -1.584, 1.069, 0.037, 0.493)
-    abstain_bias: float = -2.34
-    min_confidence: float = 0.77
+    rerank_weights: tuple[float, ...] = (0.004, 1.175, 1.297, 1.919, 0.743, 0.51, 1.547, 0.996, -0.354, -1.317, 0.171, -0.674, 0.498, 1.581, 1.021, 1.291)
+    abstain_weights: tuple[float, ...] = (0.607, -0.161, -0.01, -0.987, 0.162, -2.984, -0.697, -1.638, 1.047, 0.212, 0.245, 1.045)
+    abstain_bias: float = -2.164
+    min_confidence: float = 0.75
 
 
 @dataclass(frozen=True)
@@ -123,7 +124,7 @@ class UnitTerms:
 SEGMENT_ANSWER_TYPES = {
     "when": re.compile(r"(令和|平成)\s?(\d+|元)\s?年|\d+\s?月|\d{4}\s?年|\d+\s?年度"),
     # A figure with its counter, or a KPI value (現況(令和2年度): 9,100), which has none.
-    "count": re.compile(r"(?<![第\d,.])\d[\d,.]*\s?(人|件|名|%|％|回|円|校|台|か所|箇所|手続|時間|種類|分|つ)|(?<![第\d,.])\d+の(?=[^\d\s])|(現況|目標)[^:：\n]*[:：]\s*[\d,.]+"),
+    "count": re.compile(r"(?<![第\d,.])\d[\d,.]*\s?(人|件|名|%|％|パーセント|回|円|校|台|か所|箇所|手続|時間|種類|分|つ)|(?<![第\d,.])\d+の(?=[^\d\s])|(現況|目標)[^:：\n]*[:：]\s*[\d,.]+"),
     "target": re.compile(r"目標|指標"),
     "department": re.compile(r"担当|[^\s、。：:（）()]{2,}(課|室)(?!題|程|長)"),
     "money": re.compile(r"\d[\d,.]*\s?(円|万円|億円)|無料|有料"),
@@ -404,7 +405,7 @@ class Retriever:
         asked_rows, asked_owner = ranges(self._asked_starts, leaders)
         asked_coverage = np.zeros(count)
         np.maximum.at(asked_coverage, asked_owner, shares(self._asked_term_sets.holds(asked_rows, question), weights, total))
-        answer_type, strict_answer_type = np.zeros(count), np.zeros(count)
+        answer_type, strict_answer_type, type_led = np.zeros(count), np.zeros(count), np.zeros(count)
         if query.answer_types:
             wanted = kind_bits(query.answer_types)
             found = self._unit_kinds[leaders].copy()
@@ -417,6 +418,18 @@ class Retriever:
             np.minimum.at(best, segment_owner, np.where(segment_shares == sentence_coverage[segment_owner], segment_rows, last))
             has_best = best < last
             found[has_best] |= self._segment_kinds[best[has_best]]
+            # The answer leads with the sentence that matches best once one giving the kind asked counts as much
+            # more as the question's heaviest word (Answerer.best_sentences): what that sentence gives is quoted first.
+            gives_kind = (self._segment_kinds[segment_rows] & wanted) > 0
+            led = segment_shares + gives_kind * (max(weights, default=0.0) / total)
+            lead_share = np.zeros(count)
+            np.maximum.at(lead_share, segment_owner, led)
+            lead = np.full(count, last)
+            np.minimum.at(lead, segment_owner, np.where(led == lead_share[segment_owner], segment_rows, last))
+            has_lead = lead < last
+            led_kinds = self._unit_kinds[leaders].copy()
+            led_kinds[has_lead] |= self._segment_kinds[lead[has_lead]]
+            type_led = np.bitwise_count(wanted & led_kinds) / len(query.answer_types)
             half = segment_shares >= sentence_coverage[segment_owner] / 2
             np.bitwise_or.at(nearby, segment_owner[half], self._segment_kinds[segment_rows[half]])
             firsts, ends = self._segment_starts[leaders], self._segment_starts[leaders + 1]
@@ -449,6 +462,7 @@ class Retriever:
             "type_missing": ((strict_answer_type < 1.0) & bool(query.answer_types & DETAIL_TYPES)).astype(float),
             "unmatched": np.where(held, 0.0, word_shares).max(axis=1, initial=0.0),
             "unknown": np.full(count, unknown),
+            "type_led": type_led,
         }
 
     def confidence(self, hits: list[Hit], slot_given: bool = False) -> float:
