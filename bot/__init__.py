@@ -107,8 +107,6 @@ def create_app(test_config: dict | None = None) -> Flask:
     app = configured_app()
     if test_config is not None:
         app.config.from_mapping(test_config)
-    # Residents' and staff's Japanese stays readable in the JSON itself (curl, logs of proxies), not \uXXXX.
-    app.json.ensure_ascii = False
     if app.config["PROXY_COUNT"]:
         # Behind a proxy every request comes from the proxy: take the resident's address from its header.
         count = app.config["PROXY_COUNT"]
