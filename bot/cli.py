@@ -7,7 +7,6 @@ import sys
 import tempfile
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from datetime import date
 from pathlib import Path
 
 import click
@@ -16,7 +15,7 @@ from flask.cli import AppGroup, FlaskGroup, with_appcontext
 from tqdm import tqdm
 
 from bot.db import FaqEntry, bump_index_revision, get_db
-from bot.kpi import KpiFilter, kpi
+from bot.kpi import KpiFilter, day_option, kpi
 from bot.live_index import get_answerer, get_live_index
 from bot.retention import log_cli
 from bot.service import sources_of
@@ -249,21 +248,16 @@ def eval_staff_command(path: Path, dev_path: Path) -> None:
 
 @click.command("kpi")
 @with_appcontext
-@click.option("--from", "start", type=click.DateTime(["%Y-%m-%d"]), default=None)
-@click.option("--to", "end", type=click.DateTime(["%Y-%m-%d"]), default=None)
+@click.option("--from", "start", callback=day_option, default=None, metavar="YYYY-MM-DD")
+@click.option("--to", "end", callback=day_option, default=None, metavar="YYYY-MM-DD")
 @click.option("--ward", default=None)
 @click.option("--channel", type=click.Choice(["web", "line", "api"]), default=None)
 def kpi_command(start, end, ward: str | None, channel: str | None) -> None:
     """Print the unresolved rate, overall and per day (the same figures as /api/kpi)."""
-    figures = kpi(get_db(), KpiFilter(to_date(start), to_date(end), ward, channel))
+    figures = kpi(get_db(), KpiFilter(start, end, ward, channel))
     click.echo(f"total {figures['total']}  unresolved {figures['unresolved']}  rate {figures['unresolved_rate']:.2%}")
     for day in figures["by_day"]:
         click.echo(f"{day['date']}  {day['total']:>5}  {day['unresolved']:>5}")
-
-
-def to_date(moment) -> date | None:
-    """Return the date of a click DateTime value."""
-    return moment.date() if moment is not None else None
 
 
 corpus = AppGroup("corpus", help="Look at the corpus.")

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
+import click
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
@@ -24,13 +25,29 @@ class KpiFilter:
     channel: str | None = None
 
 
+# Days a filter may name: Python's own first and last years are left out, since a Tokyo midnight in UTC, the day
+# after a range or a default span before it would fall outside what a date can hold.
+FIRST_DAY, LAST_DAY = date(2, 1, 1), date(9998, 12, 31)
+
+
 def parse_day(value: str | None) -> date | None:
     """Read an optional YYYY-MM-DD day, nothing looser (Python also takes 20261101); ValueError otherwise."""
     if value is None:
         return None
     if len(value) != 10:
         raise ValueError(value)
-    return date.fromisoformat(value)
+    day = date.fromisoformat(value)
+    if not FIRST_DAY <= day <= LAST_DAY:
+        raise ValueError(value)
+    return day
+
+
+def day_option(context: click.Context, param: click.Parameter, value: str | None) -> date | None:
+    """Read a YYYY-MM-DD command-line option as /api/kpi reads its query."""
+    try:
+        return parse_day(value)
+    except ValueError:
+        raise click.BadParameter("YYYY-MM-DD の形の日付にしてください。", ctx=context, param=param) from None
 
 
 def tokyo_midnight_utc(day: date) -> datetime:
@@ -91,6 +108,14 @@ def next_period(start: date, period: str) -> date:
     if period == "month":
         return (start.replace(day=28) + timedelta(days=4)).replace(day=1)
     return start + timedelta(days=1)
+
+
+def period_count(start: date, end: date, period: str) -> int:
+    """Return how many days, weeks or months kpi_by_period lists from start to end."""
+    first, last = period_start(start, period), period_start(end, period)
+    if period == "month":
+        return (last.year - first.year) * 12 + last.month - first.month + 1
+    return (last - first).days // (7 if period == "week" else 1) + 1
 
 
 def kpi_by_period(figures: dict, period: str, start: date, end: date) -> list[dict]:

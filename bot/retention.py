@@ -13,7 +13,7 @@ from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
 from bot.db import LineEvent, Question, get_db, utcnow
-from bot.kpi import TOKYO, tokyo_midnight_utc
+from bot.kpi import TOKYO, day_option, tokyo_midnight_utc
 from bot.staff.auth import audit
 
 log = logging.getLogger("ward_faq.retention")
@@ -65,12 +65,12 @@ def purge_questions(db: Session, before: date) -> int:
 
 
 @log_cli.command("purge")
-@click.option("--before", "before", required=True, type=click.DateTime(["%Y-%m-%d"]),
+@click.option("--before", "before", required=True, callback=day_option, metavar="YYYY-MM-DD",
               help="YYYY-MM-DD: questions asked before this day (Asia/Tokyo) are deleted; that day's are kept.")
 @click.option("--yes", is_flag=True, help="Also take a day after today, which deletes today's questions too.")
-def purge_command(before: datetime, yes: bool) -> None:
+def purge_command(before: date, yes: bool) -> None:
     """Delete the questions asked before a day, for wards whose rules limit how long questions are kept."""
-    day = before.date()
+    day = before
     today = datetime.now(TOKYO).date()
     if day > today and not yes:
         raise click.ClickException(

@@ -134,6 +134,9 @@ def test_kpi_validates_its_query(client):
     error_of(client.get("/api/kpi?ward=新宿区"), 400)
     error_of(client.get("/api/kpi?channel=fax"), 400)
     error_of(client.get("/api/kpi?from=2026-11-02&to=2026-11-01"), 400)
+    error_of(client.get("/api/kpi?from=0001-01-01"), 400)  # its Tokyo midnight is before the first UTC date
+    error_of(client.get("/api/kpi?to=9999-12-31"), 400)  # the day after it is past the last date
+    assert client.get("/api/kpi?from=1970-01-01&to=9998-12-31").status_code == 200
     assert client.get("/api/kpi?from=2026-11-01&to=2026-11-30&ward=台東区&channel=web").status_code == 200
 
 

@@ -48,6 +48,9 @@ def test_kpi_counts_unresolved_per_tokyo_day(app, client, runner):
     result = runner.invoke(args=["kpi", "--from", "2026-11-21", "--to", "2026-11-21"])
     assert result.exit_code == 0
     assert "total 3  unresolved 2  rate 66.67%" in result.output
+    for bad in ("0001-01-01", "20261121", "2026-11-31"):
+        refused = runner.invoke(args=["kpi", "--from", bad])
+        assert refused.exit_code == 2 and "YYYY-MM-DD" in refused.output, refused.output
 
 
 @pytest.mark.parametrize(

@@ -52,6 +52,7 @@ def test_purge_refuses_a_day_after_today_unless_told_yes(app, runner):
 
 def test_purge_needs_a_day_in_the_yyyy_mm_dd_form(app, runner):
     log_questions(app, datetime(2020, 1, 1, tzinfo=timezone.utc))
-    result = runner.invoke(args=["log", "purge", "--before", "01/04/2026"])
-    assert result.exit_code == 2 and "does not match the format '%Y-%m-%d'" in result.output
+    for day in ("01/04/2026", "20260401", "0001-01-01"):  # the last one's Tokyo midnight is before any UTC date
+        result = runner.invoke(args=["log", "purge", "--before", day])
+        assert result.exit_code == 2 and "YYYY-MM-DD" in result.output, result.output
     assert len(kept(app)) == 1

@@ -8,6 +8,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 from sqlalchemy import func, select
+from werkzeug.security import check_password_hash
 
 from bot import create_app
 from bot.db import (
@@ -78,7 +79,7 @@ def fill_path(rule) -> str:
     """Return a URL for a rule, with made-up values for its arguments."""
     path = rule.rule
     for argument in rule.arguments:
-        path = re.sub(rf"<(?:\w+:)?{argument}>", "1", path)
+        path = re.sub(rf"<(?:[^:>]+:)?{argument}>", "1", path)  # a converter may take arguments: int(max=…)
     return path
 
 
@@ -148,6 +149,15 @@ def test_repeated_failed_logins_lock_the_account_in_every_worker(app, client, tm
     assert [tuple(row) for row in rows] == [("login_failed", 4), ("login_locked", 3), ("login", 1)]
 
 
+def test_staff_add_and_password_ask_twice_in_japanese_and_refuse_two_different_entries(app, runner):
+    added = runner.invoke(args=["staff", "add", "taito", "--ward", "台東区"], input=f"{PASSWORD}\n{PASSWORD}\n")
+    assert added.exit_code == 0 and "パスワード（確認）" in added.output and "Repeat" not in added.output
+    changed = runner.invoke(args=["staff", "password", "taito"], input=f"{PASSWORD}!\n{PASSWORD}?\n{PASSWORD}!\n{PASSWORD}!\n")
+    assert changed.exit_code == 0 and "新しいパスワード（確認）" in changed.output
+    with app.app_context():
+        assert check_password_hash(get_db().scalar(select(StaffUser.password_hash)), f"{PASSWORD}!")
+
+
 def test_the_database_holds_no_clear_password(app, client, runner, tmp_path):
     result = runner.invoke(args=["staff", "add", "taito", "--ward", "台東区"], input=f"{PASSWORD}\n{PASSWORD}\n")
     assert result.exit_code == 0, result.output
@@ -189,6 +199,18 @@ def test_staff_of_one_ward_cannot_read_or_act_on_another_wards_questions(app, cl
     assert post(client, f"/staff/faq/{faq_id}/retire", retired="1").status_code == 404
     assert "台東区だけの回答" not in client.get("/staff/faq").text
     assert "台東区だけの回答" not in client.get("/staff/faq/export.csv").data.decode("utf-8-sig")
+    assert db_state(app)[:3] == before[:3]
+
+
+def test_an_id_past_any_row_is_a_404_and_changes_nothing(app, client):
+    add_staff(app, "taito", "台東区")
+    login(client, "taito")
+    before = db_state(app)
+    for big in (2**31, 2**63):  # past PostgreSQL's integer column, then past SQLite's integers
+        assert client.get(f"/staff/faq/{big}/edit").status_code == 404
+        assert post(client, f"/staff/faq/{big}/wordings", text="粗大ごみ").status_code == 404
+        assert post(client, f"/staff/faq/{big}/retire", retired="1").status_code == 404
+        assert post(client, f"/staff/faq/1/wordings/{big}/delete").status_code == 404
     assert db_state(app)[:3] == before[:3]
 
 
@@ -333,6 +355,15 @@ def test_faq_csv_round_trip_with_bom(app, client):
     refused = upload(csv_file(rows))
     assert refused.status_code == 400 and "行目" in refused.text
     assert db_state(app) == after
+    # Ids that are digits to str.isdigit() but not to int(), or too long for it, are wrong rows too.
+    for odd_id in ("²", "1" + "0" * 5000):
+        rows[-1] = [odd_id, "台東区", "q", "a", "", "0"]
+        refused = upload(csv_file(rows))
+        assert refused.status_code == 400 and "行目" in refused.text
+    rows.pop()
+    rows[1][0], rows[1][3] = "１", "全角の id も読めます。"  # full-width digits, as typed
+    assert upload(csv_file(rows)).status_code == 302
+    assert ask_json(client, SODAI)["answer"] == "全角の id も読めます。"
 
 
 def test_faq_edit_and_retire_are_live(app, client):
@@ -407,8 +438,11 @@ def test_kpi_figures_match_a_hand_built_log_and_the_api(app, client):
     ]
     line = client.get(f"/staff/kpi?{span}&channel=line").text
     assert '<strong data-total>1</strong>' in line and 'data-rate="1.0"' in line
-    for query in ("period=year", "ward=nowhere", "from=2026-12-01&to=2026-11-01", "from=yesterday"):
-        assert client.get(f"/staff/kpi?{query}").status_code == 400
+    for query in ("period=year", "ward=nowhere", "from=2026-12-01&to=2026-11-01", "from=yesterday",
+                  "from=0001-01-01", "to=0001-01-05", "to=9999-12-31", "from=0202-11-01&to=2026-11-30"):
+        assert client.get(f"/staff/kpi?{query}").status_code == 400, query
+    assert client.get("/staff/kpi?from=0202-11-01&to=2026-11-30&period=month").status_code == 400
+    assert client.get("/staff/kpi?from=1950-01-01&to=2026-11-30&period=month").status_code == 200
 
 
 def test_every_staff_action_is_audited(app, client):

@@ -27,7 +27,7 @@ def staff_add(name: str, ward: str) -> None:
     db = get_db()
     if db.scalar(select(StaffUser).where(StaffUser.name == name)) is not None:
         raise click.ClickException(f"{name} はすでにあります。")
-    password = click.prompt("パスワード", hide_input=True, confirmation_prompt=True)
+    password = click.prompt("パスワード", hide_input=True, confirmation_prompt="パスワード（確認）")
     problem = password_problem(password, name)
     if problem:
         raise click.ClickException(problem)
@@ -68,7 +68,7 @@ def staff_password(name: str) -> None:
     """Set a new password, read from a prompt or stdin; every open session of the account ends."""
     db = get_db()
     user = existing(db, name)
-    password = click.prompt("新しいパスワード", hide_input=True, confirmation_prompt=True)
+    password = click.prompt("新しいパスワード", hide_input=True, confirmation_prompt="新しいパスワード（確認）")
     problem = password_problem(password, name)
     if problem:
         raise click.ClickException(problem)

@@ -89,7 +89,8 @@ def read_faq_csv(data: bytes, wards: list[str], known_ids: set[int]) -> tuple[li
 
 def row_problem(cell: dict[str, str], wards: list[str], known_ids: set[int]) -> str | None:
     """Return what is wrong with one row, or None."""
-    if cell["id"] and (not cell["id"].isdigit() or int(cell["id"]) not in known_ids):
+    # Decimal digits (full-width too) that int() takes: isdigit() also takes ², and int() refuses very long numbers.
+    if cell["id"] and (not (cell["id"].isdecimal() and len(cell["id"]) <= 18) or int(cell["id"]) not in known_ids):
         return f"id {cell['id']} のFAQはありません（新しく作るときは id を空にしてください）。"
     fields = FaqFields(cell["ward"], cell["question"], cell["answer"], cell["department"])
     problems = faq_problems(fields, wards, COLUMN_LABELS)

@@ -10,7 +10,7 @@ from flask import (
 from sqlalchemy import or_, select
 
 from bot.db import AuditEntry, FaqEntry, Phrasing, Question, as_utc, bump_index_revision, get_db
-from bot.kpi import PERIODS, TOKYO, KpiFilter, kpi, kpi_by_period, parse_day
+from bot.kpi import PERIODS, TOKYO, KpiFilter, kpi, kpi_by_period, parse_day, period_count
 from bot.limits import allow
 from bot.live_index import get_answerer, get_live_index, get_wards
 from bot.service import CHANNELS
@@ -31,6 +31,9 @@ MAX_NOTE_CHARS = 500
 AUDIT_PAGE_ROWS = 100
 # How far back the KPI page looks when no start day is given.
 DEFAULT_SPAN = {"day": timedelta(days=29), "week": timedelta(weeks=11), "month": timedelta(days=334)}
+MAX_KPI_PERIODS = 1000
+# A row id in a URL: past the largest integer column (PostgreSQL's 32-bit), it can name no row; a 404, not a database error.
+ROW_ID = "int(max=2147483647)"
 CHANNEL_NAMES = {"web": "ウェブ", "line": "LINE", "api": "API"}
 FORM_LABELS = {"question": "質問文", "answer": "回答", "department": "担当課", "ward": "区"}
 
@@ -376,7 +379,7 @@ def entry_page(entry: FaqEntry, form: dict, errors: list[str], status: int = 200
     ), status
 
 
-@bp.route("/faq/<int:entry_id>/edit", methods=("GET", "POST"))
+@bp.route(f"/faq/<{ROW_ID}:entry_id>/edit", methods=("GET", "POST"))
 @login_required
 def faq_edit(entry_id: int):
     """Show a FAQ entry and edit it; the change is live at once."""
@@ -399,7 +402,7 @@ def faq_edit(entry_id: int):
     return entry_page(entry, form, errors, 400 if errors else 200)
 
 
-@bp.post("/faq/<int:entry_id>/wordings")
+@bp.post(f"/faq/<{ROW_ID}:entry_id>/wordings")
 @login_required
 def faq_add_wording(entry_id: int):
     """Add a residents' wording the entry answers; it finds the entry from the next ask."""
@@ -419,7 +422,7 @@ def faq_add_wording(entry_id: int):
     return redirect(url_for("staff.faq_edit", entry_id=entry.id))
 
 
-@bp.post("/faq/<int:entry_id>/wordings/<int:wording_id>/delete")
+@bp.post(f"/faq/<{ROW_ID}:entry_id>/wordings/<{ROW_ID}:wording_id>/delete")
 @login_required
 def faq_delete_wording(entry_id: int, wording_id: int):
     """Remove a wording from an entry."""
@@ -436,7 +439,7 @@ def faq_delete_wording(entry_id: int, wording_id: int):
     return redirect(url_for("staff.faq_edit", entry_id=entry.id))
 
 
-@bp.post("/faq/<int:entry_id>/retire")
+@bp.post(f"/faq/<{ROW_ID}:entry_id>/retire")
 @login_required
 def faq_retire(entry_id: int):
     """Take a FAQ entry out of the answers (retired=1), or put it back (retired=0)."""
@@ -508,7 +511,8 @@ def kpi_request() -> tuple[KpiFilter, str]:
     period = arg_choice("period", PERIODS, "day")
     end = arg_day("to") or datetime.now(TOKYO).date()
     start = arg_day("from") or end - DEFAULT_SPAN[period]
-    if start > end:
+    # Each period is a row and a bar: a mistyped year must not make a page of millions.
+    if start > end or period_count(start, end, period) > MAX_KPI_PERIODS:
         abort(400)
     return KpiFilter(start, end, arg_choice("ward", get_wards()), arg_choice("channel", CHANNELS)), period
 
@@ -552,7 +556,8 @@ def kpi_export():
 def audit_log():
     """Show who did what, when, and on what, newest first, a page at a time."""
     page = request.args.get("page", "1")
-    if not page.isdigit() or not 1 <= int(page) <= 100_000:
+    # isdecimal, as int() reads it (isdigit also takes ²), and short, as int() refuses thousands of digits.
+    if not (page.isdecimal() and len(page) <= 6) or not 1 <= int(page) <= 100_000:
         abort(400)
     page = int(page)
     query = select(AuditEntry).order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
