@@ -88,9 +88,17 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def server_cpu_seconds(pid: int) -> float:
+    """Return the CPU time used so far by a process and its children (gunicorn's master and workers), from /proc."""
+    children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    own = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime and stime
+    return own + sum(server_cpu_seconds(int(child)) for child in children)
+
+
 @contextmanager
 def procfile_server(env: dict[str, str]):
-    """Run the Procfile's web command (gunicorn, two workers) on a random local port; yield its host and port."""
+    """Run the Procfile's web command (gunicorn, two workers) on a random local port; yield its host, port and pid."""
     command = re.search(r"^web:\s*(.+)$", (ROOT / "Procfile").read_text(encoding="utf-8"), re.MULTILINE).group(1)
     port = free_port()
     env = env | {"PORT": str(port), "WEB_CONCURRENCY": "2", "PATH": f"{WARD_FAQ.parent}{os.pathsep}{env['PATH']}"}
@@ -107,7 +115,7 @@ def procfile_server(env: dict[str, str]):
                 if time.monotonic() > deadline or process.poll() is not None:
                     raise SystemExit("the Procfile's server did not start") from None
                 time.sleep(0.2)
-        yield "127.0.0.1", port
+        yield "127.0.0.1", port, process.pid
     finally:
         process.terminate()
         process.wait(timeout=30)
@@ -202,13 +210,17 @@ def main() -> None:
             for q in questions
         ] * 1000
         health = [("GET", "/healthz", None)] * len(asks)
-        with procfile_server(env) as (host, port):
+        with procfile_server(env) as (host, port, pid):
             closed_loop(host, port, asks[:50] + health[:50], args.clients, 30)  # warm both workers
             logged_before = sqlite3.connect(f"{tmp}/bench.sqlite").execute("select count(*) from questions").fetchone()[0]
             print(f"POST /api/ask for {args.seconds:.0f} s, {args.clients} clients…", file=sys.stderr)
+            cpu_before = server_cpu_seconds(pid)
             ask_load = closed_loop(host, port, asks, args.clients, args.seconds)
+            cpu_between = server_cpu_seconds(pid)
             print(f"GET /healthz for {args.seconds:.0f} s, {args.clients} clients…", file=sys.stderr)
             health_load = closed_loop(host, port, health, args.clients, args.seconds)
+            ask_cpu = (cpu_between - cpu_before) / max(1, ask_load.answered + ask_load.failed)
+            health_cpu = (server_cpu_seconds(pid) - cpu_between) / max(1, health_load.answered + health_load.failed)
         logged = sqlite3.connect(f"{tmp}/bench.sqlite").execute("select count(*) from questions").fetchone()[0]
     peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
@@ -231,6 +243,7 @@ def main() -> None:
         ("  latency p50 / p95", f"{percentile(ask_load.latencies, 0.5) * 1000:.1f} / {percentile(ask_load.latencies, 0.95) * 1000:.1f} ms"),
         (f"GET /healthz, {args.clients} clients", f"{health_load.per_second:.0f} /s"),
         ("ask / healthz", f"{ask_load.per_second / health_load.per_second:.0%}"),
+        ("server CPU time per ask / per healthz", f"{ask_cpu * 1000:.2f} / {health_cpu * 1000:.2f} ms"),
         ("asks answered / logged / failed", f"{ask_load.answered} / {logged - logged_before} / {ask_load.failed + health_load.failed}"),
         ("peak memory of this process", f"{peak_mib:.0f} MiB"),
     ]

@@ -2,11 +2,17 @@
 from __future__ import annotations
 
 import json
+import threading
+import time
 import urllib.error
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 
+from limits import RateLimitItemPerMinute
+from limits.strategies import MovingWindowRateLimiter
+
 from bot import create_app
+from bot.limits import SweptMemoryStorage, get_limiter
 from servers import gunicorn
 from test_line import line_api, line_config, payload, post, rows, text_event, texts  # noqa: F401 (line_api: a fixture)
 
@@ -65,3 +71,36 @@ def test_line_is_limited_per_user_not_per_address(database_url, line_api):
     assert "短い時間に多くのメッセージ" in replies[2]
     assert all("短い時間" not in reply for reply in replies[:2] + replies[3:])
     assert len(rows(app)) == 3  # the message over the limit is neither answered nor logged
+
+
+def test_memory_counts_in_the_worker_without_a_thread_per_ask(app, monkeypatch):
+    limited = create_app({**app.config, "RATE_LIMIT_PER_MINUTE": 3, "RATELIMIT_STORAGE_URI": "memory://"})
+    with limited.app_context():
+        assert isinstance(get_limiter().storage, SweptMemoryStorage)
+    started = []
+    start = threading.Thread.start
+    monkeypatch.setattr(threading.Thread, "start", lambda thread: (started.append(thread), start(thread))[1])
+    client = limited.test_client()
+    statuses = []
+    for _ in range(5):
+        statuses.append(client.post("/api/ask", json=QUESTION).status_code)
+        time.sleep(0.02)  # longer than the stock storage's 10 ms timer, which would start again at the next ask
+    assert statuses == [200, 200, 200, 429, 429]
+    assert started == []
+
+
+def test_memory_counts_forget_an_address_once_its_minute_is_over(monkeypatch):
+    clock = [1_000_000.0]
+    monkeypatch.setattr(time, "time", lambda: clock[0])
+    monkeypatch.setattr(time, "monotonic", lambda: clock[0])
+    storage = SweptMemoryStorage()
+    limiter = MovingWindowRateLimiter(storage)
+    twice = RateLimitItemPerMinute(2)
+    assert [limiter.hit(twice, "ask", "192.0.2.1") for _ in range(3)] == [True, True, False]
+    clock[0] += 30
+    assert limiter.hit(twice, "ask", "192.0.2.2")
+    assert not limiter.hit(twice, "ask", "192.0.2.1")  # still within its minute
+    clock[0] += 31
+    assert limiter.hit(twice, "ask", "192.0.2.2")  # this hit sweeps: the first address's minute is over
+    assert not any(entries for key, entries in storage.events.items() if "192.0.2.1" in key)
+    assert limiter.hit(twice, "ask", "192.0.2.1")
