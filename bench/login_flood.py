@@ -16,7 +16,6 @@ import multiprocessing
 import os
 import random
 import re
-import socket
 import statistics
 import subprocess
 import sys
@@ -29,23 +28,13 @@ import urllib.parse
 import urllib.request
 from collections import Counter
 from pathlib import Path
+from measure import free_port, percentile
 
 ROOT = Path(__file__).resolve().parent.parent
 HOST = "127.0.0.1"
 PASSWORD = "a-long-staff-passphrase"
 
 
-def percentile(samples: list[float], share: float) -> float:
-    """Return the value below which the given share of samples fall (nearest rank)."""
-    ordered = sorted(samples)
-    return ordered[min(len(ordered) - 1, max(0, round(share * len(ordered)) - 1))]
-
-
-def free_port() -> int:
-    """Return a free TCP port on the loopback address."""
-    with socket.socket() as probe:
-        probe.bind((HOST, 0))
-        return probe.getsockname()[1]
 
 
 def questions() -> list[str]:

@@ -12,7 +12,6 @@ import json
 import os
 import re
 import resource
-import socket
 import sqlite3
 import statistics
 import subprocess
@@ -33,15 +32,11 @@ from index.answering import Answerer
 from index.build import build_answerer
 from index.cache import build_index_cache, load_index
 from index.corpus import DEFAULT_CORPUS_DIR
+from measure import free_port, percentile
 
 ROOT = Path(__file__).resolve().parent.parent
 WARD_FAQ = Path(sys.executable).with_name("ward-faq")
 
-
-def percentile(samples: list[float], share: float) -> float:
-    """Return the value below which the given share of samples fall (nearest rank)."""
-    ordered = sorted(samples)
-    return ordered[min(len(ordered) - 1, max(0, round(share * len(ordered)) - 1))]
 
 
 @dataclass
@@ -80,12 +75,6 @@ def time_first_answer(env: dict[str, str]) -> float:
     subprocess.run([str(WARD_FAQ), "ask", "マイナカードでできる手続きは？", "--ward", "台東区"], env=env, check=True, capture_output=True)
     return time.perf_counter() - started
 
-
-def free_port() -> int:
-    """Return a local port nobody listens on."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def server_cpu_seconds(pid: int) -> float:

@@ -30,15 +30,11 @@ from index.cache import read_cache, write_cache
 from index.corpus import DEFAULT_CORPUS_DIR
 from index.retriever import Retriever
 from synthetic import generate
+from measure import percentile
 
 STAFF_QUESTION = "粗大ごみ回収アプリの予約はどこからできますか"
 STAFF_ANSWER = "粗大ごみ回収アプリの予約は、区のホームページの「粗大ごみ」のページからできます。"
 
-
-def percentile(samples: list[float], share: float) -> float:
-    """Return the value below which the given share of samples fall (nearest rank)."""
-    ordered = sorted(samples)
-    return ordered[min(len(ordered) - 1, max(0, round(share * len(ordered)) - 1))]
 
 
 def peak_mib() -> float:

@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import json
+import urllib.error
+import urllib.request
 from functools import cache
 
 from flask import Flask
@@ -77,3 +79,13 @@ def openapi(wards: tuple[str, ...]) -> tuple[dict, Registry]:
     document = json.loads(json.dumps(openapi_document(list(wards))))
     registry = Registry().with_resource(DOCUMENT_URI, Resource(contents=document, specification=DRAFT202012))
     return document, registry
+
+
+def ask_over_http(url: str, body: dict) -> tuple[int, dict]:
+    """Post an ask to an app served over real HTTP; return the status and the JSON body, error or not."""
+    request = urllib.request.Request(url + "/api/ask", json.dumps(body).encode(), {"Content-Type": "application/json"})
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read())

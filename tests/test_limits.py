@@ -1,11 +1,8 @@
 """The rate limit is one limit across workers and hosts (Flask-Limiter on Redis), and per LINE user on LINE."""
 from __future__ import annotations
 
-import json
 import threading
 import time
-import urllib.error
-import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 
 from limits import RateLimitItemPerMinute
@@ -13,6 +10,7 @@ from limits.strategies import MovingWindowRateLimiter
 
 from bot import create_app
 from bot.limits import SweptMemoryStorage, get_limiter
+from helpers import ask_over_http
 from servers import gunicorn
 from test_line import line_api, line_config, payload, post, rows, text_event, texts  # noqa: F401 (line_api: a fixture)
 
@@ -20,14 +18,10 @@ QUESTION = {"question": "マイナンバーカードでできる手続きは？"
 
 
 def ask_status(url: str) -> int:
-    request = urllib.request.Request(url + "/api/ask", json.dumps(QUESTION).encode(), {"Content-Type": "application/json"})
-    try:
-        with urllib.request.urlopen(request, timeout=30) as response:
-            return response.status
-    except urllib.error.HTTPError as error:
-        assert json.loads(error.read())["error"]["code"] == "rate_limited"
-        return error.code
-
+    """Ask over HTTP and return the status; a refusal must be the rate limit's."""
+    status, body = ask_over_http(url, QUESTION)
+    assert status == 200 or body["error"]["code"] == "rate_limited"
+    return status
 
 def test_two_workers_on_redis_let_through_only_the_limit(tmp_path, redis_storage):
     storage, prefix = redis_storage

@@ -1,11 +1,9 @@
 """A database that goes away: 503s that say so, LINE redelivery answered once, recovery without a restart."""
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 import sys
-import urllib.error
 import urllib.request
 
 import pytest
@@ -13,6 +11,7 @@ from sqlalchemy import create_engine, make_url, text
 from sqlalchemy.pool import NullPool
 
 from bot import create_app
+from helpers import ask_over_http
 from servers import ROOT, TcpProxy, ward_faq_serve
 from test_line import line_api, line_config, payload, post, rows, text_event, texts  # noqa: F401 (line_api: a fixture)
 from test_staff import add_staff, login
@@ -95,13 +94,8 @@ def test_starting_waits_for_a_database_that_comes_up(proxy):
 
 
 def ask_status(url: str) -> int:
-    request = urllib.request.Request(url + "/api/ask", json.dumps(QUESTION).encode(), {"Content-Type": "application/json"})
-    try:
-        with urllib.request.urlopen(request, timeout=30) as response:
-            return response.status
-    except urllib.error.HTTPError as error:
-        return error.code
-
+    """Ask over HTTP and return only the status."""
+    return ask_over_http(url, QUESTION)[0]
 
 def test_every_worker_of_ward_faq_serve_comes_back_after_an_outage(proxy):
     env = {"WARD_FAQ_DATABASE_URL": proxy.url, "WARD_FAQ_SECRET_KEY": "test", "WARD_FAQ_RATE_LIMIT_PER_MINUTE": "10000"}

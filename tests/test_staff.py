@@ -6,7 +6,6 @@ import io
 import re
 from datetime import datetime, timedelta, timezone
 
-import pytest
 from sqlalchemy import func, select
 from werkzeug.security import check_password_hash
 

@@ -5,7 +5,7 @@ import re
 from datetime import date, datetime, timedelta
 
 from flask import (
-    Blueprint, Response, abort, current_app, flash, g, redirect, render_template, request, session, url_for,
+    Blueprint, Response, abort, current_app, flash, g, redirect, render_template, request, url_for,
 )
 from sqlalchemy import or_, select
 
