@@ -319,7 +319,7 @@ def test_errors_are_explained_kindly_and_the_question_stays_for_a_retry(app, liv
     page.unroute("**/api/ask")
     held = []
     page.route("**/api/ask", lambda route: held.append(route))  # the server never answers
-    page.keyboard.press("Enter")
+    page.locator("#question").press("Enter")  # in the box itself, whatever has the focus
     page.locator(".log .meta", has_text="回答を探しています").wait_for()
     page.clock.run_for(11_000)
     page.locator(".error", has_text="時間がかかっています").wait_for()
@@ -330,7 +330,7 @@ def test_errors_are_explained_kindly_and_the_question_stays_for_a_retry(app, liv
 
     page.unroute("**/api/ask")
     app.config["RATE_LIMIT_PER_MINUTE"] = 1
-    page.keyboard.press("Enter")
+    page.locator("#question").press("Enter")
     answers(page).nth(1).wait_for()
     assert error.is_hidden()
     ask_in_widget(page, ABSTAINED)
@@ -339,7 +339,7 @@ def test_errors_are_explained_kindly_and_the_question_stays_for_a_retry(app, liv
 
     app.config["RATE_LIMIT_PER_MINUTE"] = 10_000
     page.route("**/api/ask", lambda route: route.fulfill(status=400, json={"error": {"code": "x", "message": "x"}}))
-    page.keyboard.press("Enter")
+    page.locator("#question").press("Enter")
     page.locator(".error", has_text="500文字以内").wait_for()
     assert page.locator("#question").input_value() == ABSTAINED
 
