@@ -27,10 +27,7 @@ def staff_add(name: str, ward: str) -> None:
     db = get_db()
     if db.scalar(select(StaffUser).where(StaffUser.name == name)) is not None:
         raise click.ClickException(f"{name} はすでにあります。")
-    password = click.prompt("パスワード", hide_input=True, confirmation_prompt="パスワード（確認）")
-    problem = password_problem(password, name)
-    if problem:
-        raise click.ClickException(problem)
+    password = new_password(name, "パスワード")
     db.add(StaffUser(name=name, ward=ward, password_hash=hash_password(password)))
     audit(db, "staff_add", ward=ward, target=f"staff:{name}", staff="cli")
     db.commit()
@@ -68,11 +65,7 @@ def staff_password(name: str) -> None:
     """Set a new password, read from a prompt or stdin; every open session of the account ends."""
     db = get_db()
     user = existing(db, name)
-    password = click.prompt("新しいパスワード", hide_input=True, confirmation_prompt="新しいパスワード（確認）")
-    problem = password_problem(password, name)
-    if problem:
-        raise click.ClickException(problem)
-    user.password_hash = hash_password(password)
+    user.password_hash = hash_password(new_password(name, "新しいパスワード"))
     end_sessions(db, user.id)
     unlock(db, user.id)
     audit(db, "staff_password", ward=user.ward, target=f"staff:{name}", staff="cli")
@@ -98,3 +91,12 @@ def existing(db, name: str) -> StaffUser:
     if user is None:
         raise click.ClickException(f"{name} はありません。")
     return user
+
+
+def new_password(name: str, label: str) -> str:
+    """Read a password twice from a prompt or stdin, or stop with what the password rule says."""
+    password = click.prompt(label, hide_input=True, confirmation_prompt=f"{label}（確認）")
+    problem = password_problem(password, name)
+    if problem:
+        raise click.ClickException(problem)
+    return password
