@@ -85,11 +85,11 @@ def wordings_of(entry: FaqEntry, questions: list[Question]) -> list[str]:
     return new_wordings([entry.question], [q.text for q in questions])
 
 
-def record_wordings(db: Session, entry: FaqEntry, texts: list[str], staff: str) -> int:
-    """Store wordings with an entry, so a resident asking any of them finds it; return how many were new."""
-    known = [entry.question, *db.scalars(select(Phrasing.text).where(Phrasing.unit_id == f"faq-{entry.id}"))]
-    fresh = new_wordings(known, texts)
-    db.add_all(Phrasing(unit_id=f"faq-{entry.id}", text=text, created_by=staff) for text in fresh)
+def record_wordings(db: Session, unit_id: str, texts: list[str], staff: str, known: tuple[str, ...] = ()) -> int:
+    """Store wordings with a FAQ entry or corpus unit, so a resident asking any of them finds it; return how many were new."""
+    known = (*known, *db.scalars(select(Phrasing.text).where(Phrasing.unit_id == unit_id)))
+    fresh = new_wordings(list(known), texts)
+    db.add_all(Phrasing(unit_id=unit_id, text=text, created_by=staff) for text in fresh)
     return len(fresh)
 
 

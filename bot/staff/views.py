@@ -22,7 +22,7 @@ from bot.staff.chart import BASELINE, TARGET, kpi_chart
 from bot.staff.faq_csv import COLUMNS, csv_bytes, export_faq, read_faq_csv
 from bot.staff.faq_rules import MAX_FAQ_QUESTION_CHARS, FaqFields, faq_problems
 from bot.staff.loop import Preview, entry_records, preview, record_wordings
-from bot.staff.queue import STATUSES, QueueFilter, candidates, group_questions, queue_questions, squashed
+from bot.staff.queue import STATUSES, QueueFilter, candidates, group_questions, queue_questions
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
 
@@ -279,7 +279,7 @@ def answer():
     entry = form_entry(form)
     db.add(entry)
     db.flush()
-    record_wordings(db, entry, [q.text for q in questions], g.staff.name)
+    record_wordings(db, f"faq-{entry.id}", [q.text for q in questions], g.staff.name, (entry.question,))
     bump_index_revision(db)
     close(questions, "answered", f"faq-{entry.id}")
     audit(db, "answer", ward=entry.ward, target=f"{targets(questions)} faq:{entry.id}", detail=entry.question)
@@ -299,11 +299,7 @@ def link():
     if unit.ward not in writable_wards(get_wards()):
         abort(403)
     db = get_db()
-    known = {squashed(p.text) for p in db.scalars(select(Phrasing).where(Phrasing.unit_id == unit.id))}
-    for question in questions:
-        if squashed(question.text) not in known:
-            known.add(squashed(question.text))
-            db.add(Phrasing(unit_id=unit.id, text=question.text, created_by=g.staff.name))
+    record_wordings(db, unit.id, [q.text for q in questions], g.staff.name)
     bump_index_revision(db)
     close(questions, "linked", unit.id)
     audit(db, "link", ward=unit.ward, target=f"{targets(questions)} unit:{unit.id}")
@@ -412,7 +408,7 @@ def faq_add_wording(entry_id: int):
     if not 1 <= len(text) <= MAX_FAQ_QUESTION_CHARS:
         return entry_page(entry, form, [f"聞き方は1〜{MAX_FAQ_QUESTION_CHARS}文字で入力してください。"], 400)
     db = get_db()
-    if record_wordings(db, entry, [text], g.staff.name):
+    if record_wordings(db, f"faq-{entry.id}", [text], g.staff.name, (entry.question,)):
         bump_index_revision(db)
         audit(db, "faq_wording_add", ward=entry.ward, target=f"faq:{entry.id}", detail=text)
         db.commit()
