@@ -53,16 +53,20 @@ def collect(answerer: Answerer, rows: list[dict]) -> list[Example]:
 
 def fit_reranker(examples: list[Example], l2: float = 0.01, steps: int = 600, rate: float = 0.5) -> np.ndarray:
     """Fit weights so that each question's gold leaders get the softmax mass (listwise)."""
-    usable = [e for e in examples if e.answerable and e.gold.any()]
-    weights = np.zeros(len(RERANK_FEATURES))
+    usable = [(e.features, e.gold) for e in examples if e.answerable and e.gold.any()]
+    return fit_listwise(usable, len(RERANK_FEATURES), l2, steps, rate)
+
+
+def fit_listwise(lists: list[tuple[np.ndarray, np.ndarray]], width: int, l2: float, steps: int, rate: float) -> np.ndarray:
+    """Fit linear weights by gradient descent so each list's gold rows get its softmax mass, with an L2 penalty."""
+    weights = np.zeros(width)
     for _ in range(steps):
         gradient = l2 * weights
-        for example in usable:
-            scores = example.features @ weights
+        for features, gold in lists:
+            scores = features @ weights
             p = np.exp(scores - scores.max())
             p /= p.sum()
-            target = example.gold / example.gold.sum()
-            gradient += example.features.T @ (p - target) / len(usable)
+            gradient += features.T @ (p - gold / gold.sum()) / len(lists)
         weights -= rate * gradient
     return weights
 

@@ -24,7 +24,7 @@ from pathlib import Path
 import numpy as np
 from tqdm import tqdm
 
-from fit import fit_abstainer
+from fit import fit_abstainer, fit_listwise
 from index.answering import Answerer
 from index.build import build_answerer
 from index.staff import DECISION_FEATURES, STAFF_FEATURES, Background, StaffEntry, StaffIndex, StaffParams, confident, faq_unit, sure
@@ -98,17 +98,8 @@ def collect(topics: list[dict], corpus_questions: list[dict], answerer: Answerer
 
 def fit_ranking(examples: list[Example], l2: float = 0.01, steps: int = 400, rate: float = 0.5) -> np.ndarray:
     """Fit weights so that each wording's own entry gets the softmax mass over its candidates (listwise)."""
-    usable = [e for e in examples if e.published and e.gold.any()]
-    weights = np.zeros(len(STAFF_FEATURES))
-    for _ in range(steps):
-        gradient = l2 * weights
-        for e in usable:
-            scores = e.features @ weights
-            p = np.exp(scores - scores.max())
-            p /= p.sum()
-            gradient += e.features.T @ (p - e.gold / e.gold.sum()) / len(usable)
-        weights -= rate * gradient
-    return weights
+    usable = [(e.features, e.gold) for e in examples if e.published and e.gold.any()]
+    return fit_listwise(usable, len(STAFF_FEATURES), l2, steps, rate)
 
 
 def decision_rows(examples: list[Example], weights: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
