@@ -64,10 +64,10 @@ class RankingParams:
     verb_weight: float = 0.3  # verbs and adjectives say less about the topic than nouns
     affix_weight: float = 0.3
     synonym_weight: float = 0.5  # a Sudachi synonym-group match counts less than the word itself
-    rerank_weights: tuple[float, ...] = (0.004, 1.175, 1.297, 1.919, 0.743, 0.51, 1.547, 0.996, -0.354, -1.317, 0.171, -0.674, 0.498, 1.581, 1.021, 1.291)
-    abstain_weights: tuple[float, ...] = (0.607, -0.161, -0.01, -0.987, 0.162, -2.984, -0.697, -1.638, 1.047, 0.212, 0.245, 1.045)
-    abstain_bias: float = -2.164
-    min_confidence: float = 0.75
+    rerank_weights: tuple[float, ...] = (0.095, 1.144, 1.315, 1.854, 0.844, 0.409, 1.455, 0.933, -0.353, -1.16, 0.27, -0.531, 0.606, 1.456, 1.003, 1.248)
+    abstain_weights: tuple[float, ...] = (0.495, -0.058, 0.15, -1.411, 0.155, -2.635, -1.449, -1.222, 1.178, -0.166, 1.002, 0.352)
+    abstain_bias: float = -1.53
+    min_confidence: float = 0.74
 
 
 @dataclass(frozen=True)
