@@ -64,9 +64,9 @@ class RankingParams:
     verb_weight: float = 0.3  # verbs and adjectives say less about the topic than nouns
     affix_weight: float = 0.3
     synonym_weight: float = 0.5  # a Sudachi synonym-group match counts less than the word itself
-    rerank_weights: tuple[float, ...] = (0.095, 1.144, 1.315, 1.854, 0.844, 0.409, 1.455, 0.933, -0.353, -1.16, 0.27, -0.531, 0.606, 1.456, 1.003, 1.248)
-    abstain_weights: tuple[float, ...] = (0.495, -0.058, 0.15, -1.411, 0.155, -2.635, -1.449, -1.222, 1.178, -0.166, 1.002, 0.352)
-    abstain_bias: float = -1.53
+    rerank_weights: tuple[float, ...] = (0.093, 1.145, 1.301, 1.859, 0.85, 0.41, 1.455, 0.931, -0.352, -1.16, 0.27, -0.529, 0.602, 1.46, 0.989, 1.251)
+    abstain_weights: tuple[float, ...] = (0.472, -0.048, 0.213, -1.441, 0.205, -2.648, -1.441, -1.382, 1.176, -0.081, 0.995, 0.487)
+    abstain_bias: float = -1.475
     min_confidence: float = 0.74
 
 

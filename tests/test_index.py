@@ -47,6 +47,9 @@ def test_content_words_are_normalized_and_grammar_dropped(analyzer):
         ("リモートで働く", "テレワーク"),
         ("Zoomの会議", "Web会議"),
         ("3つの施策に力を入れる", "重点施策"),
+        ("駅の電子看板", "デジタルサイネージ"),
+        ("GPSで見守る", "位置情報"),
+        ("ビデオ通話", "オンライン相談"),
     ],
 )
 def test_residents_words_reach_the_documents_words(analyzer, resident, document):
