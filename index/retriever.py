@@ -64,10 +64,10 @@ class RankingParams:
     verb_weight: float = 0.3  # verbs and adjectives say less about the topic than nouns
     affix_weight: float = 0.3
     synonym_weight: float = 0.5  # a Sudachi synonym-group match counts less than the word itself
-    rerank_weights: tuple[float, ...] = (0.093, 1.145, 1.301, 1.859, 0.85, 0.41, 1.455, 0.931, -0.352, -1.16, 0.27, -0.529, 0.602, 1.46, 0.989, 1.251)
-    abstain_weights: tuple[float, ...] = (0.472, -0.048, 0.213, -1.441, 0.205, -2.648, -1.441, -1.382, 1.176, -0.081, 0.995, 0.487)
-    abstain_bias: float = -1.475
-    min_confidence: float = 0.74
+    rerank_weights: tuple[float, ...] = (0.114, 1.023, 1.315, 1.985, 0.725, 0.433, 1.448, 0.917, -0.36, -1.162, 0.278, -0.544, 0.561, 1.465, 0.961, 1.268)
+    abstain_weights: tuple[float, ...] = (0.524, -0.043, 0.25, -1.559, 0.168, -2.645, -1.358, -1.368, 1.09, -0.453, 0.892, 0.397)
+    abstain_bias: float = -1.386
+    min_confidence: float = 0.73
 
 
 @dataclass(frozen=True)

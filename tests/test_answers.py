@@ -191,6 +191,9 @@ def test_each_document_has_a_card_of_its_period_dates_and_numbers(answerer):
     assert "意見受付件数: 4人 4件" in cards["000"].text and "総数：施策数 19、取組数 38" in cards["000"].text
     assert "提出者数: 12名" in cards["003"].text and "今後の予定: 令和7年4月 改定" in cards["003"].text
     assert "この資料が置き換える計画: 台東区情報化推進計画" in cards["001"].text
+    # The title is the card's heading; its text starts with the ward and kind, so that a fact leads the answer.
+    assert cards["003"].title.endswith(answerer.retriever.documents["003"].title)
+    assert cards["003"].text.splitlines()[0] == "千代田区の委員会資料"
     answer = answerer.answer("千代田区のDX戦略、パブコメの募集方法と周知方法を教えて", "千代田区")
     assert answer.resolved and "募集方法" in answer.text
 
