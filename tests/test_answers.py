@@ -38,6 +38,10 @@ def answerer() -> Answerer:
         ("電子図書館はいつから使えるの", "令和4年度から導入", "電子書籍サービス等の導入を位置づけています"),
         ("防災アプリは何語に対応してるの", "英語・中国語・韓国語に対応", "多言語に対応"),
         ("使いたくない人は何パーセント？", "使いたくない 23.5%", "使いたくない人が多い"),
+        ("防災アプリってなんて名前？", "防災アプリ「台東防災」の配信", "防災アプリなどデジタル技術を活用"),
+        ("そのアプリ、名前なんだっけ", "LINEで配信", "アプリを活用し"),
+        ("資格確認書はどこでもらえますか", "区役所の窓口で交付", "適切な本人確認を行い"),
+        ("駐輪場はどこにありますか", "区民センターの地下", "駐輪場を整備"),
     ],
 )
 def test_a_slot_is_given_only_by_a_text_of_its_granularity(question, given, not_given):
@@ -69,6 +73,14 @@ def test_asked_how_short_it_will_get_the_current_wait_is_no_answer(answerer):
     answer = answerer.answer("窓口の待ち時間 証明書の交付は何分まで短くするの", "台東区")
     assert not answer.resolved
     assert answerer.answer("窓口で証明書をもらうのに今は平均何分待つの", "台東区").resolved
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["情報化推進計画から名前が変わったのはなんで？", "申請書に名前とか住所を何度も書くのは面倒", "AEDがどこにあるか地図で見られる？"],
+)
+def test_a_name_or_a_place_mentioned_is_not_asked(question):
+    assert not [slot for slot in asked_slots(question) if slot.label in ("名称", "場所")]
 
 
 def test_a_question_without_a_detail_asks_no_slot():
