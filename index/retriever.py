@@ -65,9 +65,9 @@ class RankingParams:
     affix_weight: float = 0.3
     synonym_weight: float = 0.5  # a Sudachi synonym-group match counts less than the word itself
     rerank_weights: tuple[float, ...] = (0.114, 1.023, 1.315, 1.985, 0.725, 0.433, 1.448, 0.917, -0.36, -1.162, 0.278, -0.544, 0.561, 1.465, 0.961, 1.268)
-    abstain_weights: tuple[float, ...] = (0.528, -0.042, 0.243, -1.567, 0.163, -2.625, -1.384, -1.365, 1.087, -0.462, 0.799, 0.429)
-    abstain_bias: float = -1.401
-    min_confidence: float = 0.73
+    abstain_weights: tuple[float, ...] = (0.518, -0.04, 0.236, -1.54, 0.187, -2.632, -1.383, -1.364, 1.081, -0.442, 0.85, 0.431)
+    abstain_bias: float = -1.363
+    min_confidence: float = 0.71
 
 
 @dataclass(frozen=True)

@@ -42,13 +42,16 @@ COUNTERS = {
 # A KPI value with no counter of its own (現況(令和2年度): 9,100): the thing its 指標 counts.
 KPI_VALUE = r"(現況|目標)[^:：\n]*[:：]\s*[\d,.]+(?=\s*(/|$))"
 _COUNT_QUESTION = re.compile(r"何(" + "|".join(COUNTERS) + r")")
-# Counters of things, not of people or measures: 「危険性は何件」 is not answered by 「Webサイト56件」, so the
-# line giving the figure must name the thing counted, as the question names it just before or after the counter.
-THING_COUNTERS = frozenset({"冊", "件", "回", "台", "校", "か所", "ヶ所", "箇所", "種類", "票"})
+# Counters of things and shares, not of people or measures: 「危険性は何件」 is not answered by 「Webサイト56件」,
+# nor 「住所変更は何％」 by a line giving another rate, so the line giving the figure must name the thing
+# counted, as the question names it just before or after the counter.
+SHARE_COUNTERS = frozenset({"%", "％", "パーセント", "割"})
+THING_COUNTERS = frozenset({"冊", "件", "回", "台", "校", "か所", "ヶ所", "箇所", "種類", "票"}) | SHARE_COUNTERS
 _NOUN = r"[一-龥々ァ-ヶーA-Za-zＡ-Ｚａ-ｚ]{2,}"
 _FILLER = r"(?:年間|年に|今|これまでに?|全部で|合計|累計|全体で|結局|で|は|くらい|ぐらい)*"
 _COUNTED_BEFORE = r"(" + _NOUN + r")(?:は|が|を|も|って|の数は?)?" + _FILLER + r"何{counter}"
-_WHEN = re.compile(r"(去年|今年|昨年|来年|毎年|年間|今年度|昨年度|全部|合計|累計|全体|現在|最近|結局)度?")
+# Words before a counter that name no thing: when (去年は何件), how much (全部で), or the share itself (割合は何％).
+_WHEN = re.compile(r"(去年|今年|昨年|来年|毎年|年間|今年度|昨年度|全部|合計|累計|全体|現在|最近|結局|割合|比率)度?")
 _COUNTED_AFTER = r"何{counter}(?:くらい|ぐらい|ほど)?の?(" + _NOUN + r")"
 
 
@@ -72,6 +75,8 @@ class Slot:
 WORDED_SLOTS = (
     (re.compile(r"いつ(?!も|でも)"), Slot("時期", re.compile(r"(令和|平成|昭和|R|H)\s?(\d+|元|[一二三四五六七八九十]+)\s?(年|\.)|\d{4}\s?年|\d+\s?(年度|月|日)|上旬|中旬|下旬|年度(内|中|末)|今年|来年|昨年|毎年|毎月|随時|常時|24時間"))),
     (re.compile(r"何月何日|何日(?!間)|日付|日にち"), Slot("日付", re.compile(r"\d+\s?日"))),
+    # A fiscal year: 令和4年4月 (when something was made) does not say 何年度まで a plan runs.
+    (re.compile(r"何年度"), Slot("年度", re.compile(r"(\d+|元)\s?年度|年度(内|中|末)"))),
     (re.compile(r"何月(?!何日)|何年何月"), Slot("月", re.compile(r"\d+\s?月|上旬|中旬|下旬"))),
     (re.compile(r"何時(から|まで|に|頃|ごろ)|受付時間|開庁時間|営業時間"), Slot("時間帯", re.compile(r"\d{1,2}\s?時(?!間)|\d{1,2}:\d\d|24時間"))),
     (re.compile(r"いくら|何円|金額|料金|参加費|手数料|費用|補助金"), Slot("金額", re.compile(NUMBER + r"(円|万円|億円)|無料|有料|負担"))),
@@ -103,7 +108,9 @@ def asked_slots(question: str) -> list[Slot]:
         counter = match.group(1)
         counted = counted_things(question, counter) if counter in THING_COUNTERS else ()
         answer = re.compile(NUMBER + f"({COUNTERS[counter]})(?!ひとり|一人)|" + KPI_VALUE, re.MULTILINE)
-        slots.append(Slot(f"{counted[0] if counted else counter}の数", answer, counted=counted))
+        share = counter in SHARE_COUNTERS
+        label = f"{counted[0]}の{'割合' if share else '数'}" if counted else ("割合" if share else f"{counter}の数")
+        slots.append(Slot(label, answer, counted=counted))
     slots.extend(slot for asks, slot in WORDED_SLOTS if asks.search(question))
     return slots
 
