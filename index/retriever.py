@@ -64,9 +64,9 @@ class RankingParams:
     verb_weight: float = 0.3  # verbs and adjectives say less about the topic than nouns
     affix_weight: float = 0.3
     synonym_weight: float = 0.5  # a Sudachi synonym-group match counts less than the word itself
-    rerank_weights: tuple[float, ...] = (0.114, 1.023, 1.315, 1.985, 0.725, 0.433, 1.448, 0.917, -0.36, -1.162, 0.278, -0.544, 0.561, 1.465, 0.961, 1.268)
-    abstain_weights: tuple[float, ...] = (0.518, -0.04, 0.236, -1.54, 0.187, -2.632, -1.383, -1.364, 1.081, -0.442, 0.85, 0.431)
-    abstain_bias: float = -1.363
+    rerank_weights: tuple[float, ...] = (0.107, 1.052, 1.293, 1.988, 0.719, 0.444, 1.45, 0.917, -0.355, -1.189, 0.273, -0.552, 0.575, 1.451, 0.974, 1.285)
+    abstain_weights: tuple[float, ...] = (0.509, -0.041, 0.254, -1.555, 0.2, -2.628, -1.357, -1.366, 1.106, -0.389, 0.853, 0.438)
+    abstain_bias: float = -1.389
     min_confidence: float = 0.71
 
 
