@@ -50,6 +50,9 @@ THING_COUNTERS = frozenset({"冊", "件", "回", "台", "校", "か所", "ヶ所
 _NOUN = r"[一-龥々ァ-ヶーA-Za-zＡ-Ｚａ-ｚ]{2,}"
 _FILLER = r"(?:年間|年に|今|これまでに?|全部で|合計|累計|全体で|結局|で|は|くらい|ぐらい)*"
 _COUNTED_BEFORE = r"(" + _NOUN + r")(?:は|が|を|も|って|の数は?)?" + _FILLER + r"何{counter}"
+# Whose count it is (システム監査の実施回数は何回): a ward's name (台東区の) narrows nothing the line must repeat.
+_OWNER_BEFORE = r"(" + _NOUN + r")の" + _NOUN + r"(?:は|が|を|も|って|の数は?)?" + _FILLER + r"何{counter}"
+_WARD = re.compile(r".+区")
 # Words before a counter that name no thing: when (去年は何件), how much (全部で), or the share itself (割合は何％).
 _WHEN = re.compile(r"(去年|今年|昨年|来年|毎年|年間|今年度|昨年度|全部|合計|累計|全体|現在|最近|結局|割合|比率)度?")
 _COUNTED_AFTER = r"何{counter}(?:くらい|ぐらい|ほど)?の?(" + _NOUN + r")"
@@ -63,12 +66,14 @@ class Slot:
     answer: re.Pattern[str]
     in_charge: bool = False  # a department slot the unit's own 担当 fills (どこの課がやるの), not one about use (どの課で導入)
     counted: tuple[str, ...] = ()  # the thing counted (危険性): the line giving the figure must name one of them
+    owners: tuple[str, ...] = ()  # whose count it is (システム監査 of its 実施回数): the line must name one of them too
 
     def given_by(self, text: str) -> bool:
-        """Say whether the text gives this detail, on a line that names the thing counted when one is named."""
+        """Say whether the text gives this detail, on a line that names the thing counted (and whose) when named."""
         if not self.counted:
             return bool(self.answer.search(text))
-        return any(names_thing(self.counted, line_around(text, m.start())) for m in self.answer.finditer(text))
+        lines = (line_around(text, m.start()) for m in self.answer.finditer(text))
+        return any(names_thing(self.counted, line) and (not self.owners or names_thing(self.owners, line)) for line in lines)
 
 
 # Slots asked by words alone, in the order they are looked for; a question may ask several.
@@ -107,10 +112,11 @@ def asked_slots(question: str) -> list[Slot]:
     for match in _COUNT_QUESTION.finditer(question):
         counter = match.group(1)
         counted = counted_things(question, counter) if counter in THING_COUNTERS else ()
+        owners = counted_owners(question, counter) if counted else ()
         answer = re.compile(NUMBER + f"({COUNTERS[counter]})(?!ひとり|一人)|" + KPI_VALUE, re.MULTILINE)
         share = counter in SHARE_COUNTERS
         label = f"{counted[0]}の{'割合' if share else '数'}" if counted else ("割合" if share else f"{counter}の数")
-        slots.append(Slot(label, answer, counted=counted))
+        slots.append(Slot(label, answer, counted=counted, owners=owners))
     slots.extend(slot for asks, slot in WORDED_SLOTS if asks.search(question))
     return slots
 
@@ -132,6 +138,12 @@ def counted_things(question: str, counter: str) -> tuple[str, ...]:
     patterns = (p.replace("{counter}", re.escape(counter)) for p in (_COUNTED_BEFORE, _COUNTED_AFTER))
     nouns = (match.group(1) for pattern in patterns for match in re.finditer(pattern, question))
     return tuple(noun for noun in nouns if not _WHEN.fullmatch(noun))
+
+
+def counted_owners(question: str, counter: str) -> tuple[str, ...]:
+    """Return the nouns that say whose count is asked: システム監査 in システム監査の実施回数は何回 (not a ward's name)."""
+    matches = re.finditer(_OWNER_BEFORE.replace("{counter}", re.escape(counter)), question)
+    return tuple(m.group(1) for m in matches if not _WHEN.fullmatch(m.group(1)) and not _WARD.fullmatch(m.group(1)))
 
 
 def line_around(text: str, at: int) -> str:
