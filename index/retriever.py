@@ -67,7 +67,7 @@ class RankingParams:
     rerank_weights: tuple[float, ...] = (0.107, 1.052, 1.293, 1.988, 0.719, 0.444, 1.45, 0.917, -0.355, -1.189, 0.273, -0.552, 0.575, 1.451, 0.974, 1.285)
     abstain_weights: tuple[float, ...] = (0.505, -0.04, 0.25, -1.55, 0.211, -2.642, -1.368, -1.37, 1.109, -0.378, 0.946, 0.42)
     abstain_bias: float = -1.367
-    min_confidence: float = 0.69
+    min_confidence: float = 0.67
 
 
 @dataclass(frozen=True)

@@ -103,6 +103,12 @@ ASKS_DEPARTMENT = re.compile(r"(どの|どこの|何)(課|部署|部局)|(課|�
 ASKS_WHERE_USED = re.compile(r"(導入|使って|使われ|使用|利用して|始ま|始め|採用)")
 
 
+# Whether something is needed (予約は必要？ パスワードいる？), not what is (どんな手続きが必要): the line must name
+# the thing and say 必要 or 不要.
+_ASKS_NEEDED = re.compile(r"(?<!どんな)(?<!何の)(?P<thing>" + _NOUN + r")(?:は|が|って|も)?(?:必要|要る)(?:です|でしょう|なの|か|[?？]|$)|(?P<bare>" + _NOUN + r")いる[?？]")
+NEEDED = re.compile(r"必要|不要|要りません|いりません")
+
+
 def asked_slots(question: str) -> list[Slot]:
     """Return the details a question asks for: its counted things, the department, and the worded slots it names."""
     slots = []
@@ -118,6 +124,9 @@ def asked_slots(question: str) -> list[Slot]:
         label = f"{counted[0]}の{'割合' if share else '数'}" if counted else ("割合" if share else f"{counter}の数")
         slots.append(Slot(label, answer, counted=counted, owners=owners))
     slots.extend(slot for asks, slot in WORDED_SLOTS if asks.search(question))
+    needed = [m.group("thing") or m.group("bare") for m in _ASKS_NEEDED.finditer(question)]
+    if needed:
+        slots.append(Slot(f"{needed[0]}の要否", NEEDED, counted=tuple(needed)))
     return slots
 
 
