@@ -44,9 +44,8 @@ class TermSets:
         held = np.zeros((len(rows), len(question.ids)), dtype=bool)
         if len(question.ids) and len(rows):
             positions, owners = ranges(self.starts, rows)
-            terms = self.terms[positions]
-            places = np.minimum(question.ids.searchsorted(terms), len(question.ids) - 1)
-            found = question.ids[places] == terms
+            places = question.places[self.terms[positions]]
+            found = places >= 0
             held[owners[found], places[found]] = True
         return held @ question.words
 
@@ -55,12 +54,16 @@ class QuestionTerms:
     """A question's words as term ids: which known terms stand for which word."""
 
     def __init__(self, word_terms: Sequence[Iterable[str]], vocabulary: Vocabulary) -> None:
-        per_word = [set(vocabulary.lookup(terms)) for terms in word_terms]
-        self.ids = np.array(sorted(set().union(*per_word)), dtype=np.int32)
+        per_word = [vocabulary.lookup(terms) for terms in word_terms]
+        ids = sorted(set().union(*per_word))
+        self.ids = np.array(ids, dtype=np.int32)
+        # places[term id]: where the term stands in ids, or -1: one array lookup tells a set's terms apart.
+        self.places = np.full(len(vocabulary.ids), -1, dtype=np.int32)
+        self.places[self.ids] = np.arange(len(ids), dtype=np.int32)
         # words[t, w]: term t is one of word w's terms.
-        self.words = np.array([[t in terms for terms in per_word] for t in self.ids.tolist()], dtype=bool).reshape(
-            len(self.ids), len(per_word)
-        )
+        self.words = np.zeros((len(ids), len(per_word)), dtype=bool)
+        for word, terms in enumerate(per_word):
+            self.words[self.places[terms], word] = True
 
 
 def shares(held: np.ndarray, weights: Sequence[float], total: float) -> np.ndarray:
