@@ -278,7 +278,7 @@ class Answerer:
         pieces = [segment.text for segment in segments]
         idf = {w.form: self.retriever.idf(w) for w in query.words}
         weights = [
-            sum(idf[w.form] for w in query.words if any(t in segment.terms for t in w.terms)) for segment in segments
+            sum(idf[w.form] for w in query.words if not segment.terms.isdisjoint(w.terms)) for segment in segments
         ]
         # A piece with the date or the number asked for counts as much as the question's heaviest word.
         wanted = [SEGMENT_ANSWER_TYPES[kind] for kind in query.answer_types if kind in SEGMENT_ANSWER_TYPES]

@@ -341,12 +341,18 @@ class Retriever:
             return []
         # Field scores count relative to the best leader's, so that one weight fits long and short questions.
         columns = self._rerank_features(query, start + np.array(leaders))
-        columns |= {name: values[leaders] / max(float(values[leaders].max()), 1e-9) for name, values in fields.items()}
+        for name, values in fields.items():
+            led = values[leaders]
+            columns[name] = led / max(float(led.max()), 1e-9)
         rows = np.column_stack([columns[name] for name in RERANK_FEATURES])
         weights = np.array(p.rerank_weights)
         # One dot product a leader, as the weights were fitted with (a matrix product rounds differently).
         scores = [float(np.dot(weights, row)) for row in rows]
-        columns["defined"] = np.array([float(self.units[start + i].id in query.defined) for i in leaders])
+        columns["defined"] = (
+            np.array([float(self.units[start + i].id in query.defined) for i in leaders])
+            if query.defined
+            else np.zeros(len(leaders))
+        )
         # Definitions first (a question asking what a term means), then by score.
         order = sorted(range(len(leaders)), key=lambda j: (-columns["defined"][j], -scores[j]))[:limit]
         # Only the hits returned get their features as a dict and their segments (for the answer).
