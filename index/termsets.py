@@ -41,13 +41,14 @@ class TermSets:
 
     def holds(self, rows: np.ndarray, question: QuestionTerms) -> np.ndarray:
         """Return, for each of the given rows, which of the question's words it holds (rows × words, bool)."""
-        held = np.zeros((len(rows), len(question.ids)), dtype=bool)
+        # In float32 (exact for these counts), so that the product below is BLAS's, not NumPy's slow boolean loop.
+        held = np.zeros((len(rows), len(question.ids)), dtype=np.float32)
         if len(question.ids) and len(rows):
             positions, owners = ranges(self.starts, rows)
             places = question.places[self.terms[positions]]
             found = places >= 0
-            held[owners[found], places[found]] = True
-        return held @ question.words
+            held[owners[found], places[found]] = 1.0
+        return (held @ question.words) > 0
 
 
 class QuestionTerms:
@@ -60,10 +61,10 @@ class QuestionTerms:
         # places[term id]: where the term stands in ids, or -1: one array lookup tells a set's terms apart.
         self.places = np.full(len(vocabulary.ids), -1, dtype=np.int32)
         self.places[self.ids] = np.arange(len(ids), dtype=np.int32)
-        # words[t, w]: term t is one of word w's terms.
-        self.words = np.zeros((len(ids), len(per_word)), dtype=bool)
-        for word, terms in enumerate(per_word):
-            self.words[self.places[terms], word] = True
+        # words[t, w] = 1: term t is one of word w's terms (set through the flat view: one assignment for them all).
+        place = {term: i for i, term in enumerate(ids)}
+        self.words = np.zeros((len(ids), len(per_word)), dtype=np.float32)
+        self.words.reshape(-1)[[place[t] * len(per_word) + w for w, terms in enumerate(per_word) for t in terms]] = 1.0
 
 
 def shares(held: np.ndarray, weights: Sequence[float], total: float) -> np.ndarray:
