@@ -73,9 +73,10 @@ def shares(held: np.ndarray, weights: Sequence[float], total: float) -> np.ndarr
     Summed word by word in the question's order, as a Python sum would: equal weights give equal
     shares to the last bit, which the comparisons between sentences rely on.
     """
-    summed = np.zeros(held.shape[0])
-    for word, weight in enumerate(weights):
-        summed = summed + np.where(held[:, word], weight, 0.0)
+    if not len(weights):
+        return np.zeros(held.shape[0])
+    # A running sum is strictly left to right (np.sum would add pairwise), so this is that Python sum to the bit.
+    summed = np.cumsum(np.where(held, np.asarray(weights, dtype=float), 0.0), axis=1)[:, -1]
     return summed / total
 
 
