@@ -520,7 +520,7 @@ def _take_department(section: _Section, lines: list[_Line], index: int) -> int:
     names = [_tidy(name) for name in names]
     section.departments.extend(name for name in names if name not in section.departments)
     if names:
-        section.blocks.append(_Block("担当：" + "、".join(names)))
+        section.blocks.append(_Block("担当：" + " ".join(names)))  # as the document writes it, so a quote matches it
     return index
 
 

@@ -46,6 +46,11 @@ def test_action_sits_under_its_measure():
     assert action.department == "情報政策課、情報システム課、各課"
 
 
+def test_department_line_is_quoted_as_the_document_writes_it():
+    action = next(u for u in passages("002") if u.title.startswith("【取り組み22】"))
+    assert "担当：情報政策課 情報システム課 各課" in action.text.splitlines()  # a phrase copied from the text matches
+
+
 def test_department_of_interim_draft_measure():
     measure = next(u for u in passages("001") if u.title.startswith("【施策1】"))
     assert "情報政策課" in measure.department.split("、")
