@@ -341,9 +341,7 @@ class Retriever:
             return []
         # Field scores count relative to the best leader's, so that one weight fits long and short questions.
         columns = self._rerank_features(query, start + np.array(leaders))
-        for name, values in fields.items():
-            led = values[leaders]
-            columns[name] = led / max(float(led.max()), 1e-9)
+        columns |= {name: values[leaders] / max(float(values[leaders].max()), 1e-9) for name, values in fields.items()}
         rows = np.column_stack([columns[name] for name in RERANK_FEATURES])
         weights = np.array(p.rerank_weights)
         # One dot product a leader, as the weights were fitted with (a matrix product rounds differently).
