@@ -87,10 +87,11 @@ class Query:
 
 @dataclass(frozen=True)
 class Segment:
-    """One sentence or list item of a unit, as the index split it, with its terms."""
+    """One sentence or list item of a unit, as the index split it, with its terms and the kinds of answer it gives."""
 
     text: str
     terms: frozenset[str]
+    kinds: frozenset[str] = frozenset()  # SEGMENT_ANSWER_TYPES found in text, as the index found them
 
 
 @dataclass(frozen=True)
@@ -506,7 +507,10 @@ class Retriever:
 
 def split_hit_segments(terms: UnitTerms) -> tuple[tuple[Segment, ...], tuple[Segment, ...]]:
     """Pair a unit's segment texts with their terms: the text's segments, then the question's."""
-    segments = tuple(Segment(text, frozenset(words)) for text, words in zip(terms.segment_texts, terms.segments))
+    segments = tuple(
+        Segment(text, frozenset(words), kinds)
+        for text, words, kinds in zip(terms.segment_texts, terms.segments, terms.segment_types, strict=True)
+    )
     return segments[: terms.text_segments], segments[terms.text_segments :]
 
 
