@@ -278,12 +278,12 @@ class Answerer:
         pieces = [segment.text for segment in segments]
         idf = {w.form: self.retriever.idf(w) for w in query.words}
         weights = [
-            sum(idf[w.form] for w in query.words if any(t in segment.terms for t in w.terms)) for segment in segments
+            sum(idf[w.form] for w in query.words if not segment.terms.isdisjoint(w.terms)) for segment in segments
         ]
         # A piece with the date or the number asked for counts as much as the question's heaviest word.
-        wanted = [SEGMENT_ANSWER_TYPES[kind] for kind in query.answer_types if kind in SEGMENT_ANSWER_TYPES]
+        wanted = query.answer_types & SEGMENT_ANSWER_TYPES.keys()
         bonus = max(idf.values(), default=0.0)
-        weights = [w + bonus * any(p.search(piece) for p in wanted) for w, piece in zip(weights, pieces)]
+        weights = [w + bonus * bool(wanted & segment.kinds) for w, segment in zip(weights, segments)]
         # A matching piece that gives the details asked (the month, the count of 冊 …) leads, whatever else matches
         # more; of two asks (いつからいつまで、何人), the piece that gives more of them.
         gives = [{slot for slot in query.slots if w > 0 and missing_slot([slot], piece) is None} for w, piece in zip(weights, pieces)]

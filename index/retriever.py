@@ -7,6 +7,7 @@ import sys
 import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 from rank_bm25 import BM25Plus
@@ -86,10 +87,11 @@ class Query:
 
 @dataclass(frozen=True)
 class Segment:
-    """One sentence or list item of a unit, as the index split it, with its terms."""
+    """One sentence or list item of a unit, as the index split it, with its terms and the kinds of answer it gives."""
 
     text: str
     terms: frozenset[str]
+    kinds: frozenset[str] = frozenset()  # SEGMENT_ANSWER_TYPES found in text, as the index found them
 
 
 @dataclass(frozen=True)
@@ -99,8 +101,22 @@ class Hit:
     unit: Unit
     score: float  # the reranked score: what orders hits
     features: dict[str, float]  # RERANK_FEATURES and the match features ABSTAIN_FEATURES reads
-    text_segments: tuple[Segment, ...] = ()  # the unit's text, split
-    question_segments: tuple[Segment, ...] = ()  # a public comment's question, split
+    terms: UnitTerms | None = None  # the unit's terms as indexed, split into segments when an answer is cut from it
+
+    @property
+    def text_segments(self) -> tuple[Segment, ...]:
+        """Return the unit's text, split."""
+        return self._segments[0]
+
+    @property
+    def question_segments(self) -> tuple[Segment, ...]:
+        """Return a public comment's question, split."""
+        return self._segments[1]
+
+    # Made on first use: of the hits a search returns, usually only the best has an answer cut from it.
+    @cached_property
+    def _segments(self) -> tuple[tuple[Segment, ...], tuple[Segment, ...]]:
+        return split_hit_segments(self.terms) if self.terms is not None else ((), ())
 
 
 @dataclass(frozen=True)
@@ -331,7 +347,11 @@ class Retriever:
         weights = np.array(p.rerank_weights)
         # One dot product a leader, as the weights were fitted with (a matrix product rounds differently).
         scores = [float(np.dot(weights, row)) for row in rows]
-        columns["defined"] = np.array([float(self.units[start + i].id in query.defined) for i in leaders])
+        columns["defined"] = (
+            np.array([float(self.units[start + i].id in query.defined) for i in leaders])
+            if query.defined
+            else np.zeros(len(leaders))
+        )
         # Definitions first (a question asking what a term means), then by score.
         order = sorted(range(len(leaders)), key=lambda j: (-columns["defined"][j], -scores[j]))[:limit]
         # Only the hits returned get their features as a dict and their segments (for the answer).
@@ -339,7 +359,7 @@ class Retriever:
         for j in order:
             unit = self.units[start + leaders[j]]
             features = {name: float(values[j]) for name, values in columns.items()}
-            hits.append(Hit(unit, scores[j], features, *split_hit_segments(self.unit_terms[unit.id])))
+            hits.append(Hit(unit, scores[j], features, self.unit_terms[unit.id]))
         return hits
 
     def _query_terms(self, query: Query) -> tuple[dict[str, float], dict[str, float]]:
@@ -439,7 +459,7 @@ class Retriever:
                 nearby[inside] |= self._segment_kinds[neighbour[inside]]
             answer_type = np.bitwise_count(wanted & nearby) / len(query.answer_types)
             strict_answer_type = np.bitwise_count(wanted & found) / len(query.answer_types)
-        named = np.isin(self._doc_ids[leaders], list(query.documents))
+        named = np.isin(self._doc_ids[leaders], list(query.documents)) if query.documents else np.zeros(count, dtype=bool)
         word_shares = np.array([weight / total for weight in weights])
         # Nouns of the question the corpus never uses: often the very thing it does not cover.
         unknown = float(sum(1 for w in words if w.pos == "名詞" and not any(t in self._idf for t in w.terms)))
@@ -487,7 +507,10 @@ class Retriever:
 
 def split_hit_segments(terms: UnitTerms) -> tuple[tuple[Segment, ...], tuple[Segment, ...]]:
     """Pair a unit's segment texts with their terms: the text's segments, then the question's."""
-    segments = tuple(Segment(text, frozenset(words)) for text, words in zip(terms.segment_texts, terms.segments))
+    segments = tuple(
+        Segment(text, frozenset(words), kinds)
+        for text, words, kinds in zip(terms.segment_texts, terms.segments, terms.segment_types, strict=True)
+    )
     return segments[: terms.text_segments], segments[terms.text_segments :]
 
 
