@@ -112,7 +112,7 @@ def _masked_names(text: str) -> str:
     when a given name follows it, an honorific (さん, 様) follows it, or 名前は/氏名 comes before it.
     """
     # The question just answered was tokenized as it is here: unless a pattern above masked something, that is reused.
-    morphemes = [(surface, pos) for surface, pos, _, _ in tokenize(text)]
+    morphemes = [(surface, pos) for surface, pos, *_ in tokenize(text)]
     pieces: list[str] = []
     i = 0
     while i < len(morphemes):

@@ -14,6 +14,9 @@ from sudachipy import Dictionary, SplitMode
 CONTENT_POS = {"名詞", "動詞", "形容詞", "形状詞", "接頭辞", "接尾辞"}
 # Sub-kinds that are grammar, not content (e.g. する in サービスする, 非自立 verbs like いる).
 SKIPPED_SUBPOS = {"非自立可能", "数詞"}
+# Parts of speech of a compound noun's pieces (デジタル/人材, 情報/政策/課, 各/種), whose readings residents type in kana.
+NOUN_POS = {"名詞", "接頭辞", "接尾辞"}
+COMPOUND_DOT = "・"
 # Words residents use to frame a question; every question has them, no document answers them.
 QUESTION_WORDS = {
     "教える", "知る", "分かる", "聞く", "思う", "言う", "考える", "する", "ある", "いる", "なる",
@@ -40,7 +43,7 @@ SYNONYM_PREFIX = "~"  # marks a Sudachi synonym-group term, so it never equals a
 
 
 Morpheme = tuple[str, str, str, tuple[int, ...], str]  # normalized form, POS, sub-POS, synonym groups, surface
-Token = tuple[str, tuple[str, ...], str, tuple[int, ...]]  # Sudachi's surface, part of speech, normalized form, synonym groups
+Token = tuple[str, tuple[str, ...], str, tuple[int, ...], str]  # Sudachi's surface, part of speech, normalized form, synonym groups, reading
 
 
 @dataclass(frozen=True)
@@ -120,7 +123,7 @@ def tokenize(text: str) -> tuple[Token, ...]:
     if getattr(_local, "last_text", None) == text:
         return _local.last_tokens
     tokens = tuple(
-        (m.surface(), m.part_of_speech(), m.normalized_form(), tuple(m.synonym_group_ids()))
+        (m.surface(), m.part_of_speech(), m.normalized_form(), tuple(m.synonym_group_ids()), m.reading_form())
         for m in sudachi_tokenizer().tokenize(text)
     )
     _local.last_text, _local.last_tokens = text, tokens
@@ -131,8 +134,10 @@ class Analyzer:
     """Turn text into search terms with the process's Sudachi dictionary, one tokenizer per thread."""
 
     def __init__(self, synonyms_path: Path | None = None) -> None:
-        rules = self._load_synonyms(synonyms_path) if synonyms_path is not None else []
-        self._synonyms = SynonymTrie(rules)
+        lines = synonym_lines(synonyms_path) if synonyms_path is not None else []
+        self._synonyms = SynonymTrie(self._synonym_rules(lines))
+        # Every word of the synonym file, as residents may type any of them in kana (index/kana.py).
+        self.synonym_words = tuple(word for line in lines for word in line)
 
     def _morphemes(self, text: str) -> list[Morpheme]:
         """Return (normalized form, POS, sub-POS, synonym groups) for each morpheme."""
@@ -140,7 +145,7 @@ class Analyzer:
         result = []
         # Sudachi refuses inputs over ~49 KB; the corpus has no such unit, but be safe.
         for start in range(0, len(text), 10_000):
-            for surface, pos, normalized, groups in tokenize(text[start : start + 10_000]):
+            for surface, pos, normalized, groups, _ in tokenize(text[start : start + 10_000]):
                 result.append((normalized.lower(), pos[0], pos[1], groups, surface))
         return result
 
@@ -165,10 +170,32 @@ class Analyzer:
         """Return each morpheme of text as written and its katakana reading; symbols and spaces read as ""."""
         text = unicodedata.normalize("NFKC", text)
         return [
-            (m.surface(), "" if m.part_of_speech()[0] in ("補助記号", "空白") else m.reading_form())
+            (surface, "" if pos[0] in ("補助記号", "空白") else reading)
             for start in range(0, len(text), 10_000)
-            for m in sudachi_tokenizer().tokenize(text[start : start + 10_000])
+            for surface, pos, _, _, reading in tokenize(text[start : start + 10_000])
         ]
+
+    def noun_readings(self, text: str, longest: int = 4) -> list[tuple[str, str]]:
+        """Return every run of up to `longest` adjacent nouns (and their affixes) of text, as written and as read.
+
+        Compounds count as much as single nouns: 電子申請 is typed でんししんせい, in one piece; a middle dot
+        joins a compound too (デジタル・ディバイド, typed でじたるでぃばいど).
+        """
+        text = unicodedata.normalize("NFKC", text)
+        morphemes = [
+            (surface, "" if surface == COMPOUND_DOT else reading, pos[0] in NOUN_POS or surface == COMPOUND_DOT)
+            for start in range(0, len(text), 10_000)
+            for surface, pos, _, _, reading in tokenize(text[start : start + 10_000])
+        ]
+        found = []
+        for i in range(len(morphemes)):
+            for j in range(i, min(i + longest, len(morphemes))):
+                if not morphemes[j][2]:
+                    break
+                run = morphemes[i : j + 1]
+                if run[0][1] and run[-1][1]:  # a dot only inside a compound
+                    found.append(("".join(m[0] for m in run), "".join(m[1] for m in run)))
+        return found
 
     def _rewrite(self, morphemes: list[Morpheme]) -> list[Morpheme]:
         """Apply the staff synonym file: residents' variants become the documents' words."""
@@ -187,20 +214,26 @@ class Analyzer:
                 i += len(rule.variant)
         return result
 
-    def _load_synonyms(self, path: Path) -> list[SynonymRule]:
-        """Read corpus/synonyms.txt: each line 'document word, variant, variant…'."""
+    def _synonym_rules(self, lines: list[list[str]]) -> list[SynonymRule]:
+        """Return the rules of the synonym file's lines: each variant becomes the line's first word."""
         rules: list[SynonymRule] = []
-        for line in path.read_text(encoding="utf-8").splitlines():
-            line = line.split("#", 1)[0].strip()
-            if not line:
-                continue
-            canonical, *variants = [w.strip() for w in line.split(",") if w.strip()]
+        for canonical, *variants in lines:
             canonical_morphemes = tuple(self._morphemes(canonical))
             for variant in variants:
                 variant_words = tuple(m[0] for m in self._morphemes(variant))
                 if variant_words and variant_words != tuple(m[0] for m in canonical_morphemes):
                     rules.append(SynonymRule(variant_words, canonical_morphemes))
         return rules
+
+
+def synonym_lines(path: Path) -> list[list[str]]:
+    """Read corpus/synonyms.txt: each line 'document word, variant, variant…'."""
+    lines = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        words = [w.strip() for w in line.split("#", 1)[0].split(",") if w.strip()]
+        if words:
+            lines.append(words)
+    return lines
 
 
 def split_sentences(text: str) -> list[str]:

@@ -148,7 +148,7 @@ class Answerer:
         missing = self.slot_missing(text, best, query)
         if not self.retriever.resolves(hits, slot_given=bool(query.slots)):
             return Answer(resolved=False, text=self.fallback_text(query.ward), hits=hits, ward=query.ward)
-        if best.unit.kind == GLOSSARY and not self.names_term(question, best.unit.id):
+        if best.unit.kind == GLOSSARY and not self.names_term(self.retriever.kana.spell(question), best.unit.id):
             # A term's definition answers a question about that term, not one that shares a word with it.
             return Answer(resolved=False, text=self.fallback_text(query.ward), hits=hits, ward=query.ward)
         if best.features["survey"] < 0 and not query.wants_survey:
@@ -205,6 +205,7 @@ class Answerer:
 
     def query(self, question: str, ward: str | None) -> Query:
         """Analyse a question: its words, its ward, the document it names, the answer it wants."""
+        question = self.retriever.kana.spell(question)  # でんししんせい, as the documents write it: 電子申請
         ward = ward or self.ward_named_in(question)
         return Query(
             words=self.question_words(question),

@@ -20,9 +20,12 @@ def build_retriever(
     started = time.perf_counter()
     units = load_units(corpus_dir)
     analyzer = analyzer or Analyzer(corpus_dir / "synonyms.txt")
-    retriever = Retriever(units, load_documents(corpus_dir), analyzer, progress=progress)
+    wards = load_wards(corpus_dir / "wards.json")
+    # The wards' names are read too, so that one typed in kana (たいとうく) still names its ward.
+    names = [alias for info in wards.values() for alias in info.aliases]
+    retriever = Retriever(units, load_documents(corpus_dir), analyzer, progress=progress, names=names)
     # An abstention's 「もしかして」 then only looks up which of its candidates' questions quote their unit.
-    Answerer(retriever, load_wards(corpus_dir / "wards.json")).check_suggestions(progress)
+    Answerer(retriever, wards).check_suggestions(progress)
     log.info("index built: %d units in %.2f s", len(units), time.perf_counter() - started)
     return retriever
 

@@ -6,6 +6,7 @@ import re
 import sys
 import unicodedata
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -14,6 +15,7 @@ from rank_bm25 import BM25Plus
 from tqdm import tqdm
 
 from index.analysis import Analyzer, Word, split_segments
+from index.kana import KanaSpeller
 from index.slots import Slot
 from index.termsets import QuestionTerms, TermSets, Vocabulary, ranges, shares
 from index.units import FAQ, GLOSSARY, QA, Document, Unit
@@ -215,6 +217,7 @@ class Retriever:
         analyzer: Analyzer,
         params: RankingParams = RankingParams(),
         progress: bool = False,
+        names: Iterable[str] = (),
     ) -> None:
         # Each ward's units side by side, so that a question scoped to a ward scores only its slice of every field.
         ward_order = {ward: i for i, ward in enumerate(dict.fromkeys(u.ward for u in units))}
@@ -225,7 +228,14 @@ class Retriever:
         self.analyzer = analyzer
         self.params = params
         tokenizing = tqdm(units, desc="tokenizing units", unit="unit", disable=not progress)
-        self.unit_terms = {u.id: self._terms_of(u) for u in tokenizing}
+        readings: Counter[tuple[str, str]] = Counter()
+        self.unit_terms = {u.id: self._terms_of(u, readings) for u in tokenizing}
+        # Words typed in kana (でんししんせい) are spelled as the corpus writes them: the corpus's nouns, the synonym
+        # file's words and the names given (the wards'), each by its reading (index/kana.py).
+        # Of those, only nouns: a verb's reading is grammar's too (なくなる would be 亡くなる).
+        for name in (*analyzer.synonym_words, *names):
+            readings.update(pair for pair in analyzer.noun_readings(name, longest=len(name)) if pair[0] == name)
+        self.kana = KanaSpeller.from_readings(readings, lambda a, b: analyzer.terms(a) == analyzer.terms(b))
         terms = [self.unit_terms[u.id] for u in units]
         bm25 = {"k1": params.k1, "b": params.b, "delta": params.delta}
         # An empty field still needs a token: rank-bm25 divides by the corpus length.
@@ -278,14 +288,18 @@ class Retriever:
         """Pickle everything but the analyzer: Sudachi's dictionary is loaded, not pickled (see index.cache)."""
         return {name: value for name, value in self.__dict__.items() if name != "analyzer"}
 
-    def _terms_of(self, unit: Unit) -> UnitTerms:
-        """Tokenize a unit's fields and each of its sentences and list items."""
+    def _terms_of(self, unit: Unit, readings: Counter[tuple[str, str]]) -> UnitTerms:
+        """Tokenize a unit's fields and each of its sentences and list items, counting its nouns' readings."""
         head_text = "\n".join([unit.question, unit.title, *unit.headings, unit.measure or ""])
         texts = split_segments(unit.text)
         segments = texts + split_segments(unit.question)
-        terms = [tuple(self.analyzer.terms(s)) for s in segments]
+        terms = []
+        for text in [*segments, head_text]:
+            terms.append(tuple(self.analyzer.terms(text)))
+            readings.update(self.analyzer.noun_readings(text))  # Sudachi's morphemes of text are reused, not cut again
+        head = terms.pop()
         return UnitTerms(
-            head=tuple(self.analyzer.terms(head_text)),
+            head=head,
             segments=tuple(terms),
             segment_texts=tuple(segments),
             text_segments=len(texts),

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from helpers import corpus_retriever
-from index.analysis import Analyzer, Morpheme, SynonymRule
+from index.analysis import Analyzer, Morpheme, SynonymRule, synonym_lines
 from index.answering import MAYBE_MEANT_COVERAGE, Answerer, suggestion
 from index.build import build_answerer
 from index.names import NameFinder
@@ -57,7 +57,7 @@ def analyzer() -> Analyzer:
 
 
 def test_the_synonym_trie_rewrites_every_question_as_the_scan_over_all_rules_did(analyzer):
-    rules = analyzer._load_synonyms(DEFAULT_CORPUS_DIR / "synonyms.txt")
+    rules = analyzer._synonym_rules(synonym_lines(DEFAULT_CORPUS_DIR / "synonyms.txt"))
     questions = question_texts()
     assert len(questions) > 500 and len(rules) > 50
     rewritten = 0
@@ -73,7 +73,7 @@ def test_the_longest_variant_wins_and_the_first_line_wins_a_tie(tmp_path):
     synonyms = tmp_path / "synonyms.txt"
     synonyms.write_text("電子申請, オンライン\nオンライン申請, オンライン 申請\n図書館, オンライン\n", encoding="utf-8")
     analyzer = Analyzer(synonyms)
-    rules = analyzer._load_synonyms(synonyms)
+    rules = analyzer._synonym_rules(synonym_lines(synonyms))
     for text in ("オンラインで申請", "オンライン申請の方法", "オンライン"):
         morphemes = analyzer._morphemes(text)
         assert analyzer._rewrite(morphemes) == rewrite_by_scan(rules, morphemes)

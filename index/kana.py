@@ -1,0 +1,97 @@
+"""Words residents type in kana (まいなんばーかーど, でんししんせい, たいとうく) → the corpus's words, by reading.
+
+Sudachi cuts a run of hiragana it does not know into meaningless pieces, which match nothing. The
+index keeps the katakana readings of the corpus's nouns and compounds, of the synonym file's words
+and of the ward names; a question's hiragana runs are walked once against them, and the longest match
+at each place is written as the word it reads, before the question is analysed.
+"""
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Callable
+
+TO_KATAKANA = str.maketrans({chr(code): chr(code + 0x60) for code in range(0x3041, 0x3097)})
+KATAKANA = re.compile(r"[ァ-ヺー]+")
+# Shorter readings match parts of other words by chance (カード in ばーかーど, シセイ in しせいかつ).
+MIN_READING = 4
+# Runs of hiragana only: katakana is how the documents write loanwords already, and a katakana word Sudachi
+# knows (パーセント) must stay the word it is.
+KANA_RUN = re.compile(rf"[ぁ-ゖー]{{{MIN_READING},}}")
+# Where a word typed in kana can start inside a run of kana: after a particle (区の|まいなんばーかーど), not after
+# other kana, which would find words across grammar (されないように has ないよう, 内容).
+PARTICLES = frozenset("のをはがでにともへや")
+KANJI = re.compile(r"[\u3400-\u9fff々〆]")
+_WORD = ""  # the key that marks a whole reading in the trie (no reading has an empty character)
+
+
+class KanaSpeller:
+    """The corpus's words by their readings, as a trie of katakana."""
+
+    def __init__(self, words: dict[str, str]) -> None:
+        self._root: dict = {}
+        self.size = len(words)
+        for reading, word in words.items():
+            node = self._root
+            for character in reading:
+                node = node.setdefault(character, {})
+            node[_WORD] = word
+
+    @classmethod
+    def from_readings(cls, readings: Counter[tuple[str, str]], same_word: Callable[[str, str], bool]) -> KanaSpeller:
+        """Keep each reading (≥ MIN_READING kana) that reads one word only, written as it is written most often.
+
+        readings counts (as written, as read) pairs; same_word says whether two ways of writing are one
+        word (取組/取り組み, or synonyms): a reading of two different words is left out, as a guess would mislead.
+        A word the corpus writes in hiragana stays as typed, and keeps its kana from being read as another.
+        """
+        written: dict[str, Counter[str]] = {}
+        for (surface, reading), count in readings.items():
+            if len(reading) >= MIN_READING and KATAKANA.fullmatch(reading) and not any(c.isdigit() for c in surface):
+                written.setdefault(reading, Counter())[surface] += count
+        words = {}
+        for reading, surfaces in written.items():
+            (best, _), *others = surfaces.most_common()
+            if all(same_word(best, other) for other, _ in others):
+                words[reading] = best
+        return cls(words)
+
+    def spell(self, text: str) -> str:
+        """Return text with each hiragana run's longest readings written as the words they read.
+
+        A word starts a run (but not hiragana that ends a kanji's word: 来|ないように), follows a particle,
+        or follows a word found.
+        """
+        pieces, done = [], 0
+        for run in KANA_RUN.finditer(text):
+            kana = run.group().translate(TO_KATAKANA)
+            i = 0
+            while i < len(kana):
+                starts = text[run.start() + i - 1] in PARTICLES if i else self._starts_word(text, run.start())
+                word, length = self._longest_at(kana, i) if starts or run.start() + i == done else (None, 0)
+                if word is None:
+                    i += 1
+                    continue
+                pieces += [text[done : run.start() + i], word]
+                i += length
+                done = run.start() + i
+        if not pieces:
+            return text
+        return "".join(pieces) + text[done:]
+
+    @staticmethod
+    def _starts_word(text: str, start: int) -> bool:
+        """Say whether a run of hiragana at start begins a word: right after a kanji, it is that word's ending."""
+        return start == 0 or KANJI.match(text, start - 1) is None
+
+    def _longest_at(self, kana: str, start: int) -> tuple[str | None, int]:
+        """Return the word whose reading is the longest one starting at start, and that reading's length."""
+        node, found = self._root, (None, 0)
+        for end in range(start, len(kana)):
+            node = node.get(kana[end])
+            if node is None:
+                break
+            if _WORD in node:
+                found = (node[_WORD], end + 1 - start)
+        return found
+

@@ -1,0 +1,64 @@
+"""Words typed in kana (でんししんせい, たいとうく) find the corpus's words, as the documents write them."""
+from __future__ import annotations
+
+from collections import Counter
+
+import pytest
+
+from helpers import corpus_retriever
+from index.answering import Answerer
+from index.build import build_answerer
+from index.kana import KanaSpeller
+
+
+@pytest.fixture(scope="module")
+def answerer() -> Answerer:
+    return build_answerer(retriever=corpus_retriever())
+
+
+@pytest.mark.parametrize(
+    ("typed", "written"),
+    [
+        ("まいなんばーかーどでこんびにで住民票がとれるの？", "マイナンバーカードでコンビニで住民票がとれるの？"),
+        ("でんししんせいを使ってみたい人はどのくらい？", "電子申請を使ってみたい人はどのくらい？"),
+        ("こうきょうしせつのしようりょうはきゃっしゅれすで払える？", "公共施設の使用料はキャッシュレスで払える？"),
+        ("でじたるでぃばいどってなんのこと？", "デジタル・ディバイドってなんのこと？"),
+    ],
+)
+def test_a_question_typed_in_hiragana_finds_what_the_written_one_finds(answerer, typed, written):
+    found = answerer.answer(written, "台東区")
+    assert found.resolved
+    answer = answerer.answer(typed, "台東区")
+    assert answer.resolved and answer.hits[0].unit.id == found.hits[0].unit.id
+
+
+def test_the_kana_words_become_the_documents_words(answerer):
+    words = {w.form for w in answerer.query("まいなんばーかーどはでんししんせいにつかえる？", "台東区").words}
+    assert {"マイナンバー", "カード", "電子", "申請"} <= words
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "しせつはどこ？",  # シセツ: three kana read many words, 施設 among them
+        "外の人に漏れないようにしてる？",  # ないよう after a verb is grammar, not 内容
+        "はんこは、なくなるんですか？",  # なくなる is a verb: only nouns are spelled
+    ],
+)
+def test_short_or_grammatical_kana_is_left_as_typed(answerer, question):
+    assert answerer.retriever.kana.spell(question) == question
+
+
+def test_a_reading_of_two_different_words_is_not_guessed():
+    speller = KanaSpeller.from_readings(
+        Counter({("公共", "コウキョウ"): 3, ("好況", "コウキョウ"): 1, ("施設", "シセツ"): 2, ("電子申請", "デンシシンセイ"): 1}),
+        same_word=lambda a, b: a == b,
+    )
+    assert speller.spell("こうきょうのしせつとでんししんせい") == "こうきょうのしせつと電子申請"
+
+
+@pytest.mark.parametrize(("typed", "ward"), [("おおたく", "大田区"), ("ちよだく", "千代田区"), ("たいとうく", "台東区")])
+def test_a_ward_named_in_kana_scopes_the_question(answerer, typed, ward):
+    answer = answerer.answer(f"{typed}の計画の進行管理は誰がするのか")
+    assert answer.ward == ward
+    assert answer.hits and all(hit.unit.ward == ward for hit in answer.hits)
