@@ -19,7 +19,7 @@ def build_retriever(
     """Parse the corpus, build its retriever and suggestion checks (with progress if asked), log the time taken."""
     started = time.perf_counter()
     units = load_units(corpus_dir)
-    analyzer = analyzer or Analyzer(corpus_dir / "synonyms.txt")
+    analyzer = analyzer or Analyzer(corpus_dir / "synonyms.txt", corpus_dir / "kinds.txt")
     retriever = Retriever(units, load_documents(corpus_dir), analyzer, progress=progress)
     # An abstention's 「もしかして」 then only looks up which of its candidates' questions quote their unit.
     Answerer(retriever, load_wards(corpus_dir / "wards.json")).check_suggestions(progress)

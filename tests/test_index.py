@@ -137,6 +137,36 @@ def test_staff_synonym_file_is_read_without_code_changes(tmp_path):
     assert "図書館" not in Analyzer().terms("ライブラリーの本")
 
 
+@pytest.mark.parametrize(
+    ("resident", "ward_word"),
+    [("大型ごみの申込", "粗大ごみ"), ("じゅうみんひょう", "住民票"), ("自転車置き場", "駐輪場"), ("燃えないごみ", "不燃ごみ"),
+     ("ちいきほうかつ", "地域包括支援センター"), ("敬老パス", "シルバーパス")],
+)
+def test_everyday_ward_service_words_reach_the_wards_words(analyzer, resident, ward_word):
+    assert set(analyzer.terms(resident)) >= set(analyzer.terms(ward_word))
+
+
+def test_burnable_and_unburnable_rubbish_stay_apart(analyzer):
+    assert set(analyzer.terms("燃えるごみ")) != set(analyzer.terms("燃えないごみ"))
+    assert set(analyzer.terms("もえないごみ")) == set(analyzer.terms("不燃ごみ"))
+
+
+def test_a_thing_also_matches_its_kind_and_keeps_its_own_word(tmp_path):
+    kinds = tmp_path / "kinds.txt"
+    kinds.write_text("# comment\n粗大: ソファ, タンス\n", encoding="utf-8")
+    analyzer = Analyzer(kinds_path=kinds)
+    words = analyzer.with_kinds(analyzer.analyze("タンスを捨てたい"))
+    assert {"箪笥", "粗大"} <= {t for w in words for t in w.terms}  # タンス is written 箪笥 after Sudachi
+    assert "粗大" not in analyzer.terms("タンスを捨てたい")  # the documents' terms are left alone
+
+
+def test_a_kind_that_is_not_one_word_is_refused_with_its_line(tmp_path):
+    kinds = tmp_path / "kinds.txt"
+    kinds.write_text("粗大: ソファ\n粗大ごみ: 座椅子\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="line 2"):
+        Analyzer(kinds_path=kinds)
+
+
 def test_a_question_about_the_documents_is_answered(answerer):
     answer = answerer.answer("大田区の情報化の計画って、ちゃんと進んでるか誰が管理してるんですか？", "大田区")
     assert answer.resolved
