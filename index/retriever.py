@@ -191,7 +191,8 @@ class Field:
             firsts, lasts = self._starts[positions], self._starts[positions + 1]
         else:
             start, stop = int(self._part_starts[part]), int(self._part_starts[part + 1])
-            keys = positions * (len(self._part_starts) - 1) + part
+            # Of the keys' own type: searchsorted would otherwise convert every key of the field at each call.
+            keys = (positions * (len(self._part_starts) - 1) + part).astype(self._part_keys.dtype)
             at = np.minimum(self._part_keys.searchsorted(keys), len(self._part_keys) - 1)
             held = self._part_keys[at] == keys  # the term has postings in this part
             firsts, lasts = np.where(held, self._part_firsts[at], 0), np.where(held, self._part_firsts[at + 1], 0)
@@ -206,6 +207,7 @@ class Field:
     def document_scores(self, terms: dict[str, float], documents: np.ndarray) -> np.ndarray:
         """Score the given documents alone, each term weighted, as scores() does: for a few documents of a large field."""
         scores = np.zeros(len(documents))
+        documents = documents.astype(self._ids.dtype)  # as in scores(): no conversion of a posting list at each search
         for term, weight in terms.items():
             position = self._terms.get(term)
             if position is None:
