@@ -181,14 +181,16 @@ def test_small_talk_is_recognised(answerer):
 
 def test_inverted_index_scores_equal_rank_bm25s_less_its_floor():
     documents = [["スマートフォン", "講座"], ["講座", "講座", "申請"], ["申請"], ["オンライン", "申請", "窓口"]]
-    field = Field(documents, k1=1.2, b=0.75, delta=0.5)
+    field = Field(documents, k1=1.2, b=0.75, delta=0.5, part_starts=(0, 1, 3))
     bm25 = BM25Plus(documents, k1=1.2, b=0.75, delta=0.5)
     terms = {"講座": 1.0, "申請": 0.5, "未知語": 1.0}
     expected = sum(
         weight * (bm25.get_scores([term]) - bm25.delta * bm25.idf.get(term, 0.0)) for term, weight in terms.items()
     )
     assert np.allclose(field.scores(terms), expected)
-    assert np.allclose(field.scores(terms, 1, 3), expected[1:3])  # a slice of the documents (one ward's units)
+    assert np.allclose(field.scores(terms, 1), expected[1:3])  # a part of the documents (one ward's units)
+    assert np.allclose(field.scores(terms, 2), expected[3:])
+    assert np.array_equal(field.document_scores(terms, np.array([3, 0, 2])), field.scores(terms)[[3, 0, 2]])
     assert field.scores({"未知語": 1.0}).tolist() == [0.0, 0.0, 0.0, 0.0]
 
 
