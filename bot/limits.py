@@ -1,15 +1,18 @@
-"""Rate limits shared by every worker and host: Flask-Limiter over the configured storage (memory or Redis)."""
+"""Rate limits shared by every worker and host: `limits`' moving window over the configured storage (memory or Redis).
+
+Only the routes that count something call it (ask, feedback, LINE, staff login): no hook runs on every request.
+"""
 from __future__ import annotations
 
 import logging
 import time
+from dataclasses import dataclass
 from urllib.parse import urlparse
 
-from flask import Flask, current_app
-from flask_limiter import Limiter
-from flask_limiter.util import get_remote_address
+from flask import Flask, current_app, request
 from limits import RateLimitItemPerMinute
-from limits.storage import MemoryStorage
+from limits.storage import MemoryStorage, Storage, storage_from_string
+from limits.strategies import MovingWindowRateLimiter
 
 from bot.errors import ApiError
 
@@ -41,42 +44,42 @@ class SweptMemoryStorage(MemoryStorage):
             self._MemoryStorage__expire_events()
 
 
+@dataclass(frozen=True)
+class Limits:
+    """An app's rate limit counts: where they are kept and how they are counted."""
+
+    storage: Storage
+    # A sliding minute, as residents would count it, not a calendar minute that resets all at once.
+    window: MovingWindowRateLimiter
+
+
 def init_app(app: Flask) -> None:
-    """Give the app its limiter; the storage is read from RATELIMIT_STORAGE_URI and opened lazily."""
+    """Give the app its limits, counted in RATELIMIT_STORAGE_URI (a Redis client connects at its first count)."""
     configured = app.config.get("RATELIMIT_STORAGE_URI") or "memory://"
-    app.extensions[EXTENSION] = Limiter(
-        get_remote_address,
-        app=app,
-        # memory:// counts in this worker as before, without a thread per hit; any other storage is as configured.
-        storage_uri="ward-faq-memory://" if urlparse(configured).scheme == "memory" else configured,
-        # A sliding minute, as residents would count it, not a calendar minute that resets all at once.
-        strategy="moving-window",
-        # An unreachable Redis must not turn requests into 500s: the limit is skipped (and logged) instead.
-        swallow_errors=True,
-    )
+    # memory:// counts in this worker as before, without a thread per hit; any other storage is as configured.
+    storage = storage_from_string("ward-faq-memory://" if urlparse(configured).scheme == "memory" else configured)
+    app.extensions[EXTENSION] = Limits(storage, MovingWindowRateLimiter(storage))
 
 
-def get_limiter() -> Limiter:
-    """Return the current app's limiter."""
+def get_limits() -> Limits:
+    """Return the current app's limits."""
     return current_app.extensions[EXTENSION]
 
 
 def allow(scope: str, key: str, per_minute: int) -> bool:
     """Count one request of key in scope; False once it has made per_minute in the last minute, in any worker."""
-    limiter = get_limiter()
-    if not limiter.enabled:
-        return True
-    # The same key layout as Flask-Limiter's own limits, so several apps can share one Redis by prefix.
+    limits = get_limits()
+    # limits' own key layout (LIMITER/prefix/scope/key/…), as before: several apps can share one Redis by prefix.
     prefix = current_app.config.get("RATELIMIT_KEY_PREFIX")
     identifiers = [prefix, scope, key] if prefix else [scope, key]
     try:
-        return limiter.limiter.hit(RateLimitItemPerMinute(per_minute), *identifiers)
-    except limiter.storage.base_exceptions as failure:  # Redis unreachable: serve rather than refuse everyone
+        return limits.window.hit(RateLimitItemPerMinute(per_minute), *identifiers)
+    except limits.storage.base_exceptions as failure:  # Redis unreachable: serve rather than refuse everyone
         log.error("rate limit storage unreachable, request not counted: %s", type(failure).__name__)
         return True
 
 
 def rate_limit(scope: str = "ask", setting: str = "RATE_LIMIT_PER_MINUTE") -> None:
     """Refuse a client address that asks (or rates answers) too often; each scope is counted apart."""
-    if not allow(scope, get_remote_address() or "-", current_app.config[setting]):
+    if not allow(scope, request.remote_addr or "-", current_app.config[setting]):
         raise ApiError(429, "rate_limited", "短い時間に多くの質問が送られました。少し待ってからもう一度お試しください。")

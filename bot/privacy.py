@@ -5,7 +5,7 @@ import re
 import unicodedata
 from collections.abc import Callable
 
-from index.analysis import sudachi_tokenizer
+from index.analysis import tokenize
 
 # Kanji digits and the dashes residents type between digits, read as ASCII in a copy of the text of the
 # same length, so one set of number patterns finds 〇九〇ー一二三四ー五六七八 and 090-1234-5678 alike.
@@ -111,7 +111,8 @@ def _masked_names(text: str) -> str:
     A lone surname is also a place (今戸, 金杉) or part of a word (マイナ): it counts as a name only
     when a given name follows it, an honorific (さん, 様) follows it, or 名前は/氏名 comes before it.
     """
-    morphemes = [(m.surface(), m.part_of_speech()) for m in sudachi_tokenizer().tokenize(text)]
+    # The question just answered was tokenized as it is here: unless a pattern above masked something, that is reused.
+    morphemes = [(surface, pos) for surface, pos, _, _ in tokenize(text)]
     pieces: list[str] = []
     i = 0
     while i < len(morphemes):

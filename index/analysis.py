@@ -40,6 +40,7 @@ SYNONYM_PREFIX = "~"  # marks a Sudachi synonym-group term, so it never equals a
 
 
 Morpheme = tuple[str, str, str, tuple[int, ...], str]  # normalized form, POS, sub-POS, synonym groups, surface
+Token = tuple[str, tuple[str, ...], str, tuple[int, ...]]  # Sudachi's surface, part of speech, normalized form, synonym groups
 
 
 @dataclass(frozen=True)
@@ -110,6 +111,22 @@ def sudachi_tokenizer():
     return tokenizer
 
 
+def tokenize(text: str) -> tuple[Token, ...]:
+    """Return Sudachi's morphemes of text (under ~49 KB), keeping this thread's last text and its morphemes.
+
+    An ask's question is tokenized to be answered and again, unchanged, to mask names before it is
+    logged: the second time reuses the first. Only the last text is kept, so nothing else is saved.
+    """
+    if getattr(_local, "last_text", None) == text:
+        return _local.last_tokens
+    tokens = tuple(
+        (m.surface(), m.part_of_speech(), m.normalized_form(), tuple(m.synonym_group_ids()))
+        for m in sudachi_tokenizer().tokenize(text)
+    )
+    _local.last_text, _local.last_tokens = text, tokens
+    return tokens
+
+
 class Analyzer:
     """Turn text into search terms with the process's Sudachi dictionary, one tokenizer per thread."""
 
@@ -124,11 +141,8 @@ class Analyzer:
         result = []
         # Sudachi refuses inputs over ~49 KB; the corpus has no such unit, but be safe.
         for start in range(0, len(text), 10_000):
-            for m in sudachi_tokenizer().tokenize(text[start : start + 10_000]):
-                pos = m.part_of_speech()
-                result.append(
-                    (m.normalized_form().lower(), pos[0], pos[1], tuple(m.synonym_group_ids()), m.surface())
-                )
+            for surface, pos, normalized, groups in tokenize(text[start : start + 10_000]):
+                result.append((normalized.lower(), pos[0], pos[1], groups, surface))
         return result
 
     def analyze(self, text: str) -> list[Word]:

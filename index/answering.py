@@ -109,10 +109,12 @@ class Answerer:
             for name in document.names:
                 self._document_names.setdefault(name, []).append(document)
         self._document_finder = NameFinder(self._document_names)
-        self._glossary_names = [(name, u.id) for u in retriever.units if u.kind == GLOSSARY for name in term_names(u.title)]
+        # Each glossary entry's names, and the entries each name stands for: both looked up, never scanned.
+        self._term_names = {u.id: term_names(u.title) for u in retriever.units if u.kind == GLOSSARY}
         self._glossary_units: dict[str, list[str]] = {}
-        for name, unit_id in self._glossary_names:
-            self._glossary_units.setdefault(name, []).append(unit_id)
+        for unit_id, names in self._term_names.items():
+            for name in names:
+                self._glossary_units.setdefault(name, []).append(unit_id)
         self._glossary_finder = NameFinder(self._glossary_units)
 
     def answer(self, question: str, ward: str | None = None) -> Answer:
@@ -232,7 +234,7 @@ class Answerer:
     def names_term(self, question: str, unit_id: str) -> bool:
         """Say whether the question names the term of a glossary entry, under any of its names."""
         text = term_key(question)
-        return any(name in text for name, term in self._glossary_names if term == unit_id)
+        return any(name in text for name in self._term_names.get(unit_id, ()))
 
     def question_words(self, question: str) -> list[Word]:
         """Return the content words of a question, without the ward names."""
@@ -278,12 +280,12 @@ class Answerer:
         pieces = [segment.text for segment in segments]
         idf = {w.form: self.retriever.idf(w) for w in query.words}
         weights = [
-            sum(idf[w.form] for w in query.words if any(t in segment.terms for t in w.terms)) for segment in segments
+            sum(idf[w.form] for w in query.words if not segment.terms.isdisjoint(w.terms)) for segment in segments
         ]
         # A piece with the date or the number asked for counts as much as the question's heaviest word.
-        wanted = [SEGMENT_ANSWER_TYPES[kind] for kind in query.answer_types if kind in SEGMENT_ANSWER_TYPES]
+        wanted = query.answer_types & SEGMENT_ANSWER_TYPES.keys()
         bonus = max(idf.values(), default=0.0)
-        weights = [w + bonus * any(p.search(piece) for p in wanted) for w, piece in zip(weights, pieces)]
+        weights = [w + bonus * bool(wanted & segment.kinds) for w, segment in zip(weights, segments)]
         # A matching piece that gives the details asked (the month, the count of 冊 …) leads, whatever else matches
         # more; of two asks (いつからいつまで、何人), the piece that gives more of them.
         gives = [{slot for slot in query.slots if w > 0 and missing_slot([slot], piece) is None} for w, piece in zip(weights, pieces)]

@@ -34,7 +34,9 @@ FACT_SENTENCES = (
 
 def document_card(document: Document, text: str, documents: dict[str, Document]) -> Unit:
     """Return the card unit of a document, from its metadata and its own lines."""
-    lines = [f"{document.title}（{document.ward}、{KIND_LABELS.get(document.kind, document.kind)}）"]
+    # The title is the card's heading, not a line of it: a line holding every word of a question about the document
+    # would be the sentence that matches best, and the answer would lead with it instead of the fact asked.
+    lines = [f"{document.ward}の{KIND_LABELS.get(document.kind, document.kind)}"]
     if document.period:
         lines.append(f"計画期間: {document.period}")
     lines.append(f"資料の日付: {to_japanese_month(document.date)}")

@@ -42,13 +42,19 @@ COUNTERS = {
 # A KPI value with no counter of its own (現況(令和2年度): 9,100): the thing its 指標 counts.
 KPI_VALUE = r"(現況|目標)[^:：\n]*[:：]\s*[\d,.]+(?=\s*(/|$))"
 _COUNT_QUESTION = re.compile(r"何(" + "|".join(COUNTERS) + r")")
-# Counters of things, not of people or measures: 「危険性は何件」 is not answered by 「Webサイト56件」, so the
-# line giving the figure must name the thing counted, as the question names it just before or after the counter.
-THING_COUNTERS = frozenset({"冊", "件", "回", "台", "校", "か所", "ヶ所", "箇所", "種類", "票"})
+# Counters of things and shares, not of people or measures: 「危険性は何件」 is not answered by 「Webサイト56件」,
+# nor 「住所変更は何％」 by a line giving another rate, so the line giving the figure must name the thing
+# counted, as the question names it just before or after the counter.
+SHARE_COUNTERS = frozenset({"%", "％", "パーセント", "割"})
+THING_COUNTERS = frozenset({"冊", "件", "回", "台", "校", "か所", "ヶ所", "箇所", "種類", "票"}) | SHARE_COUNTERS
 _NOUN = r"[一-龥々ァ-ヶーA-Za-zＡ-Ｚａ-ｚ]{2,}"
 _FILLER = r"(?:年間|年に|今|これまでに?|全部で|合計|累計|全体で|結局|で|は|くらい|ぐらい)*"
 _COUNTED_BEFORE = r"(" + _NOUN + r")(?:は|が|を|も|って|の数は?)?" + _FILLER + r"何{counter}"
-_WHEN = re.compile(r"(去年|今年|昨年|来年|毎年|年間|今年度|昨年度|全部|合計|累計|全体|現在|最近|結局)度?")
+# Whose count it is (システム監査の実施回数は何回): a ward's name (台東区の) narrows nothing the line must repeat.
+_OWNER_BEFORE = r"(" + _NOUN + r")の" + _NOUN + r"(?:は|が|を|も|って|の数は?)?" + _FILLER + r"何{counter}"
+_WARD = re.compile(r".+区")
+# Words before a counter that name no thing: when (去年は何件), how much (全部で), or the share itself (割合は何％).
+_WHEN = re.compile(r"(去年|今年|昨年|来年|毎年|年間|今年度|昨年度|全部|合計|累計|全体|現在|最近|結局|割合|比率)度?")
 _COUNTED_AFTER = r"何{counter}(?:くらい|ぐらい|ほど)?の?(" + _NOUN + r")"
 
 
@@ -60,18 +66,22 @@ class Slot:
     answer: re.Pattern[str]
     in_charge: bool = False  # a department slot the unit's own 担当 fills (どこの課がやるの), not one about use (どの課で導入)
     counted: tuple[str, ...] = ()  # the thing counted (危険性): the line giving the figure must name one of them
+    owners: tuple[str, ...] = ()  # whose count it is (システム監査 of its 実施回数): the line must name one of them too
 
     def given_by(self, text: str) -> bool:
-        """Say whether the text gives this detail, on a line that names the thing counted when one is named."""
+        """Say whether the text gives this detail, on a line that names the thing counted (and whose) when named."""
         if not self.counted:
             return bool(self.answer.search(text))
-        return any(names_thing(self.counted, line_around(text, m.start())) for m in self.answer.finditer(text))
+        lines = (line_around(text, m.start()) for m in self.answer.finditer(text))
+        return any(names_thing(self.counted, line) and (not self.owners or names_thing(self.owners, line)) for line in lines)
 
 
 # Slots asked by words alone, in the order they are looked for; a question may ask several.
 WORDED_SLOTS = (
     (re.compile(r"いつ(?!も|でも)"), Slot("時期", re.compile(r"(令和|平成|昭和|R|H)\s?(\d+|元|[一二三四五六七八九十]+)\s?(年|\.)|\d{4}\s?年|\d+\s?(年度|月|日)|上旬|中旬|下旬|年度(内|中|末)|今年|来年|昨年|毎年|毎月|随時|常時|24時間"))),
     (re.compile(r"何月何日|何日(?!間)|日付|日にち"), Slot("日付", re.compile(r"\d+\s?日"))),
+    # A fiscal year: 令和4年4月 (when something was made) does not say 何年度まで a plan runs.
+    (re.compile(r"何年度"), Slot("年度", re.compile(r"(\d+|元)\s?年度|年度(内|中|末)"))),
     (re.compile(r"何月(?!何日)|何年何月"), Slot("月", re.compile(r"\d+\s?月|上旬|中旬|下旬"))),
     (re.compile(r"何時(から|まで|に|頃|ごろ)|受付時間|開庁時間|営業時間"), Slot("時間帯", re.compile(r"\d{1,2}\s?時(?!間)|\d{1,2}:\d\d|24時間"))),
     (re.compile(r"いくら|何円|金額|料金|参加費|手数料|費用|補助金"), Slot("金額", re.compile(NUMBER + r"(円|万円|億円)|無料|有料|負担"))),
@@ -79,8 +89,10 @@ WORDED_SLOTS = (
     (re.compile(r"電話番号|何番に(電話|かけ)"), Slot("電話番号", re.compile(r"\d{2,4}\s?[-‐－(（]\s?\d{2,4}\s?[-‐－)）]\s?\d{3,4}"))),
     (re.compile(r"どこの(会社|企業|業者|事業者)|(会社|企業|業者|事業者)(の名前|名|は(どこ|誰|だれ))|どの(会社|企業|業者)"), Slot("会社名", re.compile(r"株式会社|有限会社|合同会社|[（(]株[)）]|[ァ-ヶーA-Za-z]{2,}社(?![会員])"))),
     (re.compile(r"(講師|委員|担当者|責任者|先生|専門家|審査員)[^。？?、]{0,6}(名前|誰|だれ)|(名前|誰|だれ)[^。？?、]{0,4}(講師|委員|先生)"), Slot("人の名前", re.compile(r"[一-龥]{1,4}\s?[一-龥]{1,3}\s?(氏|さん|先生|教授|委員長)|氏名"))),
+    # The name of an app, a service or a system: the documents give one in quotes (防災アプリ「台東防災」) or in Latin letters.
+    (re.compile(r"(なんて|何て|何という|なんという)(名前|名称)|名前(は|って|が)?(なに|何|なん|を教え)|名称(は|を教え)"), Slot("名称", re.compile(r"「[^」]{2,40}」|『[^』]{2,40}』|[A-Za-z][A-Za-z0-9.]{2,}"))),
     (re.compile(r"何語|何(か|ヶ|カ)国語|(言語|外国語)は(何|どれ|いくつ)|(どの|どんな)(言語|外国語)"), Slot("言語", re.compile(r"(英|中国|韓国|朝鮮|日本|[ァ-ヶー]{2,})語|\d+\s?(か|ヶ|カ)?国語|\d+\s?言語"))),
-    (re.compile(r"会場|開催場所|どこで(やる|開催|行われ|行う|実施)"), Slot("場所", re.compile(r"会場|区役所|庁舎|センター|図書館|会議室|[^\s、。]{1,12}(館|室|階|ホール)|オンライン"))),
+    (re.compile(r"会場|開催場所|どこで(やる|開催|行われ|行う|実施)|どこ(で|に|へ)(もら|受け取|取得|行けば|行け|ある|あり)(?!か)"), Slot("場所", re.compile(r"会場|区役所|庁舎|センター|図書館|会議室|[^\s、。]{1,12}(館|室|階|ホール)|オンライン"))),
 )
 
 
@@ -89,6 +101,12 @@ DEPARTMENT_NAME = re.compile(r"[^\s、。：:（）()「」]{2,}(課|局|(?<![�
 ASKS_DEPARTMENT = re.compile(r"(どの|どこの|何)(課|部署|部局)|(課|部署|部局)(は|って|が)どこ")
 # …about where something is used or has started (どの部署で導入してるの): the department in charge of a plan does not answer it.
 ASKS_WHERE_USED = re.compile(r"(導入|使って|使われ|使用|利用して|始ま|始め|採用)")
+
+
+# Whether something is needed (予約は必要？ パスワードいる？), not what is (どんな手続きが必要): the line must name
+# the thing and say 必要 or 不要.
+_ASKS_NEEDED = re.compile(r"(?<!どんな)(?<!何の)(?P<thing>" + _NOUN + r")(?:は|が|って|も)?(?:必要|要る)(?:です|でしょう|なの|か|[?？]|$)|(?P<bare>" + _NOUN + r")いる[?？]")
+NEEDED = re.compile(r"必要|不要|要りません|いりません")
 
 
 def asked_slots(question: str) -> list[Slot]:
@@ -100,9 +118,15 @@ def asked_slots(question: str) -> list[Slot]:
     for match in _COUNT_QUESTION.finditer(question):
         counter = match.group(1)
         counted = counted_things(question, counter) if counter in THING_COUNTERS else ()
+        owners = counted_owners(question, counter) if counted else ()
         answer = re.compile(NUMBER + f"({COUNTERS[counter]})(?!ひとり|一人)|" + KPI_VALUE, re.MULTILINE)
-        slots.append(Slot(f"{counted[0] if counted else counter}の数", answer, counted=counted))
+        share = counter in SHARE_COUNTERS
+        label = f"{counted[0]}の{'割合' if share else '数'}" if counted else ("割合" if share else f"{counter}の数")
+        slots.append(Slot(label, answer, counted=counted, owners=owners))
     slots.extend(slot for asks, slot in WORDED_SLOTS if asks.search(question))
+    needed = [m.group("thing") or m.group("bare") for m in _ASKS_NEEDED.finditer(question)]
+    if needed:
+        slots.append(Slot(f"{needed[0]}の要否", NEEDED, counted=tuple(needed)))
     return slots
 
 
@@ -123,6 +147,12 @@ def counted_things(question: str, counter: str) -> tuple[str, ...]:
     patterns = (p.replace("{counter}", re.escape(counter)) for p in (_COUNTED_BEFORE, _COUNTED_AFTER))
     nouns = (match.group(1) for pattern in patterns for match in re.finditer(pattern, question))
     return tuple(noun for noun in nouns if not _WHEN.fullmatch(noun))
+
+
+def counted_owners(question: str, counter: str) -> tuple[str, ...]:
+    """Return the nouns that say whose count is asked: システム監査 in システム監査の実施回数は何回 (not a ward's name)."""
+    matches = re.finditer(_OWNER_BEFORE.replace("{counter}", re.escape(counter)), question)
+    return tuple(m.group(1) for m in matches if not _WHEN.fullmatch(m.group(1)) and not _WARD.fullmatch(m.group(1)))
 
 
 def line_around(text: str, at: int) -> str:

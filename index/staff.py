@@ -18,7 +18,7 @@ import numpy as np
 
 from index.analysis import Analyzer, Word, split_segments
 from index.answering import MAX_EXTRACTED_ANSWER_CHARS, SMALL_TALK, Answer, Answerer
-from index.retriever import Field, Hit, Retriever, split_hit_segments
+from index.retriever import Field, Hit, Retriever
 from index.units import FAQ, Unit
 
 FAQ_DOCUMENT = "よくある質問（区の職員が作成）"
@@ -406,7 +406,7 @@ class StaffAnswerer(Answerer):
             hit = Hit(unit, match.confidence, match.best.features)
             text = leading_sentences(unit.text)
         else:  # a linked corpus unit, cut as the corpus cuts it
-            hit = Hit(unit, match.confidence, match.best.features, *split_hit_segments(self.retriever.unit_terms[unit.id]))
+            hit = Hit(unit, match.confidence, match.best.features, self.retriever.unit_terms[unit.id])
             text = self.extract(hit, query)
         return Answer(resolved=True, text=text, hits=[hit], department=unit.department, ward=query.ward)
 

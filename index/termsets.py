@@ -41,26 +41,30 @@ class TermSets:
 
     def holds(self, rows: np.ndarray, question: QuestionTerms) -> np.ndarray:
         """Return, for each of the given rows, which of the question's words it holds (rows × words, bool)."""
-        held = np.zeros((len(rows), len(question.ids)), dtype=bool)
+        # In float32 (exact for these counts), so that the product below is BLAS's, not NumPy's slow boolean loop.
+        held = np.zeros((len(rows), len(question.ids)), dtype=np.float32)
         if len(question.ids) and len(rows):
             positions, owners = ranges(self.starts, rows)
-            terms = self.terms[positions]
-            places = np.minimum(question.ids.searchsorted(terms), len(question.ids) - 1)
-            found = question.ids[places] == terms
-            held[owners[found], places[found]] = True
-        return held @ question.words
+            places = question.places[self.terms[positions]]
+            found = places >= 0
+            held[owners[found], places[found]] = 1.0
+        return (held @ question.words) > 0
 
 
 class QuestionTerms:
     """A question's words as term ids: which known terms stand for which word."""
 
     def __init__(self, word_terms: Sequence[Iterable[str]], vocabulary: Vocabulary) -> None:
-        per_word = [set(vocabulary.lookup(terms)) for terms in word_terms]
-        self.ids = np.array(sorted(set().union(*per_word)), dtype=np.int32)
-        # words[t, w]: term t is one of word w's terms.
-        self.words = np.array([[t in terms for terms in per_word] for t in self.ids.tolist()], dtype=bool).reshape(
-            len(self.ids), len(per_word)
-        )
+        per_word = [vocabulary.lookup(terms) for terms in word_terms]
+        ids = sorted(set().union(*per_word))
+        self.ids = np.array(ids, dtype=np.int32)
+        # places[term id]: where the term stands in ids, or -1: one array lookup tells a set's terms apart.
+        self.places = np.full(len(vocabulary.ids), -1, dtype=np.int32)
+        self.places[self.ids] = np.arange(len(ids), dtype=np.int32)
+        # words[t, w] = 1: term t is one of word w's terms (set through the flat view: one assignment for them all).
+        place = {term: i for i, term in enumerate(ids)}
+        self.words = np.zeros((len(ids), len(per_word)), dtype=np.float32)
+        self.words.reshape(-1)[[place[t] * len(per_word) + w for w, terms in enumerate(per_word) for t in terms]] = 1.0
 
 
 def shares(held: np.ndarray, weights: Sequence[float], total: float) -> np.ndarray:
@@ -69,9 +73,10 @@ def shares(held: np.ndarray, weights: Sequence[float], total: float) -> np.ndarr
     Summed word by word in the question's order, as a Python sum would: equal weights give equal
     shares to the last bit, which the comparisons between sentences rely on.
     """
-    summed = np.zeros(held.shape[0])
-    for word, weight in enumerate(weights):
-        summed = summed + np.where(held[:, word], weight, 0.0)
+    if not len(weights):
+        return np.zeros(held.shape[0])
+    # A running sum is strictly left to right (np.sum would add pairwise), so this is that Python sum to the bit.
+    summed = np.cumsum(np.where(held, np.asarray(weights, dtype=float), 0.0), axis=1)[:, -1]
     return summed / total
 
 

@@ -1,4 +1,4 @@
-"""The rate limit is one limit across workers and hosts (Flask-Limiter on Redis), and per LINE user on LINE."""
+"""The rate limit is one limit across workers and hosts (counted in Redis), and per LINE user on LINE."""
 from __future__ import annotations
 
 import threading
@@ -9,7 +9,7 @@ from limits import RateLimitItemPerMinute
 from limits.strategies import MovingWindowRateLimiter
 
 from bot import create_app
-from bot.limits import SweptMemoryStorage, get_limiter
+from bot.limits import SweptMemoryStorage, get_limits
 from helpers import ask_over_http
 from servers import gunicorn
 from test_line import line_api, line_config, payload, post, rows, text_event, texts  # noqa: F401 (line_api: a fixture)
@@ -73,7 +73,7 @@ def test_line_is_limited_per_user_not_per_address(database_url, line_api):
 def test_memory_counts_in_the_worker_without_a_thread_per_ask(app, monkeypatch):
     limited = create_app({**app.config, "RATE_LIMIT_PER_MINUTE": 3, "RATELIMIT_STORAGE_URI": "memory://"})
     with limited.app_context():
-        assert isinstance(get_limiter().storage, SweptMemoryStorage)
+        assert isinstance(get_limits().storage, SweptMemoryStorage)
     started = []
     start = threading.Thread.start
     monkeypatch.setattr(threading.Thread, "start", lambda thread: (started.append(thread), start(thread))[1])
