@@ -1,22 +1,24 @@
-"""Fit the staff index's ranking and its decision to answer, on a wording set, and print the parameters to keep.
+"""Fit the staff index's ranking and its decision to answer, on the wording sets, and print the parameters to keep.
 
-Run with `make fit-staff` (or `.venv/bin/python bench/fit_staff.py WORDINGS.jsonl`). Each line of a wording
+Run with `make fit-staff` (or `.venv/bin/python bench/fit_staff.py WORDINGS.jsonl …`; by default every
+tests/data/staff_wordings*.jsonl, the topics of all of them published together). Each line of a wording
 set is a topic the documents do not cover: {"topic", "ward", "answer", "department", "wordings": [...]}.
 As `ward-faq eval-staff` does, one entry is published per topic from its first wording; the later wordings
 must find their own entry (ranking, fitted listwise). Two rules decide whether the best entry answers:
 - where the documents answer too, it must be nearly sure (StaffAnswerer), by a logistic rule over the best
-  entry fitted to say yes to its own wordings;
+  entry fitted to say yes to its own wordings, at a confidence chosen by the grid below;
 - where the documents abstain, it answers unless its margin over the runner-up is small or a heavy question
-  word is missing from it. Both cut-offs are chosen by a grid to answer the most later wordings by their own
-  entry, each wording answered by another topic's published entry, and each question about the documents
-  taken (tests/data/residents.jsonl, those the documents answer), costing HIJACK_COST answered ones, and
-  each later wording of a topic not published (its own entry left out) that another entry takes costing
-  UNPUBLISHED_COST.
+  word is missing from it. Both cut-offs, and the confidence above, are chosen by a grid to answer the most
+  later wordings by their own entry, each wording answered by another topic's published entry, and each
+  question about the documents taken (tests/data/residents.jsonl, those the documents answer), costing
+  HIJACK_COST answered ones, and each later wording of a topic not published (its own entry left out) that
+  another entry takes costing UNPUBLISHED_COST (also when asked of SMALL_INDEX other entries only).
 Cross-validation over topics shows how it does on topics it was not fitted on.
 """
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -32,12 +34,18 @@ from index.staff import DECISION_FEATURES, STAFF_FEATURES, Background, StaffEntr
 ROOT = Path(__file__).resolve().parent.parent
 MARGINS = np.round(np.arange(0.0, 8.01, 0.25), 2)
 MAX_UNMATCHED = np.round(np.arange(0.2, 1.001, 0.05), 2)
+CONFIDENCES_OVER_CORPUS = (0.8, 0.85, 0.9, 0.95, 0.99)
 # Another topic's published entry answering, or a question about the documents taken, is what must not happen:
 # each costs this many wordings answered by their own entry.
 HIJACK_COST = 10
 # A wording of a topic not yet published that another entry takes is often a near topic (粗大ごみ for a television):
 # wrong, but milder: it costs one.
 UNPUBLISHED_COST = 1
+# In a ward's first weeks there are few entries, and a question on another topic faces only them: its best match
+# then has no runner-up to be close to (「自転車の防犯登録」 against the dog-registration entry alone). Each later
+# wording is also asked of this many other topics' entries, drawn at random; one taken costs UNPUBLISHED_COST, as a
+# wording of a topic not published does (costing HIJACK_COST, the rule would answer half as many rewordings).
+SMALL_INDEX = 5
 
 
 @dataclass
@@ -51,6 +59,7 @@ class Example:
     published: bool  # whether its own entry was in the index
     corpus_resolves: bool  # whether the documents answer it (then an entry must be surer to take it)
     repeat: bool = False  # the entry's own wording, asked again
+    small: bool = False  # asked of a few other topics' entries only (SMALL_INDEX)
 
 
 def load_topics(path: Path) -> list[dict]:
@@ -67,7 +76,8 @@ def topic_entries(topics: list[dict]) -> list[StaffEntry]:
 
 
 def example(
-    index: StaffIndex, answerer: Answerer, question: str, ward: str | None, topic: int, published: bool, repeat: bool = False
+    index: StaffIndex, answerer: Answerer, question: str, ward: str | None, topic: int, published: bool,
+    repeat: bool = False, small: bool = False,
 ) -> Example:
     """Rank every entry for a question and record the candidates' features."""
     hits = index.rank(question, answerer.query(question, ward).words, ward, limit=10_000)
@@ -75,22 +85,26 @@ def example(
     features = np.array([[h.features[n] for n in names] for h in hits]).reshape(-1, len(names))
     gold = np.array([float(h.entry.unit.id == f"faq-{topic + 1}") for h in hits])
     resolves = answerer.answer(question, ward).resolved
-    return Example(topic, features, [h.features for h in hits], gold, published, resolves, repeat)
+    return Example(topic, features, [h.features for h in hits], gold, published, resolves, repeat, small)
 
 
 def collect(topics: list[dict], corpus_questions: list[dict], answerer: Answerer, background: Background) -> list[Example]:
-    """Ask every later wording with all entries published and with its own left out; ask the corpus questions."""
+    """Ask every later wording with all entries published, with its own left out and of a few others only; ask the corpus questions."""
     analyzer = answerer.retriever.analyzer
     entries = topic_entries(topics)
     full = StaffIndex(entries, analyzer, background)
     examples = []
+    draw = np.random.default_rng(7)
     for t, topic in enumerate(tqdm(topics, desc="topics", unit="topic")):
         without = StaffIndex(entries[:t] + entries[t + 1 :], analyzer, background)
+        others = [entries[i] for i in draw.choice([i for i in range(len(entries)) if i != t], SMALL_INDEX, replace=False)]
+        small = StaffIndex(others, analyzer, background)
         examples.append(example(full, answerer, topic["wordings"][0], topic["ward"], t, True, repeat=True))
         for wording in topic["wordings"][1:]:
             for ward in (topic["ward"], None):
                 examples.append(example(full, answerer, wording, ward, t, True))
                 examples.append(example(without, answerer, wording, ward, t, False))
+                examples.append(example(small, answerer, wording, ward, t, False, small=True))
     for row in tqdm(corpus_questions, desc="corpus questions", unit="q"):
         examples.append(example(full, answerer, row["question"], row.get("ward"), -1, False))
     return examples
@@ -129,19 +143,20 @@ def fit(examples: list[Example]) -> StaffParams:
     fitted = StaffParams(rank_weights=tuple(weights), decision_weights=tuple(d_weights), decision_bias=d_bias)
     rows = x, right, wrong
     best = (-np.inf, fitted)
-    for min_margin in MARGINS:
-        for max_unmatched in MAX_UNMATCHED:
-            params = replace(fitted, min_margin=float(min_margin), max_unmatched=float(max_unmatched))
-            counts = report(examples, params, rows)
-            gain = counts["own"][0] - HIJACK_COST * (counts["hijacked"][0] + counts["corpus taken"][0]) \
-                - UNPUBLISHED_COST * counts["unpublished taken"][0]
-            if gain > best[0]:
-                best = (gain, params)
+    for min_margin, max_unmatched, over_corpus in itertools.product(MARGINS, MAX_UNMATCHED, CONFIDENCES_OVER_CORPUS):
+        params = replace(fitted, min_margin=float(min_margin), max_unmatched=float(max_unmatched),
+                         min_confidence_over_corpus=over_corpus)
+        counts = report(examples, params, rows)
+        gain = counts["own"][0] - HIJACK_COST * (counts["hijacked"][0] + counts["corpus taken"][0]) \
+            - UNPUBLISHED_COST * (counts["unpublished taken"][0] + counts["small index taken"][0])
+        if gain > best[0]:
+            best = (gain, params)
     return best[1]
 
 
 def report(examples: list[Example], params: StaffParams, rows=None) -> dict[str, tuple[int, int]]:
-    """Count later wordings answered by their own entry or hijacked by another, unpublished topics' wordings taken, and corpus questions taken."""
+    """Count later wordings answered by their own entry or hijacked by another, unpublished topics' wordings taken (among
+    all entries, and among a few), and corpus questions taken."""
     x, right, wrong = rows or decision_rows(examples, np.array(params.rank_weights))
     confidence = 1 / (1 + np.exp(-(x @ np.array(params.decision_weights) + params.decision_bias)))
     # As StaffAnswerer decides: where the documents answer too, only a nearly sure entry takes the question.
@@ -152,12 +167,14 @@ def report(examples: list[Example], params: StaffParams, rows=None) -> dict[str,
         for e, c, values in zip(examples, confidence, (dict(zip(DECISION_FEATURES, row)) for row in x))
     ])
     published = np.array([e.published and not e.repeat for e in examples])
-    unpublished = np.array([not e.published and e.topic >= 0 for e in examples])
+    unpublished = np.array([not e.published and e.topic >= 0 and not e.small for e in examples])
+    small = np.array([e.small for e in examples])
     corpus = np.array([e.topic < 0 for e in examples])
     return {
         "own": (int((answered & right & published).sum()), int(published.sum())),
         "hijacked": (int((answered & wrong & published).sum()), int(published.sum())),
         "unpublished taken": (int((answered & unpublished).sum()), int(unpublished.sum())),
+        "small index taken": (int((answered & small).sum()), int(small.sum())),
         "corpus taken": (int((answered & corpus).sum()), int(corpus.sum())),
     }
 
@@ -179,12 +196,12 @@ def cross_validate(topics: list[dict], examples: list[Example], folds: int = 5) 
 
 
 def main() -> None:
-    """Fit on a wording set and print the parameters and the cross-validated counts."""
+    """Fit on the wording sets and print the parameters and the cross-validated counts."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("wordings", nargs="?", type=Path, default=ROOT / "tests" / "data" / "staff_wordings.jsonl")
+    parser.add_argument("wordings", nargs="*", type=Path, default=sorted((ROOT / "tests" / "data").glob("staff_wordings*.jsonl")))
     parser.add_argument("--corpus-questions", type=Path, default=ROOT / "tests" / "data" / "residents.jsonl")
     args = parser.parse_args()
-    topics = load_topics(args.wordings)
+    topics = [topic for path in args.wordings for topic in load_topics(path)]
     # Only the questions the documents answer: the others may well be what a staff entry is for.
     corpus_questions = [row for row in load_topics(args.corpus_questions) if row["answerable"]]
     answerer = build_answerer()
@@ -193,7 +210,7 @@ def main() -> None:
     def line(counts) -> str:
         return ", ".join(f"{name} {n}/{d}" for name, (n, d) in counts.items())
 
-    print(f"\n{len(topics)} topics from {args.wordings.name}, {len(corpus_questions)} questions about the documents")
+    print(f"\n{len(topics)} topics from {', '.join(p.name for p in args.wordings)}, {len(corpus_questions)} questions about the documents")
     print(f"5-fold over topics: {line(cross_validate(topics, examples))}")
     params = fit(examples)
     print(f"fitted on all:      {line(report(examples, params))}")
@@ -203,6 +220,7 @@ def main() -> None:
     print(f"    decision_bias={round(params.decision_bias, 3)},")
     print(f"    min_margin={params.min_margin},")
     print(f"    max_unmatched={params.max_unmatched},")
+    print(f"    min_confidence_over_corpus={params.min_confidence_over_corpus},")
     print(")")
     for name, weight in zip(STAFF_FEATURES, params.rank_weights):
         print(f"  rank     {name:<18}{weight:+.3f}")

@@ -5,7 +5,7 @@ import re
 import sys
 import threading
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from sudachipy import Dictionary, SplitMode
@@ -133,11 +133,12 @@ def tokenize(text: str) -> tuple[Token, ...]:
 class Analyzer:
     """Turn text into search terms with the process's Sudachi dictionary, one tokenizer per thread."""
 
-    def __init__(self, synonyms_path: Path | None = None) -> None:
+    def __init__(self, synonyms_path: Path | None = None, kinds_path: Path | None = None) -> None:
         lines = synonym_lines(synonyms_path) if synonyms_path is not None else []
         self._synonyms = SynonymTrie(self._synonym_rules(lines))
         # Every word of the synonym file, as residents may type any of them in kana (index/kana.py).
         self.synonym_words = tuple(word for line in lines for word in line)
+        self._kinds = self._load_kinds(kinds_path) if kinds_path is not None else {}
 
     def _morphemes(self, text: str) -> list[Morpheme]:
         """Return (normalized form, POS, sub-POS, synonym groups) for each morpheme."""
@@ -161,6 +162,12 @@ class Analyzer:
             synonyms = tuple(sys.intern(f"{SYNONYM_PREFIX}{group}") for group in groups)
             words.append(Word(sys.intern(form), synonyms, surface, pos))
         return words
+
+    def with_kinds(self, words: list[Word]) -> list[Word]:
+        """Return the words, each thing also matching the word for its kind (ソファー: 粗大), as corpus/kinds.txt says."""
+        if not self._kinds:
+            return words
+        return [replace(w, groups=(*w.groups, *self._kinds[w.form])) if w.form in self._kinds else w for w in words]
 
     def terms(self, text: str) -> list[str]:
         """Return the search terms of text: each content word followed by its synonym groups."""
@@ -224,6 +231,25 @@ class Analyzer:
                 if variant_words and variant_words != tuple(m[0] for m in canonical_morphemes):
                     rules.append(SynonymRule(variant_words, canonical_morphemes))
         return rules
+
+    def _load_kinds(self, path: Path) -> dict[str, tuple[str, ...]]:
+        """Read corpus/kinds.txt: each line 'kind: thing, thing…', every one a single word after synonyms."""
+        kinds: dict[str, tuple[str, ...]] = {}
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+            line = line.split("#", 1)[0].strip()
+            if not line:
+                continue
+            kind, _, things = line.partition(":")
+            names = [kind.strip(), *(t.strip() for t in things.split(",") if t.strip())]
+            forms = []
+            for name in names:
+                words = self.analyze(name)
+                if len(words) != 1:
+                    raise ValueError(f"{path.name} line {number}: {name!r} is not one word ({' '.join(w.form for w in words)})")
+                forms.append(words[0].form)
+            for thing in forms[1:]:
+                kinds[thing] = (*kinds.get(thing, ()), forms[0])
+        return kinds
 
 
 def synonym_lines(path: Path) -> list[list[str]]:

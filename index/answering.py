@@ -109,10 +109,12 @@ class Answerer:
             for name in document.names:
                 self._document_names.setdefault(name, []).append(document)
         self._document_finder = NameFinder(self._document_names)
-        self._glossary_names = [(name, u.id) for u in retriever.units if u.kind == GLOSSARY for name in term_names(u.title)]
+        # Each glossary entry's names, and the entries each name stands for: both looked up, never scanned.
+        self._term_names = {u.id: term_names(u.title) for u in retriever.units if u.kind == GLOSSARY}
         self._glossary_units: dict[str, list[str]] = {}
-        for name, unit_id in self._glossary_names:
-            self._glossary_units.setdefault(name, []).append(unit_id)
+        for unit_id, names in self._term_names.items():
+            for name in names:
+                self._glossary_units.setdefault(name, []).append(unit_id)
         self._glossary_finder = NameFinder(self._glossary_units)
 
     def answer(self, question: str, ward: str | None = None) -> Answer:
@@ -233,7 +235,7 @@ class Answerer:
     def names_term(self, question: str, unit_id: str) -> bool:
         """Say whether the question names the term of a glossary entry, under any of its names."""
         text = term_key(question)
-        return any(name in text for name, term in self._glossary_names if term == unit_id)
+        return any(name in text for name in self._term_names.get(unit_id, ()))
 
     def question_words(self, question: str) -> list[Word]:
         """Return the content words of a question, without the ward names."""

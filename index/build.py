@@ -19,7 +19,7 @@ def build_retriever(
     """Parse the corpus, build its retriever and suggestion checks (with progress if asked), log the time taken."""
     started = time.perf_counter()
     units = load_units(corpus_dir)
-    analyzer = analyzer or Analyzer(corpus_dir / "synonyms.txt")
+    analyzer = analyzer or Analyzer(corpus_dir / "synonyms.txt", corpus_dir / "kinds.txt")
     wards = load_wards(corpus_dir / "wards.json")
     # The wards' names are read too, so that one typed in kana (たいとうく) still names its ward.
     names = [alias for info in wards.values() for alias in info.aliases]

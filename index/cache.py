@@ -61,7 +61,7 @@ def load_index(corpus_dir: Path, cache_dir: Path | None) -> LoadedIndex:
     only costs the next start a rebuild.
     """
     started = time.perf_counter()
-    analyzer = Analyzer(corpus_dir / "synonyms.txt")
+    analyzer = Analyzer(corpus_dir / "synonyms.txt", corpus_dir / "kinds.txt")
     path = cache_file(corpus_dir, cache_dir) if cache_dir is not None else None
     if path is None:
         loaded = LoadedIndex(build_retriever(corpus_dir, analyzer), True, time.perf_counter() - started, None)

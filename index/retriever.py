@@ -6,7 +6,7 @@ import re
 import sys
 import unicodedata
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -159,11 +159,16 @@ class Field:
 
     rank-bm25 scans every document in Python for each query term; the inverted index touches only
     the documents that hold the term. The postings are flat arrays (one slice a term, documents in
-    order), so that a range of documents (one ward's) is a slice too, and the index pickles fast.
-    Each posting keeps the score a term adds to its document, computed once here.
+    order), so that the index pickles fast. Each posting keeps the score a term adds to its
+    document, computed once here. The documents may be split into parts (one ward's units side by
+    side): where each term's postings in each part begin is kept too, so that scoring a part
+    touches that part's postings only, with no search through the others.
     """
 
-    def __init__(self, documents: list[list[str]], k1: float, b: float, delta: float) -> None:
+    def __init__(
+        self, documents: list[list[str]], k1: float, b: float, delta: float, part_starts: Sequence[int] = (0,)
+    ) -> None:
+        """Index documents; part_starts are the first document of each part, ascending from 0."""
         bm25 = BM25Plus(documents, k1=k1, b=b, delta=delta)
         postings: dict[str, tuple[list[int], list[int]]] = {}
         for index, frequencies in enumerate(bm25.doc_freqs):
@@ -182,29 +187,54 @@ class Field:
         # BM25Plus gives every document idf·delta for every term; only what a match adds is kept.
         self._impacts = idf * counts * (k1 + 1) / (norm[self._ids] + counts)
         self.size = len(documents)
+        self._part_starts = np.array([*part_starts, self.size], dtype=np.int64)
+        # One key per term and part that holds it, in posting order (term, then part): its postings there run
+        # from its first to the next key's first.
+        parts = len(self._part_starts) - 1
+        part_of = np.repeat(np.arange(parts, dtype=np.int64), np.diff(self._part_starts))
+        keys = np.repeat(np.arange(len(lengths), dtype=np.int64) * parts, lengths) + part_of[self._ids]
+        firsts = np.flatnonzero(np.diff(keys, prepend=-1))
+        # Half the memory where the numbers allow (they do up to billions of postings).
+        offset = np.int32 if max(len(lengths) * parts, len(keys)) < 2**31 else np.int64
+        self._part_keys = keys[firsts].astype(offset)
+        self._part_firsts = np.append(firsts, len(keys)).astype(offset)
 
-    def scores(self, terms: dict[str, float], start: int = 0, stop: int | None = None) -> np.ndarray:
-        """Score documents start to stop (all by default), each term weighted, without BM25Plus's floor (0 = no match)."""
-        stop = self.size if stop is None else stop
-        whole = start == 0 and stop == self.size
-        bounds = np.array([start, stop])
-        slices, weights = [], []
+    def scores(self, terms: dict[str, float], part: int | None = None) -> np.ndarray:
+        """Score the documents of one part (all by default), each term weighted, without BM25Plus's floor (0 = no match)."""
+        known = [(self._terms[term], weight) for term, weight in terms.items() if term in self._terms]
+        positions = np.array([position for position, _ in known], dtype=np.int64)
+        if part is None:
+            start, stop = 0, self.size
+            firsts, lasts = self._starts[positions], self._starts[positions + 1]
+        else:
+            start, stop = int(self._part_starts[part]), int(self._part_starts[part + 1])
+            # Of the keys' own type: searchsorted would otherwise convert every key of the field at each call.
+            keys = (positions * (len(self._part_starts) - 1) + part).astype(self._part_keys.dtype)
+            at = np.minimum(self._part_keys.searchsorted(keys), len(self._part_keys) - 1)
+            held = self._part_keys[at] == keys  # the term has postings in this part
+            firsts, lasts = np.where(held, self._part_firsts[at], 0), np.where(held, self._part_firsts[at + 1], 0)
+        scores = np.zeros(stop - start)
+        for (_, weight), first, last in zip(known, firsts.tolist(), lasts.tolist()):
+            ids = self._ids[first:last] - start if start else self._ids[first:last]
+            # Adding term by term sums each document's scores in the question's order, and touches only
+            # the documents that hold the term (np.add.at: about twice as fast as scores[ids] += …).
+            np.add.at(scores, ids, weight * self._impacts[first:last])
+        return scores
+
+    def document_scores(self, terms: dict[str, float], documents: np.ndarray) -> np.ndarray:
+        """Score the given documents alone, each term weighted, as scores() does: for a few documents of a large field."""
+        scores = np.zeros(len(documents))
+        documents = documents.astype(self._ids.dtype)  # as in scores(): no conversion of a posting list at each search
         for term, weight in terms.items():
             position = self._terms.get(term)
             if position is None:
                 continue  # an unknown term scores nothing anywhere
             first, last = self._starts[position], self._starts[position + 1]
-            if not whole:
-                first, last = first + self._ids[first:last].searchsorted(bounds)
-            slices.append(slice(first, last))
-            weights.append(weight)
-        if not slices:
-            return np.zeros(stop - start)
-        lengths = [s.stop - s.start for s in slices]
-        impacts = np.repeat(weights, lengths) * np.concatenate([self._impacts[s] for s in slices])
-        ids = np.concatenate([self._ids[s] for s in slices])
-        # Summed term by term in the question's order, as adding each term's scores in turn would.
-        return np.bincount(ids - start, impacts, minlength=stop - start)
+            ids = self._ids[first:last]
+            at = np.minimum(ids.searchsorted(documents), len(ids) - 1)
+            held = ids[at] == documents
+            np.add.at(scores, np.flatnonzero(held), weight * self._impacts[first + at[held]])
+        return scores
 
 
 class Retriever:
@@ -237,7 +267,15 @@ class Retriever:
             readings.update(pair for pair in analyzer.noun_readings(name, longest=len(name)) if pair[0] == name)
         self.kana = KanaSpeller.from_readings(readings, lambda a, b: analyzer.terms(a) == analyzer.terms(b))
         terms = [self.unit_terms[u.id] for u in units]
-        bm25 = {"k1": params.k1, "b": params.b, "delta": params.delta}
+        # Where each ward's units, sentences and residents' questions begin: every field is split by ward.
+        per_ward = Counter(u.ward for u in units)
+        bounds = np.cumsum([0] + [per_ward[ward] for ward in ward_order])
+        self._ward_parts = ward_order
+        self._ward_starts = [int(bound) for bound in bounds]
+        self._segment_starts = np.cumsum([0] + [len(t.segments) for t in terms])
+        self._asked_starts = np.cumsum([0] + [len(t.asked) for t in terms])
+        self._segment_unit = np.repeat(np.arange(len(units), dtype=np.int32), np.diff(self._segment_starts))
+        bm25 = {"k1": params.k1, "b": params.b, "delta": params.delta, "part_starts": bounds[:-1]}
         # An empty field still needs a token: rank-bm25 divides by the corpus length.
         self._head = Field([list(t.head) or ["\0"] for t in terms], **bm25)
         self._body = Field([list(t.body) or ["\0"] for t in terms], **bm25)
@@ -245,11 +283,11 @@ class Retriever:
         self._grams = Field([bigrams(u.question + "\n" + u.text) or ["\0"] for u in units], **bm25)
         self._asked = Field([[term for q in t.asked for term in q] or ["\0"] for t in terms], **bm25)
         # Each question is also ranked alone, like each sentence: one that matches well says more than many that touch.
-        self._asked_unit = np.array([i for i, t in enumerate(terms) for _ in t.asked] or [0])
-        self._asked_each = Field([list(q) or ["\0"] for t in terms for q in t.asked] or [["\0"]], **bm25)
+        asked_each = [list(q) or ["\0"] for t in terms for q in t.asked] or [["\0"]]
+        self._asked_each = Field(asked_each, **bm25 | {"part_starts": self._asked_starts[bounds[:-1]]})
         # Every sentence and list item is also ranked alone, so that one matching line of a long list counts.
-        self._segment_unit = np.array([i for i, t in enumerate(terms) for _ in t.segments] or [0])
-        self._segments = Field([list(s) or ["\0"] for t in terms for s in t.segments] or [["\0"]], **bm25)
+        segments = [list(s) or ["\0"] for t in terms for s in t.segments] or [["\0"]]
+        self._segments = Field(segments, **bm25 | {"part_starts": self._segment_starts[bounds[:-1]]})
         document_frequency: Counter[str] = Counter()
         # The residents' questions count too: a word they use is not unknown to the corpus.
         for t in terms:
@@ -257,12 +295,6 @@ class Retriever:
         n = len(units)
         self._idf = {t: math.log(1 + (n - df + 0.5) / (df + 0.5)) for t, df in document_frequency.items()}
         self._unknown_idf = math.log(1 + (n + 0.5) / 0.5)
-        per_ward = Counter(u.ward for u in units)
-        bounds = np.cumsum([0] + [per_ward[ward] for ward in ward_order])
-        self._ward_units = {ward: (int(bounds[i]), int(bounds[i + 1])) for i, ward in enumerate(ward_order)}
-        # Where each unit's sentences and questions start in the per-sentence and per-question fields.
-        self._segment_starts = np.cumsum([0] + [len(t.segments) for t in terms])
-        self._asked_starts = np.cumsum([0] + [len(t.asked) for t in terms])
         self._survey = np.array([bool(SURVEY_HEADING.search(" ".join(u.headings) + u.title)) for u in units])
         self._survey_overview = np.array([bool(SURVEY_OVERVIEW.search(" ".join(u.headings) + u.title)) for u in units])
         # What the reranker reads of each unit, as arrays over all units (see _rerank_features).
@@ -341,13 +373,11 @@ class Retriever:
             return []
         p = self.params
         weighted, grams = self._query_terms(query)
-        if query.ward is None:
-            start, stop = 0, len(self.units)
-        else:
-            start, stop = self._ward_units.get(query.ward, (0, 0))
-        if start == stop:
+        if query.ward is not None and query.ward not in self._ward_parts:
             return []
-        fields = self._field_scores(weighted, grams, start, stop)
+        part = None if query.ward is None else self._ward_parts[query.ward]
+        start, stop = self._ward_bounds(part)
+        fields = self._field_scores(weighted, grams, part)
         leaders = best_first(self._first_stage(fields), p.candidates)  # within start:stop
         # A term the question asks the meaning of is answered by its glossary entry, however the rest matches.
         defined = [self._positions[u] - start for u in sorted(query.defined) if u in self._positions]
@@ -356,7 +386,9 @@ class Retriever:
             return []
         # Field scores count relative to the best leader's, so that one weight fits long and short questions.
         columns = self._rerank_features(query, start + np.array(leaders))
-        columns |= {name: values[leaders] / max(float(values[leaders].max()), 1e-9) for name, values in fields.items()}
+        matches = {name: values[leaders] for name, values in fields.items()}
+        matches["asked_best"] = self._best_asked(weighted, start + np.array(leaders))
+        columns |= {name: values / max(float(values.max()), 1e-9) for name, values in matches.items()}
         rows = np.column_stack([columns[name] for name in RERANK_FEATURES])
         weights = np.array(p.rerank_weights)
         # One dot product a leader, as the weights were fitted with (a matrix product rounds differently).
@@ -401,24 +433,42 @@ class Retriever:
             + p.asked_weight * fields["asked"]
         )
 
-    def _field_scores(self, weighted: dict[str, float], grams: dict[str, float], start: int, stop: int) -> dict[str, np.ndarray]:
-        """Return the BM25 score of every field for units start to stop (one ward's, or all)."""
-        segments = int(self._segment_starts[start]), int(self._segment_starts[stop])
-        asked = int(self._asked_starts[start]), int(self._asked_starts[stop])
-        fields = {
-            "head": self._head.scores(weighted, start, stop),
-            "body": self._body.scores(weighted, start, stop),
-            "grams": self._grams.scores(grams, start, stop),
-            "segment": np.zeros(stop - start),
-            "asked": self._asked.scores(weighted, start, stop),
-            "asked_best": np.zeros(stop - start),
+    def _field_scores(self, weighted: dict[str, float], grams: dict[str, float], part: int | None) -> dict[str, np.ndarray]:
+        """Return the BM25 score of every field of the first stage for one ward's units (its part), or all."""
+        start, stop = self._ward_bounds(part)
+        return {
+            "head": self._head.scores(weighted, part),
+            "body": self._body.scores(weighted, part),
+            "grams": self._grams.scores(grams, part),
+            "segment": self._best_segments(self._segments.scores(weighted, part), start, stop),
+            "asked": self._asked.scores(weighted, part),
         }
-        # A unit's best sentence and best question: the maximum over its slice of the per-sentence and per-question fields.
-        asked_scores = self._asked_each.scores(weighted, *asked)
-        np.maximum.at(fields["asked_best"], self._asked_unit[asked[0] : asked[1]] - start, asked_scores)
-        segment_scores = self._segments.scores(weighted, *segments)
-        np.maximum.at(fields["segment"], self._segment_unit[segments[0] : segments[1]] - start, segment_scores)
-        return fields
+
+    def _ward_bounds(self, part: int | None) -> tuple[int, int]:
+        """Return where one ward's units (its part) begin and end in self.units, or the whole corpus's."""
+        if part is None:
+            return 0, len(self.units)
+        return self._ward_starts[part], self._ward_starts[part + 1]
+
+    def _best_segments(self, scores: np.ndarray, start: int, stop: int) -> np.ndarray:
+        """Return the score of each unit's best sentence, from those of the sentences of units start to stop."""
+        first, last = self._segment_starts[start], self._segment_starts[stop]
+        best = np.zeros(stop - start)
+        owners = self._segment_unit[first:last] - start if start else self._segment_unit[first:last]
+        # [: last - first]: a corpus without a single sentence has one empty stand-in, owned by no unit.
+        np.maximum.at(best, owners, scores[: last - first])
+        return best
+
+    def _best_asked(self, weighted: dict[str, float], leaders: np.ndarray) -> np.ndarray:
+        """Return the BM25 score of each leader's best residents' question (0 for none).
+
+        Only the reranker reads it, so only the leaders' questions are scored: a few hundred rows, not every
+        question of a large corpus.
+        """
+        rows, owners = ranges(self._asked_starts, leaders)
+        best = np.zeros(len(leaders))
+        np.maximum.at(best, owners, self._asked_each.document_scores(weighted, rows))
+        return best
 
     def _rerank_features(self, query: Query, leaders: np.ndarray) -> dict[str, np.ndarray]:
         """Describe how each leader matches the question beyond BM25, all leaders at once (arrays over leaders).

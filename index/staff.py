@@ -53,17 +53,17 @@ class StaffParams:
     b: float = 0.5
     delta: float = 0.5
     verb_weight: float = 0.6  # verbs and adjectives say less about the topic than nouns
-    rank_weights: tuple[float, ...] = (0.59, 0.59, 0.949, 0.806, 0.627, 0.777, 1.082, 1.658, 1.869)
-    decision_weights: tuple[float, ...] = (0.233, 0.289, 0.494, 0.494, 0.48, 3.039, 2.23, 1.97, 0.729)
-    decision_bias: float = -4.609
+    rank_weights: tuple[float, ...] = (0.622, 0.622, 1.15, 1.095, 1.275, 0.144, 0.847, 2.042, 2.275)
+    decision_weights: tuple[float, ...] = (0.374, 0.353, -0.82, -0.82, 1.941, 1.073, 1.559, 1.138, 0.127)
+    decision_bias: float = -4.445
     # Where the documents do not answer, the best entry answers unless there is a sign the question is another
     # topic: its score barely above the runner-up's, or a question word this heavy that the entry lacks (ハンコ in
     # 「ハンコの登録」 against a dog-registration entry). Both are fitted (bench/fit_staff.py).
-    min_margin: float = 3.75
+    min_margin: float = 3.25
     max_unmatched: float = 0.45
     # Where the documents answer too, a staff entry takes the question only when this sure, or when one of its
     # wordings and the question hold this much of each other (a wording staff recorded, nearly word for word):
-    # quoting a staff answer over the right passage costs more than the reverse.
+    # quoting a staff answer over the right passage costs more than the reverse. The confidence is fitted too.
     min_confidence_over_corpus: float = 0.95
     word_for_word: float = 0.9
 
@@ -184,6 +184,15 @@ def kana_share(runs: list[str], readings: frozenset[str]) -> float:
     return matched / total
 
 
+def topic_words(analyzer: Analyzer, words: list[Word]) -> list[Word]:
+    """Return the words that can name a topic, each also matching its kind (corpus/kinds.txt).
+
+    A lone hiragana character is a piece of a word spelt in hiragana that Sudachi cut apart (そうさいひ → さ):
+    it would match any text holding that character as a word.
+    """
+    return analyzer.with_kinds([w for w in words if not (len(w.surface) == 1 and HIRAGANA_RUN.fullmatch(w.surface))])
+
+
 @dataclass(frozen=True)
 class Analysis:
     """A text of an entry, analysed once: its words, their index terms, and its kana-reading bigrams."""
@@ -206,7 +215,7 @@ class TextCache:
         """Return the analysis of a text, computing it the first time."""
         found = self._analyses.get(text)
         if found is None:
-            words = self.analyzer.analyze(text)
+            words = topic_words(self.analyzer, self.analyzer.analyze(text))
             terms = frozenset(t for w in words for t in w.terms)
             found = Analysis(
                 words, terms, frozenset(reading_bigrams(kana_reading(self.analyzer, text))),
@@ -270,7 +279,9 @@ class StaffIndex:
 
     def rank(self, question: str, words: list[Word], ward: str | None, limit: int = 5) -> list[StaffHit]:
         """Return the entries that share words with the question, best first."""
-        if not words or not self.entries:
+        words = topic_words(self.analyzer, words)
+        runs = hiragana_runs(question)
+        if not (words or runs) or not self.entries:
             return []
         weights = [self.word_weight(w) for w in words]
         total = sum(weights) or 1.0
@@ -286,7 +297,6 @@ class StaffIndex:
         def share(term_set: set[str]) -> float:
             return sum(wt for w, wt in zip(words, weights) if any(t in term_set for t in w.terms)) / total
 
-        runs = hiragana_runs(question)
         kana = np.array([kana_share(runs, written) for written in self._written]) if runs else np.zeros(len(self.entries))
         # Only entries that share a word with the question, or a word spelt in hiragana, compete: a shared
         # reading alone is too weak to answer.
@@ -297,7 +307,7 @@ class StaffIndex:
         if not candidates:
             return []
         query_set = set(query_terms)
-        heaviest = words[int(np.argmax(weights))]
+        heaviest = words[int(np.argmax(weights))].terms if words else ()
         hits = []
         for i in candidates:
             fields = self._all_terms[i] | self._answer_terms[i]
@@ -319,7 +329,7 @@ class StaffIndex:
                 "unmatched": max(
                     (wt / total for w, wt in zip(words, weights) if not any(t in fields for t in w.terms)), default=0.0
                 ),
-                "heaviest": float(any(t in fields for t in heaviest.terms)),
+                "heaviest": float(any(t in fields for t in heaviest)),
             }
             score = float(np.dot(self.params.rank_weights, [features[n] for n in STAFF_FEATURES]))
             hits.append(StaffHit(self.entries[i], score, features))

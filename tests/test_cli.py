@@ -67,7 +67,7 @@ def test_eval_staff_publishes_an_entry_per_topic_and_counts_own_and_hijacked_ans
     rows = [
         {"topic": "犬の登録", "ward": "台東区", "department": "生活衛生課",
          "answer": "犬を飼い始めたら30日以内に区へ登録が必要です。保健所の窓口で鑑札をお渡しします。",
-         "wordings": ["犬の登録はどうすればいいですか", "犬の登録ってどこでするの", "自転車の防犯登録ってどうやるの？"]},
+         "wordings": ["犬の登録はどうすればいいですか", "犬の登録ってどこでするの", "ハンコの登録ってどうやるの？"]},
         {"topic": "婚姻届", "ward": "台東区", "department": "戸籍住民課",
          "answer": "婚姻届は本籍地または所在地の区市町村に提出できます。証人2名の署名が必要です。",
          "wordings": ["婚姻届を出したいです", "結婚届ってどこに出せばいいの"]},
@@ -82,7 +82,7 @@ def test_eval_staff_publishes_an_entry_per_topic_and_counts_own_and_hijacked_ans
     dev.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in dev_rows), encoding="utf-8")
     result = runner.invoke(args=["eval-staff", str(topics), "--dev", str(dev)])
     assert result.exit_code == 0, result.output
-    # 「犬の登録ってどこでするの」 and 「結婚届ってどこに出せばいいの」 find their own entries; 「自転車の防犯登録」 is not the dog's.
+    # 「犬の登録ってどこでするの」 and 「結婚届ってどこに出せばいいの」 find their own entries; 「ハンコの登録」 is not the dog's.
     assert "ward     own entry 2/3 = 66.7%, hijacked 0, corpus answered 0, unresolved 1" in result.output
     assert "HIJACKED" not in result.output
     assert "answerable hit@1 1/1 = 100.0% → 1/1 = 100.0%, unanswerable abstention 1/1 = 100.0% → 0/1 = 0.0%" in result.output

@@ -91,28 +91,48 @@ def scoped_queries(answerer: Answerer) -> list[Query]:
     return [answerer.query(row["question"], ward) for row in rows for ward in answerer.wards]
 
 
-def test_a_wards_slice_of_every_field_scores_as_the_whole_corpus_does(answerer):
+def test_a_wards_part_of_every_field_scores_as_the_whole_corpus_does(answerer):
     retriever = answerer.retriever
     everything = len(retriever.units)
     for query in scoped_queries(answerer):
-        start, stop = retriever._ward_units[query.ward]
+        part = retriever._ward_parts[query.ward]
+        start, stop = retriever._ward_bounds(part)
         assert 0 < stop - start < everything
         assert {u.ward for u in retriever.units[start:stop]} == {query.ward}
         weighted, grams = retriever._query_terms(query)
-        whole = retriever._field_scores(weighted, grams, 0, everything)
-        part = retriever._field_scores(weighted, grams, start, stop)
+        whole = retriever._field_scores(weighted, grams, None)
+        scoped = retriever._field_scores(weighted, grams, part)
+        assert scoped.keys() == whole.keys()
         for name, scores in whole.items():
-            assert np.array_equal(part[name], scores[start:stop]), name
+            assert np.array_equal(scoped[name], scores[start:stop]), name
+        # The sentences and residents' questions of the ward's units, scored alone, as in the whole corpus.
+        for field, starts in ((retriever._segments, retriever._segment_starts), (retriever._asked_each, retriever._asked_starts)):
+            rows = field.scores(weighted, part)
+            assert np.array_equal(rows, field.scores(weighted)[starts[start] : starts[stop]])
+
+
+def test_the_leaders_best_residents_question_scores_as_every_question_scored_at_once(answerer):
+    retriever = answerer.retriever
+    units = np.arange(len(retriever.units))
+    owners = np.repeat(units, np.diff(retriever._asked_starts))
+    compared = 0
+    for query in scoped_queries(answerer)[::3]:
+        weighted, _ = retriever._query_terms(query)
+        expected = np.zeros(len(units))
+        np.maximum.at(expected, owners, retriever._asked_each.scores(weighted))
+        leaders = units[::-2]  # any units, in any order
+        assert np.array_equal(retriever._best_asked(weighted, leaders), expected[leaders])
+        compared += bool(expected.any())
+    assert compared > 50
 
 
 def test_a_question_scoped_to_a_ward_reranks_the_wards_leaders_of_the_whole_corpus(answerer):
     retriever = answerer.retriever
-    everything = len(retriever.units)
     wards = np.array([u.ward for u in retriever.units])
     compared = 0
     for query in scoped_queries(answerer):
         weighted, grams = retriever._query_terms(query)
-        scores = retriever._first_stage(retriever._field_scores(weighted, grams, 0, everything))
+        scores = retriever._first_stage(retriever._field_scores(weighted, grams, None))
         # The plain way: score the whole corpus, then keep the ward's units.
         scores[wards != query.ward] = 0.0
         expected = {retriever.units[i].id for i in np.argsort(-scores)[: retriever.params.candidates] if scores[i] > 0}

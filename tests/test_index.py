@@ -140,6 +140,36 @@ def test_staff_synonym_file_is_read_without_code_changes(tmp_path):
     assert "図書館" not in Analyzer().terms("ライブラリーの本")
 
 
+@pytest.mark.parametrize(
+    ("resident", "ward_word"),
+    [("大型ごみの申込", "粗大ごみ"), ("じゅうみんひょう", "住民票"), ("自転車置き場", "駐輪場"), ("燃えないごみ", "不燃ごみ"),
+     ("ちいきほうかつ", "地域包括支援センター"), ("敬老パス", "シルバーパス")],
+)
+def test_everyday_ward_service_words_reach_the_wards_words(analyzer, resident, ward_word):
+    assert set(analyzer.terms(resident)) >= set(analyzer.terms(ward_word))
+
+
+def test_burnable_and_unburnable_rubbish_stay_apart(analyzer):
+    assert set(analyzer.terms("燃えるごみ")) != set(analyzer.terms("燃えないごみ"))
+    assert set(analyzer.terms("もえないごみ")) == set(analyzer.terms("不燃ごみ"))
+
+
+def test_a_thing_also_matches_its_kind_and_keeps_its_own_word(tmp_path):
+    kinds = tmp_path / "kinds.txt"
+    kinds.write_text("# comment\n粗大: ソファ, タンス\n", encoding="utf-8")
+    analyzer = Analyzer(kinds_path=kinds)
+    words = analyzer.with_kinds(analyzer.analyze("タンスを捨てたい"))
+    assert {"箪笥", "粗大"} <= {t for w in words for t in w.terms}  # タンス is written 箪笥 after Sudachi
+    assert "粗大" not in analyzer.terms("タンスを捨てたい")  # the documents' terms are left alone
+
+
+def test_a_kind_that_is_not_one_word_is_refused_with_its_line(tmp_path):
+    kinds = tmp_path / "kinds.txt"
+    kinds.write_text("粗大: ソファ\n粗大ごみ: 座椅子\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="line 2"):
+        Analyzer(kinds_path=kinds)
+
+
 def test_a_question_about_the_documents_is_answered(answerer):
     answer = answerer.answer("大田区の情報化の計画って、ちゃんと進んでるか誰が管理してるんですか？", "大田区")
     assert answer.resolved
@@ -181,14 +211,16 @@ def test_small_talk_is_recognised(answerer):
 
 def test_inverted_index_scores_equal_rank_bm25s_less_its_floor():
     documents = [["スマートフォン", "講座"], ["講座", "講座", "申請"], ["申請"], ["オンライン", "申請", "窓口"]]
-    field = Field(documents, k1=1.2, b=0.75, delta=0.5)
+    field = Field(documents, k1=1.2, b=0.75, delta=0.5, part_starts=(0, 1, 3))
     bm25 = BM25Plus(documents, k1=1.2, b=0.75, delta=0.5)
     terms = {"講座": 1.0, "申請": 0.5, "未知語": 1.0}
     expected = sum(
         weight * (bm25.get_scores([term]) - bm25.delta * bm25.idf.get(term, 0.0)) for term, weight in terms.items()
     )
     assert np.allclose(field.scores(terms), expected)
-    assert np.allclose(field.scores(terms, 1, 3), expected[1:3])  # a slice of the documents (one ward's units)
+    assert np.allclose(field.scores(terms, 1), expected[1:3])  # a part of the documents (one ward's units)
+    assert np.allclose(field.scores(terms, 2), expected[3:])
+    assert np.array_equal(field.document_scores(terms, np.array([3, 0, 2])), field.scores(terms)[[3, 0, 2]])
     assert field.scores({"未知語": 1.0}).tolist() == [0.0, 0.0, 0.0, 0.0]
 
 

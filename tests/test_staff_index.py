@@ -7,13 +7,16 @@ from pathlib import Path
 import pytest
 
 from helpers import corpus_retriever
+from index.analysis import Analyzer
 from index.answering import Answerer
 from index.build import build_answerer
+from index.corpus import DEFAULT_CORPUS_DIR
 from index.staff import FAQ_DOCUMENT, Background, StaffAnswerer, StaffEntry, StaffIndex, faq_unit
 
 TOPICS = {
     row["topic"]: row
-    for row in map(json.loads, (Path(__file__).parent / "data" / "staff_wordings.jsonl").read_text("utf-8").splitlines())
+    for path in sorted((Path(__file__).parent / "data").glob("staff_wordings*.jsonl"))
+    for row in map(json.loads, path.read_text("utf-8").splitlines())
 }
 
 
@@ -64,6 +67,26 @@ def test_a_shared_word_never_hands_one_topic_anothers_entry(corpus):
     # Once the seal's own entry is published, the same wording finds it.
     with_seal = answerer(corpus, dog, entry(2, "粗大ごみの出し方"), entry(3, "印鑑登録"))
     assert with_seal.answer("ハンコの登録ってどうやるの？", "台東区").hits[0].unit.id == "faq-3"
+
+
+def test_a_thing_named_finds_the_entry_for_its_kind_and_a_near_kind_keeps_its_own(corpus):
+    entries = [entry(1, "粗大ごみの出し方"), entry(2, "資源ごみの収集日"), entry(3, "犬の登録")]
+    bot = answerer(corpus, *entries)
+    without_kinds = StaffIndex(entries, Analyzer(DEFAULT_CORPUS_DIR / "synonyms.txt"), Background.of(corpus.retriever))
+    for question in ("使わなくなった本棚を処分したい", "ベッドとマットレスを捨てたいです"):
+        match = bot.staff_match(question, "台東区")
+        assert match.best is not None and match.best.entry.unit.id == "faq-1", question  # 本棚, ベッド: 粗大ごみ
+        words = corpus.query(question, "台東区").words
+        assert all(hit.entry.unit.id != "faq-1" for hit in without_kinds.rank(question, words, "台東区"))
+    # テレビ is a 家電 too, and the appliance entry names it: it keeps the question.
+    both = answerer(corpus, entry(1, "粗大ごみの出し方"), entry(2, "家電リサイクル（テレビ・冷蔵庫等の処分）"))
+    assert both.staff_match("古いテレビを捨てたい", "台東区").best.entry.unit.id == "faq-2"
+
+
+def test_a_word_spelt_in_hiragana_is_matched_by_reading_not_by_the_pieces_sudachi_cuts_it_into(corpus):
+    bot = answerer(corpus, entry(1, "葬祭費の支給"), entry(2, "補聴器購入費の助成"))
+    question = "そうさいひ いつまで もらえる"  # Sudachi leaves a lone さ, which 補聴器's answer holds as a word
+    assert [hit.entry.unit.id for hit in bot.staff_match(question, "台東区").hits] == ["faq-1"]
 
 
 def test_where_the_documents_answer_only_a_sure_entry_takes_the_question(corpus):
