@@ -153,6 +153,7 @@ def test_staff_add_and_password_ask_twice_in_japanese_and_refuse_two_different_e
     assert added.exit_code == 0 and "パスワード（確認）" in added.output and "Repeat" not in added.output
     changed = runner.invoke(args=["staff", "password", "taito"], input=f"{PASSWORD}!\n{PASSWORD}?\n{PASSWORD}!\n{PASSWORD}!\n")
     assert changed.exit_code == 0 and "新しいパスワード（確認）" in changed.output
+    assert "2回の入力が一致しません" in changed.output and "do not match" not in changed.output
     with app.app_context():
         assert check_password_hash(get_db().scalar(select(StaffUser.password_hash)), f"{PASSWORD}!")
 

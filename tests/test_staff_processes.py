@@ -60,6 +60,7 @@ def two_processes(database_url):
         input=f"{PASSWORD}\n{PASSWORD}\n", text=True, env=env, cwd=ROOT, capture_output=True, timeout=120,
     )
     assert added.returncode == 0, added.stderr
+    assert "Warning" not in added.stderr  # a piped password is read as a line, without getpass's warning
     processes = [
         subprocess.Popen([sys.executable, "-c", SERVE], env=env, cwd=ROOT, stdout=subprocess.PIPE,
                          stderr=subprocess.DEVNULL, text=True)

@@ -1,6 +1,8 @@
 """Staff accounts on the command line: add, list, remove, change a password, unlock."""
 from __future__ import annotations
 
+import sys
+
 import click
 from flask.cli import AppGroup
 from sqlalchemy import select
@@ -95,8 +97,22 @@ def existing(db, name: str) -> StaffUser:
 
 def new_password(name: str, label: str) -> str:
     """Read a password twice from a prompt or stdin, or stop with what the password rule says."""
-    password = click.prompt(label, hide_input=True, confirmation_prompt=f"{label}（確認）")
+    password = read_secret(label)
+    while read_secret(f"{label}（確認）") != password:
+        click.echo("2回の入力が一致しません。もう一度入力してください。", err=True)
+        password = read_secret(label)
     problem = password_problem(password, name)
     if problem:
         raise click.ClickException(problem)
     return password
+
+
+def read_secret(label: str) -> str:
+    """Read one secret: hidden at a terminal; from a pipe, one line (getpass would only warn it cannot hide it)."""
+    if sys.stdin.isatty():
+        return click.prompt(label, hide_input=True)
+    click.echo(f"{label}: ", nl=False)
+    line = sys.stdin.readline()
+    if not line:
+        raise click.ClickException("パスワードが入力されませんでした。")
+    return line.rstrip("\r\n")
