@@ -384,10 +384,10 @@ def test_staff_list_shows_locks_and_unlock_lifts_them(app, client, runner):
     add_staff(app, "taito", "台東区")
     for _ in range(5):
         login(client, "taito", "not-the-password")
-    assert "locked for 1 address(es)" in runner.invoke(args=["staff", "list"]).output
+    assert "1件のアドレスからのログインを停止中" in runner.invoke(args=["staff", "list"]).output
     assert runner.invoke(args=["staff", "unlock", "nobody"]).exit_code != 0
     assert runner.invoke(args=["staff", "unlock", "taito"]).exit_code == 0
-    assert "locked" not in runner.invoke(args=["staff", "list"]).output
+    assert "停止中" not in runner.invoke(args=["staff", "list"]).output
     assert login(client, "taito").status_code == 302
     with app.app_context():
         assert get_db().scalar(select(AuditEntry.action).order_by(AuditEntry.id.desc()).offset(1)) == "staff_unlock"

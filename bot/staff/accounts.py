@@ -43,8 +43,8 @@ def staff_list() -> None:
     for user in db.scalars(select(StaffUser).order_by(StaffUser.name)):
         last = as_utc(user.last_login_at).isoformat(timespec="seconds") if user.last_login_at else "-"
         locked = locked_addresses(db, user.id)
-        locked = f"\tlocked for {locked} address(es)" if locked else ""
-        click.echo(f"{user.name}\t{user.ward}\tlast login {last}{locked}")
+        locked = f"\t{locked}件のアドレスからのログインを停止中" if locked else ""
+        click.echo(f"{user.name}\t{user.ward}\t最終ログイン {last}{locked}")
 
 
 @staff_cli.command("remove")
