@@ -23,6 +23,25 @@ KANA_RUN = re.compile(rf"[ぁ-ゖー]{{{MIN_READING},}}")
 PARTICLES = frozenset("のをはがでにともへや")
 KANJI = re.compile(r"[\u3400-\u9fff々〆]")
 _WORD = ""  # the key that marks a whole reading in the trie (no reading has an empty character)
+# How many kinds of (as written, as read) pairs a build counts at most. A corpus of many wards holds far more
+# compounds than words, most of them seen once; past this many, the rarest are dropped, so that the build, its
+# cache and every worker holding the speller stay bounded in memory (this corpus counts about 7,600).
+MAX_COUNTED_READINGS = 60_000
+
+
+class ReadingCounts(Counter):
+    """Counts of (as written, as read) pairs that drop the rarest whenever more than MAX_COUNTED_READINGS are held."""
+
+    def update(self, iterable=None, /, **kwds) -> None:
+        """Count the pairs; when too many kinds are held, drop the rarest down to half of the bound."""
+        super().update(iterable, **kwds)
+        if len(self) <= MAX_COUNTED_READINGS:
+            return
+        rarest = 1
+        while len(self) > MAX_COUNTED_READINGS // 2:
+            for pair in [pair for pair, count in self.items() if count <= rarest]:
+                del self[pair]
+            rarest += 1
 
 
 class KanaSpeller:

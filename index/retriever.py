@@ -15,7 +15,7 @@ from rank_bm25 import BM25Plus
 from tqdm import tqdm
 
 from index.analysis import Analyzer, Word, split_segments
-from index.kana import KanaSpeller
+from index.kana import KanaSpeller, ReadingCounts
 from index.slots import Slot
 from index.termsets import QuestionTerms, TermSets, Vocabulary, ranges, shares
 from index.units import FAQ, GLOSSARY, QA, Document, Unit
@@ -258,7 +258,7 @@ class Retriever:
         self.analyzer = analyzer
         self.params = params
         tokenizing = tqdm(units, desc="tokenizing units", unit="unit", disable=not progress)
-        readings: Counter[tuple[str, str]] = Counter()
+        readings = ReadingCounts()
         self.unit_terms = {u.id: self._terms_of(u, readings) for u in tokenizing}
         # Words typed in kana (でんししんせい) are spelled as the corpus writes them: the corpus's nouns, the synonym
         # file's words and the names given (the wards'), each by its reading (index/kana.py).
@@ -320,7 +320,7 @@ class Retriever:
         """Pickle everything but the analyzer: Sudachi's dictionary is loaded, not pickled (see index.cache)."""
         return {name: value for name, value in self.__dict__.items() if name != "analyzer"}
 
-    def _terms_of(self, unit: Unit, readings: Counter[tuple[str, str]]) -> UnitTerms:
+    def _terms_of(self, unit: Unit, readings: ReadingCounts) -> UnitTerms:
         """Tokenize a unit's fields and each of its sentences and list items, counting its nouns' readings."""
         head_text = "\n".join([unit.question, unit.title, *unit.headings, unit.measure or ""])
         texts = split_segments(unit.text)

@@ -8,7 +8,7 @@ import pytest
 from helpers import corpus_retriever
 from index.answering import Answerer
 from index.build import build_answerer
-from index.kana import KanaSpeller
+from index.kana import KanaSpeller, ReadingCounts
 
 
 @pytest.fixture(scope="module")
@@ -62,3 +62,24 @@ def test_a_ward_named_in_kana_scopes_the_question(answerer, typed, ward):
     answer = answerer.answer(f"{typed}の計画の進行管理は誰がするのか")
     assert answer.ward == ward
     assert answer.hits and all(hit.unit.ward == ward for hit in answer.hits)
+
+
+def test_reading_counts_stay_bounded_and_keep_what_recurs(monkeypatch):
+    # A corpus of many wards holds far more one-off compounds than words: the build must not hold them all.
+    monkeypatch.setattr("index.kana.MAX_COUNTED_READINGS", 100)
+    counts = ReadingCounts()
+    counts.update([("電子申請", "デンシシンセイ")] * 3)
+    for number in range(1_000):
+        counts.update([(f"語{number}", f"ゴ{number}")])
+    assert len(counts) <= 100
+    assert counts[("電子申請", "デンシシンセイ")] == 3
+
+
+def test_this_corpus_counts_its_readings_without_dropping_any():
+    from index.kana import MAX_COUNTED_READINGS
+
+    counted = ReadingCounts()
+    retriever = corpus_retriever()
+    for unit in retriever.units:
+        counted.update(retriever.analyzer.noun_readings(unit.text))
+    assert len(counted) < MAX_COUNTED_READINGS  # so the cap changes nothing here
