@@ -5,6 +5,7 @@ import math
 import re
 import sys
 import unicodedata
+from array import array
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -154,6 +155,43 @@ SURVEY_HEADING = re.compile(r"アンケート|調査結果|自由意見|ワー�
 SURVEY_OVERVIEW = re.compile(r"調査の概要|調査項目|回答者の属性")
 
 
+# How many postings a working array covers at a time, where a whole field's would cost memory for nothing.
+WORKING_CHUNK = 1 << 20
+
+
+class CountedTerms:
+    """Where rank-bm25 keeps each document's term counts, kept as numbers: terms numbered as they first appear.
+
+    rank-bm25 keeps a dict a document (tens of bytes a term); these are 4 bytes a term and a count,
+    laid end to end in document order: at a large corpus's build, memory is what limits.
+    """
+
+    def __init__(self, numbers: dict[str, int]) -> None:
+        self.numbers = numbers
+        self.terms = array("i")
+        self.counts = array("i")
+        self.sizes = array("i")  # how many distinct terms each document holds
+
+    def append(self, frequencies: dict[str, int]) -> None:
+        """Take one document's term counts, as rank-bm25 appends them to its list."""
+        numbers = self.numbers
+        self.terms.extend([numbers.setdefault(term, len(numbers)) for term in frequencies])
+        self.counts.extend(frequencies.values())
+        self.sizes.append(len(frequencies))
+
+
+class StreamedBM25Plus(BM25Plus):
+    """rank-bm25's BM25Plus, its statistics its own, handing each document's term counts to a CountedTerms."""
+
+    def __init__(self, corpus: Iterable[Sequence[str]], counted: CountedTerms, **params: float) -> None:
+        self._counted = counted
+        super().__init__(corpus, **params)
+
+    def _initialize(self, corpus: Iterable[Sequence[str]]) -> dict[str, int]:
+        self.doc_freqs = self._counted  # rank-bm25 only appends to it here
+        return super()._initialize(corpus)
+
+
 class Field:
     """One BM25Plus field (rank-bm25's statistics), scored through an inverted index.
 
@@ -166,38 +204,55 @@ class Field:
     """
 
     def __init__(
-        self, documents: list[list[str]], k1: float, b: float, delta: float, part_starts: Sequence[int] = (0,)
+        self, documents: Iterable[Sequence[str]], k1: float, b: float, delta: float, part_starts: Sequence[int] = (0,)
     ) -> None:
-        """Index documents; part_starts are the first document of each part, ascending from 0."""
-        bm25 = BM25Plus(documents, k1=k1, b=b, delta=delta)
-        postings: dict[str, tuple[list[int], list[int]]] = {}
-        for index, frequencies in enumerate(bm25.doc_freqs):
-            for term, count in frequencies.items():
-                entry = postings.setdefault(term, ([], []))
-                entry[0].append(index)
-                entry[1].append(count)
-        self._terms = {term: position for position, term in enumerate(postings)}
-        lengths = [len(ids) for ids, _ in postings.values()]
+        """Index documents (at least one); part_starts are the first document of each part, ascending from 0."""
+        terms: dict[str, int] = {}
+        counted = CountedTerms(terms)
+        bm25 = StreamedBM25Plus(documents, counted, k1=k1, b=b, delta=delta)
+        bm25.doc_freqs = []  # only its statistics are read below
+        self.size = bm25.corpus_size
+        self._terms = terms
+        term_of = np.frombuffer(counted.terms, dtype=np.intc)
+        counts = np.frombuffer(counted.counts, dtype=np.intc)
+        sizes = np.frombuffer(counted.sizes, dtype=np.intc)
+        del counted  # each of its arrays now lives as long as its view here, and no working array longer than needed
+        lengths = np.bincount(term_of, minlength=len(terms))
         self._starts = np.concatenate([[0], np.cumsum(lengths, dtype=np.int64)])
-        self._ids = np.fromiter((i for ids, _ in postings.values() for i in ids), dtype=np.int32, count=self._starts[-1])
-        counts = np.fromiter((c for _, cs in postings.values() for c in cs), dtype=float, count=self._starts[-1])
-        idf = np.repeat([bm25.idf[term] for term in postings], lengths)
+        # Postings term by term, each term's documents in order (a stable sort keeps them so).
+        order = np.argsort(term_of, kind="stable")
+        del term_of
+        counts = counts[order]
+        self._ids = np.repeat(np.arange(self.size, dtype=np.int32), sizes)[order]
+        del order, sizes
+        # Each posting keeps the score it adds: idf · tf · (k1 + 1) / (norm + tf), computed in place, in that order.
+        impacts = np.repeat(np.array([bm25.idf[term] for term in terms]), lengths)
+        impacts *= counts
+        impacts *= k1 + 1
         # BM25's length normalization, per document, as rank-bm25 computes it.
         norm = k1 * (1 - b + b * np.array(bm25.doc_len) / bm25.avgdl)
+        for first in range(0, len(impacts), WORKING_CHUNK):  # a chunk at a time: no posting-long temporary
+            chunk = slice(first, first + WORKING_CHUNK)
+            impacts[chunk] /= norm[self._ids[chunk]] + counts[chunk]
+        del counts
         # BM25Plus gives every document idf·delta for every term; only what a match adds is kept.
-        self._impacts = idf * counts * (k1 + 1) / (norm[self._ids] + counts)
-        self.size = len(documents)
+        self._impacts = impacts
         self._part_starts = np.array([*part_starts, self.size], dtype=np.int64)
-        # One key per term and part that holds it, in posting order (term, then part): its postings there run
-        # from its first to the next key's first.
+        # One key (term · parts + part) per term and part that holds it, in posting order (term, then part): its
+        # postings there run from its first to the next key's first. A key begins with each term's postings and
+        # wherever the part changes within them.
         parts = len(self._part_starts) - 1
-        part_of = np.repeat(np.arange(parts, dtype=np.int64), np.diff(self._part_starts))
-        keys = np.repeat(np.arange(len(lengths), dtype=np.int64) * parts, lengths) + part_of[self._ids]
-        firsts = np.flatnonzero(np.diff(keys, prepend=-1))
-        # Half the memory where the numbers allow (they do up to billions of postings).
-        offset = np.int32 if max(len(lengths) * parts, len(keys)) < 2**31 else np.int64
-        self._part_keys = keys[firsts].astype(offset)
-        self._part_firsts = np.append(firsts, len(keys)).astype(offset)
+        # Half the memory where the numbers allow (they do up to billions of postings), the working arrays' too.
+        offset = np.int32 if max(len(lengths) * parts, len(self._ids)) < 2**31 else np.int64
+        part = np.repeat(np.arange(parts, dtype=offset), np.diff(self._part_starts))[self._ids]
+        begins = np.zeros(len(part), dtype=bool)
+        begins[self._starts[:-1]] = True
+        begins[1:] |= part[1:] != part[:-1]
+        firsts = np.flatnonzero(begins)
+        del begins
+        term = (self._starts.searchsorted(firsts, side="right") - 1).astype(offset)
+        self._part_keys = term * parts + part[firsts]
+        self._part_firsts = np.append(firsts, len(part)).astype(offset)
 
     def scores(self, terms: dict[str, float], part: int | None = None) -> np.ndarray:
         """Score the documents of one part (all by default), each term weighted, without BM25Plus's floor (0 = no match)."""
@@ -276,18 +331,22 @@ class Retriever:
         self._asked_starts = np.cumsum([0] + [len(t.asked) for t in terms])
         self._segment_unit = np.repeat(np.arange(len(units), dtype=np.int32), np.diff(self._segment_starts))
         bm25 = {"k1": params.k1, "b": params.b, "delta": params.delta, "part_starts": bounds[:-1]}
-        # An empty field still needs a token: rank-bm25 divides by the corpus length.
-        self._head = Field([list(t.head) or ["\0"] for t in terms], **bm25)
-        self._body = Field([list(t.body) or ["\0"] for t in terms], **bm25)
+        # An empty field still needs a token: rank-bm25 divides by the corpus length. Each field reads its
+        # documents as it indexes them (generators, the unit's own tuples), so no field's token lists are
+        # all held at once: at a large corpus's build, memory is what limits.
+        empty = ("\0",)
+        self._head = Field((t.head or empty for t in terms), **bm25)
+        self._body = Field((t.body or empty for t in terms), **bm25)
         # Character bigrams are cheap to cut again and many: they are not kept per unit.
-        self._grams = Field([bigrams(u.question + "\n" + u.text) or ["\0"] for u in units], **bm25)
-        self._asked = Field([[term for q in t.asked for term in q] or ["\0"] for t in terms], **bm25)
+        self._grams = Field((bigrams(u.question + "\n" + u.text) or empty for u in units), **bm25)
+        self._asked = Field((tuple(term for q in t.asked for term in q) or empty for t in terms), **bm25)
         # Each question is also ranked alone, like each sentence: one that matches well says more than many that touch.
-        asked_each = [list(q) or ["\0"] for t in terms for q in t.asked] or [["\0"]]
+        asked_each = [q or empty for t in terms for q in t.asked] or [empty]
         self._asked_each = Field(asked_each, **bm25 | {"part_starts": self._asked_starts[bounds[:-1]]})
         # Every sentence and list item is also ranked alone, so that one matching line of a long list counts.
-        segments = [list(s) or ["\0"] for t in terms for s in t.segments] or [["\0"]]
+        segments = [s or empty for t in terms for s in t.segments] or [empty]
         self._segments = Field(segments, **bm25 | {"part_starts": self._segment_starts[bounds[:-1]]})
+        del asked_each, segments
         document_frequency: Counter[str] = Counter()
         # The residents' questions count too: a word they use is not unknown to the corpus.
         for t in terms:

@@ -7,6 +7,7 @@ vectorized lookup instead of a Python loop over candidates, sentences and words.
 """
 from __future__ import annotations
 
+from array import array
 from collections.abc import Iterable, Sequence
 
 import numpy as np
@@ -18,10 +19,10 @@ class Vocabulary:
     def __init__(self) -> None:
         self.ids: dict[str, int] = {}
 
-    def add(self, terms: Iterable[str]) -> np.ndarray:
+    def add(self, terms: Iterable[str]) -> list[int]:
         """Return the sorted ids of a set of terms, giving new terms the next ids."""
         ids = self.ids
-        return np.array(sorted({ids.setdefault(term, len(ids)) for term in terms}), dtype=np.int32)
+        return sorted({ids.setdefault(term, len(ids)) for term in terms})
 
     def lookup(self, terms: Iterable[str]) -> list[int]:
         """Return the ids of the terms the index knows."""
@@ -32,9 +33,14 @@ class TermSets:
     """A family of term sets, as rows of sorted term ids laid end to end."""
 
     def __init__(self, rows: Iterable[Iterable[str]], vocabulary: Vocabulary) -> None:
-        ids = [vocabulary.add(row) for row in rows]
-        self.starts = np.concatenate([[0], np.cumsum([len(row) for row in ids], dtype=np.int64)])
-        self.terms = np.concatenate(ids) if ids else np.zeros(0, dtype=np.int32)
+        # Laid end to end as they come (4 bytes a term), not as an array a row: a large corpus has millions of rows.
+        terms, lengths = array("i"), array("q")
+        for row in rows:
+            ids = vocabulary.add(row)
+            terms.extend(ids)
+            lengths.append(len(ids))
+        self.starts = np.concatenate([[0], np.cumsum(lengths, dtype=np.int64)])
+        self.terms = np.array(terms, dtype=np.int32)
 
     def __len__(self) -> int:
         return len(self.starts) - 1
