@@ -12,7 +12,7 @@ from tqdm import tqdm
 from index.analysis import Word, split_segments
 from index.names import NameFinder
 from index.retriever import SEGMENT_ANSWER_TYPES, Hit, Query, Retriever, Segment
-from index.slots import Slot, asked_slots, missing_slot
+from index.slots import Slot, asked_slots, kanji_question_words, missing_slot
 from index.units import FAQ, GLOSSARY, QA, Document, Unit
 
 MAX_EXTRACTED_ANSWER_CHARS = 600  # the longest answer cut from a document (FAQ entries have their own limit)
@@ -209,14 +209,15 @@ class Answerer:
         """Analyse a question: its words, its ward, the document it names, the answer it wants."""
         question = self.retriever.kana.spell(question)  # でんししんせい, as the documents write it: 電子申請
         ward = ward or self.ward_named_in(question)
+        asks = kanji_question_words(question)  # なんさつ → 何冊: what is asked only, the words searched stay as typed
         return Query(
             words=self.question_words(question),
             ward=ward,
             documents=self.documents_named_in(question, ward),
-            answer_types=frozenset(kind for kind, pattern in ANSWER_TYPES.items() if pattern.search(question)),
+            answer_types=frozenset(kind for kind, pattern in ANSWER_TYPES.items() if pattern.search(asks)),
             wants_survey=bool(SURVEY_WORDS.search(question)),
-            asks_survey_conduct=bool(SURVEY_CONDUCT.search(question)),
-            slots=tuple(asked_slots(question)),
+            asks_survey_conduct=bool(SURVEY_CONDUCT.search(asks)),
+            slots=tuple(asked_slots(asks)),
             defined=self.terms_defined(question),
         )
 

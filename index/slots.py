@@ -58,6 +58,62 @@ _WHEN = re.compile(r"(去年|今年|昨年|来年|毎年|年間|今年度|昨年
 _COUNTED_AFTER = r"何{counter}(?:くらい|ぐらい|ほど)?の?(" + _NOUN + r")"
 
 
+# Question words residents type in kana (なんさつ, なん件, 何けん, どこのかが): each counter's reading → how the rules
+# above write it. Longer readings first, and a reading is a counter only where no other word goes on
+# (なんじかん is 何時間, not 何時; なんかいい is なんか いい; なんじゃ is no 何時).
+KANA_COUNTERS = {
+    "ぱーせんと": "パーセント",
+    "しゅうかん": "週間",
+    "しゅるい": "種類",
+    "にちかん": "日間",
+    "ねんかん": "年間",
+    "ようび": "曜日",
+    "かげつ": "か月",
+    "かしょ(?!う)": "か所",
+    "じかん": "時間",
+    "ねんど": "年度",
+    "ぱー": "パーセント",
+    "けん": "件",
+    "さつ": "冊",
+    "にん": "人",
+    "めい": "名",
+    "かい(?![いらりるれろっ])": "回",
+    "わり": "割",
+    "さい": "歳",
+    "えん": "円",
+    "ばん": "番",
+    "ひょう": "票",
+    "がつ": "月",
+    "にち": "日",
+    "ねん": "年",
+    "じ(?![ゃゅょ])": "時",
+    "ぷん": "分",
+    "ふん": "分",
+}
+# A counter already in kanji after なん (なん件), as _COUNT_QUESTION and the worded slots read it after 何.
+_KANJI_COUNTER = r"件|冊|人|名|回|校|台|割|歳|円|番|票|月|日|年|時|分|曜|種類|か所|ヶ所|か月|ヶ月|週間|パーセント|%|％"
+# なん inside a word is no question word: 避難 (ひなん), 困難 (こんなん), そんなん, 災難.
+_NOT_IN_WORD = r"(?<!ひ)(?<!こん)(?<!そん)(?<!あん)(?<!さい)"
+# Each question word typed in kana, where it cannot be another word, and how the rules read it; applied in turn.
+KANA_QUESTION_WORDS = (
+    *((re.compile(_NOT_IN_WORD + r"(?:なん|何)" + reading), "何" + kanji) for reading, kanji in KANA_COUNTERS.items()),
+    (re.compile(_NOT_IN_WORD + r"なん(?=" + _KANJI_COUNTER + ")"), "何"),
+    (re.compile(_NOT_IN_WORD + r"なんこ(?![うつく])"), "いくつ"),  # not なんこつ
+    (re.compile(r"(どこの|どの)か(?=[がはでにへ]|[?？。、\s]|$)"), r"\1課"),  # not どこのかいしゃ
+    (re.compile(r"ぶしょ(?!う)"), "部署"),
+    (re.compile(r"(?<![すよみ])だれ"), "誰"),  # not すだれ, よだれ, みだれ
+)
+
+
+def kanji_question_words(question: str) -> str:
+    """Return the question with its question words typed in kana written as the rules read them (なんさつ → 何冊).
+
+    Only what a question asks for is read from this spelling (the slots, the answer types), never its words.
+    """
+    for pattern, kanji in KANA_QUESTION_WORDS:
+        question = pattern.sub(kanji, question)
+    return question
+
 @dataclass(frozen=True)
 class Slot:
     """One detail a question asks for, and what a sentence that gives it holds."""

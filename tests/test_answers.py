@@ -9,7 +9,7 @@ from bot.db import Question
 from helpers import corpus_retriever
 from index.answering import Answerer
 from index.build import build_answerer
-from index.slots import asked_slots, missing_slot
+from index.slots import asked_slots, kanji_question_words, missing_slot
 
 
 @pytest.fixture(scope="module")
@@ -98,6 +98,47 @@ def test_a_name_a_place_or_a_need_mentioned_is_not_asked(question):
 
 def test_a_question_without_a_detail_asks_no_slot():
     assert asked_slots("スマホの使い方を教えてもらえる場所はありますか") == []
+
+
+@pytest.mark.parametrize(
+    ("typed", "read"),
+    [
+        ("でんしとしょかんはなんさつかりられるの", "でんしとしょかんは何冊かりられるの"),
+        ("りようけんすうはねんかんなんけん", "りようけんすうはねんかん何件"),
+        ("交付率はなんぱーせんと？", "交付率は何パーセント？"),
+        ("何けん？なん件？", "何件？何件？"),
+        ("受付はなんじまで？なんじかんかかる？", "受付は何時まで？何時間かかる？"),
+        ("いつからなんにちかん？なんがつなんにち？", "いつから何日間？何月何日？"),
+        ("計画はなんねんどまで", "計画は何年度まで"),
+        ("どこのかがたんとう", "どこの課がたんとう"),
+        ("なんこある？", "いくつある？"),
+    ],
+)
+def test_question_words_typed_in_kana_are_read_as_written_in_kanji(typed, read):
+    assert kanji_question_words(typed) == read
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["なんかいい方法ない？", "なんでもいいから教えて", "なんとかならないの", "ひなんじょにWi-Fiはあるの", "なんか調査ある？", "なんじゃこれ"],
+)
+def test_kana_that_is_not_a_question_word_asks_no_slot(question):
+    assert kanji_question_words(question) == question
+    assert asked_slots(kanji_question_words(question)) == []
+
+
+def test_a_count_asked_in_kana_is_abstained_when_the_quoted_sentence_lacks_it(answerer):
+    # The Ota comment passage is about an electronic library, with no number of books.
+    kana = answerer.answer("おおたくのでんしとしょかんはなんさつかりられるの")
+    kanji = answerer.answer("おおたくのでんしとしょかんは何冊かりられるの")
+    assert not kana.resolved and kana.text == kanji.text
+    assert "の数の記載がありません" in kana.text
+
+
+def test_a_department_asked_in_kana_is_quoted(answerer):
+    answer = answerer.answer("ぎょうせいてつづきのおんらいんかはどこのかがたんとう", "台東区")
+    assert answer.resolved
+    assert answer.text.startswith("担当：情報政策課")
 
 
 def test_a_topic_found_without_the_detail_asked_is_abstained_naming_the_department(answerer):
