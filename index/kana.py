@@ -21,6 +21,10 @@ KANA_RUN = re.compile(rf"[ぁ-ゖー]{{{MIN_READING},}}")
 # Where a word typed in kana can start inside a run of kana: after a particle (区の|まいなんばーかーど), not after
 # other kana, which would find words across grammar (されないように has ないよう, 内容).
 PARTICLES = frozenset("のをはがでにともへや")
+# What may follow a word typed in kana inside a run: a particle, or the kana that start the particles and endings
+# residents put after a noun (って, から, まで, だけ, など, じゃ, する, して, される, ね, よ). Anything else means the
+# reading was only the start of a longer word the corpus lacks (せんたくき is 洗濯機, not 選択 + き).
+WORD_FOLLOWERS = PARTICLES | frozenset("かっまだなじねよすしさ")
 KANJI = re.compile(r"[\u3400-\u9fff々〆]")
 _WORD = ""  # the key that marks a whole reading in the trie (no reading has an empty character)
 # How many kinds of (as written, as read) pairs a build counts at most. A corpus of many wards holds far more
@@ -79,7 +83,7 @@ class KanaSpeller:
         """Return text with each hiragana run's longest readings written as the words they read.
 
         A word starts a run (but not hiragana that ends a kanji's word: 来|ないように), follows a particle,
-        or follows a word found.
+        or follows a word found; and it ends the run, or is followed by a particle's kana or by another word.
         """
         pieces, done = [], 0
         for run in KANA_RUN.finditer(text):
@@ -88,6 +92,8 @@ class KanaSpeller:
             while i < len(kana):
                 starts = text[run.start() + i - 1] in PARTICLES if i else self._starts_word(text, run.start())
                 word, length = self._longest_at(kana, i) if starts or run.start() + i == done else (None, 0)
+                if word is not None and not self._ends_word(text, kana, run.start(), i + length):
+                    word = None
                 if word is None:
                     i += 1
                     continue
@@ -97,6 +103,10 @@ class KanaSpeller:
         if not pieces:
             return text
         return "".join(pieces) + text[done:]
+
+    def _ends_word(self, text: str, kana: str, run_start: int, end: int) -> bool:
+        """Say whether a word read up to end of a run may end there: at the run's end, a particle's kana, or a word."""
+        return end == len(kana) or text[run_start + end] in WORD_FOLLOWERS or self._longest_at(kana, end)[0] is not None
 
     @staticmethod
     def _starts_word(text: str, start: int) -> bool:

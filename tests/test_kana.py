@@ -43,6 +43,7 @@ def test_the_kana_words_become_the_documents_words(answerer):
         "しせつはどこ？",  # シセツ: three kana read many words, 施設 among them
         "外の人に漏れないようにしてる？",  # ないよう after a verb is grammar, not 内容
         "はんこは、なくなるんですか？",  # なくなる is a verb: only nouns are spelled
+        "せんたくき こわれた",  # センタク reads 選択, but せんたくき is 洗濯機, a word the documents lack
     ],
 )
 def test_short_or_grammatical_kana_is_left_as_typed(answerer, question):
@@ -83,3 +84,10 @@ def test_this_corpus_counts_its_readings_without_dropping_any():
     for unit in retriever.units:
         counted.update(retriever.analyzer.noun_readings(unit.text))
     assert len(counted) < MAX_COUNTED_READINGS  # so the cap changes nothing here
+
+
+def test_a_word_in_kana_ends_where_a_particle_or_another_word_begins():
+    speller = KanaSpeller.from_readings(Counter({("選択", "センタク"): 2, ("電子申請", "デンシシンセイ"): 1}), same_word=lambda a, b: a == b)
+    assert speller.spell("せんたくき") == "せんたくき"  # a longer word the corpus lacks, not 選択 + き
+    assert speller.spell("せんたくって") == "選択って"
+    assert speller.spell("でんししんせいするには") == "電子申請するには"
