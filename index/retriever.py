@@ -37,7 +37,7 @@ RERANK_FEATURES = (
     "named",  # +1 from a document the question names, -1 from another one
     "comment",  # a public comment row (or a staff FAQ entry)
     "length",  # log of the unit's length in characters: a long unit covers words by chance
-    "asked",  # BM25 of the residents' questions the unit answers (questions_answered), relative to the best leader
+    "asked",  # BM25 of the residents' questions the unit answers (Unit.asked), relative to the best leader
     "asked_coverage",  # share of the question's word weight the best of those questions holds
     "asked_best",  # BM25 of the best single one of those questions, relative to the best leader
 )
@@ -131,7 +131,7 @@ class UnitTerms:
     segment_texts: tuple[str, ...] = ()  # the same sentences and list items as text
     text_segments: int = 0  # how many of the segments are the text's
     segment_types: tuple[frozenset[str], ...] = ()  # per segment, the kinds of answer it gives (SEGMENT_ANSWER_TYPES)
-    asked: tuple[tuple[str, ...], ...] = ()  # each residents' question the unit answers (questions_answered)
+    asked: tuple[tuple[str, ...], ...] = ()  # each residents' question the unit answers (Unit.asked)
 
     @property
     def body(self) -> tuple[str, ...]:
@@ -398,7 +398,7 @@ class Retriever:
                 answer_kinds(frozenset(kind for kind, pattern in SEGMENT_ANSWER_TYPES.items() if pattern.search(segment)))
                 for segment in segments
             ),
-            asked=tuple(tuple(self.analyzer.terms(question)) for question in questions_answered(unit)),
+            asked=tuple(tuple(self.analyzer.terms(question)) for question in unit.asked),
         )
 
     @staticmethod
@@ -679,8 +679,3 @@ def bigrams(text: str) -> list[str]:
     for chunk in re.split(r"[^\w・ー]+", unicodedata.normalize("NFKC", text).lower()):
         grams.extend(sys.intern(chunk[i : i + 2]) for i in range(len(chunk) - 1))
     return grams
-
-
-def questions_answered(unit: Unit) -> tuple[str, ...]:
-    """Return the residents' questions a unit answers: those listed for it."""
-    return unit.asked
