@@ -470,15 +470,14 @@ class Retriever:
     def _query_terms(self, query: Query) -> tuple[dict[str, float], dict[str, float]]:
         """Return the question's weighted terms (words and synonym groups) and its weighted character bigrams."""
         weighted: dict[str, float] = {}
+        grams: dict[str, float] = {}
         for word in query.words:
             weight = self.word_weight(word)
             weighted[word.form] = weighted.get(word.form, 0.0) + weight
             for group in word.groups:
                 weighted[group] = weighted.get(group, 0.0) + weight * self.params.synonym_weight
-        grams: dict[str, float] = {}
-        for word in query.words:
             for gram in bigrams(word.surface):
-                grams[gram] = grams.get(gram, 0.0) + self.word_weight(word)
+                grams[gram] = grams.get(gram, 0.0) + weight
         return weighted, grams
 
     def _first_stage(self, fields: dict[str, np.ndarray]) -> np.ndarray:
