@@ -430,10 +430,10 @@ class Retriever:
         """Return the best units for a query, best first."""
         if not query.words or not self.units:
             return []
-        p = self.params
-        weighted, grams = self._query_terms(query)
         if query.ward is not None and query.ward not in self._ward_parts:
             return []
+        p = self.params
+        weighted, grams = self._query_terms(query)
         part = None if query.ward is None else self._ward_parts[query.ward]
         start, stop = self._ward_bounds(part)
         fields = self._field_scores(weighted, grams, part)
