@@ -130,6 +130,13 @@ def tokenize(text: str) -> tuple[Token, ...]:
     return tokens
 
 
+def normalized_tokens(text: str) -> list[Token]:
+    """Return Sudachi's morphemes of text after NFKC normalization, cut in pieces Sudachi accepts."""
+    text = unicodedata.normalize("NFKC", text)
+    # Sudachi refuses inputs over ~49 KB; the corpus has no such unit, but be safe.
+    return [token for start in range(0, len(text), 10_000) for token in tokenize(text[start : start + 10_000])]
+
+
 class Analyzer:
     """Turn text into search terms with the process's Sudachi dictionary, one tokenizer per thread."""
 
@@ -142,13 +149,10 @@ class Analyzer:
 
     def _morphemes(self, text: str) -> list[Morpheme]:
         """Return (normalized form, POS, sub-POS, synonym groups) for each morpheme."""
-        text = unicodedata.normalize("NFKC", text)
-        result = []
-        # Sudachi refuses inputs over ~49 KB; the corpus has no such unit, but be safe.
-        for start in range(0, len(text), 10_000):
-            for surface, pos, normalized, groups, _ in tokenize(text[start : start + 10_000]):
-                result.append((normalized.lower(), pos[0], pos[1], groups, surface))
-        return result
+        return [
+            (normalized.lower(), pos[0], pos[1], groups, surface)
+            for surface, pos, normalized, groups, _ in normalized_tokens(text)
+        ]
 
     def analyze(self, text: str) -> list[Word]:
         """Return the content words of text, synonyms rewritten, each with its Sudachi synonym groups."""
@@ -175,11 +179,9 @@ class Analyzer:
 
     def readings(self, text: str) -> list[tuple[str, str]]:
         """Return each morpheme of text as written and its katakana reading; symbols and spaces read as ""."""
-        text = unicodedata.normalize("NFKC", text)
         return [
             (surface, "" if pos[0] in ("補助記号", "空白") else reading)
-            for start in range(0, len(text), 10_000)
-            for surface, pos, _, _, reading in tokenize(text[start : start + 10_000])
+            for surface, pos, _, _, reading in normalized_tokens(text)
         ]
 
     def noun_readings(self, text: str, longest: int = 4) -> list[tuple[str, str]]:
@@ -188,11 +190,9 @@ class Analyzer:
         Compounds count as much as single nouns: 電子申請 is typed でんししんせい, in one piece; a middle dot
         joins a compound too (デジタル・ディバイド, typed でじたるでぃばいど).
         """
-        text = unicodedata.normalize("NFKC", text)
         morphemes = [
             (surface, "" if surface == COMPOUND_DOT else reading, pos[0] in NOUN_POS or surface == COMPOUND_DOT)
-            for start in range(0, len(text), 10_000)
-            for surface, pos, _, _, reading in tokenize(text[start : start + 10_000])
+            for surface, pos, _, _, reading in normalized_tokens(text)
         ]
         found = []
         for i in range(len(morphemes)):
