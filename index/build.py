@@ -13,13 +13,18 @@ from index.retriever import Retriever
 log = logging.getLogger("ward_faq.index")
 
 
+def corpus_analyzer(corpus_dir: Path = DEFAULT_CORPUS_DIR) -> Analyzer:
+    """Return the analyzer of a corpus folder: Sudachi with its synonym and kind files."""
+    return Analyzer(corpus_dir / "synonyms.txt", corpus_dir / "kinds.txt")
+
+
 def build_retriever(
     corpus_dir: Path = DEFAULT_CORPUS_DIR, analyzer: Analyzer | None = None, progress: bool = False
 ) -> Retriever:
     """Parse the corpus, build its retriever and suggestion checks (with progress if asked), log the time taken."""
     started = time.perf_counter()
     units = load_units(corpus_dir)
-    analyzer = analyzer or Analyzer(corpus_dir / "synonyms.txt", corpus_dir / "kinds.txt")
+    analyzer = analyzer or corpus_analyzer(corpus_dir)
     wards = load_wards(corpus_dir / "wards.json")
     # The wards' names are read too, so that one typed in kana (たいとうく) still names its ward.
     names = [alias for info in wards.values() for alias in info.aliases]

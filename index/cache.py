@@ -14,7 +14,7 @@ from importlib.metadata import version
 from pathlib import Path
 
 from index.analysis import Analyzer
-from index.build import build_retriever
+from index.build import build_retriever, corpus_analyzer
 from index.retriever import Retriever
 
 log = logging.getLogger("ward_faq.index")
@@ -61,7 +61,7 @@ def load_index(corpus_dir: Path, cache_dir: Path | None) -> LoadedIndex:
     only costs the next start a rebuild.
     """
     started = time.perf_counter()
-    analyzer = Analyzer(corpus_dir / "synonyms.txt", corpus_dir / "kinds.txt")
+    analyzer = corpus_analyzer(corpus_dir)
     path = cache_file(corpus_dir, cache_dir) if cache_dir is not None else None
     if path is None:
         loaded = LoadedIndex(build_retriever(corpus_dir, analyzer), True, time.perf_counter() - started, None)
