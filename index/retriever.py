@@ -354,8 +354,9 @@ class Retriever:
         n = len(units)
         self._idf = {t: math.log(1 + (n - df + 0.5) / (df + 0.5)) for t, df in document_frequency.items()}
         self._unknown_idf = math.log(1 + (n + 0.5) / 0.5)
-        self._survey = np.array([bool(SURVEY_HEADING.search(" ".join(u.headings) + u.title)) for u in units])
-        self._survey_overview = np.array([bool(SURVEY_OVERVIEW.search(" ".join(u.headings) + u.title)) for u in units])
+        heading_paths = [" ".join(u.headings) + u.title for u in units]
+        self._survey = np.array([bool(SURVEY_HEADING.search(path)) for path in heading_paths])
+        self._survey_overview = np.array([bool(SURVEY_OVERVIEW.search(path)) for path in heading_paths])
         # What the reranker reads of each unit, as arrays over all units (see _rerank_features).
         vocabulary = Vocabulary()
         self._vocabulary = vocabulary
