@@ -444,10 +444,11 @@ class Retriever:
         leaders += [i for i in defined if 0 <= i < stop - start and i not in leaders]
         if not leaders:
             return []
+        positions = start + np.array(leaders)  # in self.units
+        columns = self._rerank_features(query, positions)
         # Field scores count relative to the best leader's, so that one weight fits long and short questions.
-        columns = self._rerank_features(query, start + np.array(leaders))
         matches = {name: values[leaders] for name, values in fields.items()}
-        matches["asked_best"] = self._best_asked(weighted, start + np.array(leaders))
+        matches["asked_best"] = self._best_asked(weighted, positions)
         columns |= {name: values / max(float(values.max()), 1e-9) for name, values in matches.items()}
         rows = np.column_stack([columns[name] for name in RERANK_FEATURES])
         weights = np.array(p.rerank_weights)
