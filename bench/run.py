@@ -27,9 +27,8 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from index.analysis import Analyzer
 from index.answering import Answerer
-from index.build import build_answerer
+from index.build import build_answerer, corpus_analyzer
 from index.cache import build_index_cache, load_index
 from index.corpus import DEFAULT_CORPUS_DIR
 from measure import free_port, percentile
@@ -182,7 +181,7 @@ def main() -> None:
         built = build_index_cache(DEFAULT_CORPUS_DIR, cache, progress=True)
         loaded = load_index(DEFAULT_CORPUS_DIR, cache)
         analyzer_started = time.perf_counter()
-        Analyzer(DEFAULT_CORPUS_DIR / "synonyms.txt")
+        corpus_analyzer()
         analyzer_seconds = time.perf_counter() - analyzer_started
         env = os.environ | {
             "WARD_FAQ_DATABASE_URL": f"sqlite:///{tmp}/bench.sqlite",

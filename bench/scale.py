@@ -26,9 +26,8 @@ from tqdm import tqdm
 from bot.db import FaqEntry, bump_index_revision, make_engine
 from bot.schema import prepare
 from bot.live_index import LiveIndex
-from index.analysis import Analyzer
+from index.build import corpus_analyzer
 from index.cache import read_cache, write_cache
-from index.corpus import DEFAULT_CORPUS_DIR
 from index.retriever import Retriever
 from synthetic import generate
 from measure import percentile
@@ -45,7 +44,7 @@ def peak_mib() -> float:
 
 def build(units: int, wards: int, folder: Path) -> dict:
     """Generate the corpus, build its index and write the cache; return the figures."""
-    analyzer = Analyzer(DEFAULT_CORPUS_DIR / "synonyms.txt")
+    analyzer = corpus_analyzer()
     corpus = generate(analyzer, units, wards)
     started = time.perf_counter()
     retriever = Retriever(corpus.units, corpus.documents, analyzer, progress=True)
@@ -58,7 +57,7 @@ def build(units: int, wards: int, folder: Path) -> dict:
 def serve(folder: Path, rounds: int) -> dict:
     """Load the cached index as a starting worker does, then answer and take a staff entry live; return the figures."""
     started = time.perf_counter()
-    retriever = read_cache(folder / "index.pickle", Analyzer(DEFAULT_CORPUS_DIR / "synonyms.txt"))
+    retriever = read_cache(folder / "index.pickle", corpus_analyzer())
     gc.freeze()  # as index.cache.load_index does for the app
     load_seconds = time.perf_counter() - started
     wards, questions = pickle.loads((folder / "corpus.pickle").read_bytes())
