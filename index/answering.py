@@ -146,8 +146,6 @@ class Answerer:
         best = hits[0]
         # The detail asked standing in the answer is itself a sign that the right passage was found; without
         # it, the passage is judged as if it gave it, to tell "the topic is there, the detail is not" below.
-        text = self.extract(best, query)
-        missing = self.slot_missing(text, best, query)
         if not self.retriever.resolves(hits, slot_given=bool(query.slots)):
             return Answer(resolved=False, text=self.fallback_text(query.ward), hits=hits, ward=query.ward)
         if best.unit.kind == GLOSSARY and not self.names_term(self.retriever.kana.spell(question), best.unit.id):
@@ -156,6 +154,8 @@ class Answerer:
         if best.features["survey"] < 0 and not query.wants_survey:
             # What residents answered in a survey tells nothing about the thing itself (婚姻届を出したい).
             return Answer(resolved=False, text=self.fallback_text(query.ward), hits=hits, ward=query.ward)
+        text = self.extract(best, query)
+        missing = self.slot_missing(text, best, query)
         if missing is not None:
             return Answer(resolved=False, text=self.slot_fallback_text(missing, best, query.ward), hits=hits, ward=query.ward)
         return Answer(
