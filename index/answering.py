@@ -144,15 +144,15 @@ class Answerer:
         if not hits:
             return Answer(resolved=False, text=self.fallback_text(query.ward), hits=hits, ward=query.ward)
         best = hits[0]
-        # The detail asked standing in the answer is itself a sign that the right passage was found; without
-        # it, the passage is judged as if it gave it, to tell "the topic is there, the detail is not" below.
-        if not self.retriever.resolves(hits, slot_given=bool(query.slots)):
-            return Answer(resolved=False, text=self.fallback_text(query.ward), hits=hits, ward=query.ward)
-        if best.unit.kind == GLOSSARY and not self.names_term(self.retriever.kana.spell(question), best.unit.id):
+        if (
+            # The detail asked standing in the answer is itself a sign that the right passage was found; without
+            # it, the passage is judged as if it gave it, to tell "the topic is there, the detail is not" below.
+            not self.retriever.resolves(hits, slot_given=bool(query.slots))
             # A term's definition answers a question about that term, not one that shares a word with it.
-            return Answer(resolved=False, text=self.fallback_text(query.ward), hits=hits, ward=query.ward)
-        if best.features["survey"] < 0 and not query.wants_survey:
+            or (best.unit.kind == GLOSSARY and not self.names_term(self.retriever.kana.spell(question), best.unit.id))
             # What residents answered in a survey tells nothing about the thing itself (婚姻届を出したい).
+            or (best.features["survey"] < 0 and not query.wants_survey)
+        ):
             return Answer(resolved=False, text=self.fallback_text(query.ward), hits=hits, ward=query.ward)
         text = self.extract(best, query)
         missing = self.slot_missing(text, best, query)
