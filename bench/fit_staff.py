@@ -27,6 +27,7 @@ import numpy as np
 from tqdm import tqdm
 
 from fit import fit_abstainer, fit_listwise
+from index.analysis import Word
 from index.answering import Answerer
 from index.build import build_answerer
 from index.staff import DECISION_FEATURES, STAFF_FEATURES, Background, StaffEntry, StaffIndex, StaffParams, confident, faq_unit, sure
@@ -75,17 +76,28 @@ def topic_entries(topics: list[dict]) -> list[StaffEntry]:
     ]
 
 
-def example(
-    index: StaffIndex, answerer: Answerer, question: str, ward: str | None, topic: int, published: bool,
-    repeat: bool = False, small: bool = False,
-) -> Example:
+@dataclass(frozen=True)
+class Asked:
+    """A question as every index is asked it: its words and whether the documents answer it, worked out once."""
+
+    question: str
+    ward: str | None
+    words: list[Word]
+    corpus_resolves: bool
+
+
+def asked(answerer: Answerer, question: str, ward: str | None) -> Asked:
+    """Analyse a question and ask the documents, once for all the indexes it is put to."""
+    return Asked(question, ward, answerer.query(question, ward).words, answerer.answer(question, ward).resolved)
+
+
+def example(index: StaffIndex, question: Asked, topic: int, published: bool, repeat: bool = False, small: bool = False) -> Example:
     """Rank every entry for a question and record the candidates' features."""
-    hits = index.rank(question, answerer.query(question, ward).words, ward, limit=10_000)
+    hits = index.rank(question.question, question.words, question.ward, limit=10_000)
     names = [*STAFF_FEATURES]
     features = np.array([[h.features[n] for n in names] for h in hits]).reshape(-1, len(names))
     gold = np.array([float(h.entry.unit.id == f"faq-{topic + 1}") for h in hits])
-    resolves = answerer.answer(question, ward).resolved
-    return Example(topic, features, [h.features for h in hits], gold, published, resolves, repeat, small)
+    return Example(topic, features, [h.features for h in hits], gold, published, question.corpus_resolves, repeat, small)
 
 
 def collect(topics: list[dict], corpus_questions: list[dict], answerer: Answerer, background: Background) -> list[Example]:
@@ -99,14 +111,15 @@ def collect(topics: list[dict], corpus_questions: list[dict], answerer: Answerer
         without = StaffIndex(entries[:t] + entries[t + 1 :], analyzer, background)
         others = [entries[i] for i in draw.choice([i for i in range(len(entries)) if i != t], SMALL_INDEX, replace=False)]
         small = StaffIndex(others, analyzer, background)
-        examples.append(example(full, answerer, topic["wordings"][0], topic["ward"], t, True, repeat=True))
+        examples.append(example(full, asked(answerer, topic["wordings"][0], topic["ward"]), t, True, repeat=True))
         for wording in topic["wordings"][1:]:
             for ward in (topic["ward"], None):
-                examples.append(example(full, answerer, wording, ward, t, True))
-                examples.append(example(without, answerer, wording, ward, t, False))
-                examples.append(example(small, answerer, wording, ward, t, False, small=True))
+                question = asked(answerer, wording, ward)
+                examples.append(example(full, question, t, True))
+                examples.append(example(without, question, t, False))
+                examples.append(example(small, question, t, False, small=True))
     for row in tqdm(corpus_questions, desc="corpus questions", unit="q"):
-        examples.append(example(full, answerer, row["question"], row.get("ward"), -1, False))
+        examples.append(example(full, asked(answerer, row["question"], row.get("ward")), -1, False))
     return examples
 
 

@@ -4,8 +4,10 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TypeVar
 
 from tqdm import tqdm
 
@@ -13,7 +15,9 @@ from index.analysis import Word, split_segments
 from index.names import NameFinder
 from index.retriever import SEGMENT_ANSWER_TYPES, Hit, Query, Retriever, Segment
 from index.slots import Slot, asked_slots, kanji_question_words, missing_slot
-from index.units import FAQ, GLOSSARY, QA, Document, Unit
+from index.units import FAQ, GLOSSARY, QA, Unit
+
+T = TypeVar("T")
 
 MAX_EXTRACTED_ANSWER_CHARS = 600  # the longest answer cut from a document (FAQ entries have their own limit)
 COMMENT_LABEL = "（寄せられたご意見）"
@@ -99,22 +103,13 @@ class Answerer:
         # A ward's name scopes the question; as a search word it would only favour texts that repeat it.
         self._ward_words = {w.form for info in wards.values() for a in info.aliases for w in retriever.analyzer.analyze(a)}
         # Names looked for in every question: found in one walk over it, however many wards, documents and terms.
-        self._alias_wards: dict[str, list[str]] = {}
-        for info in wards.values():
-            for alias in dict.fromkeys(info.aliases):
-                self._alias_wards.setdefault(alias, []).append(info.name)
+        self._alias_wards = grouped((alias, info.name) for info in wards.values() for alias in dict.fromkeys(info.aliases))
         self._ward_aliases = NameFinder(self._alias_wards)
-        self._document_names: dict[str, list[Document]] = {}
-        for document in retriever.documents.values():
-            for name in document.names:
-                self._document_names.setdefault(name, []).append(document)
+        self._document_names = grouped((name, d) for d in retriever.documents.values() for name in d.names)
         self._document_finder = NameFinder(self._document_names)
         # Each glossary entry's names, and the entries each name stands for: both looked up, never scanned.
         self._term_names = {u.id: term_names(u.title) for u in retriever.units if u.kind == GLOSSARY}
-        self._glossary_units: dict[str, list[str]] = {}
-        for unit_id, names in self._term_names.items():
-            for name in names:
-                self._glossary_units.setdefault(name, []).append(unit_id)
+        self._glossary_units = grouped((name, unit_id) for unit_id, names in self._term_names.items() for name in names)
         self._glossary_finder = NameFinder(self._glossary_units)
 
     def answer(self, question: str, ward: str | None = None) -> Answer:
@@ -144,18 +139,18 @@ class Answerer:
         if not hits:
             return Answer(resolved=False, text=self.fallback_text(query.ward), hits=hits, ward=query.ward)
         best = hits[0]
-        # The detail asked standing in the answer is itself a sign that the right passage was found; without
-        # it, the passage is judged as if it gave it, to tell "the topic is there, the detail is not" below.
+        if (
+            # The detail asked standing in the answer is itself a sign that the right passage was found; without
+            # it, the passage is judged as if it gave it, to tell "the topic is there, the detail is not" below.
+            not self.retriever.resolves(hits, slot_given=bool(query.slots))
+            # A term's definition answers a question about that term, not one that shares a word with it.
+            or (best.unit.kind == GLOSSARY and not self.names_term(self.retriever.kana.spell(question), best.unit.id))
+            # What residents answered in a survey tells nothing about the thing itself (婚姻届を出したい).
+            or (best.features["survey"] < 0 and not query.wants_survey)
+        ):
+            return Answer(resolved=False, text=self.fallback_text(query.ward), hits=hits, ward=query.ward)
         text = self.extract(best, query)
         missing = self.slot_missing(text, best, query)
-        if not self.retriever.resolves(hits, slot_given=bool(query.slots)):
-            return Answer(resolved=False, text=self.fallback_text(query.ward), hits=hits, ward=query.ward)
-        if best.unit.kind == GLOSSARY and not self.names_term(self.retriever.kana.spell(question), best.unit.id):
-            # A term's definition answers a question about that term, not one that shares a word with it.
-            return Answer(resolved=False, text=self.fallback_text(query.ward), hits=hits, ward=query.ward)
-        if best.features["survey"] < 0 and not query.wants_survey:
-            # What residents answered in a survey tells nothing about the thing itself (婚姻届を出したい).
-            return Answer(resolved=False, text=self.fallback_text(query.ward), hits=hits, ward=query.ward)
         if missing is not None:
             return Answer(resolved=False, text=self.slot_fallback_text(missing, best, query.ward), hits=hits, ward=query.ward)
         return Answer(
@@ -350,6 +345,14 @@ class Answerer:
         """Say honestly that the documents do not answer, and where to ask instead."""
         text = "申し訳ありません。このご質問にお答えできる内容は、区のDX・情報化の計画やパブリックコメントの資料には見つかりませんでした。"
         return text + where_to_ask(self.wards, ward)
+
+
+def grouped(pairs: Iterable[tuple[str, T]]) -> dict[str, list[T]]:
+    """Return, for each name, the things it names, in the order the pairs give them."""
+    things: dict[str, list[T]] = {}
+    for name, thing in pairs:
+        things.setdefault(name, []).append(thing)
+    return things
 
 
 def term_names(title: str) -> set[str]:

@@ -53,7 +53,6 @@ class KanaSpeller:
 
     def __init__(self, words: dict[str, str]) -> None:
         self._root: dict = {}
-        self.size = len(words)
         for reading, word in words.items():
             node = self._root
             for character in reading:

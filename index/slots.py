@@ -49,9 +49,11 @@ SHARE_COUNTERS = frozenset({"%", "％", "パーセント", "割"})
 THING_COUNTERS = frozenset({"冊", "件", "回", "台", "校", "か所", "ヶ所", "箇所", "種類", "票"}) | SHARE_COUNTERS
 _NOUN = r"[一-龥々ァ-ヶーA-Za-zＡ-Ｚａ-ｚ]{2,}"
 _FILLER = r"(?:年間|年に|今|これまでに?|全部で|合計|累計|全体で|結局|で|は|くらい|ぐらい)*"
-_COUNTED_BEFORE = r"(" + _NOUN + r")(?:は|が|を|も|って|の数は?)?" + _FILLER + r"何{counter}"
+# What joins the noun that names the counted thing to its counter: 危険性|は全部で|何件.
+_UP_TO_COUNTER = r"(?:は|が|を|も|って|の数は?)?" + _FILLER + r"何{counter}"
+_COUNTED_BEFORE = r"(" + _NOUN + r")" + _UP_TO_COUNTER
 # Whose count it is (システム監査の実施回数は何回): a ward's name (台東区の) narrows nothing the line must repeat.
-_OWNER_BEFORE = r"(" + _NOUN + r")の" + _NOUN + r"(?:は|が|を|も|って|の数は?)?" + _FILLER + r"何{counter}"
+_OWNER_BEFORE = r"(" + _NOUN + r")の" + _NOUN + _UP_TO_COUNTER
 _WARD = re.compile(r".+区")
 # Words before a counter that name no thing: when (去年は何件), how much (全部で), or the share itself (割合は何％).
 _WHEN = re.compile(r"(去年|今年|昨年|来年|毎年|年間|今年度|昨年度|全部|合計|累計|全体|現在|最近|結局|割合|比率)度?")

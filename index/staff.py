@@ -395,11 +395,9 @@ class StaffAnswerer(Answerer):
             return super().answer(question, ward)
         query = self.query(text, ward)
         match = self.staff.match(text, query.words, query.ward)
-        if not (match.confident or match.sure):
-            return self.answer_query(text, query)
         if not match.sure:
             from_corpus = self.answer_query(text, query)
-            if from_corpus.resolved:
+            if from_corpus.resolved or not match.confident:
                 return from_corpus
         unit = match.best.entry.unit
         if unit.kind == FAQ:  # the staff's own text, quoted from its start
