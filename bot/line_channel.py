@@ -227,7 +227,7 @@ def handle(event: Event) -> Reply | None:
 def on_message(event: MessageEvent, seen: LineEvent) -> list[Message]:
     """Answer a text message; ask for words when anything else is sent."""
     if isinstance(event.message, TextMessageContent):
-        return on_text(event, seen)
+        return answer_question(event, seen, event.message.text)
     remember(seen)
     return [text_message(ASK_IN_WORDS, examples())]
 
@@ -241,22 +241,29 @@ def why_not_asked(question: str) -> str | None:
     return None
 
 
-def on_text(event: MessageEvent, seen: LineEvent) -> list[Message]:
-    """Answer a question as /api/ask does, logged on the line channel together with the event."""
-    question = normalized_question(event.message.text)
+def answer_question(
+    event: MessageEvent | PostbackEvent, seen: LineEvent, text: str, suggested_from: str | None = None
+) -> list[Message]:
+    """Answer a question as /api/ask does, logged on the line channel together with the event.
+
+    suggested_from is the logged question whose 「もしかして」 button asked this one, if a button did.
+    """
+    question = normalized_question(text)
     if (refusal := why_not_asked(question)) is not None:
         remember(seen)
         return [text_message(refusal)]
     channel: Channel = current_app.extensions[EXTENSION]
-    asked = ask(get_db(), question, channel.ward, "line", session_of(event.source), also=[seen])
+    session = session_of(event.source)
+    asked = ask(get_db(), question, channel.ward, "line", session, also=[seen], suggested_from=suggested_from)
     return answer_messages(asked)
 
 
 def on_postback(event: PostbackEvent, seen: LineEvent) -> list[Message]:
     """Ask a 「もしかして」 question, or record the 解決した/解決しない button as /api/feedback does."""
     suggestion = SUGGESTION.fullmatch(event.postback.data)
-    if suggestion is not None:
-        return on_suggestion(event, seen, *suggestion.groups())
+    if suggestion is not None:  # a 「もしかして」 button: a new ask, logged with the question it came from
+        suggested_from, question = suggestion.groups()
+        return answer_question(event, seen, question, suggested_from)
     feedback = parse_feedback(event.postback.data)
     db = get_db()
     db.add(seen)
@@ -272,18 +279,6 @@ def on_postback(event: PostbackEvent, seen: LineEvent) -> list[Message]:
     if question.helpful:
         return [text_message(THANKS_RESOLVED)]
     return [text_message(THANKS_UNRESOLVED + where_to_ask(get_wards(), question.ward))]
-
-
-def on_suggestion(event: PostbackEvent, seen: LineEvent, suggested_from: str, question: str) -> list[Message]:
-    """Ask the question a 「もしかして」 button offered: a new ask, logged with the question it came from."""
-    question = normalized_question(question)
-    if (refusal := why_not_asked(question)) is not None:
-        remember(seen)
-        return [text_message(refusal)]
-    channel: Channel = current_app.extensions[EXTENSION]
-    session = session_of(event.source)
-    asked = ask(get_db(), question, channel.ward, "line", session, also=[seen], suggested_from=suggested_from)
-    return answer_messages(asked)
 
 
 def on_follow(event: FollowEvent, seen: LineEvent) -> list[Message]:
