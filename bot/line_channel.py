@@ -127,11 +127,13 @@ class ReplySender:
 
 @dataclass(frozen=True)
 class Channel:
-    """One app's LINE channel: its parser and the sender of its replies."""
+    """One app's LINE channel: its parser, the sender of its replies, its ward and its example questions."""
 
     parser: WebhookParser
     replies: ReplySender
     ward: str | None
+    # The same buttons for every greeting and small talk: made once, with the channel.
+    examples: list[QuickReplyItem]
 
     def take(self, body: bytes, signature: str):
         """Take a webhook: check the signature, answer and log every event, queue the replies, say 200."""
@@ -172,6 +174,7 @@ def open_channel(app: Flask, secret: str, ward: str | None) -> Channel:
             max_waiting=MAX_WAITING_REPLIES,
         ),
         ward=ward,
+        examples=example_buttons(example_questions(get_wards(app), ward)),
     )
 
 
@@ -362,9 +365,13 @@ def suggestion_buttons(question_id: str, suggestions: list[str]) -> list[QuickRe
 
 
 def examples() -> list[QuickReplyItem]:
-    """Offer the channel's ward's example questions as buttons that send them."""
+    """Return the buttons of the channel's ward's example questions."""
     channel: Channel = current_app.extensions[EXTENSION]
-    questions = example_questions(get_wards(), channel.ward)
+    return channel.examples
+
+
+def example_buttons(questions: tuple[str, ...]) -> list[QuickReplyItem]:
+    """Offer example questions as buttons that send them."""
     return [QuickReplyItem(action=MessageAction(label=clip(q, MAX_LABEL_CHARS), text=q)) for q in questions]
 
 
