@@ -1,13 +1,15 @@
 """The HTTP contract as an OpenAPI 3.1 document, served at /openapi.json."""
 from __future__ import annotations
 
-from flask import Blueprint, jsonify
+from flask import Blueprint, current_app, jsonify
+from flask.blueprints import BlueprintSetupState
 
 from bot.api import MAX_BODY_BYTES
 from bot.live_index import get_wards
 from bot.service import CHANNELS, MAX_QUESTION_CHARS, MAX_SESSION_CHARS, QUESTION_ID
 
 bp = Blueprint("openapi", __name__)
+EXTENSION = "ward_faq.openapi"
 
 # Fields may be added to every body (the contract says so): no schema here forbids additional properties.
 ERROR_STATUSES = {
@@ -215,7 +217,15 @@ def openapi_document(wards: list[str]) -> dict:
     }
 
 
+def describe(state: BlueprintSetupState) -> None:
+    """Make the app's OpenAPI document once: it changes only with the corpus's wards."""
+    state.app.extensions[EXTENSION] = openapi_document(list(get_wards(state.app)))
+
+
+bp.record_once(describe)
+
+
 @bp.get("/openapi.json")
 def openapi_json():
     """Serve the OpenAPI document."""
-    return jsonify(openapi_document(list(get_wards())))
+    return jsonify(current_app.extensions[EXTENSION])
