@@ -94,9 +94,9 @@ def mask_personal_data(text: str) -> str:
 def _masked(text: str, pattern: re.Pattern[str], placeholder: str, accept) -> str:
     """Replace each accepted match of pattern (or its `mask` group) in text, found on the ASCII-digit copy."""
     shadow = text.translate(_AS_ASCII)
+    group = "mask" if "mask" in pattern.groupindex else 0
     pieces, last = [], 0
     for match in pattern.finditer(shadow):
-        group = "mask" if "mask" in pattern.groupindex else 0
         start, end = match.span(group)
         if accept is not None and not accept(match.group(group)):
             continue
