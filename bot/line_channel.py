@@ -4,8 +4,6 @@ Only an app with a LINE channel secret imports this module (see bot.line, which 
 """
 from __future__ import annotations
 
-import hashlib
-import hmac
 import json
 import logging
 import re
@@ -49,6 +47,7 @@ from bot.errors import json_error
 from bot.limits import allow
 from bot.line import EXTENSION
 from bot.live_index import get_wards
+from bot.privacy import keyed_hash
 from bot.retention import prune_line_events_hourly
 from bot.service import (
     MAX_QUESTION_CHARS, QUESTION_ID, Asked, FeedbackRefused, ask, normalized_question, record_feedback, sources_of,
@@ -316,9 +315,7 @@ def session_of(source: UserSource) -> str | None:
     """Return the salted hash that stands for the LINE user, never the user id itself."""
     if not source.user_id:
         return None
-    key = current_app.config["SECRET_KEY"]
-    key = key if isinstance(key, bytes) else key.encode("utf-8")
-    return hmac.new(key, source.user_id.encode("utf-8"), hashlib.sha256).hexdigest()
+    return keyed_hash(source.user_id)
 
 
 def answer_messages(asked: Asked) -> list[Message]:
