@@ -2,9 +2,9 @@
 from __future__ import annotations
 
 import json
-from datetime import date, timedelta
+from datetime import date
 
-from flask import Blueprint, current_app, jsonify, request
+from flask import Blueprint, jsonify, request
 
 from bot.db import get_db
 from bot.errors import ApiError
@@ -112,9 +112,8 @@ def feedback():
     if not isinstance(helpful, bool):
         raise ApiError(400, "invalid_helpful", "helpful は true か false にしてください。")
     session = validated_session(body)
-    window = timedelta(minutes=current_app.config["FEEDBACK_CHANGE_MINUTES"])
     try:
-        recorded = record_feedback(get_db(), question_id, helpful, session, window)
+        recorded = record_feedback(get_db(), question_id, helpful, session)
     except FeedbackRefused as refused:
         raise ApiError(*FEEDBACK_REFUSED[refused.reason]) from None
     if recorded is None:

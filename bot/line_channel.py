@@ -11,7 +11,6 @@ import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import timedelta
 from urllib.parse import parse_qs
 
 import urllib3
@@ -270,10 +269,9 @@ def on_postback(event: PostbackEvent, seen: LineEvent) -> list[Message]:
     db = get_db()
     db.add(seen)
     db.commit()
-    window = timedelta(minutes=current_app.config["FEEDBACK_CHANGE_MINUTES"])
     try:
         # Only this LINE user's own questions: the session of a LINE question is its user's salted hash.
-        question = record_feedback(db, *feedback, session_of(event.source), window) if feedback else None
+        question = record_feedback(db, *feedback, session_of(event.source)) if feedback else None
     except FeedbackRefused as refused:
         return [text_message(FEEDBACK_FINAL if refused.reason == "final" else UNKNOWN_FEEDBACK)]
     if question is None:
