@@ -2,9 +2,9 @@
 from __future__ import annotations
 
 import json
-from datetime import date, timedelta
+from datetime import date
 
-from flask import Blueprint, current_app, jsonify, request
+from flask import Blueprint, jsonify, request
 
 from bot.db import get_db
 from bot.errors import ApiError
@@ -40,6 +40,16 @@ def json_body(wrong_type_status: int = 415) -> dict:
     return body
 
 
+def validated_session(body: dict) -> str | None:
+    """Return the body's optional session id, or raise the contract's 400."""
+    session = body.get("session")
+    if session is not None and (
+        not isinstance(session, str) or len(session) > MAX_SESSION_CHARS or not storable(session)
+    ):
+        raise ApiError(400, "invalid_session", f"session は制御文字を含まない{MAX_SESSION_CHARS}文字以内の文字列にしてください。")
+    return session
+
+
 def validated_ask(body: dict) -> tuple[str, str | None, str | None, str | None]:
     """Check an ask body: question, ward, session and the suggestion's origin, as the contract says."""
     question = body.get("question")
@@ -57,11 +67,7 @@ def validated_ask(body: dict) -> tuple[str, str | None, str | None, str | None]:
     wards = get_wards()
     if ward is not None and (not isinstance(ward, str) or ward not in wards):
         raise ApiError(400, "invalid_ward", "ward は " + "・".join(wards) + " のいずれかにしてください。")
-    session = body.get("session")
-    if session is not None and (
-        not isinstance(session, str) or len(session) > MAX_SESSION_CHARS or not storable(session)
-    ):
-        raise ApiError(400, "invalid_session", f"session は制御文字を含まない{MAX_SESSION_CHARS}文字以内の文字列にしてください。")
+    session = validated_session(body)
     suggested_from = body.get("suggested_from")
     if suggested_from is not None and (not isinstance(suggested_from, str) or not QUESTION_ID.fullmatch(suggested_from)):
         raise ApiError(400, "invalid_suggested_from", "suggested_from は /api/ask の応答の id にしてください。")
@@ -100,18 +106,14 @@ def feedback():
     """Record whether an answer helped: once, by the client that asked, changeable only for a short while."""
     rate_limit("feedback", "FEEDBACK_RATE_LIMIT_PER_MINUTE")
     body = json_body(wrong_type_status=400)  # the contract gives feedback only 400 for a bad body
-    question_id, helpful, session = body.get("id"), body.get("helpful"), body.get("session")
+    question_id, helpful = body.get("id"), body.get("helpful")
     if not isinstance(question_id, str) or not question_id or len(question_id) > 64 or not storable(question_id):
         raise ApiError(400, "invalid_id", "id（/api/ask の応答の id）を入れてください。")
     if not isinstance(helpful, bool):
         raise ApiError(400, "invalid_helpful", "helpful は true か false にしてください。")
-    if session is not None and (
-        not isinstance(session, str) or len(session) > MAX_SESSION_CHARS or not storable(session)
-    ):
-        raise ApiError(400, "invalid_session", f"session は制御文字を含まない{MAX_SESSION_CHARS}文字以内の文字列にしてください。")
-    window = timedelta(minutes=current_app.config["FEEDBACK_CHANGE_MINUTES"])
+    session = validated_session(body)
     try:
-        recorded = record_feedback(get_db(), question_id, helpful, session, window)
+        recorded = record_feedback(get_db(), question_id, helpful, session)
     except FeedbackRefused as refused:
         raise ApiError(*FEEDBACK_REFUSED[refused.reason]) from None
     if recorded is None:

@@ -4,8 +4,6 @@ Only an app with a LINE channel secret imports this module (see bot.line, which 
 """
 from __future__ import annotations
 
-import hashlib
-import hmac
 import json
 import logging
 import re
@@ -13,7 +11,6 @@ import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import timedelta
 from urllib.parse import parse_qs
 
 import urllib3
@@ -49,6 +46,7 @@ from bot.errors import json_error
 from bot.limits import allow
 from bot.line import EXTENSION
 from bot.live_index import get_wards
+from bot.privacy import keyed_hash
 from bot.retention import prune_line_events_hourly
 from bot.service import (
     MAX_QUESTION_CHARS, QUESTION_ID, Asked, FeedbackRefused, ask, normalized_question, record_feedback, sources_of,
@@ -127,11 +125,13 @@ class ReplySender:
 
 @dataclass(frozen=True)
 class Channel:
-    """One app's LINE channel: its parser and the sender of its replies."""
+    """One app's LINE channel: its parser, the sender of its replies, its ward and its example questions."""
 
     parser: WebhookParser
     replies: ReplySender
     ward: str | None
+    # The same buttons for every greeting and small talk: made once, with the channel.
+    examples: list[QuickReplyItem]
 
     def take(self, body: bytes, signature: str):
         """Take a webhook: check the signature, answer and log every event, queue the replies, say 200."""
@@ -172,6 +172,7 @@ def open_channel(app: Flask, secret: str, ward: str | None) -> Channel:
             max_waiting=MAX_WAITING_REPLIES,
         ),
         ward=ward,
+        examples=example_buttons(example_questions(get_wards(app), ward)),
     )
 
 
@@ -227,7 +228,7 @@ def handle(event: Event) -> Reply | None:
 def on_message(event: MessageEvent, seen: LineEvent) -> list[Message]:
     """Answer a text message; ask for words when anything else is sent."""
     if isinstance(event.message, TextMessageContent):
-        return on_text(event, seen)
+        return answer_question(event, seen, event.message.text)
     remember(seen)
     return [text_message(ASK_IN_WORDS, examples())]
 
@@ -241,42 +242,14 @@ def why_not_asked(question: str) -> str | None:
     return None
 
 
-def on_text(event: MessageEvent, seen: LineEvent) -> list[Message]:
-    """Answer a question as /api/ask does, logged on the line channel together with the event."""
-    question = normalized_question(event.message.text)
-    if (refusal := why_not_asked(question)) is not None:
-        remember(seen)
-        return [text_message(refusal)]
-    channel: Channel = current_app.extensions[EXTENSION]
-    asked = ask(get_db(), question, channel.ward, "line", session_of(event.source), also=[seen])
-    return answer_messages(asked)
+def answer_question(
+    event: MessageEvent | PostbackEvent, seen: LineEvent, text: str, suggested_from: str | None = None
+) -> list[Message]:
+    """Answer a question as /api/ask does, logged on the line channel together with the event.
 
-
-def on_postback(event: PostbackEvent, seen: LineEvent) -> list[Message]:
-    """Ask a 「もしかして」 question, or record the 解決した/解決しない button as /api/feedback does."""
-    suggestion = SUGGESTION.fullmatch(event.postback.data)
-    if suggestion is not None:
-        return on_suggestion(event, seen, *suggestion.groups())
-    feedback = parse_feedback(event.postback.data)
-    db = get_db()
-    db.add(seen)
-    db.commit()
-    window = timedelta(minutes=current_app.config["FEEDBACK_CHANGE_MINUTES"])
-    try:
-        # Only this LINE user's own questions: the session of a LINE question is its user's salted hash.
-        question = record_feedback(db, *feedback, session_of(event.source), window) if feedback else None
-    except FeedbackRefused as refused:
-        return [text_message(FEEDBACK_FINAL if refused.reason == "final" else UNKNOWN_FEEDBACK)]
-    if question is None:
-        return [text_message(UNKNOWN_FEEDBACK)]
-    if question.helpful:
-        return [text_message(THANKS_RESOLVED)]
-    return [text_message(THANKS_UNRESOLVED + where_to_ask(get_wards(), question.ward))]
-
-
-def on_suggestion(event: PostbackEvent, seen: LineEvent, suggested_from: str, question: str) -> list[Message]:
-    """Ask the question a 「もしかして」 button offered: a new ask, logged with the question it came from."""
-    question = normalized_question(question)
+    suggested_from is the logged question whose 「もしかして」 button asked this one, if a button did.
+    """
+    question = normalized_question(text)
     if (refusal := why_not_asked(question)) is not None:
         remember(seen)
         return [text_message(refusal)]
@@ -284,6 +257,28 @@ def on_suggestion(event: PostbackEvent, seen: LineEvent, suggested_from: str, qu
     session = session_of(event.source)
     asked = ask(get_db(), question, channel.ward, "line", session, also=[seen], suggested_from=suggested_from)
     return answer_messages(asked)
+
+
+def on_postback(event: PostbackEvent, seen: LineEvent) -> list[Message]:
+    """Ask a 「もしかして」 question, or record the 解決した/解決しない button as /api/feedback does."""
+    suggestion = SUGGESTION.fullmatch(event.postback.data)
+    if suggestion is not None:  # a 「もしかして」 button: a new ask, logged with the question it came from
+        suggested_from, question = suggestion.groups()
+        return answer_question(event, seen, question, suggested_from)
+    feedback = parse_feedback(event.postback.data)
+    db = get_db()
+    db.add(seen)
+    db.commit()
+    try:
+        # Only this LINE user's own questions: the session of a LINE question is its user's salted hash.
+        question = record_feedback(db, *feedback, session_of(event.source)) if feedback else None
+    except FeedbackRefused as refused:
+        return [text_message(FEEDBACK_FINAL if refused.reason == "final" else UNKNOWN_FEEDBACK)]
+    if question is None:
+        return [text_message(UNKNOWN_FEEDBACK)]
+    if question.helpful:
+        return [text_message(THANKS_RESOLVED)]
+    return [text_message(THANKS_UNRESOLVED + where_to_ask(get_wards(), question.ward))]
 
 
 def on_follow(event: FollowEvent, seen: LineEvent) -> list[Message]:
@@ -318,9 +313,7 @@ def session_of(source: UserSource) -> str | None:
     """Return the salted hash that stands for the LINE user, never the user id itself."""
     if not source.user_id:
         return None
-    key = current_app.config["SECRET_KEY"]
-    key = key if isinstance(key, bytes) else key.encode("utf-8")
-    return hmac.new(key, source.user_id.encode("utf-8"), hashlib.sha256).hexdigest()
+    return keyed_hash(source.user_id)
 
 
 def answer_messages(asked: Asked) -> list[Message]:
@@ -367,9 +360,13 @@ def suggestion_buttons(question_id: str, suggestions: list[str]) -> list[QuickRe
 
 
 def examples() -> list[QuickReplyItem]:
-    """Offer the channel's ward's example questions as buttons that send them."""
+    """Return the buttons of the channel's ward's example questions."""
     channel: Channel = current_app.extensions[EXTENSION]
-    questions = example_questions(get_wards(), channel.ward)
+    return channel.examples
+
+
+def example_buttons(questions: tuple[str, ...]) -> list[QuickReplyItem]:
+    """Offer example questions as buttons that send them."""
     return [QuickReplyItem(action=MessageAction(label=clip(q, MAX_LABEL_CHARS), text=q)) for q in questions]
 
 

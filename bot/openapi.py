@@ -1,13 +1,15 @@
 """The HTTP contract as an OpenAPI 3.1 document, served at /openapi.json."""
 from __future__ import annotations
 
-from flask import Blueprint, jsonify
+from flask import Blueprint, current_app, jsonify
+from flask.blueprints import BlueprintSetupState
 
 from bot.api import MAX_BODY_BYTES
 from bot.live_index import get_wards
 from bot.service import CHANNELS, MAX_QUESTION_CHARS, MAX_SESSION_CHARS, QUESTION_ID
 
 bp = Blueprint("openapi", __name__)
+EXTENSION = "ward_faq.openapi"
 
 # Fields may be added to every body (the contract says so): no schema here forbids additional properties.
 ERROR_STATUSES = {
@@ -24,18 +26,17 @@ ERROR_STATUSES = {
 
 def error_responses(*statuses: int) -> dict:
     """Describe the contract's JSON error body for these statuses."""
-    return {
-        str(status): {
-            "description": ERROR_STATUSES[status],
-            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
-        }
-        for status in statuses
-    }
+    return {str(status): json_body("Error", ERROR_STATUSES[status]) for status in statuses}
 
 
-def json_body(schema: dict, description: str) -> dict:
-    """Describe a JSON request or response body."""
-    return {"description": description, "content": {"application/json": {"schema": schema}}}
+def json_body(schema: str, description: str) -> dict:
+    """Describe a JSON response body of one of the document's schemas."""
+    return {"description": description, "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{schema}"}}}}
+
+
+def json_request(schema: str, description: str) -> dict:
+    """Describe the required JSON request body of one of the document's schemas."""
+    return {"required": True, **json_body(schema, description)}
 
 
 def openapi_document(wards: list[str]) -> dict:
@@ -65,9 +66,9 @@ def openapi_document(wards: list[str]) -> dict:
                             "schema": {"type": "string"},
                         }
                     ],
-                    "requestBody": {"required": True, **json_body({"$ref": "#/components/schemas/AskRequest"}, "The question.")},
+                    "requestBody": json_request("AskRequest", "The question."),
                     "responses": {
-                        "200": json_body({"$ref": "#/components/schemas/AskResponse"}, "The answer, or an abstention."),
+                        "200": json_body("AskResponse", "The answer, or an abstention."),
                         **error_responses(400, 403, 413, 415, 429, 503),
                     },
                 }
@@ -75,9 +76,9 @@ def openapi_document(wards: list[str]) -> dict:
             "/api/feedback": {
                 "post": {
                     "summary": "Say whether an answer helped; not helpful counts the question as unresolved.",
-                    "requestBody": {"required": True, **json_body({"$ref": "#/components/schemas/FeedbackRequest"}, "The verdict.")},
+                    "requestBody": json_request("FeedbackRequest", "The verdict."),
                     "responses": {
-                        "200": json_body({"$ref": "#/components/schemas/FeedbackResponse"}, "Recorded."),
+                        "200": json_body("FeedbackResponse", "Recorded."),
                         **error_responses(400, 403, 404, 409, 413, 429, 503),
                     },
                 }
@@ -92,7 +93,7 @@ def openapi_document(wards: list[str]) -> dict:
                         {"name": "channel", "in": "query", "schema": {"type": "string", "enum": list(CHANNELS)}},
                     ],
                     "responses": {
-                        "200": json_body({"$ref": "#/components/schemas/Kpi"}, "The figures."),
+                        "200": json_body("Kpi", "The figures."),
                         **error_responses(400, 503),
                     },
                 }
@@ -100,14 +101,14 @@ def openapi_document(wards: list[str]) -> dict:
             "/healthz": {
                 "get": {
                     "summary": "Liveness: the index is loaded.",
-                    "responses": {"200": json_body({"$ref": "#/components/schemas/Health"}, "Up.")},
+                    "responses": {"200": json_body("Health", "Up.")},
                 }
             },
             "/readyz": {
                 "get": {
                     "summary": "Readiness: the database answers too.",
                     "responses": {
-                        "200": json_body({"$ref": "#/components/schemas/Health"}, "Ready."),
+                        "200": json_body("Health", "Ready."),
                         **error_responses(503),
                     },
                 }
@@ -216,7 +217,15 @@ def openapi_document(wards: list[str]) -> dict:
     }
 
 
+def describe(state: BlueprintSetupState) -> None:
+    """Make the app's OpenAPI document once: it changes only with the corpus's wards."""
+    state.app.extensions[EXTENSION] = openapi_document(list(get_wards(state.app)))
+
+
+bp.record_once(describe)
+
+
 @bp.get("/openapi.json")
 def openapi_json():
     """Serve the OpenAPI document."""
-    return jsonify(openapi_document(list(get_wards())))
+    return jsonify(current_app.extensions[EXTENSION])

@@ -1,9 +1,13 @@
 """Mask personal data in residents' text before it is stored: names, addresses, numbers, ids."""
 from __future__ import annotations
 
+import hashlib
+import hmac
 import re
 import unicodedata
 from collections.abc import Callable
+
+from flask import current_app
 
 from index.analysis import tokenize
 
@@ -83,6 +87,13 @@ NAME_INTRODUCTIONS = ("名前は", "氏名は", "名前:", "氏名:", "名前", 
 PLACES_NOT_NAMES = frozenset({"神田", "上野", "浅草", "蔵前", "谷中", "根岸", "竜泉", "蒲田", "大森", "羽田", "馬込"})
 
 
+def keyed_hash(value: str) -> str:
+    """Return the app's keyed SHA-256 of a value (a LINE user id, an address), so it is matched without being kept."""
+    key = current_app.config["SECRET_KEY"]
+    key = key if isinstance(key, bytes) else key.encode("utf-8")
+    return hmac.new(key, value.encode("utf-8"), hashlib.sha256).hexdigest()
+
+
 def mask_personal_data(text: str) -> str:
     """Return text, NFKC-normalized, with personal names, numbers, ids and addresses as placeholders."""
     text = unicodedata.normalize("NFKC", text)
@@ -94,9 +105,9 @@ def mask_personal_data(text: str) -> str:
 def _masked(text: str, pattern: re.Pattern[str], placeholder: str, accept) -> str:
     """Replace each accepted match of pattern (or its `mask` group) in text, found on the ASCII-digit copy."""
     shadow = text.translate(_AS_ASCII)
+    group = "mask" if "mask" in pattern.groupindex else 0
     pieces, last = [], 0
     for match in pattern.finditer(shadow):
-        group = "mask" if "mask" in pattern.groupindex else 0
         start, end = match.span(group)
         if accept is not None and not accept(match.group(group)):
             continue

@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import timedelta
 
+from flask import current_app
 from sqlalchemy import func, insert, or_, update
 from sqlalchemy.orm import Session
 
@@ -99,14 +100,12 @@ class FeedbackRefused(Exception):
         self.reason = reason  # "foreign" | "final"
 
 
-def record_feedback(
-    db: Session, question_id: str, helpful: bool, client: str | None, change_window: timedelta
-) -> Question | None:
+def record_feedback(db: Session, question_id: str, helpful: bool, client: str | None) -> Question | None:
     """Store a resident's verdict on an answer, counted once; None if the question is unknown.
 
     client is the session id the verdict came with (a LINE user's salted hash on LINE). A client that
     names itself must be the one that asked; a verdict may be changed only by the client that asked
-    and only within change_window of the first, so no one can flip the KPI back and forth.
+    and only within FEEDBACK_CHANGE_MINUTES of the first, so no one can flip the KPI back and forth.
     """
     question = db.get(Question, question_id)
     if question is None:
@@ -118,6 +117,7 @@ def record_feedback(
     if question.helpful is not None and question.session != client:
         raise FeedbackRefused("foreign")
     now = utcnow()
+    change_window = timedelta(minutes=current_app.config["FEEDBACK_CHANGE_MINUTES"])
     # One statement, so two verdicts at the same moment cannot both pass the window check.
     changed = db.execute(
         update(Question)

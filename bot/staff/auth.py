@@ -16,6 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from bot.db import AuditEntry, LoginLock, Question, StaffSession, StaffUser, as_utc, get_db, utcnow
+from bot.privacy import keyed_hash
 
 ALL_WARDS = "all"
 # Length and a list of common passwords, no composition rules, as NIST SP 800-63B advises.
@@ -82,9 +83,7 @@ def digest(token: str) -> str:
 
 def keyed(value: str) -> str:
     """Return a keyed hash of a value (an address, an account name), so it is counted without being kept."""
-    key = current_app.config["SECRET_KEY"]
-    key = key if isinstance(key, bytes) else key.encode("utf-8")
-    return hmac.new(key, value.encode("utf-8"), hashlib.sha256).hexdigest()[:32]
+    return keyed_hash(value)[:32]
 
 
 def load_staff() -> None:
