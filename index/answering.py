@@ -24,7 +24,7 @@ COMMENT_LABEL = "（寄せられたご意見）"
 # What kind of answer a question wants, from how it asks.
 ANSWER_TYPES = {
     "when": re.compile(r"いつ|何年|何月|時期|日程|予定日"),
-    "count": re.compile(r"何(人|件|名|回|種類|か所|ヶ所|校|台|時間|割|歳|%|％|パーセント)|どれ[くぐ]らい|どの[くぐ]らい|いくつ|割合|人数|件数"),
+    "count": re.compile(r"何(人|件|名|回|種類|か所|ヶ所|校|台|時間|割|歳|%|％|パーセント)(?!も)|どれ[くぐ]らい|どの[くぐ]らい|いくつ|割合|人数|件数"),
     "department": re.compile(r"担当|どこの課|どの課|部署|問い?合わせ先|連絡先|どこに(聞|相談|問)"),
     "money": re.compile(r"いくら|何円|金額|料金|費用|手数料|予算|賞金|謝礼|お金"),
     "hours": re.compile(r"何時(?!間)|時間帯|受付時間|開庁時間|営業時間|何曜"),

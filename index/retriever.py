@@ -68,10 +68,10 @@ class RankingParams:
     verb_weight: float = 0.3  # verbs and adjectives say less about the topic than nouns
     affix_weight: float = 0.3
     synonym_weight: float = 0.5  # a Sudachi synonym-group match counts less than the word itself
-    rerank_weights: tuple[float, ...] = (0.107, 1.052, 1.293, 1.988, 0.719, 0.444, 1.45, 0.917, -0.355, -1.189, 0.273, -0.552, 0.575, 1.451, 0.974, 1.285)
-    abstain_weights: tuple[float, ...] = (0.505, -0.04, 0.25, -1.55, 0.211, -2.642, -1.368, -1.37, 1.109, -0.378, 0.946, 0.42)
-    abstain_bias: float = -1.367
-    min_confidence: float = 0.67
+    rerank_weights: tuple[float, ...] = (0.093, 1.033, 1.319, 2.034, 0.801, 0.414, 1.446, 0.943, -0.318, -1.154, 0.281, -0.558, 0.604, 1.398, 0.951, 1.221)
+    abstain_weights: tuple[float, ...] = (0.468, -0.048, 0.374, -1.463, 0.185, -2.621, -1.307, -1.245, 1.238, -0.454, 0.983, 0.406)
+    abstain_bias: float = -1.213
+    min_confidence: float = 0.64
 
 
 @dataclass(frozen=True)

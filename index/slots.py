@@ -41,7 +41,8 @@ COUNTERS = {
 }
 # A KPI value with no counter of its own (現況(令和2年度): 9,100): the thing its 指標 counts.
 KPI_VALUE = r"(現況|目標)[^:：\n]*[:：]\s*[\d,.]+(?=\s*(/|$))"
-_COUNT_QUESTION = re.compile(r"何(" + "|".join(COUNTERS) + r")")
+# 何回も, 何人も say "many times, many people": no count is asked.
+_COUNT_QUESTION = re.compile(r"何(" + "|".join(COUNTERS) + r")(?!も)")
 # Counters of things and shares, not of people or measures: 「危険性は何件」 is not answered by 「Webサイト56件」,
 # nor 「住所変更は何％」 by a line giving another rate, so the line giving the figure must name the thing
 # counted, as the question names it just before or after the counter.
@@ -150,7 +151,16 @@ WORDED_SLOTS = (
     # The name of an app, a service or a system: the documents give one in quotes (防災アプリ「台東防災」) or in Latin letters.
     (re.compile(r"(なんて|何て|何という|なんという)(名前|名称)|名前(は|って|が)?(なに|何|なん|を教え)|名称(は|を教え)"), Slot("名称", re.compile(r"「[^」]{2,40}」|『[^』]{2,40}』|[A-Za-z][A-Za-z0-9.]{2,}"))),
     (re.compile(r"何語|何(か|ヶ|カ)国語|(言語|外国語)は(何|どれ|いくつ)|(どの|どんな)(言語|外国語)"), Slot("言語", re.compile(r"(英|中国|韓国|朝鮮|日本|[ァ-ヶー]{2,})語|\d+\s?(か|ヶ|カ)?国語|\d+\s?言語"))),
-    (re.compile(r"会場|開催場所|どこで(やる|開催|行われ|行う|実施)|どこ(で|に|へ)(もら|受け取|取得|行けば|行け|ある|あり)(?!か)"), Slot("場所", re.compile(r"会場|区役所|庁舎|センター|図書館|会議室|[^\s、。]{1,12}(館|室|階|ホール)|オンライン"))),
+    # Where to do something (どこで申請できる？ どこで見られる？): a place, an office, a counter or a site must be named.
+    (
+        re.compile(
+            r"会場|開催場所|どこで(やる|開催|行われ|行う|実施)|どこ(で|に|へ)(もら|受け取|取得|行けば|行け|ある|あり)(?!か)"
+            r"|どこ(で|から|に)(でき|する|し(て|た)|申し込|申請|受け|手続|請求|登録|取れ|見られ|見れ|読め|出せ|借り|払え|買え)"
+        ),
+        Slot("場所", re.compile(r"会場|区役所|庁舎|センター|図書館|会議室|窓口|事務所|出張所|コーナー|サイト|ホームページ|[^\s、。]{1,12}(館|室|階|ホール)|オンライン")),
+    ),
+    # What to bring (何を持っていけばいい？ 必要書類は？): the documents must name it.
+    (re.compile(r"何を持って|持ち物|必要(な)?書類|持参するもの"), Slot("持ち物", re.compile(r"持参|持ち物|必要書類|本人確認書類|お持ち"))),
 )
 
 

@@ -49,6 +49,9 @@ def answerer() -> Answerer:
         ("そのアプリ、名前なんだっけ", "LINEで配信", "アプリを活用し"),
         ("資格確認書はどこでもらえますか", "区役所の窓口で交付", "適切な本人確認を行い"),
         ("駐輪場はどこにありますか", "区民センターの地下", "駐輪場を整備"),
+        ("介護認定の申請はどこでできますか", "区役所の窓口で申請できます", "申請を受け付けます"),
+        ("オープンデータはどこで見られるの", "カタログサイト上でデータを公開", "データの公開を進めます"),
+        ("住民票を取るのに何を持っていけばいい？", "本人確認書類をお持ちください", "本人確認が必要な手続の電子申請"),
     ],
 )
 def test_a_slot_is_given_only_by_a_text_of_its_granularity(question, given, not_given):
@@ -87,6 +90,7 @@ def test_asked_how_short_it_will_get_the_current_wait_is_no_answer(answerer):
     [
         "情報化推進計画から名前が変わったのはなんで？",
         "申請書に名前とか住所を何度も書くのは面倒",
+        "申請書に住所とか名前とか何回も書かされるのめんどい",
         "AEDがどこにあるか地図で見られる？",
         "どんな手続きが必要なのか調べられる？",
         "対応する専門のチームっているの？",
@@ -98,6 +102,11 @@ def test_a_name_a_place_or_a_need_mentioned_is_not_asked(question):
 
 def test_a_question_without_a_detail_asks_no_slot():
     assert asked_slots("スマホの使い方を教えてもらえる場所はありますか") == []
+
+
+@pytest.mark.parametrize("question", ["何回も書かされるのは面倒", "何人もの職員が関わるの？", "何件も申請がたまってる"])
+def test_many_times_or_many_people_asks_no_count(question):
+    assert asked_slots(question) == []
 
 
 @pytest.mark.parametrize(

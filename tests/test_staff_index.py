@@ -112,7 +112,7 @@ def test_an_entry_answers_only_its_own_ward(corpus):
 
 
 def test_a_wording_staff_answered_wins_over_the_corpus_answer_it_corrects(corpus):
-    question = "住民票の写しはどこで取れますか"
+    question = "住民票の写しを取るにはどうすればいいですか"
     before = corpus.answer(question, "台東区")
     assert before.resolved and before.hits[0].unit.kind != "faq"  # the documents "answer" it, wrongly
     bot = answerer(corpus, entry(1, "住民票の写しの取得", question))

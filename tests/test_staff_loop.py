@@ -14,7 +14,7 @@ PASSWORD = "correct-horse-battery"
 SODAI = "粗大ごみを出したいんですが、申し込みはどうすればいいですか？"
 SODAI_GROUP = ("粗大ごみの申し込みはどうすればいいですか", "粗大ごみは何時までに出せばいい")
 SODAI_ANSWER = "粗大ごみは、台東区粗大ごみ受付センターにインターネットか電話で申し込んでください。"
-JUMINHYO = "住民票の写しはどこで取れますか"  # the documents "answer" it with a plan to move requests online
+JUMINHYO = "住民票の写しを取るにはどうすればいいですか"  # the documents "answer" it with a plan to move requests online
 JUMINHYO_ANSWER = "住民票の写しは、区民課の窓口か各区民事務所で請求できます。手数料は1通300円です。"
 
 
