@@ -143,9 +143,10 @@ class Analyzer:
     def __init__(self, synonyms_path: Path | None = None, kinds_path: Path | None = None) -> None:
         lines = synonym_lines(synonyms_path) if synonyms_path is not None else []
         self._synonyms = SynonymTrie(self._synonym_rules(lines))
-        # Every word of the synonym file, as residents may type any of them in kana (index/kana.py).
-        self.synonym_words = tuple(word for line in lines for word in line)
-        self._kinds = self._load_kinds(kinds_path) if kinds_path is not None else {}
+        kinds = kind_lines(kinds_path) if kinds_path is not None else []
+        # Every word of the synonym and kinds files, as residents may type any of them in kana (index/kana.py).
+        self.lexicon_words = tuple(word for line in (*lines, *(names for _, names in kinds)) for word in line)
+        self._kinds = self._load_kinds(kinds_path.name, kinds) if kinds_path is not None else {}
 
     def _morphemes(self, text: str) -> list[Morpheme]:
         """Return (normalized form, POS, sub-POS, synonym groups) for each morpheme."""
@@ -232,24 +233,30 @@ class Analyzer:
                     rules.append(SynonymRule(variant_words, canonical_morphemes))
         return rules
 
-    def _load_kinds(self, path: Path) -> dict[str, tuple[str, ...]]:
-        """Read corpus/kinds.txt: each line 'kind: thing, thing…', every one a single word after synonyms."""
+    def _load_kinds(self, file_name: str, lines: list[tuple[int, list[str]]]) -> dict[str, tuple[str, ...]]:
+        """Map each thing of the kinds file's lines to its kinds, every name a single word after synonyms."""
         kinds: dict[str, tuple[str, ...]] = {}
-        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-            line = line.split("#", 1)[0].strip()
-            if not line:
-                continue
-            kind, _, things = line.partition(":")
-            names = [kind.strip(), *(t.strip() for t in things.split(",") if t.strip())]
+        for number, names in lines:
             forms = []
             for name in names:
                 words = self.analyze(name)
                 if len(words) != 1:
-                    raise ValueError(f"{path.name} line {number}: {name!r} is not one word ({' '.join(w.form for w in words)})")
+                    raise ValueError(f"{file_name} line {number}: {name!r} is not one word ({' '.join(w.form for w in words)})")
                 forms.append(words[0].form)
             for thing in forms[1:]:
                 kinds[thing] = (*kinds.get(thing, ()), forms[0])
         return kinds
+
+
+def kind_lines(path: Path) -> list[tuple[int, list[str]]]:
+    """Read corpus/kinds.txt: each line 'kind: thing, thing…', as its number and its names, the kind first."""
+    lines = []
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        line = line.split("#", 1)[0].strip()
+        if line:
+            kind, _, things = line.partition(":")
+            lines.append((number, [kind.strip(), *(t.strip() for t in things.split(",") if t.strip())]))
+    return lines
 
 
 def synonym_lines(path: Path) -> list[list[str]]:

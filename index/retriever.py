@@ -316,9 +316,9 @@ class Retriever:
         readings = ReadingCounts()
         self.unit_terms = {u.id: self._terms_of(u, readings) for u in tokenizing}
         # Words typed in kana (でんししんせい) are spelled as the corpus writes them: the corpus's nouns, the synonym
-        # file's words and the names given (the wards'), each by its reading (index/kana.py).
+        # and kinds files' words and the names given (the wards'), each by its reading (index/kana.py).
         # Of those, only nouns: a verb's reading is grammar's too (なくなる would be 亡くなる).
-        for name in (*analyzer.synonym_words, *names):
+        for name in (*analyzer.lexicon_words, *names):
             readings.update(pair for pair in analyzer.noun_readings(name, longest=len(name)) if pair[0] == name)
         self.kana = KanaSpeller.from_readings(readings, lambda a, b: analyzer.terms(a) == analyzer.terms(b))
         terms = [self.unit_terms[u.id] for u in units]

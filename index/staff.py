@@ -18,11 +18,13 @@ import numpy as np
 
 from index.analysis import Analyzer, Word, split_segments
 from index.answering import MAX_EXTRACTED_ANSWER_CHARS, SMALL_TALK, Answer, Answerer
+from index.kana import KanaSpeller, ReadingCounts
 from index.retriever import Field, Hit, Retriever
 from index.units import FAQ, Unit
 
 FAQ_DOCUMENT = "よくある質問（区の職員が作成）"
 HIRAGANA_RUN = re.compile(r"[ぁ-ゖ]+")
+HIRAGANA_OR_LONG_VOWEL_RUN = re.compile(r"[ぁ-ゖー]+")
 MIN_KANA_MATCH = 4  # fewer kana in a row match by chance (ている, ください)
 
 # What ranks an entry for a question; the weights in StaffParams are fitted to these, in order.
@@ -53,14 +55,14 @@ class StaffParams:
     b: float = 0.5
     delta: float = 0.5
     verb_weight: float = 0.6  # verbs and adjectives say less about the topic than nouns
-    rank_weights: tuple[float, ...] = (0.622, 0.622, 1.15, 1.095, 1.275, 0.144, 0.847, 2.042, 2.275)
-    decision_weights: tuple[float, ...] = (0.374, 0.353, -0.82, -0.82, 1.941, 1.073, 1.559, 1.138, 0.127)
-    decision_bias: float = -4.445
+    rank_weights: tuple[float, ...] = (0.67, 0.67, 1.402, 1.444, 1.544, 0.334, 0.761, 1.135, 0.754)
+    decision_weights: tuple[float, ...] = (0.378, 0.343, -0.823, -0.823, 1.889, 0.867, 0.415, 0.975, 0.091)
+    decision_bias: float = -4.552
     # Where the documents do not answer, the best entry answers unless there is a sign the question is another
     # topic: its score barely above the runner-up's, or a question word this heavy that the entry lacks (ハンコ in
     # 「ハンコの登録」 against a dog-registration entry). Both are fitted (bench/fit_staff.py).
-    min_margin: float = 3.25
-    max_unmatched: float = 0.45
+    min_margin: float = 3.0
+    max_unmatched: float = 0.5
     # Where the documents answer too, a staff entry takes the question only when this sure, or when one of its
     # wordings and the question hold this much of each other (a wording staff recorded, nearly word for word):
     # quoting a staff answer over the right passage costs more than the reverse. The confidence is fitted too.
@@ -164,10 +166,13 @@ def written_word_readings(analyzer: Analyzer, text: str) -> frozenset[str]:
 
 
 def hiragana_runs(text: str) -> list[str]:
-    """Return the runs of three or more hiragana in text, in katakana: how a resident spells words they would not write in kanji."""
+    """Return the runs of MIN_KANA_MATCH or more hiragana in text, in katakana: how a resident spells words they would not write in kanji.
+
+    A long vowel mark belongs to the run, as residents spell loanwords so (へるぷまーく: ヘルプマーク).
+    """
     return [
-        "".join(chr(ord(ch) + 0x60) for ch in run)
-        for run in HIRAGANA_RUN.findall(unicodedata.normalize("NFKC", text))
+        "".join(chr(ord(ch) + 0x60) if ch != "ー" else ch for ch in run)
+        for run in HIRAGANA_OR_LONG_VOWEL_RUN.findall(unicodedata.normalize("NFKC", text))
         if len(run) >= MIN_KANA_MATCH
     ]
 
@@ -201,6 +206,7 @@ class Analysis:
     terms: frozenset[str]
     grams: frozenset[str]
     written: frozenset[str]  # readings of the words written in kanji or katakana
+    nouns: tuple[tuple[str, str], ...]  # its nouns and compounds as written and as read, for the entries' speller
 
 
 class TextCache:
@@ -219,7 +225,7 @@ class TextCache:
             terms = frozenset(t for w in words for t in w.terms)
             found = Analysis(
                 words, terms, frozenset(reading_bigrams(kana_reading(self.analyzer, text))),
-                written_word_readings(self.analyzer, text),
+                written_word_readings(self.analyzer, text), tuple(self.analyzer.noun_readings(text)),
             )
             with self._lock:
                 self._analyses[text] = found
@@ -255,6 +261,12 @@ class StaffIndex:
         self._all_terms = [frozenset().union(*terms) for terms in self._wording_terms]
         self._readings = [frozenset().union(answer.grams, *(a.grams for a in analyses)) for analyses, answer in zip(wordings, answers)]
         self._written = [frozenset().union(answer.written, *(a.written for a in analyses)) for analyses, answer in zip(wordings, answers)]
+        # Words typed in kana (へるぷまーく, そうおん) are spelled as the entries write them, as the corpus's are
+        # spelled as the documents write them (index/kana.py): staff write of services the documents never name.
+        readings = ReadingCounts()
+        for analysis in (*(a for analyses in wordings for a in analyses), *answers):
+            readings.update(analysis.nouns)
+        self.kana = KanaSpeller.from_readings(readings, lambda a, b: analyzer.terms(a) == analyzer.terms(b))
         frequency = Counter(background.frequency)
         for wording_terms, answer_terms in zip(self._all_terms, self._answer_terms):
             frequency.update(wording_terms | answer_terms)
@@ -277,9 +289,20 @@ class StaffIndex:
         """Return how much a word of the question counts: its rarity, less for verbs and adjectives."""
         return self.idf(word) * (self.params.verb_weight if word.pos in ("動詞", "形容詞") else 1.0)
 
+    def spelled(self, question: str, words: list[Word]) -> list[Word]:
+        """Return the question's words with those it spells in kana as the entries write them, in place of Sudachi's pieces."""
+        spelled = self.kana.spell(question)
+        if spelled == question:
+            return words
+        typed = {w.form for w in self.analyzer.analyze(question)}
+        read = self.analyzer.analyze(spelled)
+        pieces = typed - {w.form for w in read}
+        held = {w.form for w in words}
+        return [w for w in words if w.form not in pieces] + [w for w in read if w.form not in typed and w.form not in held]
+
     def rank(self, question: str, words: list[Word], ward: str | None, limit: int = 5) -> list[StaffHit]:
         """Return the entries that share words with the question, best first."""
-        words = topic_words(self.analyzer, words)
+        words = topic_words(self.analyzer, self.spelled(question, words))
         runs = hiragana_runs(question)
         if not (words or runs) or not self.entries:
             return []

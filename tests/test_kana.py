@@ -43,11 +43,17 @@ def test_the_kana_words_become_the_documents_words(answerer):
         "しせつはどこ？",  # シセツ: three kana read many words, 施設 among them
         "外の人に漏れないようにしてる？",  # ないよう after a verb is grammar, not 内容
         "はんこは、なくなるんですか？",  # なくなる is a verb: only nouns are spelled
-        "せんたくき こわれた",  # センタク reads 選択, but せんたくき is 洗濯機, a word the documents lack
+        "せんたくばさみ こわれた",  # センタク reads 選択, but せんたくばさみ is 洗濯ばさみ, a word neither the documents nor the lexicon hold
     ],
 )
 def test_short_or_grammatical_kana_is_left_as_typed(answerer, question):
     assert answerer.retriever.kana.spell(question) == question
+
+
+def test_the_words_residents_use_in_the_lexicon_files_are_spelled_too(answerer):
+    # 洗濯機 and 冷蔵庫 are things of corpus/kinds.txt, not words of the documents.
+    assert answerer.retriever.kana.spell("せんたくき こわれた") == "洗濯機 こわれた"
+    assert answerer.retriever.kana.spell("れいぞうこをすてたい") == "冷蔵庫をすてたい"
 
 
 def test_a_reading_of_two_different_words_is_not_guessed():

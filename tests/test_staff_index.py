@@ -89,6 +89,43 @@ def test_a_word_spelt_in_hiragana_is_matched_by_reading_not_by_the_pieces_sudach
     assert [hit.entry.unit.id for hit in bot.staff_match(question, "台東区").hits] == ["faq-1"]
 
 
+def test_residents_words_for_a_service_find_the_entry_in_the_words_staff_answer_with(corpus):
+    topics = ["防災マップと避難所の確認", "騒音の苦情", "ペットボトルの出し方", "印鑑登録証の紛失", "印鑑登録",
+              "家具転倒防止器具の支給", "DV相談", "資源ごみの収集日", "死亡届", "犬の登録"]
+    entries = [entry(number, topic) for number, topic in enumerate(topics, start=1)]
+    bot = answerer(corpus, *entries)
+    without_kinds = StaffIndex(entries, Analyzer(DEFAULT_CORPUS_DIR / "synonyms.txt"), Background.of(corpus.retriever))
+    for question, expected in [
+        ("地震のとき逃げる場所しりたい", "防災マップと避難所の確認"),  # 逃げる: 避難
+        ("近くの工事がうるさくて眠れない", "騒音の苦情"),  # うるさい: 騒音
+        ("飲み物のボトルはいつだせばいい", "ペットボトルの出し方"),  # a ペットボトル is a ボトル
+        ("彼氏に殴られる。誰にも言えない", "DV相談"),  # 殴る: 暴力
+    ]:
+        match = bot.staff_match(question, None)
+        assert match.best is not None and match.best.entry.unit.id == f"faq-{topics.index(expected) + 1}", question
+        words = corpus.query(question, None).words
+        assert [hit.entry.unit.id for hit in without_kinds.rank(question, words, None)][:1] != [match.best.entry.unit.id]
+    # The synonym file joins what both sides may say: ハンコのカード is the 印鑑登録証, not the seal's registration.
+    assert bot.staff_match("ハンコのカード 財布ごと落とした", None).best.entry.unit.id == "faq-4"
+
+
+def test_a_word_spelt_in_hiragana_is_spelled_as_the_entries_write_it(corpus):
+    bot = answerer(corpus, entry(1, "ヘルプマークの配布"), entry(2, "区の施設の駐車場"), entry(3, "騒音の苦情"),
+                   entry(4, "DV相談"), entry(5, "区民プールの利用"))
+    # The documents never name ヘルプマーク: only the entries' own words spell it.
+    typed = corpus.query("へるぷまーく", None).words
+    assert not {"ヘルプ", "マーク"} & {w.form for w in typed}  # Sudachi's pieces (経る …)
+    assert {w.form for w in bot.staff.spelled("へるぷまーく", typed)} == {"ヘルプ", "マーク"}
+    # A word of the kinds file is spelled for every question: 水泳, which a プール's entry holds by its kind.
+    assert "水泳" in {w.form for w in corpus.query("すいえい 夜も入れる？", None).words}
+    for question, expected in [
+        ("へるぷまーく 区役所でくれる？", "faq-1"),  # not the parking entry, whose wording says 区役所
+        ("そうおん 相談 窓口", "faq-3"),  # not the DV entry, whose answer says 相談窓口
+        ("すいえい 夜も入れる？", "faq-5"),
+    ]:
+        assert bot.staff_match(question, None).best.entry.unit.id == expected, question
+
+
 def test_where_the_documents_answer_only_a_sure_entry_takes_the_question(corpus):
     bot = answerer(corpus, entry(1, "保育園の入園申込"), entry(2, "国民健康保険の加入"))
     question = "保育園の入園の選考をAIでやるようになるって聞いたんですけど本当？"  # the plans say so
@@ -97,7 +134,7 @@ def test_where_the_documents_answer_only_a_sure_entry_takes_the_question(corpus)
     assert bot.answer(question, "台東区") == corpus.answer(question, "台東区")
     assert corpus.answer(question, "台東区").resolved
     # Where the documents say nothing, an entry not sure enough to take the corpus's question answers.
-    question = "こくほ入るのに何がいる？"
+    question = "退職して社保がきれた。病院行く前に区でやることは"
     assert not corpus.answer(question, "台東区").resolved
     match = bot.staff_match(question, "台東区")
     assert match.confident and not match.sure
