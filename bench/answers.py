@@ -13,6 +13,7 @@ from pathlib import Path
 from tqdm import tqdm
 
 from index.build import build_answerer
+from index.corpus import read_jsonl
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -24,7 +25,7 @@ def main() -> None:
     parser.add_argument("questions", nargs="*", type=Path, default=default)
     args = parser.parse_args()
     answerer = build_answerer()
-    rows = [json.loads(line) for path in args.questions for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    rows = read_jsonl(*args.questions)
     for row in tqdm(rows, desc="answers", unit="q", file=sys.stderr):
         answer = answerer.answer(row["question"], row.get("ward"))
         hits = [[hit.unit.id, round(hit.score, 9)] for hit in answer.hits]

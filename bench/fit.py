@@ -18,6 +18,7 @@ from tqdm import tqdm
 
 from index.answering import Answerer
 from index.build import build_answerer
+from index.corpus import read_jsonl
 from index.retriever import ABSTAIN_FEATURES, RERANK_FEATURES
 from index.text import squash
 
@@ -174,7 +175,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("questions", nargs="*", type=Path, default=fitted_sets())
     args = parser.parse_args()
-    rows = [json.loads(line) for path in args.questions for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    rows = read_jsonl(*args.questions)
     examples = collect(build_answerer(), rows)
 
     top1, hit, abstain = cross_validate(examples)

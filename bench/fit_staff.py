@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import argparse
 import itertools
-import json
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -30,6 +29,7 @@ from fit import fit_abstainer, fit_listwise
 from index.analysis import Word
 from index.answering import Answerer
 from index.build import build_answerer
+from index.corpus import read_jsonl
 from index.staff import DECISION_FEATURES, STAFF_FEATURES, Background, StaffEntry, StaffIndex, StaffParams, confident, faq_unit, sure
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -61,11 +61,6 @@ class Example:
     corpus_resolves: bool  # whether the documents answer it (then an entry must be surer to take it)
     repeat: bool = False  # the entry's own wording, asked again
     small: bool = False  # asked of a few other topics' entries only (SMALL_INDEX)
-
-
-def load_topics(path: Path) -> list[dict]:
-    """Read a wording set."""
-    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
 def topic_entries(topics: list[dict]) -> list[StaffEntry]:
@@ -214,9 +209,9 @@ def main() -> None:
     parser.add_argument("wordings", nargs="*", type=Path, default=sorted((ROOT / "tests" / "data").glob("staff_wordings*.jsonl")))
     parser.add_argument("--corpus-questions", type=Path, default=ROOT / "tests" / "data" / "residents.jsonl")
     args = parser.parse_args()
-    topics = [topic for path in args.wordings for topic in load_topics(path)]
+    topics = read_jsonl(*args.wordings)
     # Only the questions the documents answer: the others may well be what a staff entry is for.
-    corpus_questions = [row for row in load_topics(args.corpus_questions) if row["answerable"]]
+    corpus_questions = [row for row in read_jsonl(args.corpus_questions) if row["answerable"]]
     answerer = build_answerer()
     examples = collect(topics, corpus_questions, answerer, Background.of(answerer.retriever))
 

@@ -28,6 +28,8 @@ import urllib.parse
 import urllib.request
 from collections import Counter
 from pathlib import Path
+
+from index.corpus import read_jsonl
 from measure import free_port, percentile
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -39,8 +41,7 @@ PASSWORD = "a-long-staff-passphrase"
 
 def questions() -> list[str]:
     """Return the development set's questions."""
-    lines = (ROOT / "tests" / "data" / "eval.jsonl").read_text(encoding="utf-8").splitlines()
-    return [json.loads(line)["question"] for line in lines if line.strip()]
+    return [row["question"] for row in read_jsonl(ROOT / "tests" / "data" / "eval.jsonl")]
 
 
 def timed_ask(base: str, question: str) -> float:

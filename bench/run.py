@@ -30,7 +30,7 @@ from tqdm import tqdm
 from index.answering import Answerer
 from index.build import build_answerer, corpus_analyzer
 from index.cache import build_index_cache, load_index
-from index.corpus import DEFAULT_CORPUS_DIR
+from index.corpus import DEFAULT_CORPUS_DIR, read_jsonl
 from measure import free_port, percentile
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -173,7 +173,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=8.0, help="length of each HTTP load run")
     parser.add_argument("--clients", type=int, default=8, help="closed-loop HTTP clients")
     args = parser.parse_args()
-    questions = [json.loads(line) for line in args.questions.read_text(encoding="utf-8").splitlines() if line.strip()]
+    questions = read_jsonl(args.questions)
 
     with tempfile.TemporaryDirectory() as tmp:
         cache = Path(tmp) / "index-cache"

@@ -1,7 +1,6 @@
 """The ward-faq command: serve, ask, eval, eval-staff, kpi, corpus stats, index build."""
 from __future__ import annotations
 
-import json
 import os
 import sys
 import tempfile
@@ -21,6 +20,7 @@ from bot.retention import log_cli
 from bot.service import sources_of
 from bot.staff.accounts import staff_cli
 from index.cache import build_index_cache
+from index.corpus import read_jsonl
 from index.text import squash
 
 
@@ -113,11 +113,6 @@ def ask_command(question: str, ward: str | None) -> None:
     for source in sources_of(answer):
         click.echo(f"source: {source['ward']} / {source['document']} / {source['section']} (score {source['score']})")
     click.echo(f"department: {answer.department or '-'}")
-
-
-def read_jsonl(path: Path) -> list[dict]:
-    """Read one JSON object a line."""
-    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
 @dataclass

@@ -71,3 +71,8 @@ def with_questions(units: list[Unit], path: Path) -> list[Unit]:
     if unknown:
         raise ValueError(f"{path.name} names units the corpus does not have: {', '.join(unknown)}")
     return [replace(u, asked=tuple(asked[u.id])) if u.id in asked else u for u in units]
+
+
+def read_jsonl(*paths: Path) -> list[dict]:
+    """Read JSON Lines files (question and wording sets): one object a line, blank lines skipped."""
+    return [json.loads(line) for path in paths for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
