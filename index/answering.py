@@ -42,7 +42,10 @@ KPI_CURRENT_VALUE = re.compile(r"現況[^:：\n]*[:：][^/\n]*/?")
 # What follows a term whose meaning is asked: DXとは, RPAって, 〜の意味, 〜という言葉.
 MEANING_MARK = re.compile(r"とは|って|の意味|という(言葉|の)")
 # A candidate holding less of the question's word weight than this is not offered as 「もしかして」.
-MAYBE_MEANT_COVERAGE = 0.3
+MAYBE_MEANT_COVERAGE = 0.2
+# How many of the reranker's best candidates an answer keeps: the first is quoted, the others are looked through
+# for related questions and 「もしかして」, which often lie past the first few (the passage next to the one asked).
+CANDIDATES_KEPT = 10
 # The answer's first lines, where the detail a question asks for must stand.
 QUOTED_LEAD_PIECES = 3
 SURVEY_CONDUCT = re.compile(r"何人に|誰に|対象|回答(数|率|者|し)|返って|回収|方法|いつ(実施|行)|何件.*(回答|返)|調査項目|質問項目")
@@ -135,7 +138,7 @@ class Answerer:
 
     def answer_from_corpus(self, question: str, query: Query) -> Answer:
         """Answer a question that is not small talk, or abstain; an abstention offers nothing yet."""
-        hits = self.retriever.search(query)
+        hits = self.retriever.search(query, limit=CANDIDATES_KEPT)
         if not hits:
             return Answer(resolved=False, text=self.fallback_text(query.ward), hits=hits, ward=query.ward)
         best = hits[0]

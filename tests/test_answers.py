@@ -203,6 +203,17 @@ def test_an_abstention_offers_questions_each_answered_by_its_own_candidate(answe
         assert asked.resolved and asked.hits[0].unit.id in candidates
 
 
+def test_maybe_meant_looks_past_the_first_five_candidates(answerer):
+    # The plan's overview passages come first; the passage that counts its 施策 is the seventh candidate.
+    answer = answerer.answer("台東区のDX計画の中間のまとめって、施策いくつあったの？")
+    assert not answer.resolved
+    counted = "DX推進計画にはいくつの目標・施策・取組がある？"
+    assert counted in answer.suggestions
+    assert [hit.unit.id for hit in answer.hits].index("001-p-0011") >= 5
+    tapped = answerer.answer(counted)
+    assert tapped.resolved and "16の施策と27の取組" in tapped.text
+
+
 def test_a_question_far_from_every_unit_is_offered_nothing(answerer):
     answer = answerer.answer("犬を飼い始めたのですが、登録はどこでしますか", "大田区")
     assert not answer.resolved and answer.suggestions == []
