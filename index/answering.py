@@ -42,7 +42,10 @@ KPI_CURRENT_VALUE = re.compile(r"現況[^:：\n]*[:：][^/\n]*/?")
 # What follows a term whose meaning is asked: DXとは, RPAって, 〜の意味, 〜という言葉.
 MEANING_MARK = re.compile(r"とは|って|の意味|という(言葉|の)")
 # A candidate holding less of the question's word weight than this is not offered as 「もしかして」.
-MAYBE_MEANT_COVERAGE = 0.3
+MAYBE_MEANT_COVERAGE = 0.2
+# How many of the reranker's best candidates an answer keeps: the first is quoted, the others are looked through
+# for related questions and 「もしかして」, which often lie past the first few (the passage next to the one asked).
+CANDIDATES_KEPT = 10
 # The answer's first lines, where the detail a question asks for must stand.
 QUOTED_LEAD_PIECES = 3
 SURVEY_CONDUCT = re.compile(r"何人に|誰に|対象|回答(数|率|者|し)|返って|回収|方法|いつ(実施|行)|何件.*(回答|返)|調査項目|質問項目")
@@ -135,7 +138,7 @@ class Answerer:
 
     def answer_from_corpus(self, question: str, query: Query) -> Answer:
         """Answer a question that is not small talk, or abstain; an abstention offers nothing yet."""
-        hits = self.retriever.search(query)
+        hits = self.retriever.search(query, limit=CANDIDATES_KEPT)
         if not hits:
             return Answer(resolved=False, text=self.fallback_text(query.ward), hits=hits, ward=query.ward)
         best = hits[0]
@@ -258,16 +261,18 @@ class Answerer:
         A public comment's reply is quoted first; the resident's comment follows when room is left,
         since residents often ask what was proposed as much as what the ward replied.
         """
-        answer = self.best_sentences(hit.text_segments, query, MAX_EXTRACTED_ANSWER_CHARS)
+        answer = self.best_sentences(hit.text_segments, query, MAX_EXTRACTED_ANSWER_CHARS, hit.unit.title)
         if hit.unit.kind == QA and hit.unit.question:
             room = MAX_EXTRACTED_ANSWER_CHARS - len(answer) - len(COMMENT_LABEL) - 1
             if room >= 40:
-                comment = self.best_sentences(hit.question_segments, query, room)
+                comment = self.best_sentences(hit.question_segments, query, room, hit.unit.title)
                 answer += "\n" + COMMENT_LABEL + comment
         return answer
 
-    def best_sentences(self, segments: tuple[Segment, ...], query: Query, limit: int) -> str:
+    def best_sentences(self, segments: tuple[Segment, ...], query: Query, limit: int, heading: str = "") -> str:
         """Return the sentence or list item that best matches the words, then the rest, within limit characters.
+
+        heading is the title of the unit the segments are from, which may name what a date in them is of.
 
         What follows the best piece comes next, in reading order; what precedes it comes last,
         after a line break, so the answer leads with the part that answers.
@@ -285,7 +290,7 @@ class Answerer:
         weights = [w + bonus * bool(wanted & segment.kinds) for w, segment in zip(weights, segments)]
         # A matching piece that gives the details asked (the month, the count of 冊 …) leads, whatever else matches
         # more; of two asks (いつからいつまで、何人), the piece that gives more of them.
-        gives = [{slot for slot in query.slots if w > 0 and missing_slot([slot], piece) is None} for w, piece in zip(weights, pieces)]
+        gives = [{slot for slot in query.slots if w > 0 and missing_slot([slot], piece, heading=heading) is None} for w, piece in zip(weights, pieces)]
         best = max(range(len(pieces)), key=lambda i: (len(gives[i]), weights[i], -i))
         # Each other ask's best piece follows the lead, so that every detail asked stands in the first lines.
         seconds = []
@@ -318,7 +323,7 @@ class Answerer:
         lead = self.quoted_lead(text)
         if "target" in query.answer_types:
             lead = KPI_CURRENT_VALUE.sub("", lead)
-        return missing_slot(list(query.slots), lead, hit.unit.department)
+        return missing_slot(list(query.slots), lead, hit.unit.department, hit.unit.title)
 
     @staticmethod
     def quoted_lead(text: str) -> str:

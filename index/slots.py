@@ -7,7 +7,7 @@ Every rule is a function of the question's text and the candidate sentence alone
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 # A figure as the documents write it: 12, 1,669, 87.7, or in kanji numerals.
 NUMBER = r"(?:\d[\d,.]*|[一二三四五六七八九十百千万]+)\s?"
@@ -126,15 +126,28 @@ class Slot:
     in_charge: bool = False  # a department slot the unit's own 担当 fills (どこの課がやるの), not one about use (どの課で導入)
     counted: tuple[str, ...] = ()  # the thing counted (危険性): the line giving the figure must name one of them
     owners: tuple[str, ...] = ()  # whose count it is (システム監査 of its 実施回数): the line must name one of them too
+    topics: tuple[str, ...] = ()  # what a date is asked of (転出届): the date's line or the passage's heading names one
 
-    def given_by(self, text: str) -> bool:
-        """Say whether the text gives this detail, on a line that names the thing counted (and whose) when named."""
+    def given_by(self, text: str, heading: str = "") -> bool:
+        """Say whether the text gives this detail, on a line that names the thing counted (and whose) when named.
+
+        heading is the title of the passage quoted: it names what the passage's dates are of.
+        """
+        lines = [line_around(text, m.start()) for m in self.answer.finditer(text)]
+        if self.topics:
+            return bool(lines) and (names_thing(self.topics, heading) or any(names_thing(self.topics, line) for line in lines))
         if not self.counted:
-            return bool(self.answer.search(text))
-        lines = (line_around(text, m.start()) for m in self.answer.finditer(text))
+            return bool(lines)
         return any(names_thing(self.counted, line) and (not self.owners or names_thing(self.owners, line)) for line in lines)
 
 
+# Slots that ask when something happens: the line giving the date must name what is asked about, or a date of
+# something else answers (転出届はいつまでに is not answered by the dates comments were accepted).
+WHEN_LABELS = frozenset({"時期", "日付", "年度", "月"})
+# The noun just before the question word, joined by a particle (転出届は|いつ, サービスって、|いつ), and whose it is.
+_TOPIC_BEFORE = re.compile(r"(?:(?P<owner>" + _NOUN + r")[の、])?(?P<noun>" + _NOUN + r")(?:は|って|が|も|の)?、?" + _FILLER + r"$")
+# What happens to anything at a date (受付は何月何日まで): naming it alone says nothing the date's line must repeat.
+_ANY_EVENT = re.compile(r"受付|受け付け|開始|終了|締め?切り?|期限|期間|募集|予定|日程|申し?込み?|申請|開催|実施|公開|発行|提出|次回")
 # Slots asked by words alone, in the order they are looked for; a question may ask several.
 WORDED_SLOTS = (
     (re.compile(r"いつ(?!も|でも)"), Slot("時期", re.compile(r"(令和|平成|昭和|R|H)\s?(\d+|元|[一二三四五六七八九十]+)\s?(年|\.)|\d{4}\s?年|\d+\s?(年度|月|日)|上旬|中旬|下旬|年度(内|中|末)|今年|来年|昨年|毎年|毎月|随時|常時|24時間"))),
@@ -191,23 +204,39 @@ def asked_slots(question: str) -> list[Slot]:
         share = counter in SHARE_COUNTERS
         label = f"{counted[0]}の{'割合' if share else '数'}" if counted else ("割合" if share else f"{counter}の数")
         slots.append(Slot(label, answer, counted=counted, owners=owners))
-    slots.extend(slot for asks, slot in WORDED_SLOTS if asks.search(question))
+    for asks, slot in WORDED_SLOTS:
+        if match := asks.search(question):
+            topics = asked_about(question[: match.start()]) if slot.label in WHEN_LABELS else ()
+            slots.append(replace(slot, label=f"{'の'.join(topics)}の{slot.label}", topics=topics) if topics else slot)
     needed = [m.group("thing") or m.group("bare") for m in _ASKS_NEEDED.finditer(question)]
     if needed:
         slots.append(Slot(f"{needed[0]}の要否", NEEDED, counted=tuple(needed)))
     return slots
 
 
-def missing_slot(slots: list[Slot], text: str, department: str | None = None) -> Slot | None:
+def missing_slot(slots: list[Slot], text: str, department: str | None = None, heading: str = "") -> Slot | None:
     """Return the first slot the text does not give, or None when it gives them all.
 
-    department is the 担当 of the unit quoted, which the answer names: it fills an in-charge slot.
+    department is the 担当 of the unit quoted, which the answer names: it fills an in-charge slot; heading is its title.
     """
     for slot in slots:
         given = text + (f"\n{department}" if department and slot.in_charge else "")
-        if not slot.given_by(given):
+        if not slot.given_by(given, heading):
             return slot
     return None
+
+
+def asked_about(before: str) -> tuple[str, ...]:
+    """Return the nouns a question names what it asks the date of with, just before its いつ (転出届はいつまでに).
+
+    Whose it is (DX戦略の意見募集っていつ) and what it is set beside (DX推進計画、正式版はいつ) count too: naming
+    one will do.
+    """
+    topic = _TOPIC_BEFORE.search(before)
+    if topic is None:
+        return ()
+    nouns = [noun for noun in topic.group("owner", "noun") if noun and not _WARD.fullmatch(noun)]
+    return tuple(noun for noun in nouns if not _WHEN.fullmatch(noun) and not _ANY_EVENT.fullmatch(noun))
 
 
 def counted_things(question: str, counter: str) -> tuple[str, ...]:
@@ -232,4 +261,5 @@ def line_around(text: str, at: int) -> str:
 
 def names_thing(nouns: tuple[str, ...], line: str) -> bool:
     """Say whether a line names one of the nouns, by any two characters of it in a row (事故 in 情報漏えい・事故件数)."""
-    return any(noun[i : i + 2] in line for noun in nouns for i in range(len(noun) - 1))
+    # A long vowel mark and its neighbour say nothing of the word (ール is in スクール and スケジュール).
+    return any(noun[i : i + 2] in line for noun in nouns for i in range(len(noun) - 1) if "ー" not in noun[i : i + 2])

@@ -35,7 +35,7 @@ def answerer() -> Answerer:
         ("事故って年に何件", "指標: 情報漏えい・事故件数 / 現況(令和2年度): 年3件", "オープンデータ公開件数 36件"),
         ("どこの会社のサービスを使うの", "株式会社図書館流通センターのサービス", "委託事業者のサービスを使う"),
         ("研修の講師の名前は？", "講師は山田太郎氏", "外部講師を招いて実施"),
-        ("電子図書館はいつから使えるの", "令和4年度から導入", "電子書籍サービス等の導入を位置づけています"),
+        ("電子図書館はいつから使えるの", "電子図書館は令和4年度から導入", "電子書籍サービス等の導入を位置づけています"),
         ("防災アプリは何語に対応してるの", "英語・中国語・韓国語に対応", "多言語に対応"),
         ("使いたくない人は何パーセント？", "使いたくない 23.5%", "使いたくない人が多い"),
         ("システム監査の実施回数って年に何回？", "システム監査の実施回数: 年1回", "指標: ICTリテラシー向上に資する研修等実施回数 / 目標(令和7年度): 年2回"),
@@ -52,6 +52,8 @@ def answerer() -> Answerer:
         ("介護認定の申請はどこでできますか", "区役所の窓口で申請できます", "申請を受け付けます"),
         ("オープンデータはどこで見られるの", "カタログサイト上でデータを公開", "データの公開を進めます"),
         ("住民票を取るのに何を持っていけばいい？", "本人確認書類をお持ちください", "本人確認が必要な手続の電子申請"),
+        ("転出届はいつまでに出せばいいの？", "転出届は引っ越しの14日前から", "意見受付期間: 令和2年12月14日～令和3年1月6日"),
+        ("デジタル書面送付サービスって、いつから使える？", "デジタル書面送付サービス 令和8年4月開始", "令和7年 6～7月 公募（在住）"),
     ],
 )
 def test_a_slot_is_given_only_by_a_text_of_its_granularity(question, given, not_given):
@@ -59,6 +61,28 @@ def test_a_slot_is_given_only_by_a_text_of_its_granularity(question, given, not_
     assert slots
     assert missing_slot(slots, given) is None
     assert missing_slot(slots, not_given) is not None
+
+
+def test_the_date_asked_of_a_thing_may_stand_under_a_heading_that_names_it():
+    slots = asked_slots("パブコメはいつからいつまで？")
+    assert [slot.topics for slot in slots] == [("パブコメ",)]
+    dates = "意見受付期間: 令和2年12月14日～令和3年1月6日"
+    assert missing_slot(slots, dates, heading="3. パブリックコメント結果") is None
+    assert missing_slot(slots, dates, heading="3 スケジュール（想定）") is not None
+
+
+def test_a_date_asked_without_naming_a_thing_needs_no_thing_named():
+    slots = asked_slots("区の公式LINEで配信が始まったのはいつ？")
+    assert [slot.topics for slot in slots] == [()]
+    assert missing_slot(slots, "平成30年4月から配信") is None
+
+
+def test_a_date_of_another_thing_is_no_answer(answerer):
+    # The proposal scheme's schedule gives when proposals were invited, not when an adopted one starts.
+    answer = answerer.answer("スクールカレンダーのiCalendar配信っていつから使えるの？", "千代田区")
+    assert not answer.resolved
+    assert "資料には、お尋ねのスクールカレンダーのiCalendar配信の時期の記載がありません" in answer.text
+    assert answerer.answer("千代田区のDX戦略の意見募集って、いつからいつまでやってたんですか？").resolved
 
 
 def test_a_count_of_another_thing_is_no_answer(answerer):
@@ -74,7 +98,7 @@ def test_each_detail_of_a_question_that_asks_two_leads_the_answer(answerer):
     answer = answerer.answer("この情報化の計画の案、意見募集はいつからいつまでだった？何人くらい意見出したの？", "台東区")
     assert answer.resolved
     first, second = answer.text.splitlines()[:2]
-    assert "令和" in first and "年度" in first  # the time asked (いつから) …
+    assert "意見受付期間" in first and "令和2年12月14日" in first  # when comments were asked for, not the plan's period …
     assert "7件 4名" in second  # … and the count, which alone would have led
 
 
@@ -154,7 +178,7 @@ def test_a_topic_found_without_the_detail_asked_is_abstained_naming_the_departme
     # The plan says the birth registration goes online, with no year or month.
     answer = answerer.answer("出生届のオンライン提出は何年何月から始まるの？", "台東区")
     assert not answer.resolved
-    assert "資料には、お尋ねの月の記載がありません" in answer.text
+    assert "資料には、お尋ねの出生届のオンライン提出の月の記載がありません" in answer.text
     assert "マイナンバーカードの普及促進" in answer.text  # where the topic is
     assert "情報政策課" in answer.text
 
@@ -177,6 +201,17 @@ def test_an_abstention_offers_questions_each_answered_by_its_own_candidate(answe
     for suggestion in answer.suggestions:
         asked = answerer.answer(suggestion, "大田区")
         assert asked.resolved and asked.hits[0].unit.id in candidates
+
+
+def test_maybe_meant_looks_past_the_first_five_candidates(answerer):
+    # The plan's overview passages come first; the passage that counts its 施策 is the seventh candidate.
+    answer = answerer.answer("台東区のDX計画の中間のまとめって、施策いくつあったの？")
+    assert not answer.resolved
+    counted = "DX推進計画にはいくつの目標・施策・取組がある？"
+    assert counted in answer.suggestions
+    assert [hit.unit.id for hit in answer.hits].index("001-p-0011") >= 5
+    tapped = answerer.answer(counted)
+    assert tapped.resolved and "16の施策と27の取組" in tapped.text
 
 
 def test_a_question_far_from_every_unit_is_offered_nothing(answerer):
