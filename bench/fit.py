@@ -5,6 +5,11 @@ model over RERANK_FEATURES, fitted listwise (softmax over each question's BM25 l
 abstention rule is a logistic model over ABSTAIN_FEATURES of the best hit. Both are small on
 purpose, so that they generalize beyond the questions they were fitted on; 5-fold
 cross-validation shows how well they do on questions they did not see.
+
+The abstention rule also learns from the staff wording sets (tests/data/staff_wordings*.jsonl): everyday
+ward questions (粗大ごみ, 住民税の分割 …) the documents do not answer, which residents ask all the same.
+Each is an unanswerable row weighted so that a topic counts as one question, however many wordings it
+has; cross-validation holds out whole topics, and reports how often the bot abstains on them.
 """
 from __future__ import annotations
 
@@ -34,6 +39,8 @@ class Example:
     extra: list[dict[str, float]]  # each leader's full feature dict
     gold: np.ndarray  # leaders, 1.0 where the unit holds an expected phrase
     quotable: np.ndarray  # leaders, True where the answer cut from it gives the detail asked (index/slots.py)
+    weight: float = 1.0  # how much the question counts in the abstention rule's fit
+    topic: int = -1  # an everyday topic's number (its wordings are held out together), -1 for a residents' question
 
 
 def collect(answerer: Answerer, rows: list[dict]) -> list[Example]:
@@ -48,8 +55,25 @@ def collect(answerer: Answerer, rows: list[dict]) -> list[Example]:
         # The bot abstains whatever its confidence when the answer lacks the detail asked; the threshold must know.
         quotable = [not query.slots or answerer.slot_missing(answerer.extract(h, query), h, query) is None for h in hits]
         extra = [h.features | {"slot_given": float(bool(query.slots) and q)} for h, q in zip(hits, quotable)]
-        examples.append(Example(row["answerable"], matrix, extra, np.array(gold), np.array(quotable, dtype=bool)))
+        examples.append(
+            Example(
+                row["answerable"], matrix, extra, np.array(gold), np.array(quotable, dtype=bool),
+                row.get("weight", 1.0), row.get("topic", -1),
+            )
+        )
     return examples
+
+
+def everyday_rows(paths: list[Path]) -> list[dict]:
+    """Return every wording of the staff wording sets as an unanswerable question, each topic weighing one question."""
+    rows = []
+    for number, topic in enumerate(read_jsonl(*paths)):
+        weight = 1 / len(topic["wordings"])
+        for wording in topic["wordings"]:
+            rows.append(
+                {"question": wording, "ward": topic["ward"], "answerable": False, "expect_any": [], "weight": weight, "topic": number}
+            )
+    return rows
 
 
 def fit_reranker(examples: list[Example], l2: float = 0.01, steps: int = 600, rate: float = 0.5) -> np.ndarray:
@@ -98,16 +122,17 @@ def confidence(x: np.ndarray, quotable: np.ndarray, a_weights: np.ndarray, a_bia
     return np.where(quotable, 1 / (1 + np.exp(-(x @ a_weights + a_bias))), 0.0)
 
 
-def fit_abstainer(x: np.ndarray, y: np.ndarray, l2: float = 1.0, steps: int = 50):
-    """Fit a logistic model (Newton's method, L2-regularized): will the best hit be a right answer?"""
+def fit_abstainer(x: np.ndarray, y: np.ndarray, weights: np.ndarray | None = None, l2: float = 1.0, steps: int = 50):
+    """Fit a logistic model (Newton's method, L2-regularized, rows weighted): is the question answerable?"""
     design = np.hstack([x, np.ones((len(x), 1))])
+    weights = np.ones(len(x)) if weights is None else weights
     theta = np.zeros(design.shape[1])
     penalty = l2 * np.eye(design.shape[1])
     penalty[-1, -1] = 0.0  # the bias is not shrunk
     for _ in range(steps):
         p = 1 / (1 + np.exp(-(design @ theta)))
-        gradient = design.T @ (p - y) + penalty @ theta
-        hessian = design.T @ (design * (p * (1 - p))[:, None]) + penalty
+        gradient = design.T @ (weights * (p - y)) + penalty @ theta
+        hessian = design.T @ (design * (weights * p * (1 - p))[:, None]) + penalty
         theta -= np.linalg.solve(hessian, gradient)
     return theta[:-1], float(theta[-1])
 
@@ -134,27 +159,48 @@ def best_threshold(confidence, right, answerable) -> float:
     return float(min(keeping, default=candidates[-1]))
 
 
-def cross_validate(examples: list[Example], folds: int = 5) -> tuple[float, float, float]:
-    """Return top-1 accuracy, hit@1 and abstention on held-out folds."""
+def fit_abstention(examples: list[Example], everyday: list[Example], weights: np.ndarray) -> tuple[np.ndarray, float, float]:
+    """Fit the abstention rule on both sets, and its threshold on the residents' questions alone (as MIN_ABSTENTION says)."""
+    x, y, answerable, quotable = abstain_rows(examples, weights)
+    everyday_x = abstain_rows(everyday, weights)[0].reshape(-1, x.shape[1])
+    rows = np.vstack([x, everyday_x])
+    labels = np.concatenate([answerable, np.zeros(len(everyday_x))]).astype(float)
+    a_weights, a_bias = fit_abstainer(rows, labels, np.array([e.weight for e in [*examples, *everyday]]))
+    threshold = best_threshold(confidence(x, quotable, a_weights, a_bias), y, answerable)
+    return a_weights, a_bias, threshold
+
+
+def everyday_abstention(
+    everyday: list[Example], weights: np.ndarray, a_weights: np.ndarray, a_bias: float, threshold: float
+) -> list[bool]:
+    """Return, for each everyday wording, whether the rule abstains on it."""
+    x, _, _, quotable = abstain_rows(everyday, weights)
+    return list(confidence(x.reshape(-1, len(a_weights)), quotable, a_weights, a_bias) < threshold)
+
+
+def cross_validate(examples: list[Example], everyday: list[Example], folds: int = 5) -> tuple[float, float, float, float]:
+    """Return top-1 accuracy, hit@1 and abstention on held-out folds, and abstention on held-out everyday topics."""
     rng = np.random.default_rng(7)
     order = rng.permutation(len(examples))
-    top1, confidences, rights, answerables = [], [], [], []
+    topics = rng.permutation(max((e.topic for e in everyday), default=-1) + 1)
+    topic_fold = dict(zip(topics.tolist(), [i % folds for i in range(len(topics))]))
+    top1, confidences, rights, answerables, abstained = [], [], [], [], []
     for k in range(folds):
         test = [examples[i] for i in order[k::folds]]
         train = [examples[i] for i in order if i not in set(order[k::folds])]
         weights = fit_reranker(train)
-        x, y, answerable, quotable = abstain_rows(train, weights)
-        a_weights, a_bias = fit_abstainer(x, answerable.astype(float))
-        threshold = best_threshold(confidence(x, quotable, a_weights, a_bias), y, answerable)
+        a_weights, a_bias, threshold = fit_abstention(train, [e for e in everyday if topic_fold[e.topic] != k], weights)
         tx, ty, tanswerable, tquotable = abstain_rows(test, weights)
         top1.extend(ty[tanswerable])
         confidences.extend(confidence(tx, tquotable, a_weights, a_bias) >= threshold)
         rights.extend(ty)
         answerables.extend(tanswerable)
+        held_out = [e for e in everyday if topic_fold[e.topic] == k]
+        abstained.extend(everyday_abstention(held_out, weights, a_weights, a_bias, threshold))
     answered, rights, answerables = np.array(confidences), np.array(rights), np.array(answerables)
     hit = float(np.mean(answered[answerables] & (rights[answerables] > 0)))
     abstain = float(np.mean(~answered[~answerables]))
-    return float(np.mean(top1)), hit, abstain
+    return float(np.mean(top1)), hit, abstain, float(np.mean(abstained)) if abstained else float("nan")
 
 
 def fitted_sets() -> list[Path]:
@@ -174,21 +220,34 @@ def main() -> None:
     """Fit on the given question sets and print the parameters and the cross-validated rates."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("questions", nargs="*", type=Path, default=fitted_sets())
+    parser.add_argument(
+        "--everyday", nargs="*", type=Path, default=sorted((ROOT / "tests" / "data").glob("staff_wordings*.jsonl")),
+        help="staff wording sets whose wordings the abstention rule learns to abstain on (none: --everyday with no file)",
+    )
     args = parser.parse_args()
     rows = read_jsonl(*args.questions)
-    examples = collect(build_answerer(), rows)
+    answerer = build_answerer()
+    examples = collect(answerer, rows)
+    everyday = collect(answerer, everyday_rows(args.everyday)) if args.everyday else []
 
-    top1, hit, abstain = cross_validate(examples)
+    top1, hit, abstain, everyday_abstain = cross_validate(examples, everyday)
     weights = fit_reranker(examples)
     x, y, answerable, quotable = abstain_rows(examples, weights)
-    a_weights, a_bias = fit_abstainer(x, answerable.astype(float))
+    a_weights, a_bias, threshold = fit_abstention(examples, everyday, weights)
     sure = confidence(x, quotable, a_weights, a_bias)
-    threshold = best_threshold(sure, y, answerable)
     fit_hit, fit_abstain = rates(sure, y, answerable, threshold)
+    fit_everyday = float(np.mean(everyday_abstention(everyday, weights, a_weights, a_bias, threshold))) if everyday else float("nan")
 
     print(f"\n{len(rows)} questions ({int(answerable.sum())} answerable) from {', '.join(p.name for p in args.questions)}")
-    print(f"5-fold cross-validated: top-1 {top1:.1%}, answerable hit@1 {hit:.1%}, unanswerable abstention {abstain:.1%}")
-    print(f"fitted on all:          top-1 {float(np.mean(y[answerable])):.1%}, hit@1 {fit_hit:.1%}, abstention {fit_abstain:.1%}")
+    print(f"{len(everyday)} everyday wordings the documents do not answer, from {', '.join(p.name for p in args.everyday)}")
+    print(
+        f"5-fold cross-validated: top-1 {top1:.1%}, answerable hit@1 {hit:.1%}, unanswerable abstention {abstain:.1%},"
+        f" everyday abstention {everyday_abstain:.1%} (topics held out)"
+    )
+    print(
+        f"fitted on all:          top-1 {float(np.mean(y[answerable])):.1%}, hit@1 {fit_hit:.1%}, abstention {fit_abstain:.1%},"
+        f" everyday abstention {fit_everyday:.1%}"
+    )
     for t in (0.3, 0.4, 0.5, 0.6, 0.7, 0.8):
         print(f"  threshold {t:.1f}: hit@1 {rates(sure, y, answerable, t)[0]:.1%}, abstention {rates(sure, y, answerable, t)[1]:.1%}")
     print("\nRankingParams(")

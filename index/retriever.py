@@ -69,9 +69,9 @@ class RankingParams:
     affix_weight: float = 0.3
     synonym_weight: float = 0.5  # a Sudachi synonym-group match counts less than the word itself
     rerank_weights: tuple[float, ...] = (0.093, 1.033, 1.319, 2.034, 0.801, 0.414, 1.446, 0.943, -0.318, -1.154, 0.281, -0.558, 0.604, 1.398, 0.951, 1.221)
-    abstain_weights: tuple[float, ...] = (0.449, -0.041, 0.36, -1.391, 0.182, -2.644, -1.384, -1.252, 1.174, -0.456, 1.384, 0.329)
-    abstain_bias: float = -1.046
-    min_confidence: float = 0.65
+    abstain_weights: tuple[float, ...] = (0.717, -0.144, 0.572, -1.632, 0.091, -2.441, -1.795, -1.263, 1.362, -0.463, 1.249, 0.381)
+    abstain_bias: float = -3.449
+    min_confidence: float = 0.46
 
 
 @dataclass(frozen=True)

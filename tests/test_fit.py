@@ -40,3 +40,30 @@ def test_an_answer_lacking_the_detail_asked_counts_as_abstained_whatever_the_mod
     sure = fit.confidence(x, np.array([True, False]), np.array([1.0]), 0.0)
     assert sure[0] > 0.8 and sure[1] == 0.0
     assert fit.rates(sure, np.array([1.0, 1.0]), np.array([True, True]), 0.5) == (0.5, 0.0)
+
+
+def test_each_everyday_topic_weighs_one_unanswerable_question_however_many_wordings(tmp_path):
+    fit = load_fit()
+    wordings = tmp_path / "staff_wordings.jsonl"
+    wordings.write_text(
+        '{"topic": "粗大ごみ", "ward": "台東区", "wordings": ["粗大ごみの出し方は", "ソファを捨てたい", "タンスの処分", "大きい家具の申込"]}\n'
+        '{"topic": "区民葬", "ward": "大田区", "wordings": ["区民葬について", "葬儀の補助"]}\n',
+        encoding="utf-8",
+    )
+    rows = fit.everyday_rows([wordings])
+    assert [row["topic"] for row in rows] == [0, 0, 0, 0, 1, 1]
+    assert not any(row["answerable"] for row in rows)
+    assert [row["ward"] for row in rows] == ["台東区"] * 4 + ["大田区"] * 2
+    for topic in (0, 1):
+        assert sum(row["weight"] for row in rows if row["topic"] == topic) == 1.0
+
+
+def test_a_row_weighted_two_counts_as_that_row_twice_in_the_abstention_fit():
+    fit = load_fit()
+    x = np.array([[0.9], [0.2], [0.5], [0.7]])
+    y = np.array([1.0, 0.0, 0.0, 1.0])
+    weighted = fit.fit_abstainer(x, y, np.array([1.0, 1.0, 2.0, 1.0]))
+    repeated = fit.fit_abstainer(np.vstack([x, x[2:3]]), np.append(y, 0.0))
+    assert np.allclose(weighted[0], repeated[0]) and np.isclose(weighted[1], repeated[1])
+    unweighted = fit.fit_abstainer(x, y)
+    assert not np.isclose(weighted[1], unweighted[1])
