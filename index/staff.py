@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from index.analysis import Analyzer, Word, split_segments
+from index.analysis import Analyzer, Word, split_segments, verb_of_noun
 from index.answering import MAX_EXTRACTED_ANSWER_CHARS, SMALL_TALK, Answer, Answerer
 from index.kana import KanaSpeller, ReadingCounts
 from index.retriever import Field, Hit, Retriever
@@ -119,10 +119,15 @@ class Background:
 
     @classmethod
     def of(cls, retriever: Retriever) -> Background:
-        """Count the corpus units (with their residents' questions) that use each term."""
+        """Count the corpus units (with their residents' questions) that use each term.
+
+        A unit using a noun made from a verb uses the verb too, as the entries' texts do (topic_words): the
+        verb's weight is that of the act, however it is written (申し込む in 「申し込みの受付」).
+        """
         frequency: Counter[str] = Counter()
         for terms in retriever.unit_terms.values():
-            frequency.update(set(terms.head) | set(terms.body) | {t for q in terms.asked for t in q})
+            used = set(terms.head) | set(terms.body) | {t for q in terms.asked for t in q}
+            frequency.update(used | {verb for t in used if (verb := verb_of_noun(t))})
         return cls(frequency, len(retriever.unit_terms))
 
 
@@ -190,12 +195,13 @@ def kana_share(runs: list[str], readings: frozenset[str]) -> float:
 
 
 def topic_words(analyzer: Analyzer, words: list[Word]) -> list[Word]:
-    """Return the words that can name a topic, each also matching its kind (corpus/kinds.txt).
+    """Return the words that can name a topic, each also matching its verb (申し込み: 申し込む) and its kind (corpus/kinds.txt).
 
     A lone hiragana character is a piece of a word spelt in hiragana that Sudachi cut apart (そうさいひ → さ):
     it would match any text holding that character as a word.
     """
-    return analyzer.with_kinds([w for w in words if not (len(w.surface) == 1 and HIRAGANA_RUN.fullmatch(w.surface))])
+    named = [w for w in words if not (len(w.surface) == 1 and HIRAGANA_RUN.fullmatch(w.surface))]
+    return analyzer.with_kinds(analyzer.with_verbs(named))
 
 
 @dataclass(frozen=True)
