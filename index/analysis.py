@@ -1,6 +1,7 @@
 """Japanese text → search terms: SudachiPy morphemes, content words, synonyms."""
 from __future__ import annotations
 
+import functools
 import re
 import sys
 import threading
@@ -101,17 +102,54 @@ _dictionary: Dictionary | None = None
 _local = threading.local()
 
 
+def sudachi_dictionary() -> Dictionary:
+    """Return the one Sudachi dictionary of the process, loading it the first time."""
+    global _dictionary
+    with _dictionary_lock:
+        if _dictionary is None:
+            _dictionary = Dictionary(dict="core")
+        return _dictionary
+
+
 def sudachi_tokenizer():
     """Return this thread's Sudachi tokenizer (split mode B) over the one dictionary of the process."""
-    global _dictionary
     tokenizer = getattr(_local, "tokenizer", None)
     if tokenizer is None:
-        with _dictionary_lock:
-            if _dictionary is None:
-                _dictionary = Dictionary(dict="core")
         # Sudachi tokenizers are not thread-safe: each thread gets its own.
-        tokenizer = _local.tokenizer = _dictionary.tokenizer(mode=SplitMode.B)
+        tokenizer = _local.tokenizer = sudachi_dictionary().tokenizer(mode=SplitMode.B)
     return tokenizer
+
+
+# A noun written with kanji and kana (申し込み, 届け出) may be a verb's 連用形; a bare kanji (分 → 分ける) or kana
+# (まち → 待つ) spelling is as often another word.
+VERB_NOUN_SPELLING = re.compile(r"[一-龥々].*[ぁ-ゖ].*")
+WAY_OF_DOING = "方"  # 連用形 + 方: the way of doing it (捨て方, 申し込み方)
+
+
+@functools.lru_cache(maxsize=100_000)  # residents' questions bring new nouns: the cache must not grow for ever
+def verb_of_noun(noun: str) -> str | None:
+    """Return the verb a noun is made of (申し込み → 申し込む, 貸し出し → 貸し出す, 捨て方 → 捨てる), or None.
+
+    Sudachi files 申し込み as a noun and 申し込む as a verb, with different normalized forms, so
+    「申し込むには」 and 「申し込みの方法」 would share no word. The dictionary lists each inflected form of
+    a verb as an entry: a noun written as a verb's 連用形 is that verb's noun.
+    """
+    return verb_spelt(noun) or (verb_spelt(noun[: -len(WAY_OF_DOING)]) if noun.endswith(WAY_OF_DOING) else None)
+
+
+def verb_spelt(spelling: str) -> str | None:
+    """Return the verb whose 連用形 is spelt so, by the dictionary, or None."""
+    if not VERB_NOUN_SPELLING.fullmatch(spelling):
+        return None
+    dictionary = sudachi_dictionary()
+    with _dictionary_lock:  # the dictionary is shared by every thread: one lookup at a time
+        entries = [(m.part_of_speech(), m.normalized_form()) for m in dictionary.lookup(spelling)]
+    verbs = [
+        verb for pos, verb in entries
+        # Grammar verbs (出す, 付ける) and classical conjugations only coincide with a noun's spelling.
+        if pos[0] == "動詞" and pos[5] == "連用形-一般" and pos[1] not in SKIPPED_SUBPOS and not pos[4].startswith("文語")
+    ]
+    return verbs[0] if verbs else None
 
 
 def tokenize(text: str) -> tuple[Token, ...]:
@@ -169,10 +207,25 @@ class Analyzer:
         return words
 
     def with_kinds(self, words: list[Word]) -> list[Word]:
-        """Return the words, each thing also matching the word for its kind (ソファー: 粗大), as corpus/kinds.txt says."""
+        """Return the words, each thing also matching the word for its kind (ソファー: 粗大), as corpus/kinds.txt says.
+
+        A noun made from a verb is that verb's thing too (預かり: 保育, as 預かる is).
+        """
         if not self._kinds:
             return words
-        return [replace(w, groups=(*w.groups, *self._kinds[w.form])) if w.form in self._kinds else w for w in words]
+        return [replace(w, groups=(*w.groups, *kinds)) if (kinds := self._kinds_of(w)) else w for w in words]
+
+    def _kinds_of(self, word: Word) -> tuple[str, ...]:
+        """Return the kinds of a word and of the verb it is the noun of, each once."""
+        return tuple(dict.fromkeys(k for t in (word.form, *word.groups) for k in self._kinds.get(t, ())))
+
+    @staticmethod
+    def with_verbs(words: list[Word]) -> list[Word]:
+        """Return the words, each noun made from a verb also matching the verb (申し込み: 申し込む)."""
+        return [
+            replace(w, groups=(*w.groups, verb)) if w.pos == "名詞" and (verb := verb_of_noun(w.form)) else w
+            for w in words
+        ]
 
     def terms(self, text: str) -> list[str]:
         """Return the search terms of text: each content word followed by its synonym groups."""

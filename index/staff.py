@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from index.analysis import Analyzer, Word, split_segments
+from index.analysis import Analyzer, Word, split_segments, verb_of_noun
 from index.answering import MAX_EXTRACTED_ANSWER_CHARS, SMALL_TALK, Answer, Answerer
 from index.kana import KanaSpeller, ReadingCounts
 from index.retriever import Field, Hit, Retriever
@@ -55,18 +55,18 @@ class StaffParams:
     b: float = 0.5
     delta: float = 0.5
     verb_weight: float = 0.6  # verbs and adjectives say less about the topic than nouns
-    rank_weights: tuple[float, ...] = (0.67, 0.67, 1.402, 1.444, 1.544, 0.334, 0.761, 1.135, 0.754)
-    decision_weights: tuple[float, ...] = (0.378, 0.343, -0.823, -0.823, 1.889, 0.867, 0.415, 0.975, 0.091)
-    decision_bias: float = -4.552
+    rank_weights: tuple[float, ...] = (0.791, 0.791, 1.422, 1.47, 1.649, 0.23, 0.731, 1.006, 0.72)
+    decision_weights: tuple[float, ...] = (0.425, 0.361, -0.86, -0.86, 1.93, 0.655, 0.288, 0.854, -0.079)
+    decision_bias: float = -4.65
     # Where the documents do not answer, the best entry answers unless there is a sign the question is another
     # topic: its score barely above the runner-up's, or a question word this heavy that the entry lacks (ハンコ in
     # 「ハンコの登録」 against a dog-registration entry). Both are fitted (bench/fit_staff.py).
-    min_margin: float = 3.0
+    min_margin: float = 4.0
     max_unmatched: float = 0.5
     # Where the documents answer too, a staff entry takes the question only when this sure, or when one of its
     # wordings and the question hold this much of each other (a wording staff recorded, nearly word for word):
     # quoting a staff answer over the right passage costs more than the reverse. The confidence is fitted too.
-    min_confidence_over_corpus: float = 0.95
+    min_confidence_over_corpus: float = 0.9
     word_for_word: float = 0.9
 
 
@@ -119,10 +119,15 @@ class Background:
 
     @classmethod
     def of(cls, retriever: Retriever) -> Background:
-        """Count the corpus units (with their residents' questions) that use each term."""
+        """Count the corpus units (with their residents' questions) that use each term.
+
+        A unit using a noun made from a verb uses the verb too, as the entries' texts do (topic_words): the
+        verb's weight is that of the act, however it is written (申し込む in 「申し込みの受付」).
+        """
         frequency: Counter[str] = Counter()
         for terms in retriever.unit_terms.values():
-            frequency.update(set(terms.head) | set(terms.body) | {t for q in terms.asked for t in q})
+            used = set(terms.head) | set(terms.body) | {t for q in terms.asked for t in q}
+            frequency.update(used | {verb for t in used if (verb := verb_of_noun(t))})
         return cls(frequency, len(retriever.unit_terms))
 
 
@@ -190,12 +195,13 @@ def kana_share(runs: list[str], readings: frozenset[str]) -> float:
 
 
 def topic_words(analyzer: Analyzer, words: list[Word]) -> list[Word]:
-    """Return the words that can name a topic, each also matching its kind (corpus/kinds.txt).
+    """Return the words that can name a topic, each also matching its verb (申し込み: 申し込む) and its kind (corpus/kinds.txt).
 
     A lone hiragana character is a piece of a word spelt in hiragana that Sudachi cut apart (そうさいひ → さ):
     it would match any text holding that character as a word.
     """
-    return analyzer.with_kinds([w for w in words if not (len(w.surface) == 1 and HIRAGANA_RUN.fullmatch(w.surface))])
+    named = [w for w in words if not (len(w.surface) == 1 and HIRAGANA_RUN.fullmatch(w.surface))]
+    return analyzer.with_kinds(analyzer.with_verbs(named))
 
 
 @dataclass(frozen=True)

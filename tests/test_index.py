@@ -10,7 +10,7 @@ import pytest
 from rank_bm25 import BM25Plus
 
 from helpers import corpus_retriever
-from index.analysis import Analyzer
+from index.analysis import Analyzer, verb_of_noun
 from index.answering import COMMENT_LABEL, Answerer
 from index.build import build_answerer
 from index.corpus import DEFAULT_CORPUS_DIR, load_units, with_questions
@@ -161,6 +161,27 @@ def test_a_thing_also_matches_its_kind_and_keeps_its_own_word(tmp_path):
     words = analyzer.with_kinds(analyzer.analyze("タンスを捨てたい"))
     assert {"箪笥", "粗大"} <= {t for w in words for t in w.terms}  # タンス is written 箪笥 after Sudachi
     assert "粗大" not in analyzer.terms("タンスを捨てたい")  # the documents' terms are left alone
+
+
+def test_a_noun_made_from_a_verb_is_known_as_that_verb():
+    assert verb_of_noun("申し込み") == "申し込む"
+    assert verb_of_noun("貸し出し") == "貸し出す"
+    assert verb_of_noun("届け出") == "届け出る"
+    assert verb_of_noun("調べ方") == "調べる"  # the way of doing it
+    assert verb_of_noun("手続き") is None  # no verb 手続く
+    assert verb_of_noun("出し方") is None  # 出す is a grammar verb as often as a content one
+    assert verb_of_noun("分") is None and verb_of_noun("まち") is None  # a bare kanji or kana spelling is another word
+
+
+def test_a_noun_made_from_a_verb_also_matches_the_verb_and_its_kind(tmp_path):
+    kinds = tmp_path / "kinds.txt"
+    kinds.write_text("申請: 申し込む\n", encoding="utf-8")
+    analyzer = Analyzer(kinds_path=kinds)
+    words = analyzer.with_kinds(analyzer.with_verbs(analyzer.analyze("申し込みの締め切り")))
+    assert {"申し込み", "申し込む", "申請"} <= {t for w in words for t in w.terms}
+    assert "申し込む" not in analyzer.terms("申し込みの締め切り")  # the documents' terms are left alone
+    # Only nouns: the verb 申し込む gets no second verb.
+    assert analyzer.with_verbs(analyzer.analyze("申し込む")) == analyzer.analyze("申し込む")
 
 
 def test_a_kind_that_is_not_one_word_is_refused_with_its_line(tmp_path):

@@ -109,6 +109,16 @@ def test_residents_words_for_a_service_find_the_entry_in_the_words_staff_answer_
     assert bot.staff_match("ハンコのカード 財布ごと落とした", None).best.entry.unit.id == "faq-4"
 
 
+def test_a_verb_finds_the_entry_that_names_its_act_as_a_noun(corpus):
+    garden = StaffEntry(faq_unit(1, "台東区", "区民農園の貸し出し", "区民農園の貸し出しは毎年2月に抽選で決めます。", "公園課"),
+                        ("区民農園の貸し出し",))
+    tour = StaffEntry(faq_unit(2, "台東区", "区民農園の見学", "区民農園は毎週土曜に見学できます。", "公園課"), ("区民農園の見学",))
+    bot = answerer(corpus, garden, tour)
+    match = bot.staff_match("区民農園を貸し出してもらいたい", "台東区")
+    assert match.best.entry.unit.id == "faq-1"
+    assert match.best.features["field_coverage"] == 1.0  # 貸し出す: 貸し出し
+
+
 def test_a_word_spelt_in_hiragana_is_spelled_as_the_entries_write_it(corpus):
     bot = answerer(corpus, entry(1, "ヘルプマークの配布"), entry(2, "区の施設の駐車場"), entry(3, "騒音の苦情"),
                    entry(4, "DV相談"), entry(5, "区民プールの利用"))
@@ -134,7 +144,7 @@ def test_where_the_documents_answer_only_a_sure_entry_takes_the_question(corpus)
     assert bot.answer(question, "台東区") == corpus.answer(question, "台東区")
     assert corpus.answer(question, "台東区").resolved
     # Where the documents say nothing, an entry not sure enough to take the corpus's question answers.
-    question = "退職して社保がきれた。病院行く前に区でやることは"
+    question = "会社を辞めて社保が切れた。区でやることは"
     assert not corpus.answer(question, "台東区").resolved
     match = bot.staff_match(question, "台東区")
     assert match.confident and not match.sure
