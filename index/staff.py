@@ -55,18 +55,18 @@ class StaffParams:
     b: float = 0.5
     delta: float = 0.5
     verb_weight: float = 0.6  # verbs and adjectives say less about the topic than nouns
-    rank_weights: tuple[float, ...] = (0.791, 0.791, 1.422, 1.47, 1.649, 0.23, 0.731, 1.006, 0.72)
-    decision_weights: tuple[float, ...] = (0.425, 0.361, -0.86, -0.86, 1.93, 0.655, 0.288, 0.854, -0.079)
-    decision_bias: float = -4.65
+    rank_weights: tuple[float, ...] = (0.735, 0.735, 1.634, 1.875, 1.528, 0.185, 0.72, 1.292, 0.78)
+    decision_weights: tuple[float, ...] = (0.33, 0.264, -0.734, -0.734, 1.854, 0.839, 0.003, 0.264, 0.18)
+    decision_bias: float = -4.173
     # Where the documents do not answer, the best entry answers unless there is a sign the question is another
     # topic: its score barely above the runner-up's, or a question word this heavy that the entry lacks (ハンコ in
     # 「ハンコの登録」 against a dog-registration entry). Both are fitted (bench/fit_staff.py).
-    min_margin: float = 4.0
-    max_unmatched: float = 0.5
+    min_margin: float = 4.75
+    max_unmatched: float = 0.35
     # Where the documents answer too, a staff entry takes the question only when this sure, or when one of its
     # wordings and the question hold this much of each other (a wording staff recorded, nearly word for word):
     # quoting a staff answer over the right passage costs more than the reverse. The confidence is fitted too.
-    min_confidence_over_corpus: float = 0.9
+    min_confidence_over_corpus: float = 0.95
     word_for_word: float = 0.9
 
 

@@ -144,7 +144,7 @@ def test_where_the_documents_answer_only_a_sure_entry_takes_the_question(corpus)
     assert bot.answer(question, "台東区") == corpus.answer(question, "台東区")
     assert corpus.answer(question, "台東区").resolved
     # Where the documents say nothing, an entry not sure enough to take the corpus's question answers.
-    question = "会社を辞めて社保が切れた。区でやることは"
+    question = "会社を辞めたら国民健康保険はどうなる"
     assert not corpus.answer(question, "台東区").resolved
     match = bot.staff_match(question, "台東区")
     assert match.confident and not match.sure
