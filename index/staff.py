@@ -18,7 +18,7 @@ import numpy as np
 
 from index.analysis import Analyzer, Word, split_segments, verb_of_noun
 from index.answering import MAX_EXTRACTED_ANSWER_CHARS, SMALL_TALK, Answer, Answerer
-from index.kana import KanaSpeller, ReadingCounts
+from index.kana import TO_KATAKANA, KanaSpeller, ReadingCounts
 from index.retriever import Field, Hit, Retriever
 from index.units import FAQ, Unit
 
@@ -176,7 +176,7 @@ def hiragana_runs(text: str) -> list[str]:
     A long vowel mark belongs to the run, as residents spell loanwords so (へるぷまーく: ヘルプマーク).
     """
     return [
-        "".join(chr(ord(ch) + 0x60) if ch != "ー" else ch for ch in run)
+        run.translate(TO_KATAKANA)
         for run in HIRAGANA_OR_LONG_VOWEL_RUN.findall(unicodedata.normalize("NFKC", text))
         if len(run) >= MIN_KANA_MATCH
     ]
