@@ -272,7 +272,7 @@ class StaffIndex:
         readings = ReadingCounts()
         for analysis in (*(a for analyses in wordings for a in analyses), *answers):
             readings.update(analysis.nouns)
-        self.kana = KanaSpeller.from_readings(readings, lambda a, b: analyzer.terms(a) == analyzer.terms(b))
+        self.kana = KanaSpeller.from_readings(readings, analyzer.same_word)
         frequency = Counter(background.frequency)
         for wording_terms, answer_terms in zip(self._all_terms, self._answer_terms):
             frequency.update(wording_terms | answer_terms)
