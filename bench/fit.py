@@ -212,6 +212,11 @@ def fitted_sets() -> list[Path]:
     )
 
 
+def wording_sets() -> list[Path]:
+    """Return the staff wording sets in tests/data."""
+    return sorted((ROOT / "tests" / "data").glob("staff_wordings*.jsonl"))
+
+
 def is_question_set(path: Path) -> bool:
     """Say whether a JSONL file holds scored questions (question, answerable, expect_any), not other test data."""
     first = next((line for line in path.read_text(encoding="utf-8").splitlines() if line.strip()), "{}")
@@ -223,7 +228,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("questions", nargs="*", type=Path, default=fitted_sets())
     parser.add_argument(
-        "--everyday", nargs="*", type=Path, default=sorted((ROOT / "tests" / "data").glob("staff_wordings*.jsonl")),
+        "--everyday", nargs="*", type=Path, default=wording_sets(),
         help="staff wording sets whose wordings the abstention rule learns to abstain on (none: --everyday with no file)",
     )
     args = parser.parse_args()
