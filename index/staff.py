@@ -206,7 +206,7 @@ def topic_words(analyzer: Analyzer, words: list[Word]) -> list[Word]:
 
 @dataclass(frozen=True)
 class Analysis:
-    """A text of an entry, analysed once: its words, their index terms, and its kana-reading bigrams."""
+    """A text of an entry, analysed once: its words, their index terms, its readings and its nouns."""
 
     words: list[Word]
     terms: frozenset[str]
