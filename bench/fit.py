@@ -114,7 +114,7 @@ def abstain_rows(examples: list[Example], weights: np.ndarray) -> tuple[np.ndarr
         features.append(np.array([values[n] for n in ABSTAIN_FEATURES]))
         right.append(float(example.answerable and example.gold[best] > 0))
         quotable.append(bool(example.quotable[best]))
-    return np.array(features), np.array(right), np.array(answerable), np.array(quotable)
+    return np.array(features).reshape(-1, len(ABSTAIN_FEATURES)), np.array(right), np.array(answerable), np.array(quotable)
 
 
 def confidence(x: np.ndarray, quotable: np.ndarray, a_weights: np.ndarray, a_bias: float) -> np.ndarray:
@@ -122,7 +122,9 @@ def confidence(x: np.ndarray, quotable: np.ndarray, a_weights: np.ndarray, a_bia
     return np.where(quotable, 1 / (1 + np.exp(-(x @ a_weights + a_bias))), 0.0)
 
 
-def fit_abstainer(x: np.ndarray, y: np.ndarray, weights: np.ndarray | None = None, l2: float = 1.0, steps: int = 50):
+def fit_abstainer(
+    x: np.ndarray, y: np.ndarray, weights: np.ndarray | None = None, l2: float = 1.0, steps: int = 50
+) -> tuple[np.ndarray, float]:
     """Fit a logistic model (Newton's method, L2-regularized, rows weighted): is the question answerable?"""
     design = np.hstack([x, np.ones((len(x), 1))])
     weights = np.ones(len(x)) if weights is None else weights
@@ -162,7 +164,7 @@ def best_threshold(confidence, right, answerable) -> float:
 def fit_abstention(examples: list[Example], everyday: list[Example], weights: np.ndarray) -> tuple[np.ndarray, float, float]:
     """Fit the abstention rule on both sets, and its threshold on the residents' questions alone (as MIN_ABSTENTION says)."""
     x, y, answerable, quotable = abstain_rows(examples, weights)
-    everyday_x = abstain_rows(everyday, weights)[0].reshape(-1, x.shape[1])
+    everyday_x = abstain_rows(everyday, weights)[0]
     rows = np.vstack([x, everyday_x])
     labels = np.concatenate([answerable, np.zeros(len(everyday_x))]).astype(float)
     a_weights, a_bias = fit_abstainer(rows, labels, np.array([e.weight for e in [*examples, *everyday]]))
@@ -175,7 +177,7 @@ def everyday_abstention(
 ) -> list[bool]:
     """Return, for each everyday wording, whether the rule abstains on it."""
     x, _, _, quotable = abstain_rows(everyday, weights)
-    return list(confidence(x.reshape(-1, len(a_weights)), quotable, a_weights, a_bias) < threshold)
+    return list(confidence(x, quotable, a_weights, a_bias) < threshold)
 
 
 def cross_validate(examples: list[Example], everyday: list[Example], folds: int = 5) -> tuple[float, float, float, float]:
@@ -210,6 +212,11 @@ def fitted_sets() -> list[Path]:
     )
 
 
+def wording_sets() -> list[Path]:
+    """Return the staff wording sets in tests/data."""
+    return sorted((ROOT / "tests" / "data").glob("staff_wordings*.jsonl"))
+
+
 def is_question_set(path: Path) -> bool:
     """Say whether a JSONL file holds scored questions (question, answerable, expect_any), not other test data."""
     first = next((line for line in path.read_text(encoding="utf-8").splitlines() if line.strip()), "{}")
@@ -221,7 +228,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("questions", nargs="*", type=Path, default=fitted_sets())
     parser.add_argument(
-        "--everyday", nargs="*", type=Path, default=sorted((ROOT / "tests" / "data").glob("staff_wordings*.jsonl")),
+        "--everyday", nargs="*", type=Path, default=wording_sets(),
         help="staff wording sets whose wordings the abstention rule learns to abstain on (none: --everyday with no file)",
     )
     args = parser.parse_args()

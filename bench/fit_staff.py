@@ -25,7 +25,7 @@ from pathlib import Path
 import numpy as np
 from tqdm import tqdm
 
-from fit import fit_abstainer, fit_listwise
+from fit import fit_abstainer, fit_listwise, wording_sets
 from index.analysis import Word
 from index.answering import Answerer
 from index.build import build_answerer
@@ -206,7 +206,7 @@ def cross_validate(topics: list[dict], examples: list[Example], folds: int = 5) 
 def main() -> None:
     """Fit on the wording sets and print the parameters and the cross-validated counts."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("wordings", nargs="*", type=Path, default=sorted((ROOT / "tests" / "data").glob("staff_wordings*.jsonl")))
+    parser.add_argument("wordings", nargs="*", type=Path, default=wording_sets())
     parser.add_argument("--corpus-questions", type=Path, default=ROOT / "tests" / "data" / "residents.jsonl")
     args = parser.parse_args()
     topics = read_jsonl(*args.wordings)

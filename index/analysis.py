@@ -231,6 +231,10 @@ class Analyzer:
         """Return the search terms of text: each content word followed by its synonym groups."""
         return [term for word in self.analyze(text) for term in word.terms]
 
+    def same_word(self, one: str, other: str) -> bool:
+        """Say whether two ways of writing are one word: the same search terms (取組/取り組み, or synonyms)."""
+        return self.terms(one) == self.terms(other)
+
     def readings(self, text: str) -> list[tuple[str, str]]:
         """Return each morpheme of text as written and its katakana reading; symbols and spaces read as ""."""
         return [

@@ -320,7 +320,7 @@ class Retriever:
         # Of those, only nouns: a verb's reading is grammar's too (なくなる would be 亡くなる).
         for name in (*analyzer.lexicon_words, *names):
             readings.update(pair for pair in analyzer.noun_readings(name, longest=len(name)) if pair[0] == name)
-        self.kana = KanaSpeller.from_readings(readings, lambda a, b: analyzer.terms(a) == analyzer.terms(b))
+        self.kana = KanaSpeller.from_readings(readings, analyzer.same_word)
         terms = [self.unit_terms[u.id] for u in units]
         # Where each ward's units, sentences and residents' questions begin: every field is split by ward.
         per_ward = Counter(u.ward for u in units)

@@ -129,9 +129,10 @@ class Slot:
     topics: tuple[str, ...] = ()  # what a date is asked of (転出届): the date's line or the passage's heading names one
 
     def given_by(self, text: str, heading: str = "") -> bool:
-        """Say whether the text gives this detail, on a line that names the thing counted (and whose) when named.
+        """Say whether the text gives this detail, on a line that names what it is of when the question names that.
 
-        heading is the title of the passage quoted: it names what the passage's dates are of.
+        The thing counted (and whose) must stand on the figure's line; what a date is of may stand on the date's
+        line or in heading, the title of the passage quoted, which names what the passage's dates are of.
         """
         lines = [line_around(text, m.start()) for m in self.answer.finditer(text)]
         if self.topics:
@@ -206,7 +207,7 @@ def asked_slots(question: str) -> list[Slot]:
         slots.append(Slot(label, answer, counted=counted, owners=owners))
     for asks, slot in WORDED_SLOTS:
         if match := asks.search(question):
-            topics = asked_about(question[: match.start()]) if slot.label in WHEN_LABELS else ()
+            topics = dated_things(question[: match.start()]) if slot.label in WHEN_LABELS else ()
             slots.append(replace(slot, label=f"{'の'.join(topics)}の{slot.label}", topics=topics) if topics else slot)
     needed = [m.group("thing") or m.group("bare") for m in _ASKS_NEEDED.finditer(question)]
     if needed:
@@ -226,8 +227,8 @@ def missing_slot(slots: list[Slot], text: str, department: str | None = None, he
     return None
 
 
-def asked_about(before: str) -> tuple[str, ...]:
-    """Return the nouns a question names what it asks the date of with, just before its いつ (転出届はいつまでに).
+def dated_things(before: str) -> tuple[str, ...]:
+    """Return the nouns that name what a date is asked of, from the question's text before it asks when (転出届はいつまでに).
 
     Whose it is (DX戦略の意見募集っていつ) and what it is set beside (DX推進計画、正式版はいつ) count too: naming
     one will do.

@@ -18,7 +18,7 @@ import numpy as np
 
 from index.analysis import Analyzer, Word, split_segments, verb_of_noun
 from index.answering import MAX_EXTRACTED_ANSWER_CHARS, SMALL_TALK, Answer, Answerer
-from index.kana import KanaSpeller, ReadingCounts
+from index.kana import TO_KATAKANA, KanaSpeller, ReadingCounts
 from index.retriever import Field, Hit, Retriever
 from index.units import FAQ, Unit
 
@@ -176,7 +176,7 @@ def hiragana_runs(text: str) -> list[str]:
     A long vowel mark belongs to the run, as residents spell loanwords so (へるぷまーく: ヘルプマーク).
     """
     return [
-        "".join(chr(ord(ch) + 0x60) if ch != "ー" else ch for ch in run)
+        run.translate(TO_KATAKANA)
         for run in HIRAGANA_OR_LONG_VOWEL_RUN.findall(unicodedata.normalize("NFKC", text))
         if len(run) >= MIN_KANA_MATCH
     ]
@@ -206,7 +206,7 @@ def topic_words(analyzer: Analyzer, words: list[Word]) -> list[Word]:
 
 @dataclass(frozen=True)
 class Analysis:
-    """A text of an entry, analysed once: its words, their index terms, and its kana-reading bigrams."""
+    """A text of an entry, analysed once: its words, their index terms, its readings and its nouns."""
 
     words: list[Word]
     terms: frozenset[str]
@@ -272,7 +272,7 @@ class StaffIndex:
         readings = ReadingCounts()
         for analysis in (*(a for analyses in wordings for a in analyses), *answers):
             readings.update(analysis.nouns)
-        self.kana = KanaSpeller.from_readings(readings, lambda a, b: analyzer.terms(a) == analyzer.terms(b))
+        self.kana = KanaSpeller.from_readings(readings, analyzer.same_word)
         frequency = Counter(background.frequency)
         for wording_terms, answer_terms in zip(self._all_terms, self._answer_terms):
             frequency.update(wording_terms | answer_terms)
