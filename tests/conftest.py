@@ -16,7 +16,7 @@ from flask import Flask
 
 from bot import create_app
 from helpers import ContractClient, corpus_retriever
-from servers import ThreadedServer
+from servers import StandInMessagingApi, ThreadedServer
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 SCREENSHOTS = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
@@ -168,3 +168,10 @@ def redis_storage():
     for key in server.scan_iter(f"*{prefix}*"):
         server.delete(key)
     server.close()
+
+
+@pytest.fixture
+def line_api():
+    """Run a stand-in for LINE's Messaging API on 127.0.0.1 and yield it (the app's replies go there)."""
+    with StandInMessagingApi() as api:
+        yield api

@@ -1,6 +1,7 @@
 """Servers on 127.0.0.1 for the tests: a socket server in a thread (the app, a stand-in API, another site), gunicorn."""
 from __future__ import annotations
 
+import json
 import os
 import socket
 import subprocess
@@ -13,6 +14,7 @@ import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from socketserver import BaseServer
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -35,6 +37,50 @@ class ThreadedServer:
         self.server.shutdown()
         self.server.server_close()
         self._thread.join(timeout=5)
+
+
+class Server(ThreadingHTTPServer):
+    daemon_threads = True
+    request_queue_size = 128  # the app replies to a burst side by side; the default 5 would drop connections
+
+
+class StandInMessagingApi(ThreadedServer):
+    """A real HTTP server on 127.0.0.1 that records LINE reply calls and answers as told."""
+
+    def __init__(self) -> None:
+        self.calls: list[dict] = []
+        self.status = 200
+        self.delay = 0.0
+        stand_in = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:  # noqa: N802 (the name http.server calls)
+                body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                stand_in.calls.append(
+                    {"method": "POST", "path": self.path, "headers": dict(self.headers), "json": json.loads(body)}
+                )
+                time.sleep(stand_in.delay)
+                answer = b"{}" if stand_in.status == 200 else b'{"message":"stand-in error"}'
+                try:
+                    self.send_response(stand_in.status)
+                    self.send_header("Content-Type", "application/json")
+                    self.send_header("Content-Length", str(len(answer)))
+                    self.end_headers()
+                    self.wfile.write(answer)
+                except OSError:
+                    pass  # the app gave up waiting, as it should
+
+            def log_message(self, *args) -> None:
+                pass
+
+        super().__init__(Server(("127.0.0.1", 0), Handler))
+
+    def wait_for(self, count: int, seconds: float = 5.0) -> list[dict]:
+        """Return the calls once there are `count` of them (replies may finish after LINE got its 200)."""
+        deadline = time.monotonic() + seconds
+        while len(self.calls) < count and time.monotonic() < deadline:
+            time.sleep(0.02)
+        return self.calls
 
 
 def free_port() -> int:

@@ -12,7 +12,7 @@ from bot import create_app
 from bot.limits import SweptMemoryStorage, get_limits
 from helpers import ask_over_http
 from servers import gunicorn
-from test_line import line_api, line_config, payload, post, rows, text_event, texts  # noqa: F401 (line_api: a fixture)
+from test_line import line_config, payload, post, rows, text_event, texts
 
 QUESTION = {"question": "マイナンバーカードでできる手続きは？", "ward": "台東区"}
 

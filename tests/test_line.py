@@ -16,11 +16,9 @@ import unicodedata
 import urllib.error
 import urllib.request
 import uuid
-from datetime import datetime, timedelta, timezone
-
-
 from concurrent.futures import ThreadPoolExecutor
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from datetime import datetime, timedelta, timezone
+from http.server import BaseHTTPRequestHandler
 
 import pytest
 from sqlalchemy import func, select
@@ -32,7 +30,7 @@ from bot.line_channel import FEEDBACK_FINAL, TOO_LONG, UNKNOWN_FEEDBACK, source_
 from bot.live_index import get_wards
 from conftest import LiveServer
 from helpers import corpus_retriever
-from servers import ThreadedServer
+from servers import Server, StandInMessagingApi, ThreadedServer
 
 SECRET = "test-channel-secret"
 TOKEN = "test-channel-access-token"
@@ -42,56 +40,6 @@ WARD = "大田区"
 RESOLVES = "大田区の情報化推進計画の進行管理は誰がするのですか？"
 ABSTAINS = "粗大ごみを出したいんですが、申し込みはどうすればいいですか？"
 REPLY_TIMEOUT = 0.5
-
-
-class Server(ThreadingHTTPServer):
-    daemon_threads = True
-    request_queue_size = 128  # the app replies to a burst side by side; the default 5 would drop connections
-
-
-class StandInMessagingApi(ThreadedServer):
-    """A real HTTP server on 127.0.0.1 that records LINE reply calls and answers as told."""
-
-    def __init__(self) -> None:
-        self.calls: list[dict] = []
-        self.status = 200
-        self.delay = 0.0
-        stand_in = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802 (the name http.server calls)
-                body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
-                stand_in.calls.append(
-                    {"method": "POST", "path": self.path, "headers": dict(self.headers), "json": json.loads(body)}
-                )
-                time.sleep(stand_in.delay)
-                answer = b"{}" if stand_in.status == 200 else b'{"message":"stand-in error"}'
-                try:
-                    self.send_response(stand_in.status)
-                    self.send_header("Content-Type", "application/json")
-                    self.send_header("Content-Length", str(len(answer)))
-                    self.end_headers()
-                    self.wfile.write(answer)
-                except OSError:
-                    pass  # the app gave up waiting, as it should
-
-            def log_message(self, *args) -> None:
-                pass
-
-        super().__init__(Server(("127.0.0.1", 0), Handler))
-
-    def wait_for(self, count: int, seconds: float = 5.0) -> list[dict]:
-        """Return the calls once there are `count` of them (replies may finish after LINE got its 200)."""
-        deadline = time.monotonic() + seconds
-        while len(self.calls) < count and time.monotonic() < deadline:
-            time.sleep(0.02)
-        return self.calls
-
-
-@pytest.fixture
-def line_api():
-    with StandInMessagingApi() as api:
-        yield api
 
 
 def line_config(database_url: str, line_api: StandInMessagingApi, **overrides) -> dict:

@@ -13,7 +13,7 @@ from sqlalchemy.pool import NullPool
 from bot import create_app
 from helpers import ask_over_http
 from servers import ROOT, TcpProxy, ward_faq_serve
-from test_line import line_api, line_config, payload, post, rows, text_event, texts  # noqa: F401 (line_api: a fixture)
+from test_line import line_config, payload, post, rows, text_event, texts
 from test_staff import add_staff, login
 
 QUESTION = {"question": "マイナンバーカードでできる手続きは？", "ward": "台東区"}
@@ -34,7 +34,7 @@ def assert_unavailable(response) -> None:
     assert response.get_json()["error"]["code"] == "unavailable"
 
 
-def test_an_outage_is_a_503_everywhere_and_ends_without_a_restart(line_api, proxy):  # noqa: F811
+def test_an_outage_is_a_503_everywhere_and_ends_without_a_restart(line_api, proxy):
     app = create_app(line_config(proxy.url, line_api, DB_WAIT_SECONDS=0))
     client, staff = app.test_client(), app.test_client()
     add_staff(app, "taito", "台東区")

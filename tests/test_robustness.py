@@ -13,7 +13,7 @@ from sqlalchemy.exc import DBAPIError
 
 from bot import create_app
 from bot.db import FaqEntry, get_db, make_engine
-from test_line import line_api, line_config, payload, signature, text_event  # noqa: F401 (line_api: a fixture)
+from test_line import line_config, payload, signature, text_event
 from test_staff import PASSWORD, add_staff, login
 from test_staff import post as post_form
 
@@ -88,7 +88,7 @@ LINE_EVENT_FIELDS = st.fixed_dictionaries(
 
 
 @pytest.fixture
-def line_client(database_url, line_api):  # noqa: F811 (the fixture imported above)
+def line_client(database_url, line_api):
     return create_app(line_config(database_url, line_api)).test_client()
 
 
