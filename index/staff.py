@@ -18,14 +18,12 @@ import numpy as np
 
 from index.analysis import Analyzer, Word, split_segments, verb_of_noun
 from index.answering import MAX_EXTRACTED_ANSWER_CHARS, SMALL_TALK, Answer, Answerer
-from index.kana import TO_KATAKANA, KanaSpeller, ReadingCounts
+from index.kana import KANA_RUN, MIN_READING, TO_KATAKANA, KanaSpeller, ReadingCounts
 from index.retriever import Field, Hit, Retriever
 from index.units import FAQ, Unit
 
 FAQ_DOCUMENT = "よくある質問（区の職員が作成）"
 HIRAGANA_RUN = re.compile(r"[ぁ-ゖ]+")
-HIRAGANA_OR_LONG_VOWEL_RUN = re.compile(r"[ぁ-ゖー]+")
-MIN_KANA_MATCH = 4  # fewer kana in a row match by chance (ている, ください)
 
 # What ranks an entry for a question; the weights in StaffParams are fitted to these, in order.
 STAFF_FEATURES = (
@@ -171,25 +169,21 @@ def written_word_readings(analyzer: Analyzer, text: str) -> frozenset[str]:
 
 
 def hiragana_runs(text: str) -> list[str]:
-    """Return the runs of MIN_KANA_MATCH or more hiragana in text, in katakana: how a resident spells words they would not write in kanji.
+    """Return the runs of MIN_READING or more hiragana in text, in katakana: how a resident spells words they would not write in kanji.
 
     A long vowel mark belongs to the run, as residents spell loanwords so (へるぷまーく: ヘルプマーク).
     """
-    return [
-        run.translate(TO_KATAKANA)
-        for run in HIRAGANA_OR_LONG_VOWEL_RUN.findall(unicodedata.normalize("NFKC", text))
-        if len(run) >= MIN_KANA_MATCH
-    ]
+    return [run.translate(TO_KATAKANA) for run in KANA_RUN.findall(unicodedata.normalize("NFKC", text))]
 
 
 def kana_share(runs: list[str], readings: frozenset[str]) -> float:
-    """Return the share of the hiragana runs' characters found, MIN_KANA_MATCH or more in a row, in the readings."""
+    """Return the share of the hiragana runs' characters found, MIN_READING or more in a row, in the readings."""
     total = sum(len(run) for run in runs)
     if not total:
         return 0.0
     matched = 0
     for run in runs:
-        matched += max((n for n in range(len(run), MIN_KANA_MATCH - 1, -1)
+        matched += max((n for n in range(len(run), MIN_READING - 1, -1)
                         for i in range(len(run) - n + 1) if any(run[i : i + n] in r for r in readings)), default=0)
     return matched / total
 
