@@ -127,6 +127,9 @@ class Slot:
     counted: tuple[str, ...] = ()  # the thing counted (危険性): the line giving the figure must name one of them
     owners: tuple[str, ...] = ()  # whose count it is (システム監査 of its 実施回数): the line must name one of them too
     topics: tuple[str, ...] = ()  # what a date is asked of (転出届): the date's line or the passage's heading names one
+    # Asks when something happens: the line giving the date must name what is asked about, or a date of something
+    # else answers (転出届はいつまでに is not answered by the dates comments were accepted).
+    dated: bool = False
 
     def given_by(self, text: str, heading: str = "") -> bool:
         """Say whether the text gives this detail, on a line that names what it is of when the question names that.
@@ -142,20 +145,17 @@ class Slot:
         return any(names_thing(self.counted, line) and (not self.owners or names_thing(self.owners, line)) for line in lines)
 
 
-# Slots that ask when something happens: the line giving the date must name what is asked about, or a date of
-# something else answers (転出届はいつまでに is not answered by the dates comments were accepted).
-WHEN_LABELS = frozenset({"時期", "日付", "年度", "月"})
 # The noun just before the question word, joined by a particle (転出届は|いつ, サービスって、|いつ), and whose it is.
 _TOPIC_BEFORE = re.compile(r"(?:(?P<owner>" + _NOUN + r")[の、])?(?P<noun>" + _NOUN + r")(?:は|って|が|も|の)?、?" + _FILLER + r"$")
 # What happens to anything at a date (受付は何月何日まで): naming it alone says nothing the date's line must repeat.
 _ANY_EVENT = re.compile(r"受付|受け付け|開始|終了|締め?切り?|期限|期間|募集|予定|日程|申し?込み?|申請|開催|実施|公開|発行|提出|次回")
 # Slots asked by words alone, in the order they are looked for; a question may ask several.
 WORDED_SLOTS = (
-    (re.compile(r"いつ(?!も|でも)"), Slot("時期", re.compile(r"(令和|平成|昭和|R|H)\s?(\d+|元|[一二三四五六七八九十]+)\s?(年|\.)|\d{4}\s?年|\d+\s?(年度|月|日)|上旬|中旬|下旬|年度(内|中|末)|今年|来年|昨年|毎年|毎月|随時|常時|24時間"))),
-    (re.compile(r"何月何日|何日(?!間)|日付|日にち"), Slot("日付", re.compile(r"\d+\s?日"))),
+    (re.compile(r"いつ(?!も|でも)"), Slot("時期", re.compile(r"(令和|平成|昭和|R|H)\s?(\d+|元|[一二三四五六七八九十]+)\s?(年|\.)|\d{4}\s?年|\d+\s?(年度|月|日)|上旬|中旬|下旬|年度(内|中|末)|今年|来年|昨年|毎年|毎月|随時|常時|24時間"), dated=True)),
+    (re.compile(r"何月何日|何日(?!間)|日付|日にち"), Slot("日付", re.compile(r"\d+\s?日"), dated=True)),
     # A fiscal year: 令和4年4月 (when something was made) does not say 何年度まで a plan runs.
-    (re.compile(r"何年度"), Slot("年度", re.compile(r"(\d+|元)\s?年度|年度(内|中|末)"))),
-    (re.compile(r"何月(?!何日)|何年何月"), Slot("月", re.compile(r"\d+\s?月|上旬|中旬|下旬"))),
+    (re.compile(r"何年度"), Slot("年度", re.compile(r"(\d+|元)\s?年度|年度(内|中|末)"), dated=True)),
+    (re.compile(r"何月(?!何日)|何年何月"), Slot("月", re.compile(r"\d+\s?月|上旬|中旬|下旬"), dated=True)),
     (re.compile(r"何時(から|まで|に|頃|ごろ)|受付時間|開庁時間|営業時間"), Slot("時間帯", re.compile(r"\d{1,2}\s?時(?!間)|\d{1,2}:\d\d|24時間"))),
     (re.compile(r"いくら|何円|金額|料金|参加費|手数料|費用|補助金"), Slot("金額", re.compile(NUMBER + r"(円|万円|億円)|無料|有料|負担"))),
     (re.compile(r"URL|ＵＲＬ|アドレスを教え|サイトのアドレス"), Slot("URL", re.compile(r"https?://|www\.|\.(jp|com|go)\b"))),
@@ -207,7 +207,7 @@ def asked_slots(question: str) -> list[Slot]:
         slots.append(Slot(label, answer, counted=counted, owners=owners))
     for asks, slot in WORDED_SLOTS:
         if match := asks.search(question):
-            topics = dated_things(question[: match.start()]) if slot.label in WHEN_LABELS else ()
+            topics = dated_things(question[: match.start()]) if slot.dated else ()
             slots.append(replace(slot, label=f"{'の'.join(topics)}の{slot.label}", topics=topics) if topics else slot)
     needed = [m.group("thing") or m.group("bare") for m in _ASKS_NEEDED.finditer(question)]
     if needed:
