@@ -16,6 +16,8 @@ from flask import Flask
 
 from bot import create_app
 from helpers import ContractClient, corpus_retriever
+from index.answering import Answerer
+from index.build import build_answerer
 from servers import StandInMessagingApi, ThreadedServer
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -175,3 +177,9 @@ def line_api():
     """Run a stand-in for LINE's Messaging API on 127.0.0.1 and yield it (the app's replies go there)."""
     with StandInMessagingApi() as api:
         yield api
+
+
+@pytest.fixture(scope="session")
+def answerer() -> Answerer:
+    """Return the corpus answerer, built without Flask on the cached corpus index; it is only read, so one serves every test."""
+    return build_answerer(retriever=corpus_retriever())

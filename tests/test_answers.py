@@ -6,15 +6,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.db import Question
-from helpers import corpus_retriever
-from index.answering import Answerer
-from index.build import build_answerer
 from index.slots import asked_slots, kanji_question_words, missing_slot
-
-
-@pytest.fixture(scope="module")
-def answerer() -> Answerer:
-    return build_answerer(retriever=corpus_retriever())
 
 
 @pytest.mark.parametrize(

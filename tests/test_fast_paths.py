@@ -7,10 +7,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from helpers import corpus_retriever
 from index.analysis import Analyzer, Morpheme, SynonymRule, synonym_lines
 from index.answering import MAYBE_MEANT_COVERAGE, Answerer, suggestion
-from index.build import build_answerer
 from index.names import NameFinder
 from index.corpus import DEFAULT_CORPUS_DIR
 from index.retriever import Hit, Query
@@ -78,11 +76,6 @@ def test_the_longest_variant_wins_and_the_first_line_wins_a_tie(tmp_path):
         morphemes = analyzer._morphemes(text)
         assert analyzer._rewrite(morphemes) == rewrite_by_scan(rules, morphemes)
     assert "電子" in analyzer.terms("オンライン") and "図書館" not in analyzer.terms("オンライン")
-
-
-@pytest.fixture(scope="module")
-def answerer() -> Answerer:
-    return build_answerer(retriever=corpus_retriever())
 
 
 def scoped_queries(answerer: Answerer) -> list[Query]:

@@ -9,19 +9,12 @@ import numpy as np
 import pytest
 from rank_bm25 import BM25Plus
 
-from helpers import corpus_retriever
 from index.analysis import Analyzer, verb_of_noun
-from index.answering import COMMENT_LABEL, Answerer
-from index.build import build_answerer
+from index.answering import COMMENT_LABEL
 from index.corpus import DEFAULT_CORPUS_DIR, load_units, with_questions
 from index.retriever import Field, Retriever
 
 EVAL = Path(__file__).resolve().parent / "data" / "eval.jsonl"
-
-
-@pytest.fixture(scope="module")
-def answerer() -> Answerer:
-    return build_answerer(retriever=corpus_retriever())
 
 
 @pytest.fixture(scope="module")

@@ -6,14 +6,7 @@ from collections import Counter
 import pytest
 
 from helpers import corpus_retriever
-from index.answering import Answerer
-from index.build import build_answerer
 from index.kana import KanaSpeller, ReadingCounts
-
-
-@pytest.fixture(scope="module")
-def answerer() -> Answerer:
-    return build_answerer(retriever=corpus_retriever())
 
 
 @pytest.mark.parametrize(
