@@ -30,6 +30,8 @@ QUESTION_WORDS = {
     "区", "時", "中", "他", "毎", "前", "後", "際", "奴", "そう", "つ", "件", "人", "版", "今回",
     "何人", "何件", "幾つ", "いつ頃", "何年", "全部", "皆", "うち", "自分", "もともと", "元々", "普段", "場所",
     "積もり", "そのまま",
+    # どの after a noun (人どのくらい) is read as the honorific suffix 殿, which no document uses.
+    "殿",
     # Adverbs Sudachi files as nouns: they colour a question, they never name its topic.
     "殆ど", "全然", "結局", "全く", "色々", "最近", "一番", "大体", "沢山", "少し", "余り", "気",
     # "…とはどういう意味": the question asks for a definition (an answer type), not about meaning.

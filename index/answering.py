@@ -49,7 +49,16 @@ CANDIDATES_KEPT = 10
 # The answer's first lines, where the detail a question asks for must stand.
 QUOTED_LEAD_PIECES = 3
 SURVEY_CONDUCT = re.compile(r"何人に|誰に|対象|回答(数|率|者|し)|返って|回収|方法|いつ(実施|行)|何件.*(回答|返)|調査項目|質問項目")
-SURVEY_WORDS = re.compile(r"アンケート|調査|区民の声|自由意見|ワークショップ|多かった|(理由|人)が多い|(一番|いちばん)多い|みんな(何|なに|どう)")
+SURVEY_WORDS = re.compile(
+    r"アンケート|調査|区民の声|自由意見|ワークショップ|多かった|(理由|人)が多い|(一番|いちばん)多い|みんな(何|なに|どう)"
+    # How many people answered so (使わないって人, 使いたいと答えた人, 何割), or how many of an age group (60代以上は
+    # どのくらい): shares of residents by what they said or by age are what a survey gives, not a plan. An age alone
+    # (親が70代で) is who is asking.
+    r"|(って|と答えた|という)(人|区民|方)|何割"
+    r"|(\d+\s?(歳|才)?代|\d+\s?(歳|才)(以上|以下)).*({share})|({share}).*(\d+\s?(歳|才)?代|\d+\s?(歳|才)(以上|以下))".format(
+        share="何割|何パーセント|何%|何％|どの[くぐ]らい|どれ[くぐ]らい|割合|多い"
+    )
+)
 
 # Greetings, thanks and requests for help: answered kindly, never counted in the KPI.
 SMALL_TALK = re.compile(
