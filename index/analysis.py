@@ -277,7 +277,7 @@ class Analyzer:
                 result.append(morphemes[i])
                 i += 1
             else:
-                result.extend(rule.canonical)
+                result.extend(with_own_groups(rule.canonical, morphemes[i : i + len(rule.variant)]))
                 i += len(rule.variant)
         return result
 
@@ -305,6 +305,18 @@ class Analyzer:
             for thing in forms[1:]:
                 kinds[thing] = (*kinds.get(thing, ()), forms[0])
         return kinds
+
+
+def with_own_groups(canonical: tuple[Morpheme, ...], variant: list[Morpheme]) -> tuple[Morpheme, ...]:
+    """Return the document's word for a one-word variant with the variant's own Sudachi synonym groups added.
+
+    A line joins words and never loses one: ネット becomes オンライン and still matches インターネット, as Sudachi
+    groups it. A variant of several words keeps none: マイナ + カード is no カード of any kind.
+    """
+    if len(canonical) != 1 or len(variant) != 1:
+        return canonical
+    form, pos, subpos, groups, surface = canonical[0]
+    return ((form, pos, subpos, tuple(dict.fromkeys((*groups, *variant[0][3]))), surface),)
 
 
 def kind_lines(path: Path) -> list[tuple[int, list[str]]]:
