@@ -233,6 +233,11 @@ class Analyzer:
         """Return the search terms of text: each content word followed by its synonym groups."""
         return [term for word in self.analyze(text) for term in word.terms]
 
+    @staticmethod
+    def normalized(text: str) -> str:
+        """Return text with each morpheme in Sudachi's normalized form: ソサエティ and Society, いみ and 意味 alike."""
+        return "".join(normalized for _, _, normalized, _, _ in normalized_tokens(text))
+
     def same_word(self, one: str, other: str) -> bool:
         """Say whether two ways of writing are one word: the same search terms (取組/取り組み, or synonyms)."""
         return self.terms(one) == self.terms(other)

@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TypeVar
@@ -32,13 +32,15 @@ ANSWER_TYPES = {
     "target": re.compile(r"(?<!基本)目標|目指|いつまでに|どこまで|達成|(どれ|どの)[くぐ]らいまで|まで(に)?(増や|減ら|上げ|伸ば|短く|縮め|下げ)"),
     "comment": re.compile(r"意見|要望|答え|回答|区の考え|パブコメ|パブリックコメント|どう思"),
     "definition": re.compile(
-        r"とは|って(そもそも)?(何|なに)(です|\?|？|$)|そもそも|意味|どういう(こと|もの|手口|仕組み)|どんな(もの|こと)|何が違|違い"
+        r"とは|って(そもそも)?(何|なに)(です|\?|？|$)|そもそも|意味|(どういう|の)いみ|どういう(こと|もの|手口|仕組み)|どんな(もの|こと)|何が違|違い"
     ),
 }
 # A question asking what a term means; the term's glossary entry then answers first.
-ASKS_MEANING = re.compile(r"とは|って(そもそも)?(何|なに|なん)|どういう意味|の意味|どういう(こと|もの)")
+ASKS_MEANING = re.compile(r"とは|って(そもそも)?(何|なに|なん)|どういう(意味|いみ)|の(意味|いみ)|どういう(こと|もの)")
 # The current value of a KPI row (現況(令和2年度): 証明交付18分 異動届45分 /), up to its target or the line's end.
 KPI_CURRENT_VALUE = re.compile(r"現況[^:：\n]*[:：][^/\n]*/?")
+# The word a term's name may end with that residents leave out: コンビニ交付サービス is asked as コンビニ交付.
+GENERIC_LAST_WORD = re.compile(r"(?<=[一-龥ァ-ヶー]{3})(サービス|システム|制度)$")
 # What follows a term whose meaning is asked: DXとは, RPAって, 〜の意味, 〜という言葉.
 MEANING_MARK = re.compile(r"とは|って|の意味|という(言葉|の)")
 # A candidate holding less of the question's word weight than this is not offered as 「もしかして」.
@@ -120,7 +122,9 @@ class Answerer:
         self._document_names = grouped((name, d) for d in retriever.documents.values() for name in d.names)
         self._document_finder = NameFinder(self._document_names)
         # Each glossary entry's names, and the entries each name stands for: both looked up, never scanned.
-        self._term_names = {u.id: term_names(u.title) for u in retriever.units if u.kind == GLOSSARY}
+        self._term_names = {
+            u.id: term_names(u.title, retriever.analyzer.normalized) for u in retriever.units if u.kind == GLOSSARY
+        }
         self._glossary_units = grouped((name, unit_id) for unit_id, names in self._term_names.items() for name in names)
         self._glossary_finder = NameFinder(self._glossary_units)
 
@@ -232,9 +236,9 @@ class Answerer:
         """Return the glossary entries whose term the question asks the meaning of (RPAって何？, DXとは)."""
         if not ASKS_MEANING.search(question):
             return frozenset()
-        text = term_key(question)
         return frozenset(
             unit_id
+            for text in self.term_spellings(question)
             for name, end in self._glossary_finder.occurrences(text)
             if MEANING_MARK.match(text, end)
             for unit_id in self._glossary_units[name]
@@ -242,8 +246,12 @@ class Answerer:
 
     def names_term(self, question: str, unit_id: str) -> bool:
         """Say whether the question names the term of a glossary entry, under any of its names."""
-        text = term_key(question)
-        return any(name in text for name in self._term_names.get(unit_id, ()))
+        names = self._term_names.get(unit_id, ())
+        return any(name in text for text in self.term_spellings(question) for name in names)
+
+    def term_spellings(self, question: str) -> tuple[str, str]:
+        """Return the question as terms are compared: as typed, and in Sudachi's normalized forms (ソサエティ → ソサエティー)."""
+        return term_key(question), term_key(self.retriever.analyzer.normalized(question))
 
     def question_words(self, question: str) -> list[Word]:
         """Return the content words of a question, without the ward names."""
@@ -369,14 +377,18 @@ def grouped(pairs: Iterable[tuple[str, T]]) -> dict[str, list[T]]:
     return things
 
 
-def term_names(title: str) -> set[str]:
-    """Return the names a glossary term goes by: 「デジタル・トランスフォーメーション (DX: Digital Transformation)」 → itself, DX …"""
+def term_names(title: str, normalized: Callable[[str], str]) -> set[str]:
+    """Return the names a glossary term goes by: 「デジタル・トランスフォーメーション (DX: Digital Transformation)」 → itself, DX …
+
+    Each is also kept in Sudachi's normalized forms (normalized), so that Society5.0 is named by ソサエティ5.0, and
+    without a generic last word residents leave out (コンビニ交付サービス: コンビニ交付).
+    """
     title = unicodedata.normalize("NFKC", title)
     main, _, rest = title.partition("(")
-    names = {main}
+    names = {main, GENERIC_LAST_WORD.sub("", main)}
     for part in re.split(r"[:：)]", rest):
         names.add(part)
-    return {term_key(n) for n in names if len(term_key(n)) >= 2}
+    return {key for n in names for key in (term_key(n), term_key(normalized(n))) if len(key) >= 2}
 
 
 def term_key(text: str) -> str:
