@@ -318,8 +318,7 @@ class Answerer:
         rest = [i for i in range(best + 1, len(pieces)) if i not in seconds]
         before = [i for i in range(best) if i not in seconds]
         lead = [best, *seconds]
-        ordered = [pieces[i].rstrip("\n") + "\n" if seconds else pieces[i] for i in lead]
-        ordered += [pieces[i] for i in rest] + (["\n"] + [pieces[i] for i in before] if before else [])
+        ordered = [pieces[i].rstrip("\n") + "\n" if seconds else pieces[i] for i in lead] + [pieces[i] for i in rest]
         chosen: list[str] = []
         for piece in ordered:
             if len("".join(chosen)) + len(piece) > limit:
@@ -327,6 +326,14 @@ class Answerer:
             chosen.append(piece)
         if not chosen:
             return pieces[best].strip()[: limit - 1] + "…"
+        if len(chosen) == len(ordered) and before:
+            # What precedes the lead is kept from its near end: the lines just before it (a survey question's
+            # heading, the sentence it goes on from) say what it is about; the passage's opening does not.
+            room = limit - len("".join(chosen)) - 1
+            kept = [pieces[i] for i in before]
+            while kept and len("".join(kept)) > room:
+                kept.pop(0)
+            chosen += ["\n", *kept] if kept else []
         return re.sub(r"\n{2,}", "\n", "".join(chosen)).strip()
 
     def slot_missing(self, text: str, hit: Hit, query: Query) -> Slot | None:
