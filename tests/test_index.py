@@ -44,6 +44,7 @@ def test_content_words_are_normalized_and_grammar_dropped(analyzer):
         ("GPSで見守る", "位置情報"),
         ("ビデオ通話", "オンライン相談"),
         ("前の調査と比べて", "前回"),
+        ("お年寄り", "60歳代以上は67.2%"),
     ],
 )
 def test_residents_words_reach_the_documents_words(analyzer, resident, document):
