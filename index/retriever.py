@@ -68,10 +68,10 @@ class RankingParams:
     verb_weight: float = 0.3  # verbs and adjectives say less about the topic than nouns
     affix_weight: float = 0.3
     synonym_weight: float = 0.5  # a Sudachi synonym-group match counts less than the word itself
-    rerank_weights: tuple[float, ...] = (0.093, 1.033, 1.319, 2.034, 0.801, 0.414, 1.446, 0.943, -0.318, -1.154, 0.281, -0.558, 0.604, 1.398, 0.951, 1.221)
-    abstain_weights: tuple[float, ...] = (0.717, -0.144, 0.572, -1.632, 0.091, -2.441, -1.795, -1.263, 1.362, -0.463, 1.249, 0.381)
-    abstain_bias: float = -3.449
-    min_confidence: float = 0.46
+    rerank_weights: tuple[float, ...] = (0.067, 1.071, 1.298, 1.885, 0.872, 0.379, 1.412, 0.822, -0.322, -1.099, 0.27, -0.553, 0.621, 1.481, 0.944, 1.176)
+    abstain_weights: tuple[float, ...] = (0.771, -0.151, 0.479, -1.545, 0.052, -2.545, -1.831, -1.259, 1.299, -0.481, 1.251, 0.293)
+    abstain_bias: float = -3.807
+    min_confidence: float = 0.45
 
 
 @dataclass(frozen=True)
