@@ -30,6 +30,8 @@ QUESTION_WORDS = {
     "区", "時", "中", "他", "毎", "前", "後", "際", "奴", "そう", "つ", "件", "人", "版", "今回",
     "何人", "何件", "幾つ", "いつ頃", "何年", "全部", "皆", "うち", "自分", "もともと", "元々", "普段", "場所",
     "積もり", "そのまま",
+    # どの after a noun (人どのくらい) is read as the honorific suffix 殿, which no document uses.
+    "殿",
     # Adverbs Sudachi files as nouns: they colour a question, they never name its topic.
     "殆ど", "全然", "結局", "全く", "色々", "最近", "一番", "大体", "沢山", "少し", "余り", "気",
     # "…とはどういう意味": the question asks for a definition (an answer type), not about meaning.
@@ -231,6 +233,11 @@ class Analyzer:
         """Return the search terms of text: each content word followed by its synonym groups."""
         return [term for word in self.analyze(text) for term in word.terms]
 
+    @staticmethod
+    def normalized(text: str) -> str:
+        """Return text with each morpheme in Sudachi's normalized form: ソサエティ and Society, いみ and 意味 alike."""
+        return "".join(normalized for _, _, normalized, _, _ in normalized_tokens(text))
+
     def same_word(self, one: str, other: str) -> bool:
         """Say whether two ways of writing are one word: the same search terms (取組/取り組み, or synonyms)."""
         return self.terms(one) == self.terms(other)
@@ -275,7 +282,7 @@ class Analyzer:
                 result.append(morphemes[i])
                 i += 1
             else:
-                result.extend(rule.canonical)
+                result.extend(with_own_groups(rule.canonical, morphemes[i : i + len(rule.variant)]))
                 i += len(rule.variant)
         return result
 
@@ -303,6 +310,18 @@ class Analyzer:
             for thing in forms[1:]:
                 kinds[thing] = (*kinds.get(thing, ()), forms[0])
         return kinds
+
+
+def with_own_groups(canonical: tuple[Morpheme, ...], variant: list[Morpheme]) -> tuple[Morpheme, ...]:
+    """Return the document's word for a one-word variant with the variant's own Sudachi synonym groups added.
+
+    A line joins words and never loses one: ネット becomes オンライン and still matches インターネット, as Sudachi
+    groups it. A variant of several words keeps none: マイナ + カード is no カード of any kind.
+    """
+    if len(canonical) != 1 or len(variant) != 1:
+        return canonical
+    form, pos, subpos, groups, surface = canonical[0]
+    return ((form, pos, subpos, tuple(dict.fromkeys((*groups, *variant[0][3]))), surface),)
 
 
 def kind_lines(path: Path) -> list[tuple[int, list[str]]]:

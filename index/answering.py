@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TypeVar
@@ -32,13 +32,15 @@ ANSWER_TYPES = {
     "target": re.compile(r"(?<!基本)目標|目指|いつまでに|どこまで|達成|(どれ|どの)[くぐ]らいまで|まで(に)?(増や|減ら|上げ|伸ば|短く|縮め|下げ)"),
     "comment": re.compile(r"意見|要望|答え|回答|区の考え|パブコメ|パブリックコメント|どう思"),
     "definition": re.compile(
-        r"とは|って(そもそも)?(何|なに)(です|\?|？|$)|そもそも|意味|どういう(こと|もの|手口|仕組み)|どんな(もの|こと)|何が違|違い"
+        r"とは|って(そもそも)?(何|なに)(です|\?|？|$)|そもそも|意味|(どういう|の)いみ|どういう(こと|もの|手口|仕組み)|どんな(もの|こと)|何が違|違い"
     ),
 }
 # A question asking what a term means; the term's glossary entry then answers first.
-ASKS_MEANING = re.compile(r"とは|って(そもそも)?(何|なに|なん)|どういう意味|の意味|どういう(こと|もの)")
+ASKS_MEANING = re.compile(r"とは|って(そもそも)?(何|なに|なん)|どういう(意味|いみ)|の(意味|いみ)|どういう(こと|もの)")
 # The current value of a KPI row (現況(令和2年度): 証明交付18分 異動届45分 /), up to its target or the line's end.
 KPI_CURRENT_VALUE = re.compile(r"現況[^:：\n]*[:：][^/\n]*/?")
+# The word a term's name may end with that residents leave out: コンビニ交付サービス is asked as コンビニ交付.
+GENERIC_LAST_WORD = re.compile(r"(?<=[一-龥ァ-ヶー]{3})(サービス|システム|制度)$")
 # What follows a term whose meaning is asked: DXとは, RPAって, 〜の意味, 〜という言葉.
 MEANING_MARK = re.compile(r"とは|って|の意味|という(言葉|の)")
 # A candidate holding less of the question's word weight than this is not offered as 「もしかして」.
@@ -49,7 +51,16 @@ CANDIDATES_KEPT = 10
 # The answer's first lines, where the detail a question asks for must stand.
 QUOTED_LEAD_PIECES = 3
 SURVEY_CONDUCT = re.compile(r"何人に|誰に|対象|回答(数|率|者|し)|返って|回収|方法|いつ(実施|行)|何件.*(回答|返)|調査項目|質問項目")
-SURVEY_WORDS = re.compile(r"アンケート|調査|区民の声|自由意見|ワークショップ|多かった|(理由|人)が多い|(一番|いちばん)多い|みんな(何|なに|どう)")
+SURVEY_WORDS = re.compile(
+    r"アンケート|調査|区民の声|自由意見|ワークショップ|多かった|(理由|人)が多い|(一番|いちばん)多い|みんな(何|なに|どう)"
+    # How many people answered so (使わないって人, 使いたいと答えた人, 何割), or how many of an age group (60代以上は
+    # どのくらい): shares of residents by what they said or by age are what a survey gives, not a plan. An age alone
+    # (親が70代で) is who is asking.
+    r"|(って|と答えた|という)(人|区民|方)|何割"
+    r"|(\d+\s?(歳|才)?代|\d+\s?(歳|才)(以上|以下)).*({share})|({share}).*(\d+\s?(歳|才)?代|\d+\s?(歳|才)(以上|以下))".format(
+        share="何割|何パーセント|何%|何％|どの[くぐ]らい|どれ[くぐ]らい|割合|多い"
+    )
+)
 
 # Greetings, thanks and requests for help: answered kindly, never counted in the KPI.
 SMALL_TALK = re.compile(
@@ -111,7 +122,9 @@ class Answerer:
         self._document_names = grouped((name, d) for d in retriever.documents.values() for name in d.names)
         self._document_finder = NameFinder(self._document_names)
         # Each glossary entry's names, and the entries each name stands for: both looked up, never scanned.
-        self._term_names = {u.id: term_names(u.title) for u in retriever.units if u.kind == GLOSSARY}
+        self._term_names = {
+            u.id: term_names(u.title, retriever.analyzer.normalized) for u in retriever.units if u.kind == GLOSSARY
+        }
         self._glossary_units = grouped((name, unit_id) for unit_id, names in self._term_names.items() for name in names)
         self._glossary_finder = NameFinder(self._glossary_units)
 
@@ -223,9 +236,9 @@ class Answerer:
         """Return the glossary entries whose term the question asks the meaning of (RPAって何？, DXとは)."""
         if not ASKS_MEANING.search(question):
             return frozenset()
-        text = term_key(question)
         return frozenset(
             unit_id
+            for text in self.term_spellings(question)
             for name, end in self._glossary_finder.occurrences(text)
             if MEANING_MARK.match(text, end)
             for unit_id in self._glossary_units[name]
@@ -233,8 +246,12 @@ class Answerer:
 
     def names_term(self, question: str, unit_id: str) -> bool:
         """Say whether the question names the term of a glossary entry, under any of its names."""
-        text = term_key(question)
-        return any(name in text for name in self._term_names.get(unit_id, ()))
+        names = self._term_names.get(unit_id, ())
+        return any(name in text for text in self.term_spellings(question) for name in names)
+
+    def term_spellings(self, question: str) -> tuple[str, str]:
+        """Return the question as terms are compared: as typed, and in Sudachi's normalized forms (ソサエティ → ソサエティー)."""
+        return term_key(question), term_key(self.retriever.analyzer.normalized(question))
 
     def question_words(self, question: str) -> list[Word]:
         """Return the content words of a question, without the ward names."""
@@ -301,8 +318,7 @@ class Answerer:
         rest = [i for i in range(best + 1, len(pieces)) if i not in seconds]
         before = [i for i in range(best) if i not in seconds]
         lead = [best, *seconds]
-        ordered = [pieces[i].rstrip("\n") + "\n" if seconds else pieces[i] for i in lead]
-        ordered += [pieces[i] for i in rest] + (["\n"] + [pieces[i] for i in before] if before else [])
+        ordered = [pieces[i].rstrip("\n") + "\n" if seconds else pieces[i] for i in lead] + [pieces[i] for i in rest]
         chosen: list[str] = []
         for piece in ordered:
             if len("".join(chosen)) + len(piece) > limit:
@@ -310,6 +326,14 @@ class Answerer:
             chosen.append(piece)
         if not chosen:
             return pieces[best].strip()[: limit - 1] + "…"
+        if len(chosen) == len(ordered) and before:
+            # What precedes the lead is kept from its near end: the lines just before it (a survey question's
+            # heading, the sentence it goes on from) say what it is about; the passage's opening does not.
+            room = limit - len("".join(chosen)) - 1
+            kept = [pieces[i] for i in before]
+            while kept and len("".join(kept)) > room:
+                kept.pop(0)
+            chosen += ["\n", *kept] if kept else []
         return re.sub(r"\n{2,}", "\n", "".join(chosen)).strip()
 
     def slot_missing(self, text: str, hit: Hit, query: Query) -> Slot | None:
@@ -360,14 +384,18 @@ def grouped(pairs: Iterable[tuple[str, T]]) -> dict[str, list[T]]:
     return things
 
 
-def term_names(title: str) -> set[str]:
-    """Return the names a glossary term goes by: 「デジタル・トランスフォーメーション (DX: Digital Transformation)」 → itself, DX …"""
+def term_names(title: str, normalized: Callable[[str], str]) -> set[str]:
+    """Return the names a glossary term goes by: 「デジタル・トランスフォーメーション (DX: Digital Transformation)」 → itself, DX …
+
+    Each is also kept in Sudachi's normalized forms (normalized), so that Society5.0 is named by ソサエティ5.0, and
+    without a generic last word residents leave out (コンビニ交付サービス: コンビニ交付).
+    """
     title = unicodedata.normalize("NFKC", title)
     main, _, rest = title.partition("(")
-    names = {main}
+    names = {main, GENERIC_LAST_WORD.sub("", main)}
     for part in re.split(r"[:：)]", rest):
         names.add(part)
-    return {term_key(n) for n in names if len(term_key(n)) >= 2}
+    return {key for n in names for key in (term_key(n), term_key(normalized(n))) if len(key) >= 2}
 
 
 def term_key(text: str) -> str:

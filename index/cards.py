@@ -30,10 +30,15 @@ FACT_SENTENCES = (
     re.compile(r"[^。\n]*\d+の施策[、と]\d+の取り?組み?[^。\n]*。?"),
     re.compile(r"総数[：:][^）)\n]+"),
 )
+# When a plan was made (令和4年4月に「千代田区DX戦略」を策定): the card keeps it when the plan is the document's own.
+MADE = re.compile(r"[^。\n]*(令和|平成)[\d元]+年(\d+月)?に(?P<what>[^。\n]{0,40})を策定[^。\n]*。?")
+# A plan's new name (名称を「(仮称) 台東区DX推進計画」に改める): a fact of the plan it replaces too.
+RENAMED = re.compile(r"[^。\n]*名称を[^。\n]*(改め|変更)[^。\n]*。?")
 
 
-def document_card(document: Document, text: str, documents: dict[str, Document]) -> Unit:
-    """Return the card unit of a document, from its metadata and its own lines."""
+def document_card(document: Document, documents: dict[str, Document], texts: dict[str, str]) -> Unit:
+    """Return the card unit of a document, from its metadata and its own lines (documents and texts: every one's, by id)."""
+    text = texts[document.id]
     # The title is the card's heading, not a line of it: a line holding every word of a question about the document
     # would be the sentence that matches best, and the answer would lead with it instead of the fact asked.
     lines = [f"{document.ward}の{KIND_LABELS.get(document.kind, document.kind)}"]
@@ -42,8 +47,11 @@ def document_card(document: Document, text: str, documents: dict[str, Document])
     lines.append(f"資料の日付: {to_japanese_month(document.date)}")
     lines += [f"{m.group('key')}: {tidy(m.group('value'))}" for m in FACT_LINE.finditer(text)]
     lines += [f"今後の予定: {m.group('when')} {m.group('what')}" for m in SCHEDULE_LINE.finditer(text)]
-    for pattern in FACT_SENTENCES:
+    for pattern in (*FACT_SENTENCES, RENAMED):
         lines += [tidy(m.group(0)) for m in pattern.finditer(text)]
+    lines += [tidy(m.group(0)) for m in MADE.finditer(text) if any(name in m.group("what") for name in document.names)]
+    # Residents ask the old plan's name whether it changed: the plan replacing it says so.
+    lines += [tidy(m.group(0)) for new in document.superseded_by for m in RENAMED.finditer(texts[new])]
     lines += [f"この資料が置き換える計画: {documents[old].title}" for old in document.supersedes if old in documents]
     lines += [f"この資料を置き換える計画: {documents[new].title}" for new in document.superseded_by if new in documents]
     lines += [f"変更点を示す中間のまとめ: {documents[draft].title}" for draft in document.amends if draft in documents]
@@ -56,25 +64,30 @@ def document_card(document: Document, text: str, documents: dict[str, Document])
         question="",
         text="\n".join(dict.fromkeys(lines)),
         headings=("資料の概要",),
-        asked=card_questions("\n".join(lines)),
+        asked=card_questions("\n".join(lines), document.names),
     )
 
 
-def card_questions(text: str) -> tuple[str, ...]:
+def card_questions(text: str, names: tuple[str, ...]) -> tuple[str, ...]:
     """Return the questions a card answers, as residents would ask them, for the facts it holds.
 
-    They leave the document's name out: every question about the document names it, and the
-    ranking already knows which document a question names.
+    They leave the document's name out, every question about the document names it and the ranking knows
+    which it names, but for its period: 「情報化推進計画っていつまで？」 names the plan and nothing else.
     """
     questions = []
     if "計画期間" in text:
         questions.append("計画の期間は何年度から何年度まで？")
+        questions += [f"{name}はいつからいつまでの計画？" for name in names[:1]]
     if "受付期間" in text or "募集期間" in text:
         questions.append("パブリックコメントの意見募集はいつからいつまでだった？")
     if "件数" in text or "提出者数" in text:
         questions.append("パブリックコメントには何人が意見を出した？")
     if "施策" in text:
         questions.append("施策と取組は全部でいくつ？")
+    if MADE.search(text):
+        questions.append("最初に策定されたのはいつ？")
+    if RENAMED.search(text):
+        questions.append("計画の名前は変わった？")
     return tuple(questions)
 
 

@@ -54,10 +54,10 @@ def load_units(corpus_dir: Path = DEFAULT_CORPUS_DIR) -> list[Unit]:
     units: list[Unit] = []
     documents = load_documents(corpus_dir)
     by_id = {d.id: d for d in documents}
+    texts = {d.id: (corpus_dir / "documents" / f"{d.id}.txt").read_text(encoding="utf-8") for d in documents}
     for document in documents:
-        text = (corpus_dir / "documents" / f"{document.id}.txt").read_text(encoding="utf-8")
-        units.extend(parse_document(document, text))
-        units.append(document_card(document, text, by_id))
+        units.extend(parse_document(document, texts[document.id]))
+        units.append(document_card(document, by_id, texts))
     return with_questions(units, corpus_dir / "questions.json")
 
 

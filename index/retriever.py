@@ -68,10 +68,10 @@ class RankingParams:
     verb_weight: float = 0.3  # verbs and adjectives say less about the topic than nouns
     affix_weight: float = 0.3
     synonym_weight: float = 0.5  # a Sudachi synonym-group match counts less than the word itself
-    rerank_weights: tuple[float, ...] = (0.093, 1.033, 1.319, 2.034, 0.801, 0.414, 1.446, 0.943, -0.318, -1.154, 0.281, -0.558, 0.604, 1.398, 0.951, 1.221)
-    abstain_weights: tuple[float, ...] = (0.717, -0.144, 0.572, -1.632, 0.091, -2.441, -1.795, -1.263, 1.362, -0.463, 1.249, 0.381)
-    abstain_bias: float = -3.449
-    min_confidence: float = 0.46
+    rerank_weights: tuple[float, ...] = (0.067, 1.071, 1.298, 1.885, 0.872, 0.379, 1.412, 0.822, -0.322, -1.099, 0.27, -0.553, 0.621, 1.481, 0.944, 1.176)
+    abstain_weights: tuple[float, ...] = (0.771, -0.151, 0.479, -1.545, 0.052, -2.545, -1.831, -1.259, 1.299, -0.481, 1.251, 0.293)
+    abstain_bias: float = -3.807
+    min_confidence: float = 0.45
 
 
 @dataclass(frozen=True)
@@ -141,7 +141,7 @@ class UnitTerms:
 
 # What a sentence answering each type of question looks like in the documents.
 SEGMENT_ANSWER_TYPES = {
-    "when": re.compile(r"(令和|平成)\s?(\d+|元)\s?年|\d+\s?月|\d{4}\s?年|\d+\s?年度"),
+    "when": re.compile(r"(令和|平成|昭和)\s?(\d+|元|[一二三四五六七八九十]+)\s?年|\d+\s?月|\d{4}\s?年|\d+\s?年度"),
     # A figure with its counter, or a KPI value (現況(令和2年度): 9,100), which has none.
     "count": re.compile(r"(?<![第\d,.])\d[\d,.]*\s?(人|件|名|%|％|パーセント|回|円|校|台|か所|箇所|手続|時間|種類|分|つ)|(?<![第\d,.])\d+の(?=[^\d\s])|(現況|目標)[^:：\n]*[:：]\s*[\d,.]+"),
     "target": re.compile(r"目標|指標"),
@@ -668,9 +668,10 @@ def survey_match(survey: np.ndarray, overview: np.ndarray, wants_survey: bool, a
     """Return +1 where a survey unit meets a survey question, -1 where only one is about a survey, else 0.
 
     A survey's overview meets only a question about how the survey was done: asked what residents
-    answered, its results should win over it.
+    answered, it gives no answer, as far off as a passage about something else (it names the survey
+    and counts people, which a question about a share matches).
     """
-    met = np.where(asks_conduct | ~overview, 1.0, 0.0)
+    met = np.where(asks_conduct | ~overview, 1.0, -1.0)
     return np.where(survey | wants_survey, np.where(survey == wants_survey, met, -1.0), 0.0)
 
 

@@ -17,6 +17,12 @@ KPI_ROW = re.compile(r"^指標: (?P<indicator>[^/\n]+?) / (?P<values>.+)$", re.M
 SURVEY_PASSAGE = re.compile(r"アンケート|調査結果")
 # 【(3) インターネットを利用しない理由】: one survey question, its result below it.
 SURVEY_QUESTION = re.compile(r"^【\((?P<number>\d+)\)\s*(?P<title>[^】]+)】$", re.MULTILINE)
+# A paragraph of plan text that quotes the residents' survey with its figures (区民アンケート調査では、…87.7%…).
+SURVEY_FINDING = re.compile(r"^.*区民アンケート.*\d\s?[%％].*$", re.MULTILINE)
+SURVEY_FINDINGS_TITLE = "区民アンケート調査の結果"
+# What a finding names, for the questions it answers: an answer residents gave (「利用したいと思う」), a rate (利用率).
+QUOTED_ANSWER = re.compile(r"「([^」]{2,30})」")
+RATE = re.compile(r"((?:[一-龥ァ-ヶー]{2,12}の)?[一-龥ァ-ヶー]{1,12}率)は")
 
 
 def row_units(passages: list[Unit]) -> list[Unit]:
@@ -28,6 +34,8 @@ def row_units(passages: list[Unit]) -> list[Unit]:
         units.extend(kpi_rows(passage))
         if SURVEY_PASSAGE.search(" ".join(passage.headings)):
             units.extend(survey_results(passage))
+        else:
+            units.extend(survey_findings(passage))
     return units
 
 
@@ -69,6 +77,31 @@ def survey_results(passage: Unit) -> list[Unit]:
                 text=block,
                 headings=(*passage.headings, title),
                 asked=(f"区民アンケートの「{title}」の結果は？",),
+            )
+        )
+    return units
+
+
+def survey_findings(passage: Unit) -> list[Unit]:
+    """Make each paragraph of plan text that gives the residents' survey's figures a survey result of its own.
+
+    The plan cites the survey where it argues for a 施策 (「利用しておらず今後も利用するつもりはない」という回答は…6.4%);
+    asked what residents answered, that paragraph is the answer, not the 施策 around it nor the survey's overview.
+    """
+    units = []
+    for number, finding in enumerate(SURVEY_FINDING.finditer(passage.text), 1):
+        text = finding.group(0).strip()
+        named = [f"「{m.group(1)}」と答えた人" for m in QUOTED_ANSWER.finditer(text)] + RATE.findall(text)
+        units.append(
+            replace(
+                passage,
+                id=f"{passage.id}-survey{number}",
+                section=f"{passage.section} > {SURVEY_FINDINGS_TITLE}",
+                title=f"{SURVEY_FINDINGS_TITLE}（{passage.title}）",
+                text=text,
+                headings=(*passage.headings, passage.title, SURVEY_FINDINGS_TITLE),
+                measure=passage.measure or passage.title,
+                asked=tuple(f"区民アンケートで{thing}はどのくらい？" for thing in dict.fromkeys(named)) or ("区民アンケートの結果は？",),
             )
         )
     return units

@@ -56,8 +56,8 @@ _COUNTED_BEFORE = r"(" + _NOUN + r")" + _UP_TO_COUNTER
 # Whose count it is (システム監査の実施回数は何回): a ward's name (台東区の) narrows nothing the line must repeat.
 _OWNER_BEFORE = r"(" + _NOUN + r")の" + _NOUN + _UP_TO_COUNTER
 _WARD = re.compile(r".+区")
-# Words before a counter that name no thing: when (去年は何件), how much (全部で), or the share itself (割合は何％).
-_WHEN = re.compile(r"(去年|今年|昨年|来年|毎年|年間|今年度|昨年度|全部|合計|累計|全体|現在|最近|結局|割合|比率)度?")
+# Words before a counter or いつ that name no thing: when (去年は何件, 最初はいつ), how much (全部で), or the share itself (割合は何％).
+_WHEN = re.compile(r"(去年|今年|昨年|来年|毎年|年間|今年度|昨年度|全部|合計|累計|全体|現在|最近|結局|割合|比率|最初|初め|当初|最後|最新)度?")
 _COUNTED_AFTER = r"何{counter}(?:くらい|ぐらい|ほど)?の?(" + _NOUN + r")"
 
 

@@ -1,11 +1,13 @@
 """What a question asks for, and answers that give it: slots, table rows, document cards, definitions, もしかして."""
 from __future__ import annotations
 
+import numpy as np
 import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.db import Question
+from index.retriever import survey_match
 from index.slots import asked_slots, kanji_question_words, missing_slot
 
 
@@ -338,3 +340,81 @@ def test_the_detail_asked_standing_in_the_answer_raises_the_confidence(answerer)
     hits = answerer.retriever.search(query)
     assert answerer.slot_missing(answerer.extract(hits[0], query), hits[0], query) is None
     assert answerer.retriever.confidence(hits, slot_given=True) > answerer.retriever.confidence(hits)
+
+
+def test_a_paragraph_of_plan_text_citing_the_survey_is_a_survey_result(answerer):
+    findings = [u for u in answerer.retriever.units if u.section.endswith("区民アンケート調査の結果")]
+    finding = next(u for u in findings if "6.4%" in u.text)
+    assert finding.text.startswith("今回の区民アンケート調査で") and finding.title.endswith("（【施策13】 デジタル・ディバイド対策）")
+    assert any("「利用しておらず今後も利用するつもりはない」" in q for q in finding.asked)
+    answer = answerer.answer("台東区のアンケートで、スマホを持っている区民の割合は前の調査からどのくらい増えた？")
+    assert answer.resolved and "前回調査時の72.6%に対して90.3%" in answer.text
+
+
+@pytest.mark.parametrize(
+    ("question", "survey"),
+    [
+        ("電子申請は使わないって人は何割くらい？", True),
+        ("キャッシュレスを使いたいと答えた区民はどのくらい？", True),
+        ("60代以上でインターネットを使っている人は何パーセント？", True),
+        ("親が70代で、スマホの使い方を教えてもらえるところはある？", False),  # who is asking, not a share
+        ("マイナンバーカードの交付率の目標は？", False),
+    ],
+)
+def test_a_share_of_residents_by_what_they_answered_or_their_age_asks_about_a_survey(answerer, question, survey):
+    assert answerer.query(question, "台東区").wants_survey is survey
+
+
+def test_a_card_says_when_the_plan_was_made_and_that_its_name_changes(answerer):
+    cards = {u.doc_id: u for u in answerer.retriever.units if u.id.endswith("-card")}
+    assert "令和4年4月に「千代田区DX戦略」を策定" in cards["003"].text
+    # The plan that replaces 台東区情報化推進計画 gives its new name: the old plan's card says so too.
+    assert "名称を「(仮称) 台東区DX推進計画」に改める" in cards["002"].text
+    assert "台東区新型コロナウイルス感染症拡大防止ガイドライン" not in cards["002"].text  # made, but not the plan
+    answer = answerer.answer("情報化推進計画は名前が変わるの？", "台東区")
+    assert answer.resolved and "名称を「(仮称) 台東区DX推進計画」に改める" in answer.text
+
+
+def test_first_or_last_before_when_names_no_thing_the_date_is_of():
+    [when] = asked_slots("DX戦略っていちばん最初はいつ作ったの")
+    assert when.topics == () and when.label == "時期"
+
+
+def test_a_date_in_kanji_numerals_answers_when(answerer):
+    answer = answerer.answer("台東区民憲章はいつ告示されたの？", "台東区")
+    assert answer.resolved and answer.text.startswith("(平成十八年十二月十四日 告示 第六百八十八号)")
+
+
+@pytest.mark.parametrize(
+    ("question", "term"),
+    [
+        ("ソサエティ5.0とは？", "Society5.0"),  # katakana for a term written in Latin letters
+        ("コンビニ交付って何？", "コンビニ交付サービス"),  # without the generic last word
+        ("AIってどういういみ？", "AI (Artificial Intelligence)"),  # 意味 typed in kana
+    ],
+)
+def test_a_term_is_named_under_another_spelling_or_without_its_generic_last_word(answerer, question, term):
+    answer = answerer.answer(question)
+    assert answer.resolved and answer.hits[0].unit.kind == "glossary" and answer.hits[0].unit.title == term
+
+
+def test_a_plans_card_answers_a_question_that_names_the_plan_and_asks_its_period(answerer):
+    card = next(u for u in answerer.retriever.units if u.id == "002-card")
+    assert "情報化推進計画はいつからいつまでの計画？" in card.asked
+    answer = answerer.answer("情報化推進計画って何年度までの計画なの？", "台東区")
+    assert answer.resolved and "令和3年度" in answer.text and "令和7年度" in answer.text
+
+
+def test_a_surveys_overview_is_no_answer_to_what_residents_answered():
+    survey, overview = np.array([True, True, False]), np.array([False, True, False])
+    # Asked what residents answered: a result meets it; the overview, like a passage on something else, does not.
+    assert survey_match(survey, overview, wants_survey=True, asks_conduct=False).tolist() == [1.0, -1.0, -1.0]
+    assert survey_match(survey, overview, wants_survey=True, asks_conduct=True).tolist() == [1.0, 1.0, -1.0]
+
+
+def test_what_precedes_the_lead_is_kept_from_its_near_end(answerer):
+    # A survey passage of three questions: asked of the third, the answer ends with that question's own heading,
+    # not with the first question's.
+    answer = answerer.answer("区民アンケートでキャッシュレスの決済手段を年代別に比べるとどうだった？", "台東区")
+    assert answer.resolved and answer.text.startswith("キャッシュレスで利用したい決済手段の割合")
+    assert "【(9) キャッシュレスで利用したい決済手段】" in answer.text

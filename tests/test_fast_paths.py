@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from index.analysis import Analyzer, Morpheme, SynonymRule, synonym_lines
+from index.analysis import Analyzer, Morpheme, SynonymRule, synonym_lines, with_own_groups
 from index.answering import MAYBE_MEANT_COVERAGE, Answerer, suggestion
 from index.names import NameFinder
 from index.corpus import DEFAULT_CORPUS_DIR
@@ -44,7 +44,7 @@ def rewrite_by_scan(rules: list[SynonymRule], morphemes: list[Morpheme]) -> list
             result.append(morphemes[i])
             i += 1
         else:
-            result.extend(rule.canonical)
+            result.extend(with_own_groups(rule.canonical, morphemes[i : i + len(rule.variant)]))
             i += len(rule.variant)
     return result
 

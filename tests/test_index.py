@@ -43,6 +43,8 @@ def test_content_words_are_normalized_and_grammar_dropped(analyzer):
         ("駅の電子看板", "デジタルサイネージ"),
         ("GPSで見守る", "位置情報"),
         ("ビデオ通話", "オンライン相談"),
+        ("前の調査と比べて", "前回"),
+        ("お年寄り", "60歳代以上は67.2%"),
     ],
 )
 def test_residents_words_reach_the_documents_words(analyzer, resident, document):
@@ -131,6 +133,21 @@ def test_staff_synonym_file_is_read_without_code_changes(tmp_path):
     synonyms.write_text("# comment\n図書館, ライブラリー\n", encoding="utf-8")
     assert "図書館" in Analyzer(synonyms).terms("ライブラリーの本")
     assert "図書館" not in Analyzer().terms("ライブラリーの本")
+
+
+def test_a_synonym_rewritten_keeps_its_own_sudachi_groups(tmp_path):
+    synonyms = tmp_path / "synonyms.txt"
+    synonyms.write_text("オンライン, ネット\nマイナンバーカード, マイナカード\n", encoding="utf-8")
+    listed = Analyzer(synonyms)
+    # ネット is written オンライン and still matches インターネット, as Sudachi groups ネット with it.
+    assert "オンライン" in listed.terms("ネット") and set(listed.terms("ネット")) & set(listed.terms("インターネット"))
+    # A variant of several words keeps none of their groups: マイナ + カード is the document's words alone.
+    assert listed.terms("マイナカード") == listed.terms("マイナンバーカード")
+
+
+def test_dono_after_a_noun_is_no_word(analyzer):
+    # 人どのくらい: Sudachi reads どの as the suffix 殿.
+    assert "殿" not in analyzer.terms("使わないって人どのくらい？")
 
 
 @pytest.mark.parametrize(

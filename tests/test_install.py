@@ -49,7 +49,7 @@ def test_the_installed_command_answers_from_an_empty_folder_and_keeps_its_state_
 @pytest.mark.slow
 def test_the_installed_app_serves_answers_under_gunicorn_from_an_empty_folder(installed, tmp_path):
     with gunicorn({"WARD_FAQ_SECRET_KEY": "test"}, workers=1, bin_dir=installed, cwd=tmp_path) as url:
-        body = json.dumps({"question": "スマホが苦手なんですが教えてもらえる場所はありますか", "ward": "台東区"}).encode()
+        body = json.dumps({"question": "スマホの使い方を教えてもらえる講座はありますか", "ward": "台東区"}).encode()
         request = urllib.request.Request(url + "/api/ask", body, {"Content-Type": "application/json"})
         with urllib.request.urlopen(request, timeout=30) as response:
             answer = json.loads(response.read())
