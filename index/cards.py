@@ -64,20 +64,19 @@ def document_card(document: Document, documents: dict[str, Document], texts: dic
         question="",
         text="\n".join(dict.fromkeys(lines)),
         headings=("資料の概要",),
-        asked=card_questions("\n".join(lines), document.names),
+        asked=card_questions("\n".join(lines)),
     )
 
 
-def card_questions(text: str, names: tuple[str, ...]) -> tuple[str, ...]:
+def card_questions(text: str) -> tuple[str, ...]:
     """Return the questions a card answers, as residents would ask them, for the facts it holds.
 
-    They leave the document's name out, every question about the document names it and the ranking knows
-    which it names, but for its period: 「情報化推進計画っていつまで？」 names the plan and nothing else.
+    They leave the document's name out: every question about the document names it, and the
+    ranking already knows which document a question names.
     """
     questions = []
     if "計画期間" in text:
         questions.append("計画の期間は何年度から何年度まで？")
-        questions += [f"{name}はいつからいつまでの計画？" for name in names[:1]]
     if "受付期間" in text or "募集期間" in text:
         questions.append("パブリックコメントの意見募集はいつからいつまでだった？")
     if "件数" in text or "提出者数" in text:
