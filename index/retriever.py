@@ -668,10 +668,9 @@ def survey_match(survey: np.ndarray, overview: np.ndarray, wants_survey: bool, a
     """Return +1 where a survey unit meets a survey question, -1 where only one is about a survey, else 0.
 
     A survey's overview meets only a question about how the survey was done: asked what residents
-    answered, it gives no answer, as far off as a passage about something else (it names the survey
-    and counts people, which a question about a share matches).
+    answered, its results should win over it.
     """
-    met = np.where(asks_conduct | ~overview, 1.0, -1.0)
+    met = np.where(asks_conduct | ~overview, 1.0, 0.0)
     return np.where(survey | wants_survey, np.where(survey == wants_survey, met, -1.0), 0.0)
 
 
