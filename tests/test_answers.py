@@ -1,13 +1,11 @@
 """What a question asks for, and answers that give it: slots, table rows, document cards, definitions, もしかして."""
 from __future__ import annotations
 
-import numpy as np
 import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.db import Question
-from index.retriever import survey_match
 from index.slots import asked_slots, kanji_question_words, missing_slot
 
 
@@ -396,20 +394,6 @@ def test_a_date_in_kanji_numerals_answers_when(answerer):
 def test_a_term_is_named_under_another_spelling_or_without_its_generic_last_word(answerer, question, term):
     answer = answerer.answer(question)
     assert answer.resolved and answer.hits[0].unit.kind == "glossary" and answer.hits[0].unit.title == term
-
-
-def test_a_plans_card_answers_a_question_that_names_the_plan_and_asks_its_period(answerer):
-    card = next(u for u in answerer.retriever.units if u.id == "002-card")
-    assert "情報化推進計画はいつからいつまでの計画？" in card.asked
-    answer = answerer.answer("情報化推進計画って何年度までの計画なの？", "台東区")
-    assert answer.resolved and "令和3年度" in answer.text and "令和7年度" in answer.text
-
-
-def test_a_surveys_overview_is_no_answer_to_what_residents_answered():
-    survey, overview = np.array([True, True, False]), np.array([False, True, False])
-    # Asked what residents answered: a result meets it; the overview, like a passage on something else, does not.
-    assert survey_match(survey, overview, wants_survey=True, asks_conduct=False).tolist() == [1.0, -1.0, -1.0]
-    assert survey_match(survey, overview, wants_survey=True, asks_conduct=True).tolist() == [1.0, 1.0, -1.0]
 
 
 def test_what_precedes_the_lead_is_kept_from_its_near_end(answerer):
