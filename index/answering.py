@@ -332,7 +332,8 @@ class Answerer:
         A question that asks two things (いつからいつまで、何人) is answered line by line, so the lead is the
         first few lines.
         """
-        pieces = [p for p in split_segments(text) if p.strip()]
+        reply = text.split(COMMENT_LABEL)[0]  # a resident's comment states nothing the ward's reply gives
+        pieces = [p for p in split_segments(reply) if p.strip()]
         return "".join(pieces[:QUOTED_LEAD_PIECES])
 
     def slot_fallback_text(self, missing: Slot, hit: Hit, ward: str | None) -> str:

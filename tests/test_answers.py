@@ -39,6 +39,7 @@ from index.slots import asked_slots, kanji_question_words, missing_slot
         ("手続きの割合を何%まで増やすの", "指標: オンライン手続比率 / 目標(令和7年度): 60%", "手続きを増やす"),
         ("防災アプリってなんて名前？", "防災アプリ「台東防災」の配信", "防災アプリなどデジタル技術を活用"),
         ("そのアプリ、名前なんだっけ", "LINEで配信", "アプリを活用し"),
+        ("新しいサービスの名前は？", "「ぴったりサービス」を活用", "新しいサービスを導入"),
         ("資格確認書はどこでもらえますか", "区役所の窓口で交付", "適切な本人確認を行い"),
         ("駐輪場はどこにありますか", "区民センターの地下", "駐輪場を整備"),
         ("介護認定の申請はどこでできますか", "区役所の窓口で申請できます", "申請を受け付けます"),
@@ -114,6 +115,12 @@ def test_asked_how_short_it_will_get_the_current_wait_is_no_answer(answerer):
 )
 def test_a_name_a_place_or_a_need_mentioned_is_not_asked(question):
     assert not [slot for slot in asked_slots(question) if slot.label in ("名称", "場所") or slot.label.endswith("の要否")]
+
+
+def test_a_detail_in_the_residents_comment_is_not_one_the_ward_gives(answerer):
+    # The ward's reply names no service; the resident's comment quoted after it holds a newspaper's URL.
+    answer = answerer.answer("東京共同電子申請のかわりに千代田区が入れるサービスの名前は？", "千代田区")
+    assert not answer.resolved and "名称の記載がありません" in answer.text
 
 
 def test_a_question_without_a_detail_asks_no_slot():
