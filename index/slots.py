@@ -49,7 +49,7 @@ _COUNT_QUESTION = re.compile(r"何(" + "|".join(COUNTERS) + r")(?!も)")
 SHARE_COUNTERS = frozenset({"%", "％", "パーセント", "割"})
 THING_COUNTERS = frozenset({"冊", "件", "回", "台", "校", "か所", "ヶ所", "箇所", "種類", "票"}) | SHARE_COUNTERS
 _NOUN = r"[一-龥々ァ-ヶーA-Za-zＡ-Ｚａ-ｚ]{2,}"
-_FILLER = r"(?:年間|年に|今|これまでに?|全部で|合計|累計|全体で|結局|で|は|くらい|ぐらい)*"
+_FILLER = r"(?:年間|年に|今|いま|これまでに?|全部で|合計|累計|全体で|結局|で|は|くらい|ぐらい)*"
 # What joins the noun that names the counted thing to its counter: 危険性|は全部で|何件.
 _UP_TO_COUNTER = r"(?:は|が|を|も|って|の数は?)?" + _FILLER + r"何{counter}"
 _COUNTED_BEFORE = r"(" + _NOUN + r")" + _UP_TO_COUNTER
@@ -192,6 +192,15 @@ _ASKS_NEEDED = re.compile(r"(?<!どんな)(?<!何の)(?P<thing>" + _NOUN + r")(?
 NEEDED = re.compile(r"必要|不要|要りません|いりません")
 
 
+# Whether a target was reached or what a figure came to in the end (目標は達成できたの, 結局いま何%になった): a KPI row's
+# 現況 is a baseline before the plan and its 目標 an aim, so only a line stating a result answers.
+ASKS_OUTCOME = re.compile(
+    r"達成(でき|し|され)た|目標[^。？?]{0,15}(届い|いった|行った|超え|クリア)"
+    r"|(結局|けっきょく)[^。？?]{0,20}(なった|下がった|上がった|増えた|減った|伸びた)"
+)
+OUTCOME_STATED = re.compile(r"実績|達成(し|され|でき)(た|まし)")
+
+
 def asked_slots(question: str) -> list[Slot]:
     """Return the details a question asks for: its counted things, the department, and the worded slots it names."""
     slots = []
@@ -210,6 +219,10 @@ def asked_slots(question: str) -> list[Slot]:
         if match := asks.search(question):
             topics = dated_things(question[: match.start()]) if slot.dated else ()
             slots.append(replace(slot, label=f"{'の'.join(topics)}の{slot.label}", topics=topics) if topics else slot)
+    if outcome := ASKS_OUTCOME.search(question):
+        # What the figure is of comes first (マイナンバーカード交付率、…達成できたの), or just before the ask.
+        topic = question[: outcome.start()].split("、")[0]
+        slots.append(Slot("の".join([*dated_things(topic), "実績"]), OUTCOME_STATED))
     needed = [m.group("thing") or m.group("bare") for m in _ASKS_NEEDED.finditer(question)]
     if needed:
         slots.append(Slot(f"{needed[0]}の要否", NEEDED, counted=tuple(needed)))

@@ -39,6 +39,8 @@ from index.slots import asked_slots, kanji_question_words, missing_slot
         ("手続きの割合を何%まで増やすの", "指標: オンライン手続比率 / 目標(令和7年度): 60%", "手続きを増やす"),
         ("防災アプリってなんて名前？", "防災アプリ「台東防災」の配信", "防災アプリなどデジタル技術を活用"),
         ("そのアプリ、名前なんだっけ", "LINEで配信", "アプリを活用し"),
+        ("交付率の目標は達成できたの？", "交付率は令和7年度の実績で62%", "指標: 交付率 / 現況(令和2年度): 35% / 目標(令和7年度): 60%"),
+        ("未解決率、結局いま何%まで下がったの", "未解決率の実績は12%", "現況(令和2年度): 20% / 目標(令和7年度): 0%"),
         ("新しいサービスの名前は？", "「ぴったりサービス」を活用", "新しいサービスを導入"),
         ("資格確認書はどこでもらえますか", "区役所の窓口で交付", "適切な本人確認を行い"),
         ("駐輪場はどこにありますか", "区民センターの地下", "駐輪場を整備"),
@@ -338,6 +340,19 @@ def test_a_target_asked_is_not_given_by_the_current_value_of_its_kpi(answerer):
     assert not answer.resolved and "時間の数の記載がありません" in answer.text
     target = answerer.answer("AI・RPA導入業務における作業削減時間の目標は何時間？", "台東区")
     assert target.resolved and "年8,150時間" in target.text
+
+
+def test_asked_whether_a_target_was_reached_a_kpi_row_is_no_answer(answerer):
+    # The row gives the value before the plan (現況, 令和2年度) and the aim (目標), never what was reached.
+    answer = answerer.answer("防災アプリのダウンロード数って、目標の13,000に届いたの？", "台東区")
+    assert not answer.resolved
+    assert "資料には、お尋ねの防災アプリのダウンロード数の実績の記載がありません" in answer.text
+    assert answerer.answer("防災アプリのダウンロード数の目標っていくつ", "台東区").resolved
+
+
+@pytest.mark.parametrize("question", ["最終的に施策はいくつになったの", "パブコメ、結局何件くらい意見きたの？", "目標は達成できそう？"])
+def test_a_count_in_the_end_or_a_forecast_asks_no_result(question):
+    assert not [slot for slot in asked_slots(question) if slot.label.endswith("実績")]
 
 
 def test_the_detail_asked_standing_in_the_answer_raises_the_confidence(answerer):
