@@ -360,3 +360,16 @@ def test_the_detail_asked_standing_in_the_answer_raises_the_confidence(answerer)
     hits = answerer.retriever.search(query)
     assert answerer.slot_missing(answerer.extract(hits[0], query), hits[0], query) is None
     assert answerer.retriever.confidence(hits, slot_given=True) > answerer.retriever.confidence(hits)
+
+
+def test_a_question_about_a_municipality_the_documents_are_not_of_is_told_whose_they_are(answerer):
+    answer = answerer.answer("世田谷区のDX推進計画の期間はいつまで？")
+    assert not answer.resolved and not answer.hits
+    assert "台東区・千代田区・大田区" in answer.text and "世田谷区にお問い合わせください" in answer.text
+    # Scoped to a ward served, the question still names only another one.
+    assert not answerer.answer("八王子市の電子申請はいくつあるの", "台東区").resolved
+
+
+def test_a_municipality_named_beside_a_ward_served_is_a_comparison(answerer):
+    answer = answerer.answer("港区はネット手続きが2000件以上あるけど、台東区のオンライン手続きの目標はどれくらい？")
+    assert answer.resolved
