@@ -57,7 +57,7 @@ _COUNTED_BEFORE = r"(" + _NOUN + r")" + _UP_TO_COUNTER
 _OWNER_BEFORE = r"(" + _NOUN + r")の" + _NOUN + _UP_TO_COUNTER
 _WARD = re.compile(r".+区")
 # Words before a counter that name no thing: when (去年は何件), how much (全部で), or the share itself (割合は何％).
-_WHEN = re.compile(r"(去年|今年|昨年|来年|毎年|年間|今年度|昨年度|全部|合計|累計|全体|現在|最近|結局|割合|比率)度?")
+_WHEN = re.compile(r"(去年|今年|昨年|来年|毎年|年間|年|今年度|昨年度|全部|合計|累計|全体|現在|最近|結局|割合|比率)度?")
 _COUNTED_AFTER = r"何{counter}(?:くらい|ぐらい|ほど)?の?(" + _NOUN + r")"
 
 
@@ -124,6 +124,7 @@ class Slot:
     label: str  # how the fallback names what is missing: 「資料には{label}の記載がありません」
     answer: re.Pattern[str]
     in_charge: bool = False  # a department slot the unit's own 担当 fills (どこの課がやるの), not one about use (どの課で導入)
+    headed: bool = False  # the passage's title may give it (令和6年度における取組み gives the year of what it lists)
     counted: tuple[str, ...] = ()  # the thing counted (危険性): the line giving the figure must name one of them
     owners: tuple[str, ...] = ()  # whose count it is (システム監査 of its 実施回数): the line must name one of them too
     topics: tuple[str, ...] = ()  # what a date is asked of (転出届): the date's line or the passage's heading names one
@@ -201,6 +202,31 @@ ASKS_OUTCOME = re.compile(
 OUTCOME_STATED = re.compile(r"実績|達成(し|され|でき)(た|まし)")
 
 
+# Each era's names, the year before its first (元年) and its last.
+ERAS = {"令和|R": (2018, 9999), "平成|H": (1988, 2019)}
+# A year a question asks a figure of (令和6年度の問い合わせ件数は？): a figure of another year does not answer it. Named
+# where no figure is asked, a year more often says which thing is meant (令和8年度から始まる計画の目標は).
+ASKS_YEAR = re.compile(r"((?P<era>" + "|".join(ERAS) + r")\s?(?P<number>\d{1,2}|元)|(?<!\d)(?P<western>(19|20)\d\d))\s?年度?")
+ASKS_FIGURE = re.compile(r"何(" + "|".join(COUNTERS) + r")|件数|人数|回数|数は|率は|いくつ|どれ[くぐ]らい|どの[くぐ]らい")
+
+
+def western_year(named: re.Match[str]) -> int:
+    """Return the year an ASKS_YEAR match names, in the Western calendar (令和6年 → 2024)."""
+    if named.group("western"):
+        return int(named.group("western"))
+    start = next(start for names, (start, _) in ERAS.items() if named.group("era") in names.split("|"))
+    return start + (1 if named.group("number") == "元" else int(named.group("number")))
+
+
+def year_written(year: int) -> re.Pattern[str]:
+    """Return how the documents may write a year: 2024年, 令和6年(度), R6, and 令和元年 for 2019."""
+    ways = [rf"(?<!\d){year}\s?年"]
+    for names, (start, last) in ERAS.items():
+        if start < year <= last:
+            ways.append(rf"({names})\s?({year - start}(?!\d){'|元' if year - start == 1 else ''})")
+    return re.compile("|".join(ways))
+
+
 def asked_slots(question: str) -> list[Slot]:
     """Return the details a question asks for: its counted things, the department, and the worded slots it names."""
     slots = []
@@ -226,6 +252,8 @@ def asked_slots(question: str) -> list[Slot]:
     needed = [m.group("thing") or m.group("bare") for m in _ASKS_NEEDED.finditer(question)]
     if needed:
         slots.append(Slot(f"{needed[0]}の要否", NEEDED, counted=tuple(needed)))
+    for year in ASKS_YEAR.finditer(question) if ASKS_FIGURE.search(question) else ():
+        slots.append(Slot(re.sub(r"\s", "", year.group(0)), year_written(western_year(year)), headed=True))
     return slots
 
 
@@ -235,7 +263,7 @@ def missing_slot(slots: list[Slot], text: str, department: str | None = None, he
     department is the 担当 of the unit quoted, which the answer names: it fills an in-charge slot; heading is its title.
     """
     for slot in slots:
-        given = text + (f"\n{department}" if department and slot.in_charge else "")
+        given = text + (f"\n{department}" if department and slot.in_charge else "") + (f"\n{heading}" if slot.headed else "")
         if not slot.given_by(given, heading):
             return slot
     return None

@@ -41,6 +41,8 @@ from index.slots import asked_slots, kanji_question_words, missing_slot
         ("そのアプリ、名前なんだっけ", "LINEで配信", "アプリを活用し"),
         ("交付率の目標は達成できたの？", "交付率は令和7年度の実績で62%", "指標: 交付率 / 現況(令和2年度): 35% / 目標(令和7年度): 60%"),
         ("未解決率、結局いま何%まで下がったの", "未解決率の実績は12%", "現況(令和2年度): 20% / 目標(令和7年度): 0%"),
+        ("令和6年度1年間の問い合わせ件数は？", "令和6年度は約8万件の問い合わせ", "令和3年1月現在で一日平均約300件の問い合わせ"),
+        ("2019年度の応募は何件？", "令和元年度の応募 12件", "平成30年度の応募 12件"),
         ("新しいサービスの名前は？", "「ぴったりサービス」を活用", "新しいサービスを導入"),
         ("資格確認書はどこでもらえますか", "区役所の窓口で交付", "適切な本人確認を行い"),
         ("駐輪場はどこにありますか", "区民センターの地下", "駐輪場を整備"),
@@ -117,6 +119,15 @@ def test_asked_how_short_it_will_get_the_current_wait_is_no_answer(answerer):
 )
 def test_a_name_a_place_or_a_need_mentioned_is_not_asked(question):
     assert not [slot for slot in asked_slots(question) if slot.label in ("名称", "場所") or slot.label.endswith("の要否")]
+
+
+def test_a_year_named_where_no_figure_is_asked_says_which_thing_is_meant():
+    assert asked_slots("令和8年度から始まる計画の目標は？") == []
+
+
+def test_a_year_asked_may_stand_in_the_title_of_the_passage():
+    slots = asked_slots("令和6年度の研修は何回？")
+    assert missing_slot(slots, "研修 3回", heading="令和6年度における情報セキュリティの取組み") is None
 
 
 def test_a_detail_in_the_residents_comment_is_not_one_the_ward_gives(answerer):
