@@ -30,6 +30,8 @@ COUNTERS = {
     "分": "分",
     "日間": "日間?",
     "週間": "週間",
+    # 何年間: a span of fiscal years (令和3年度から令和7年度) says how many too.
+    "年間": r"年間|か年|ヵ年|カ年|ヶ年|年度?\s?(?:から|～|〜|-)\s?(?:令和|平成)?\s?(?:\d+|元)\s?年",
     "か月": "か月|ヶ月|カ月",
     "ヶ月": "か月|ヶ月|カ月",
     "割": "割|%|％|パーセント",
@@ -41,6 +43,17 @@ COUNTERS = {
 }
 # A KPI value with no counter of its own (現況(令和2年度): 9,100): the thing its 指標 counts.
 KPI_VALUE = r"(現況|目標)[^:：\n]*[:：]\s*[\d,.]+(?=\s*(/|$))"
+# A count asked per period (年に何件, 月何回, 一日何件): the figure must be one per that period (年3件, 一日平均約300件,
+# 9,300時間/年), not per another (年6回 does not say how many a month). 今年, 少年 … are no period.
+_PER_PERIOD = re.compile(r"(?:毎|1|一|ひと|(?<![一-龥々]))(?P<period>年|月|週|日)(?:に|間|あたり|当たり|平均)*$")
+
+
+def per_period(period: str, counter: str) -> str:
+    """Return the pattern of a figure with counter given per period: 年3件, 年間8,150時間, 一日平均約300件, 9,300時間/年."""
+    counted = NUMBER + f"({COUNTERS[counter]})"
+    return rf"{period}(間|に|あたり|当たり|平均)*\s?(約)?\s?{counted}|{counted}\s?/\s?{period}"
+
+
 # 何回も, 何人も say "many times, many people": no count is asked.
 _COUNT_QUESTION = re.compile(r"何(" + "|".join(COUNTERS) + r")(?!も)")
 # Counters of things and shares, not of people or measures: 「危険性は何件」 is not answered by 「Webサイト56件」,
@@ -237,7 +250,10 @@ def asked_slots(question: str) -> list[Slot]:
         counter = match.group(1)
         counted = counted_things(question, counter) if counter in THING_COUNTERS else ()
         owners = counted_owners(question, counter) if counted else ()
-        answer = re.compile(NUMBER + f"({COUNTERS[counter]})(?!ひとり|一人)|" + KPI_VALUE, re.MULTILINE)
+        if period := _PER_PERIOD.search(question, 0, match.start()):
+            answer = re.compile(per_period(period.group("period"), counter))
+        else:
+            answer = re.compile(NUMBER + f"({COUNTERS[counter]})(?!ひとり|一人)|" + KPI_VALUE, re.MULTILINE)
         share = counter in SHARE_COUNTERS
         label = f"{counted[0]}の{'割合' if share else '数'}" if counted else ("割合" if share else f"{counter}の数")
         slots.append(Slot(label, answer, counted=counted, owners=owners))
