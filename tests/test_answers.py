@@ -47,6 +47,8 @@ from index.slots import asked_slots, kanji_question_words, missing_slot
         ("チャットボットには一日何件くらい質問が来るの", "一日平均約300件の質問", "令和2年度の質問 1,200件"),
         ("作業時間は年間何時間減らすの", "削減時間 9,300時間/年", "削減時間 9,300時間"),
         ("この計画は何年間の計画？", "令和3年度から令和7年度までの計画", "令和4年4月に策定"),
+        ("予防接種は無料ですか", "接種費用は無料です", "手続きにかかる負担軽減に取り組む"),
+        ("アプリのダウンロードはどこからするの", "App Storeからダウンロード", "ダウンロード数（累計） 9,100"),
         ("新しいサービスの名前は？", "「ぴったりサービス」を活用", "新しいサービスを導入"),
         ("資格確認書はどこでもらえますか", "区役所の窓口で交付", "適切な本人確認を行い"),
         ("駐輪場はどこにありますか", "区民センターの地下", "駐輪場を整備"),
@@ -138,6 +140,10 @@ def test_a_detail_in_the_residents_comment_is_not_one_the_ward_gives(answerer):
     # The ward's reply names no service; the resident's comment quoted after it holds a newspaper's URL.
     answer = answerer.answer("東京共同電子申請のかわりに千代田区が入れるサービスの名前は？", "千代田区")
     assert not answer.resolved and "名称の記載がありません" in answer.text
+
+
+def test_a_free_thing_named_asks_no_fee():
+    assert not [slot for slot in asked_slots("無料Wi-Fiのある場所を増やしてほしい") if slot.label == "金額"]
 
 
 def test_a_question_without_a_detail_asks_no_slot():
