@@ -208,6 +208,21 @@ WORDED_SLOTS = (
 )
 
 
+# How a resident does something (どうやって予約するの, つなぎ方, 申し込み方法): a passage that only says the service will
+# exist (オンライン相談の拡充) does not tell; the line must at least name the step asked, as the documents write it.
+HOW_TO = r"(どうやって|どうすれば|どうしたら|どのように)[^。？?、]{{0,8}}({0})|({0})[^。？?、]{{0,3}}(方|方法|手順|仕方|やり方)"
+HOW_TO_STEPS = tuple(
+    (label, re.compile(HOW_TO.format(asked)), re.compile(named))
+    for label, asked, named in (
+        ("予約", "予約", "予約"),
+        ("申し込み", "申し?込|申込", "申し?込|申込"),
+        ("登録", "登録", "登録"),
+        ("接続", "つな[ぐげぎが]|接続", "つな[ぐげぎが]|接続"),
+        ("ダウンロード", "ダウンロード|インストール", "ダウンロード|インストール|ストア"),
+    )
+)
+
+
 DEPARTMENT_NAME = re.compile(r"[^\s、。：:（）()「」]{2,}(課|局|(?<![一全内外細大])部|センター)(?!題|程|長|分|門|品|屋)")
 # 「どの課？」「部署はどこ？」: the department asked for.
 ASKS_DEPARTMENT = re.compile(r"(どの|どこの|何)(課|部署|部局)|(課|部署|部局)(は|って|が)どこ")
@@ -276,6 +291,7 @@ def asked_slots(question: str) -> list[Slot]:
         if match := asks.search(question):
             topics = dated_things(question[: match.start()]) if slot.dated else ()
             slots.append(replace(slot, label=f"{'の'.join(topics)}の{slot.label}", topics=topics) if topics else slot)
+    slots.extend(Slot(f"{label}の方法", named) for label, asked, named in HOW_TO_STEPS if asked.search(question))
     if outcome := ASKS_OUTCOME.search(question):
         # What the figure is of comes first (マイナンバーカード交付率、…達成できたの), or just before the ask.
         topic = question[: outcome.start()].split("、")[0]

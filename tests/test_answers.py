@@ -49,6 +49,8 @@ from index.slots import asked_slots, kanji_question_words, missing_slot
         ("この計画は何年間の計画？", "令和3年度から令和7年度までの計画", "令和4年4月に策定"),
         ("予防接種は無料ですか", "接種費用は無料です", "手続きにかかる負担軽減に取り組む"),
         ("アプリのダウンロードはどこからするの", "App Storeからダウンロード", "ダウンロード数（累計） 9,100"),
+        ("オンライン相談ってどうやって予約するの？", "区ホームページの予約フォームから", "オンライン相談の拡充を進めます"),
+        ("Wi-Fiのつなぎ方を教えて", "SSIDを選んで接続します", "Wi-Fi設置場所のデータを公開"),
         ("新しいサービスの名前は？", "「ぴったりサービス」を活用", "新しいサービスを導入"),
         ("資格確認書はどこでもらえますか", "区役所の窓口で交付", "適切な本人確認を行い"),
         ("駐輪場はどこにありますか", "区民センターの地下", "駐輪場を整備"),
@@ -140,6 +142,11 @@ def test_a_detail_in_the_residents_comment_is_not_one_the_ward_gives(answerer):
     # The ward's reply names no service; the resident's comment quoted after it holds a newspaper's URL.
     answer = answerer.answer("東京共同電子申請のかわりに千代田区が入れるサービスの名前は？", "千代田区")
     assert not answer.resolved and "名称の記載がありません" in answer.text
+
+
+@pytest.mark.parametrize("question", ["意見ってどうやって出せたの？", "区はシステムをどうやって守ってるの", "スマホの使い方を教えてもらえる場所"])
+def test_how_the_ward_does_something_or_a_skill_taught_asks_no_step(question):
+    assert not [slot for slot in asked_slots(question) if slot.label.endswith("の方法")]
 
 
 def test_a_free_thing_named_asks_no_fee():
