@@ -236,6 +236,10 @@ _ASKS_NEEDED = re.compile(r"(?<!どんな)(?<!何の)(?P<thing>" + _NOUN + r")(?
 NEEDED = re.compile(r"必要|不要|要りません|いりません")
 
 
+# A count of a category the question quotes (「緊急」っていくつ見つかった): only a figure on a line naming it answers.
+_QUOTED_COUNT = re.compile(r"「(?P<thing>[^」]{1,20})」(?:は|って|が|の数は?)?" + _FILLER + r"(?:いくつ|何個)")
+
+
 # Whether a target was reached or what a figure came to in the end (目標は達成できたの, 結局いま何%になった): a KPI row's
 # 現況 is a baseline before the plan and its 目標 an aim, so only a line stating a result answers.
 ASKS_OUTCOME = re.compile(
@@ -287,6 +291,9 @@ def asked_slots(question: str) -> list[Slot]:
         share = counter in SHARE_COUNTERS
         label = f"{counted[0]}の{'割合' if share else '数'}" if counted else ("割合" if share else f"{counter}の数")
         slots.append(Slot(label, answer, counted=counted, owners=owners))
+    for quoted in _QUOTED_COUNT.finditer(question):
+        thing = quoted.group("thing")
+        slots.append(Slot(f"{thing}の数", re.compile(NUMBER), counted=(thing,)))
     for asks, slot in WORDED_SLOTS:
         if match := asks.search(question):
             topics = dated_things(question[: match.start()]) if slot.dated else ()
