@@ -69,9 +69,9 @@ class RankingParams:
     affix_weight: float = 0.3
     synonym_weight: float = 0.5  # a Sudachi synonym-group match counts less than the word itself
     rerank_weights: tuple[float, ...] = (0.093, 1.033, 1.319, 2.034, 0.801, 0.414, 1.446, 0.943, -0.318, -1.154, 0.281, -0.558, 0.604, 1.398, 0.951, 1.221)
-    abstain_weights: tuple[float, ...] = (0.717, -0.144, 0.572, -1.632, 0.091, -2.441, -1.795, -1.263, 1.362, -0.463, 1.249, 0.381)
-    abstain_bias: float = -3.449
-    min_confidence: float = 0.46
+    abstain_weights: tuple[float, ...] = (0.701, -0.139, 0.61, -1.625, 0.097, -2.46, -1.827, -1.274, 1.349, -0.49, 1.507, 0.396)
+    abstain_bias: float = -3.33
+    min_confidence: float = 0.45
 
 
 @dataclass(frozen=True)
