@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.db import FaqEntry, Phrasing, current_index_revision, get_db
-from index.answering import Answerer, WardInfo, load_wards
+from index.answering import Answerer, WardInfo, load_municipalities, load_wards
 from index.cache import load_index
 from index.retriever import Retriever
 from index.staff import Background, StaffAnswerer, StaffEntry, StaffIndex, TextCache, faq_unit
@@ -21,12 +21,12 @@ EXTENSION = "ward_faq.index"
 class LiveIndex:
     """Hold the corpus retriever and rebuild the small staff index when the database says staff changed it."""
 
-    def __init__(self, corpus_retriever: Retriever, wards: dict[str, WardInfo]) -> None:
+    def __init__(self, corpus_retriever: Retriever, wards: dict[str, WardInfo], municipalities: tuple[str, ...] = ()) -> None:
         self.corpus_retriever = corpus_retriever
         self.wards = wards
         self._lock = threading.Lock()
         self._revision = -1
-        self._corpus_answerer = Answerer(corpus_retriever, wards)
+        self._corpus_answerer = Answerer(corpus_retriever, wards, municipalities)
         self._background = Background.of(corpus_retriever)
         self._texts = TextCache(corpus_retriever.analyzer)
         self._answerer = StaffAnswerer(self._corpus_answerer, self.staff_index([]))
@@ -76,7 +76,8 @@ def init_app(app: Flask) -> None:
     """Load (or build) the app's live index over its corpus, or take the retriever its config hands in."""
     corpus_dir = app.config["CORPUS_DIR"]
     retriever = app.config["CORPUS_RETRIEVER"] or load_index(corpus_dir, app.config["INDEX_CACHE"]).retriever
-    app.extensions[EXTENSION] = LiveIndex(retriever, load_wards(corpus_dir / "wards.json"))
+    municipalities = load_municipalities(corpus_dir / "municipalities.txt")
+    app.extensions[EXTENSION] = LiveIndex(retriever, load_wards(corpus_dir / "wards.json"), municipalities)
 
 
 def get_live_index(app: Flask | None = None) -> LiveIndex:

@@ -108,12 +108,20 @@ def load_wards(path: Path) -> dict[str, WardInfo]:
     }
 
 
+def load_municipalities(path: Path) -> tuple[str, ...]:
+    """Read corpus/municipalities.txt: one name a line, # starts a comment."""
+    lines = (line.split("#")[0].strip() for line in path.read_text(encoding="utf-8").splitlines())
+    return tuple(line for line in lines if line)
+
+
 class Answerer:
     """Answer questions from one retriever; stateless between questions."""
 
-    def __init__(self, retriever: Retriever, wards: dict[str, WardInfo]) -> None:
+    def __init__(self, retriever: Retriever, wards: dict[str, WardInfo], municipalities: Iterable[str] = ()) -> None:
         self.retriever = retriever
         self.wards = wards
+        # Other municipalities a resident may name: a question about one of them alone is not the documents' to answer.
+        self._elsewhere = NameFinder(name for name in municipalities if name not in wards)
         # A ward's name scopes the question; as a search word it would only favour texts that repeat it.
         self._ward_words = {w.form for info in wards.values() for a in info.aliases for w in retriever.analyzer.analyze(a)}
         # Names looked for in every question: found in one walk over it, however many wards, documents and terms.
@@ -144,6 +152,8 @@ class Answerer:
 
     def answer_query(self, question: str, query: Query) -> Answer:
         """Answer a question that is not small talk, analysed once by query; an abstention offers 「もしかして」."""
+        if (elsewhere := self.municipality_elsewhere(question)) is not None:
+            return Answer(resolved=False, text=self.elsewhere_text(elsewhere), ward=query.ward)
         answer = self.answer_from_corpus(question, query)
         if answer.resolved:
             return answer
@@ -230,6 +240,20 @@ class Answerer:
             asks_survey_conduct=bool(SURVEY_CONDUCT.search(asks)),
             slots=tuple(asked_slots(asks)),
             defined=self.terms_defined(question),
+        )
+
+    def municipality_elsewhere(self, question: str) -> str | None:
+        """Return the other municipality a question is about (渋谷区のDX戦略), when it names none of the wards served."""
+        if self._ward_aliases.names_in(question):
+            return None  # 港区はもう… 台東区は？ compares, and asks about a ward served
+        return next((name for name, _ in self._elsewhere.occurrences(question)), None)
+
+    def elsewhere_text(self, municipality: str) -> str:
+        """Say that the documents are only of the wards served, and who can answer about the municipality asked."""
+        served = "・".join(self.wards)
+        return (
+            f"申し訳ありません。お答えできるのは、{served}のDX・情報化の計画とパブリックコメントの資料の内容です。"
+            f"{municipality}のことは、{municipality}にお問い合わせください。"
         )
 
     def terms_defined(self, question: str) -> frozenset[str]:
@@ -356,7 +380,8 @@ class Answerer:
         A question that asks two things (いつからいつまで、何人) is answered line by line, so the lead is the
         first few lines.
         """
-        pieces = [p for p in split_segments(text) if p.strip()]
+        reply = text.split(COMMENT_LABEL)[0]  # a resident's comment states nothing the ward's reply gives
+        pieces = [p for p in split_segments(reply) if p.strip()]
         return "".join(pieces[:QUOTED_LEAD_PIECES])
 
     def slot_fallback_text(self, missing: Slot, hit: Hit, ward: str | None) -> str:

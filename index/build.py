@@ -6,7 +6,7 @@ import time
 from pathlib import Path
 
 from index.analysis import Analyzer
-from index.answering import Answerer, load_wards
+from index.answering import Answerer, load_municipalities, load_wards
 from index.corpus import DEFAULT_CORPUS_DIR, load_documents, load_units
 from index.retriever import Retriever
 
@@ -37,4 +37,5 @@ def build_retriever(
 
 def build_answerer(corpus_dir: Path = DEFAULT_CORPUS_DIR, retriever: Retriever | None = None) -> Answerer:
     """Return an answerer over the corpus (over retriever, when one was built already)."""
-    return Answerer(retriever or build_retriever(corpus_dir), load_wards(corpus_dir / "wards.json"))
+    wards = load_wards(corpus_dir / "wards.json")
+    return Answerer(retriever or build_retriever(corpus_dir), wards, load_municipalities(corpus_dir / "municipalities.txt"))

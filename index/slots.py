@@ -30,6 +30,8 @@ COUNTERS = {
     "分": "分",
     "日間": "日間?",
     "週間": "週間",
+    # 何年間: a span of fiscal years (令和3年度から令和7年度) says how many too.
+    "年間": r"年間|か年|ヵ年|カ年|ヶ年|年度?\s?(?:から|～|〜|-)\s?(?:令和|平成)?\s?(?:\d+|元)\s?年",
     "か月": "か月|ヶ月|カ月",
     "ヶ月": "か月|ヶ月|カ月",
     "割": "割|%|％|パーセント",
@@ -41,6 +43,17 @@ COUNTERS = {
 }
 # A KPI value with no counter of its own (現況(令和2年度): 9,100): the thing its 指標 counts.
 KPI_VALUE = r"(現況|目標)[^:：\n]*[:：]\s*[\d,.]+(?=\s*(/|$))"
+# A count asked per period (年に何件, 月何回, 一日何件): the figure must be one per that period (年3件, 一日平均約300件,
+# 9,300時間/年), not per another (年6回 does not say how many a month). 今年, 少年 … are no period.
+_PER_PERIOD = re.compile(r"(?:毎|1|一|ひと|(?<![一-龥々]))(?P<period>年|月|週|日)(?:に|間|あたり|当たり|平均)*$")
+
+
+def per_period(period: str, counter: str) -> str:
+    """Return the pattern of a figure with counter given per period: 年3件, 年間8,150時間, 一日平均約300件, 9,300時間/年."""
+    counted = NUMBER + f"({COUNTERS[counter]})"
+    return rf"{period}(間|に|あたり|当たり|平均)*\s?(約)?\s?{counted}|{counted}\s?/\s?{period}"
+
+
 # 何回も, 何人も say "many times, many people": no count is asked.
 _COUNT_QUESTION = re.compile(r"何(" + "|".join(COUNTERS) + r")(?!も)")
 # Counters of things and shares, not of people or measures: 「危険性は何件」 is not answered by 「Webサイト56件」,
@@ -49,7 +62,7 @@ _COUNT_QUESTION = re.compile(r"何(" + "|".join(COUNTERS) + r")(?!も)")
 SHARE_COUNTERS = frozenset({"%", "％", "パーセント", "割"})
 THING_COUNTERS = frozenset({"冊", "件", "回", "台", "校", "か所", "ヶ所", "箇所", "種類", "票"}) | SHARE_COUNTERS
 _NOUN = r"[一-龥々ァ-ヶーA-Za-zＡ-Ｚａ-ｚ]{2,}"
-_FILLER = r"(?:年間|年に|今|これまでに?|全部で|合計|累計|全体で|結局|で|は|くらい|ぐらい)*"
+_FILLER = r"(?:年間|年に|今|いま|これまでに?|全部で|合計|累計|全体で|結局|で|は|くらい|ぐらい)*"
 # What joins the noun that names the counted thing to its counter: 危険性|は全部で|何件.
 _UP_TO_COUNTER = r"(?:は|が|を|も|って|の数は?)?" + _FILLER + r"何{counter}"
 _COUNTED_BEFORE = r"(" + _NOUN + r")" + _UP_TO_COUNTER
@@ -57,7 +70,7 @@ _COUNTED_BEFORE = r"(" + _NOUN + r")" + _UP_TO_COUNTER
 _OWNER_BEFORE = r"(" + _NOUN + r")の" + _NOUN + _UP_TO_COUNTER
 _WARD = re.compile(r".+区")
 # Words before a counter or いつ that name no thing: when (去年は何件, 最初はいつ), how much (全部で), or the share itself (割合は何％).
-_WHEN = re.compile(r"(去年|今年|昨年|来年|毎年|年間|今年度|昨年度|全部|合計|累計|全体|現在|最近|結局|割合|比率|最初|初め|当初|最後|最新)度?")
+_WHEN = re.compile(r"(去年|今年|昨年|来年|毎年|年間|年|今年度|昨年度|全部|合計|累計|全体|現在|最近|結局|割合|比率|最初|初め|当初|最後|最新)度?")
 _COUNTED_AFTER = r"何{counter}(?:くらい|ぐらい|ほど)?の?(" + _NOUN + r")"
 
 
@@ -124,6 +137,7 @@ class Slot:
     label: str  # how the fallback names what is missing: 「資料には{label}の記載がありません」
     answer: re.Pattern[str]
     in_charge: bool = False  # a department slot the unit's own 担当 fills (どこの課がやるの), not one about use (どの課で導入)
+    headed: bool = False  # the passage's title may give it (令和6年度における取組み gives the year of what it lists)
     counted: tuple[str, ...] = ()  # the thing counted (危険性): the line giving the figure must name one of them
     owners: tuple[str, ...] = ()  # whose count it is (システム監査 of its 実施回数): the line must name one of them too
     topics: tuple[str, ...] = ()  # what a date is asked of (転出届): the date's line or the passage's heading names one
@@ -157,24 +171,55 @@ WORDED_SLOTS = (
     (re.compile(r"何年度"), Slot("年度", re.compile(r"(\d+|元)\s?年度|年度(内|中|末)"), dated=True)),
     (re.compile(r"何月(?!何日)|何年何月"), Slot("月", re.compile(r"\d+\s?月|上旬|中旬|下旬"), dated=True)),
     (re.compile(r"何時(から|まで|に|頃|ごろ)|受付時間|開庁時間|営業時間"), Slot("時間帯", re.compile(r"\d{1,2}\s?時(?!間)|\d{1,2}:\d\d|24時間"))),
-    (re.compile(r"いくら|何円|金額|料金|参加費|手数料|費用|補助金"), Slot("金額", re.compile(NUMBER + r"(円|万円|億円)|無料|有料|負担"))),
+    # Whether it costs anything (無料ですか, お金かかる？) asks it too; 無料Wi-Fi only names a thing.
+    (
+        re.compile(
+            r"いくら|何円|金額|料金|参加費|手数料|費用|補助金"
+            r"|(無料|有料|タダ)(です|なの|なん|でしょ|か|[?？]|$|にな|で(使|受|利))|お金(は|が|って)?(かか|いる|要る|必要)"
+        ),
+        # 負担 alone is no fee: 手続きにかかる負担軽減 is the bother saved.
+        Slot("金額", re.compile(NUMBER + r"(円|万円|億円)|無料|有料|無償|自己負担|費用を?負担|負担(金|額|なし)")),
+    ),
     (re.compile(r"URL|ＵＲＬ|アドレスを教え|サイトのアドレス"), Slot("URL", re.compile(r"https?://|www\.|\.(jp|com|go)\b"))),
     (re.compile(r"電話番号|何番に(電話|かけ)"), Slot("電話番号", re.compile(r"\d{2,4}\s?[-‐－(（]\s?\d{2,4}\s?[-‐－)）]\s?\d{3,4}"))),
     (re.compile(r"どこの(会社|企業|業者|事業者)|(会社|企業|業者|事業者)(の名前|名|は(どこ|誰|だれ))|どの(会社|企業|業者)"), Slot("会社名", re.compile(r"株式会社|有限会社|合同会社|[（(]株[)）]|[ァ-ヶーA-Za-z]{2,}社(?![会員])"))),
     (re.compile(r"(講師|委員|担当者|責任者|先生|専門家|審査員)[^。？?、]{0,6}(名前|誰|だれ)|(名前|誰|だれ)[^。？?、]{0,4}(講師|委員|先生)"), Slot("人の名前", re.compile(r"[一-龥]{1,4}\s?[一-龥]{1,3}\s?(氏|さん|先生|教授|委員長)|氏名"))),
     # The name of an app, a service or a system: the documents give one in quotes (防災アプリ「台東防災」) or in Latin letters.
-    (re.compile(r"(なんて|何て|何という|なんという)(名前|名称)|名前(は|って|が)?(なに|何|なん|を教え)|名称(は|を教え)"), Slot("名称", re.compile(r"「[^」]{2,40}」|『[^』]{2,40}』|[A-Za-z][A-Za-z0-9.]{2,}"))),
+    # A person's name (講師の名前, 委員の名前) is the slot above.
+    (re.compile(r"(なんて|何て|何という|なんという)(名前|名称)|(?<!師の)(?<!員の)(?<!者の)(?<!生の)(?<!家の)(名前|名称)(は|って|が)?(なに|何|なん|を?(教え|おしえ)|[?？]|$)"), Slot("名称", re.compile(r"「[^」]{2,40}」|『[^』]{2,40}』|[A-Za-z][A-Za-z0-9.]{2,}"))),
     (re.compile(r"何語|何(か|ヶ|カ)国語|(言語|外国語)は(何|どれ|いくつ)|(どの|どんな)(言語|外国語)"), Slot("言語", re.compile(r"(英|中国|韓国|朝鮮|日本|[ァ-ヶー]{2,})語|\d+\s?(か|ヶ|カ)?国語|\d+\s?言語"))),
     # Where to do something (どこで申請できる？ どこで見られる？): a place, an office, a counter or a site must be named.
     (
         re.compile(
             r"会場|開催場所|どこで(やる|開催|行われ|行う|実施)|どこ(で|に|へ)(もら|受け取|取得|行けば|行け|ある|あり)(?!か)"
-            r"|どこ(で|から|に)(でき|する|し(て|た)|申し込|申請|受け|手続|請求|登録|取れ|見られ|見れ|読め|出せ|借り|払え|買え)"
+            r"|どこ(で|から|に)(でき|する|し(て|た)|申し込|申請|受け|手続|請求|登録|取れ|見られ|見れ|読め|出せ|借り|払え|買え"
+            r"|ダウンロード|インストール|入手|入れ)"
         ),
-        Slot("場所", re.compile(r"会場|区役所|庁舎|センター|図書館|会議室|窓口|事務所|出張所|コーナー|サイト|ホームページ|[^\s、。]{1,12}(館|室|階|ホール)|オンライン")),
+        Slot(
+            "場所",
+            re.compile(
+                r"会場|区役所|庁舎|センター|図書館|会議室|窓口|事務所|出張所|コーナー|サイト|ホームページ|[^\s、。]{1,12}(館|室|階|ホール)"
+                r"|オンライン|ストア|App ?Store|Google ?Play"
+            ),
+        ),
     ),
     # What to bring (何を持っていけばいい？ 必要書類は？): the documents must name it.
     (re.compile(r"何を持って|持ち物|必要(な)?書類|持参するもの"), Slot("持ち物", re.compile(r"持参|持ち物|必要書類|本人確認書類|お持ち"))),
+)
+
+
+# How a resident does something (どうやって予約するの, つなぎ方, 申し込み方法): a passage that only says the service will
+# exist (オンライン相談の拡充) does not tell; the line must at least name the step asked, as the documents write it.
+HOW_TO = r"(どうやって|どうすれば|どうしたら|どのように)[^。？?、]{{0,8}}({0})|({0})[^。？?、]{{0,3}}(方|方法|手順|仕方|やり方)"
+HOW_TO_STEPS = tuple(
+    (label, re.compile(HOW_TO.format(asked)), re.compile(named))
+    for label, asked, named in (
+        ("予約", "予約", "予約"),
+        ("申し込み", "申し?込|申込", "申し?込|申込"),
+        ("登録", "登録", "登録"),
+        ("接続", "つな[ぐげぎが]|接続", "つな[ぐげぎが]|接続"),
+        ("ダウンロード", "ダウンロード|インストール", "ダウンロード|インストール|ストア"),
+    )
 )
 
 
@@ -191,6 +236,44 @@ _ASKS_NEEDED = re.compile(r"(?<!どんな)(?<!何の)(?P<thing>" + _NOUN + r")(?
 NEEDED = re.compile(r"必要|不要|要りません|いりません")
 
 
+# A count of a category the question quotes (「緊急」っていくつ見つかった): only a figure on a line naming it answers.
+_QUOTED_COUNT = re.compile(r"「(?P<thing>[^」]{1,20})」(?:は|って|が|の数は?)?" + _FILLER + r"(?:いくつ|何個)")
+
+
+# Whether a target was reached or what a figure came to in the end (目標は達成できたの, 結局いま何%になった): a KPI row's
+# 現況 is a baseline before the plan and its 目標 an aim, so only a line stating a result answers.
+ASKS_OUTCOME = re.compile(
+    r"達成(でき|し|され)た|目標[^。？?]{0,15}(届い|いった|行った|超え|クリア)"
+    r"|(結局|けっきょく)[^。？?]{0,20}(なった|下がった|上がった|増えた|減った|伸びた)"
+)
+OUTCOME_STATED = re.compile(r"実績|達成(し|され|でき)(た|まし)")
+
+
+# Each era's names, the year before its first (元年) and its last.
+ERAS = {"令和|R": (2018, 9999), "平成|H": (1988, 2019)}
+# A year a question asks a figure of (令和6年度の問い合わせ件数は？): a figure of another year does not answer it. Named
+# where no figure is asked, a year more often says which thing is meant (令和8年度から始まる計画の目標は).
+ASKS_YEAR = re.compile(r"((?P<era>" + "|".join(ERAS) + r")\s?(?P<number>\d{1,2}|元)|(?<!\d)(?P<western>(19|20)\d\d))\s?年度?")
+ASKS_FIGURE = re.compile(r"何(" + "|".join(COUNTERS) + r")|件数|人数|回数|数は|率は|いくつ|どれ[くぐ]らい|どの[くぐ]らい")
+
+
+def western_year(named: re.Match[str]) -> int:
+    """Return the year an ASKS_YEAR match names, in the Western calendar (令和6年 → 2024)."""
+    if named.group("western"):
+        return int(named.group("western"))
+    start = next(start for names, (start, _) in ERAS.items() if named.group("era") in names.split("|"))
+    return start + (1 if named.group("number") == "元" else int(named.group("number")))
+
+
+def year_written(year: int) -> re.Pattern[str]:
+    """Return how the documents may write a year: 2024年, 令和6年(度), R6, and 令和元年 for 2019."""
+    ways = [rf"(?<!\d){year}\s?年"]
+    for names, (start, last) in ERAS.items():
+        if start < year <= last:
+            ways.append(rf"({names})\s?({year - start}(?!\d){'|元' if year - start == 1 else ''})")
+    return re.compile("|".join(ways))
+
+
 def asked_slots(question: str) -> list[Slot]:
     """Return the details a question asks for: its counted things, the department, and the worded slots it names."""
     slots = []
@@ -201,17 +284,30 @@ def asked_slots(question: str) -> list[Slot]:
         counter = match.group(1)
         counted = counted_things(question, counter) if counter in THING_COUNTERS else ()
         owners = counted_owners(question, counter) if counted else ()
-        answer = re.compile(NUMBER + f"({COUNTERS[counter]})(?!ひとり|一人)|" + KPI_VALUE, re.MULTILINE)
+        if period := _PER_PERIOD.search(question, 0, match.start()):
+            answer = re.compile(per_period(period.group("period"), counter))
+        else:
+            answer = re.compile(NUMBER + f"({COUNTERS[counter]})(?!ひとり|一人)|" + KPI_VALUE, re.MULTILINE)
         share = counter in SHARE_COUNTERS
         label = f"{counted[0]}の{'割合' if share else '数'}" if counted else ("割合" if share else f"{counter}の数")
         slots.append(Slot(label, answer, counted=counted, owners=owners))
+    for quoted in _QUOTED_COUNT.finditer(question):
+        thing = quoted.group("thing")
+        slots.append(Slot(f"{thing}の数", re.compile(NUMBER), counted=(thing,)))
     for asks, slot in WORDED_SLOTS:
         if match := asks.search(question):
             topics = dated_things(question[: match.start()]) if slot.dated else ()
             slots.append(replace(slot, label=f"{'の'.join(topics)}の{slot.label}", topics=topics) if topics else slot)
+    slots.extend(Slot(f"{label}の方法", named) for label, asked, named in HOW_TO_STEPS if asked.search(question))
+    if outcome := ASKS_OUTCOME.search(question):
+        # What the figure is of comes first (マイナンバーカード交付率、…達成できたの), or just before the ask.
+        topic = question[: outcome.start()].split("、")[0]
+        slots.append(Slot("の".join([*dated_things(topic), "実績"]), OUTCOME_STATED))
     needed = [m.group("thing") or m.group("bare") for m in _ASKS_NEEDED.finditer(question)]
     if needed:
         slots.append(Slot(f"{needed[0]}の要否", NEEDED, counted=tuple(needed)))
+    for year in ASKS_YEAR.finditer(question) if ASKS_FIGURE.search(question) else ():
+        slots.append(Slot(re.sub(r"\s", "", year.group(0)), year_written(western_year(year)), headed=True))
     return slots
 
 
@@ -221,7 +317,7 @@ def missing_slot(slots: list[Slot], text: str, department: str | None = None, he
     department is the 担当 of the unit quoted, which the answer names: it fills an in-charge slot; heading is its title.
     """
     for slot in slots:
-        given = text + (f"\n{department}" if department and slot.in_charge else "")
+        given = text + (f"\n{department}" if department and slot.in_charge else "") + (f"\n{heading}" if slot.headed else "")
         if not slot.given_by(given, heading):
             return slot
     return None

@@ -39,6 +39,20 @@ from index.slots import asked_slots, kanji_question_words, missing_slot
         ("手続きの割合を何%まで増やすの", "指標: オンライン手続比率 / 目標(令和7年度): 60%", "手続きを増やす"),
         ("防災アプリってなんて名前？", "防災アプリ「台東防災」の配信", "防災アプリなどデジタル技術を活用"),
         ("そのアプリ、名前なんだっけ", "LINEで配信", "アプリを活用し"),
+        ("交付率の目標は達成できたの？", "交付率は令和7年度の実績で62%", "指標: 交付率 / 現況(令和2年度): 35% / 目標(令和7年度): 60%"),
+        ("未解決率、結局いま何%まで下がったの", "未解決率の実績は12%", "現況(令和2年度): 20% / 目標(令和7年度): 0%"),
+        ("令和6年度1年間の問い合わせ件数は？", "令和6年度は約8万件の問い合わせ", "令和3年1月現在で一日平均約300件の問い合わせ"),
+        ("2019年度の応募は何件？", "令和元年度の応募 12件", "平成30年度の応募 12件"),
+        ("生成AIの利用回数、目標は月何回？", "生成AIの利用回数 月平均20回", "生成AIの利用回数 年10回"),
+        ("チャットボットには一日何件くらい質問が来るの", "一日平均約300件の質問", "令和2年度の質問 1,200件"),
+        ("作業時間は年間何時間減らすの", "削減時間 9,300時間/年", "削減時間 9,300時間"),
+        ("この計画は何年間の計画？", "令和3年度から令和7年度までの計画", "令和4年4月に策定"),
+        ("予防接種は無料ですか", "接種費用は無料です", "手続きにかかる負担軽減に取り組む"),
+        ("アプリのダウンロードはどこからするの", "App Storeからダウンロード", "ダウンロード数（累計） 9,100"),
+        ("オンライン相談ってどうやって予約するの？", "区ホームページの予約フォームから", "オンライン相談の拡充を進めます"),
+        ("Wi-Fiのつなぎ方を教えて", "SSIDを選んで接続します", "Wi-Fi設置場所のデータを公開"),
+        ("診断で「緊急」っていくつ見つかったの", "「緊急」 2件", "対象：Webサイト56件\n危険度に応じ、注意・警告・重要・緊急 に分類"),
+        ("新しいサービスの名前は？", "「ぴったりサービス」を活用", "新しいサービスを導入"),
         ("資格確認書はどこでもらえますか", "区役所の窓口で交付", "適切な本人確認を行い"),
         ("駐輪場はどこにありますか", "区民センターの地下", "駐輪場を整備"),
         ("介護認定の申請はどこでできますか", "区役所の窓口で申請できます", "申請を受け付けます"),
@@ -114,6 +128,30 @@ def test_asked_how_short_it_will_get_the_current_wait_is_no_answer(answerer):
 )
 def test_a_name_a_place_or_a_need_mentioned_is_not_asked(question):
     assert not [slot for slot in asked_slots(question) if slot.label in ("名称", "場所") or slot.label.endswith("の要否")]
+
+
+def test_a_year_named_where_no_figure_is_asked_says_which_thing_is_meant():
+    assert asked_slots("令和8年度から始まる計画の目標は？") == []
+
+
+def test_a_year_asked_may_stand_in_the_title_of_the_passage():
+    slots = asked_slots("令和6年度の研修は何回？")
+    assert missing_slot(slots, "研修 3回", heading="令和6年度における情報セキュリティの取組み") is None
+
+
+def test_a_detail_in_the_residents_comment_is_not_one_the_ward_gives(answerer):
+    # The ward's reply names no service; the resident's comment quoted after it holds a newspaper's URL.
+    answer = answerer.answer("東京共同電子申請のかわりに千代田区が入れるサービスの名前は？", "千代田区")
+    assert not answer.resolved and "名称の記載がありません" in answer.text
+
+
+@pytest.mark.parametrize("question", ["意見ってどうやって出せたの？", "区はシステムをどうやって守ってるの", "スマホの使い方を教えてもらえる場所"])
+def test_how_the_ward_does_something_or_a_skill_taught_asks_no_step(question):
+    assert not [slot for slot in asked_slots(question) if slot.label.endswith("の方法")]
+
+
+def test_a_free_thing_named_asks_no_fee():
+    assert not [slot for slot in asked_slots("無料Wi-Fiのある場所を増やしてほしい") if slot.label == "金額"]
 
 
 def test_a_question_without_a_detail_asks_no_slot():
@@ -333,6 +371,19 @@ def test_a_target_asked_is_not_given_by_the_current_value_of_its_kpi(answerer):
     assert target.resolved and "年8,150時間" in target.text
 
 
+def test_asked_whether_a_target_was_reached_a_kpi_row_is_no_answer(answerer):
+    # The row gives the value before the plan (現況, 令和2年度) and the aim (目標), never what was reached.
+    answer = answerer.answer("防災アプリのダウンロード数って、目標の13,000に届いたの？", "台東区")
+    assert not answer.resolved
+    assert "資料には、お尋ねの防災アプリのダウンロード数の実績の記載がありません" in answer.text
+    assert answerer.answer("防災アプリのダウンロード数の目標っていくつ", "台東区").resolved
+
+
+@pytest.mark.parametrize("question", ["最終的に施策はいくつになったの", "パブコメ、結局何件くらい意見きたの？", "目標は達成できそう？"])
+def test_a_count_in_the_end_or_a_forecast_asks_no_result(question):
+    assert not [slot for slot in asked_slots(question) if slot.label.endswith("実績")]
+
+
 def test_the_detail_asked_standing_in_the_answer_raises_the_confidence(answerer):
     query = answerer.query("クラウドの研修の基礎研修は何人受けたの", "千代田区")
     hits = answerer.retriever.search(query)
@@ -402,3 +453,16 @@ def test_what_precedes_the_lead_is_kept_from_its_near_end(answerer):
     answer = answerer.answer("区民アンケートでキャッシュレスの決済手段を年代別に比べるとどうだった？", "台東区")
     assert answer.resolved and answer.text.startswith("キャッシュレスで利用したい決済手段の割合")
     assert "【(9) キャッシュレスで利用したい決済手段】" in answer.text
+
+
+def test_a_question_about_a_municipality_the_documents_are_not_of_is_told_whose_they_are(answerer):
+    answer = answerer.answer("世田谷区のDX推進計画の期間はいつまで？")
+    assert not answer.resolved and not answer.hits
+    assert "台東区・千代田区・大田区" in answer.text and "世田谷区にお問い合わせください" in answer.text
+    # Scoped to a ward served, the question still names only another one.
+    assert not answerer.answer("八王子市の電子申請はいくつあるの", "台東区").resolved
+
+
+def test_a_municipality_named_beside_a_ward_served_is_a_comparison(answerer):
+    answer = answerer.answer("港区はネット手続きが2000件以上あるけど、台東区のオンライン手続きの目標はどれくらい？")
+    assert answer.resolved
