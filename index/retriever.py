@@ -68,10 +68,10 @@ class RankingParams:
     verb_weight: float = 0.3  # verbs and adjectives say less about the topic than nouns
     affix_weight: float = 0.3
     synonym_weight: float = 0.5  # a Sudachi synonym-group match counts less than the word itself
-    rerank_weights: tuple[float, ...] = (0.067, 1.071, 1.298, 1.885, 0.872, 0.379, 1.412, 0.822, -0.322, -1.099, 0.27, -0.553, 0.621, 1.481, 0.944, 1.176)
-    abstain_weights: tuple[float, ...] = (0.771, -0.151, 0.479, -1.545, 0.052, -2.545, -1.831, -1.259, 1.299, -0.481, 1.251, 0.293)
-    abstain_bias: float = -3.807
-    min_confidence: float = 0.45
+    rerank_weights: tuple[float, ...] = (0.234, 1.096, 1.269, 1.932, 0.93, 0.39, 1.463, 0.851, -0.288, -1.014, 0.36, -0.583, 0.618, 1.378, 1.002, 1.205)
+    abstain_weights: tuple[float, ...] = (0.724, -0.11, 0.612, -1.78, -0.163, -2.678, -1.709, -1.15, 1.52, -0.65, 1.808, 0.102)
+    abstain_bias: float = -3.505
+    min_confidence: float = 0.44
 
 
 @dataclass(frozen=True)
