@@ -55,8 +55,10 @@ SURVEY_WORDS = re.compile(
     r"アンケート|調査|区民の声|自由意見|ワークショップ|多かった|(理由|人)が多い|(一番|いちばん)多い|みんな(何|なに|どう)"
     # How many people answered so (使わないって人, 使いたいと答えた人, 何割), or how many of an age group (60代以上は
     # どのくらい): shares of residents by what they said or by age are what a survey gives, not a plan. An age alone
-    # (親が70代で) is who is asking.
+    # (親が70代で) is who is asking. So are the people who want something, asked how many (使ってみたい人は
+    # どのくらい): a wish is counted only by asking; who has something (持ってる人の割合) may be a plan's figure.
     r"|(って|と答えた|という)(人|区民|方)|何割"
+    r"|たい(人|区民|方)(は|が|って)?({share})"
     r"|(\d+\s?(歳|才)?代|\d+\s?(歳|才)(以上|以下)).*({share})|({share}).*(\d+\s?(歳|才)?代|\d+\s?(歳|才)(以上|以下))".format(
         share="何割|何パーセント|何%|何％|どの[くぐ]らい|どれ[くぐ]らい|割合|多い"
     )

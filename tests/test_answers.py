@@ -408,6 +408,8 @@ def test_a_paragraph_of_plan_text_citing_the_survey_is_a_survey_result(answerer)
         ("60代以上でインターネットを使っている人は何パーセント？", True),
         ("親が70代で、スマホの使い方を教えてもらえるところはある？", False),  # who is asking, not a share
         ("マイナンバーカードの交付率の目標は？", False),
+        ("電子申請を使ってみたい人はどのくらい？", True),  # a wish is counted only by asking
+        ("マイナンバーカードを持ってる人ってどのくらいの割合？", False),  # who has one is the plan's 交付率
     ],
 )
 def test_a_share_of_residents_by_what_they_answered_or_their_age_asks_about_a_survey(answerer, question, survey):
