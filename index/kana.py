@@ -48,12 +48,27 @@ class ReadingCounts(Counter):
             rarest += 1
 
 
+# Residents who write in kana often leave a space after each phrase (くの ほーむぺーじに ある): written Japanese
+# puts none there, and the patterns that read a question (どういうもの, いつまで) would not see across it. A space
+# between two nouns (マイナンバー　コンビニ) separates keywords and stays.
+_JAPANESE = r"[ぁ-ゖァ-ヺー\u3400-\u9fff々]"
+PHRASE_SPACE = re.compile(rf"(?<=[ぁ-ゖ])\s+(?={_JAPANESE})|(?<={_JAPANESE})\s+(?=[ぁ-ゖ])")
+# A phrase typed in hiragana on its own, between spaces or punctuation (すまほは, くの, じしんの): its start is
+# a word's start, so a word shorter than MIN_READING can be read there when the rest of it is particles only.
+PHRASE = re.compile(r"(?:^|(?<=[\s、。，,！？!?]))[ぁ-ゖー]{1,8}(?=$|[\s、。，,！？!?])")
+PHRASE_PARTICLES = re.compile(r"(?:の|を|は|が|で|に|と|も|へ|や|って|から|まで|より|など|だけ|でも)*(?:です|ですか|でしょう|でしょうか|か|かな)?")
+
+
 class KanaSpeller:
-    """The corpus's words by their readings, as a trie of katakana."""
+    """The corpus's words by their readings, as a trie of katakana; short readings apart, read only in a phrase of their own."""
 
     def __init__(self, words: dict[str, str]) -> None:
         self._root: dict = {}
+        self._short: dict[str, str] = {}
         for reading, word in words.items():
+            if len(reading) < MIN_READING:
+                self._short[reading] = word
+                continue
             node = self._root
             for character in reading:
                 node = node.setdefault(character, {})
@@ -69,7 +84,7 @@ class KanaSpeller:
         """
         written: dict[str, Counter[str]] = {}
         for (surface, reading), count in readings.items():
-            if len(reading) >= MIN_READING and KATAKANA.fullmatch(reading) and not any(c.isdigit() for c in surface):
+            if KATAKANA.fullmatch(reading) and not any(c.isdigit() for c in surface):
                 written.setdefault(reading, Counter())[surface] += count
         words = {}
         for reading, surfaces in written.items():
@@ -79,6 +94,25 @@ class KanaSpeller:
         return cls(words)
 
     def spell(self, text: str) -> str:
+        """Return text with the words typed in kana written as the corpus writes them, and no space between phrases."""
+        return PHRASE_SPACE.sub("", self._spell_phrases(self._spell_runs(text)))
+
+    def _spell_phrases(self, text: str) -> str:
+        """Return text with each phrase of its own that is a short word and particles (すまほは, くの) written as that word."""
+        return PHRASE.sub(self._phrase_spelled, text)
+
+    def _phrase_spelled(self, phrase: re.Match[str]) -> str:
+        """Return a phrase with its short word spelled, when one reads its start and particles all the rest."""
+        if PHRASE_PARTICLES.fullmatch(phrase.group()):
+            return phrase.group()  # particles alone (には, とは), not a one-kana word and a particle
+        kana = phrase.group().translate(TO_KATAKANA)
+        for length in range(min(MIN_READING - 1, len(kana)), 0, -1):
+            word = self._short.get(kana[:length])
+            if word is not None and PHRASE_PARTICLES.fullmatch(phrase.group()[length:]):
+                return word + phrase.group()[length:]
+        return phrase.group()
+
+    def _spell_runs(self, text: str) -> str:
         """Return text with each hiragana run's longest readings written as the words they read.
 
         A word starts a run (but not hiragana that ends a kanji's word: 来|ないように), follows a particle,

@@ -36,7 +36,7 @@ def test_the_kana_words_become_the_documents_words(answerer):
         "しせつはどこ？",  # シセツ: three kana read many words, 施設 among them
         "外の人に漏れないようにしてる？",  # ないよう after a verb is grammar, not 内容
         "はんこは、なくなるんですか？",  # なくなる is a verb: only nouns are spelled
-        "せんたくばさみ こわれた",  # センタク reads 選択, but せんたくばさみ is 洗濯ばさみ, a word neither the documents nor the lexicon hold
+        "せんたくばさみがこわれた",  # センタク reads 選択, but せんたくばさみ is 洗濯ばさみ, a word neither the documents nor the lexicon hold
     ],
 )
 def test_short_or_grammatical_kana_is_left_as_typed(answerer, question):
@@ -45,8 +45,28 @@ def test_short_or_grammatical_kana_is_left_as_typed(answerer, question):
 
 def test_the_words_residents_use_in_the_lexicon_files_are_spelled_too(answerer):
     # 洗濯機 and 冷蔵庫 are things of corpus/kinds.txt, not words of the documents.
-    assert answerer.retriever.kana.spell("せんたくき こわれた") == "洗濯機 こわれた"
+    assert answerer.retriever.kana.spell("せんたくきがこわれた") == "洗濯機がこわれた"
     assert answerer.retriever.kana.spell("れいぞうこをすてたい") == "冷蔵庫をすてたい"
+
+
+@pytest.mark.parametrize(
+    ("typed", "written"),
+    [
+        # An elderly resident's spaces between phrases go; a short word in a phrase of its own is read (区, スマホ).
+        ("くの ほーむぺーじに ある ちゃっとぼっと というのは", "区のホームページにあるチャットボットというのは"),
+        ("すまほは もっていても", "スマホはもっていても"),
+        ("マイナンバー　コンビニ　住民票", "マイナンバー　コンビニ　住民票"),  # keywords stay apart
+        ("とは に", "とはに"),  # particles alone are no one-kana word (都, 二)
+    ],
+)
+def test_phrases_typed_apart_in_kana_are_spelled_and_joined(answerer, typed, written):
+    assert answerer.retriever.kana.spell(typed) == written
+
+
+def test_a_question_typed_in_spaced_hiragana_is_answered_like_the_written_one(answerer):
+    written = answerer.answer("区の職員はテレワークをしているのですか", "大田区")
+    typed = answerer.answer("くの しょくいんは てれわーくを しているのですか", "大田区")
+    assert written.resolved and typed.resolved and typed.hits[0].unit.id == written.hits[0].unit.id
 
 
 def test_a_reading_of_two_different_words_is_not_guessed():
