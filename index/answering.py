@@ -58,11 +58,15 @@ SURVEY_WORDS = re.compile(
     # (親が70代で) is who is asking. So are the people who want something, asked how many (使ってみたい人は
     # どのくらい): a wish is counted only by asking; who has something (持ってる人の割合) may be a plan's figure.
     r"|(って|と答えた|という)(人|区民|方)|何割"
-    r"|たい(人|区民|方)(は|が|って)?({share})"
+    r"|たい(人|ひと|区民|方)(は|が|って)?({share})"
     r"|(\d+\s?(歳|才)?代|\d+\s?(歳|才)(以上|以下)).*({share})|({share}).*(\d+\s?(歳|才)?代|\d+\s?(歳|才)(以上|以下))".format(
         share="何割|何パーセント|何%|何％|どの[くぐ]らい|どれ[くぐ]らい|割合|多い"
     )
 )
+
+# Sudachi cuts hiragana it cannot read into pieces (なんけん: けん; こんど): one the corpus does not know names no
+# topic, yet as an unknown word it would weigh the most of all and turn the question away as being about something else.
+HIRAGANA = re.compile(r"[ぁ-ゖー]{1,3}")
 
 # Greetings, thanks and requests for help: answered kindly, never counted in the KPI.
 SMALL_TALK = re.compile(
@@ -280,8 +284,12 @@ class Answerer:
         return term_key(question), term_key(self.retriever.analyzer.normalized(question))
 
     def question_words(self, question: str) -> list[Word]:
-        """Return the content words of a question, without the ward names."""
-        return [w for w in self.retriever.analyzer.analyze(question) if w.form not in self._ward_words]
+        """Return the content words of a question, without the ward names and the kana pieces the corpus does not know."""
+        return [
+            w
+            for w in self.retriever.analyzer.analyze(question)
+            if w.form not in self._ward_words and not (HIRAGANA.fullmatch(w.form) and not self.retriever.knows(w))
+        ]
 
     def ward_named_in(self, question: str) -> str | None:
         """Return the one ward the question names, if it names exactly one."""

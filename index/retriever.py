@@ -414,6 +414,10 @@ class Retriever:
             found.add("definition")
         return frozenset(found)
 
+    def knows(self, word: Word) -> bool:
+        """Say whether the corpus (or its residents' questions) holds any of the word's terms."""
+        return any(t in self._idf for t in word.terms)
+
     def idf(self, word: Word) -> float:
         """Return a word's weight: rare words matter, words unknown to the corpus matter most."""
         known = [self._idf[t] for t in word.terms if t in self._idf]

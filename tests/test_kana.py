@@ -110,3 +110,11 @@ def test_a_word_in_kana_ends_where_a_particle_or_another_word_begins():
     assert speller.spell("せんたくき") == "せんたくき"  # a longer word the corpus lacks, not 選択 + き
     assert speller.spell("せんたくって") == "選択って"
     assert speller.spell("でんししんせいするには") == "電子申請するには"
+
+
+def test_kana_pieces_the_corpus_does_not_know_are_no_topic_words(answerer):
+    # なんけん is cut into なん and けん: けん names nothing, and as an unknown word it would turn the question away.
+    query = answerer.query("でぃーえっくすの けいかくに いけんは なんけん きたの", "台東区")
+    assert "けん" not in {w.form for w in query.words} and {"計画", "意見"} <= {w.form for w in query.words}
+    answer = answerer.answer("でぃーえっくすの けいかくに いけんは なんけん きたの", "台東区")
+    assert answer.resolved and "4人4件" in answer.text
