@@ -18,7 +18,7 @@ from tqdm import tqdm
 from index.analysis import Analyzer, Word, split_segments
 from index.kana import KanaSpeller, ReadingCounts
 from index.slots import Slot
-from index.termsets import QuestionTerms, TermSets, Vocabulary, ranges, shares
+from index.termsets import QuestionTerms, TermSets, Vocabulary, held_by_owners, ranges, shares
 from index.units import FAQ, GLOSSARY, QA, Document, Unit
 
 
@@ -328,6 +328,8 @@ class Retriever:
         self._ward_parts = ward_order
         self._ward_starts = [int(bound) for bound in bounds]
         self._segment_starts = np.cumsum([0] + [len(t.segments) for t in terms])
+        # Where each unit's text's segments end (its question's follow): its body is those segments' terms.
+        self._text_segment_ends = self._segment_starts[:-1] + np.array([t.text_segments for t in terms], dtype=np.int64)
         self._asked_starts = np.cumsum([0] + [len(t.asked) for t in terms])
         self._segment_unit = np.repeat(np.arange(len(units), dtype=np.int32), np.diff(self._segment_starts))
         bm25 = {"k1": params.k1, "b": params.b, "delta": params.delta, "part_starts": bounds[:-1]}
@@ -360,7 +362,6 @@ class Retriever:
         # What the reranker reads of each unit, as arrays over all units (see _rerank_features).
         vocabulary = Vocabulary()
         self._vocabulary = vocabulary
-        self._unit_term_sets = TermSets(((*t.head, *t.body) for t in terms), vocabulary)
         self._head_term_sets = TermSets((t.head for t in terms), vocabulary)
         self._segment_term_sets = TermSets((segment for t in terms for segment in t.segments), vocabulary)
         self._asked_term_sets = TermSets((question for t in terms for question in t.asked), vocabulary)
@@ -541,9 +542,13 @@ class Retriever:
         total = sum(weights) or 1.0
         question = QuestionTerms([w.terms for w in words], self._vocabulary)
         count = len(leaders)
-        held = self._unit_term_sets.holds(leaders, question)
+        head_held = self._head_term_sets.holds(leaders, question)
         segment_rows, segment_owner = ranges(self._segment_starts, leaders)
-        segment_shares = shares(self._segment_term_sets.holds(segment_rows, question), weights, total)
+        segment_held = self._segment_term_sets.holds(segment_rows, question)
+        segment_shares = shares(segment_held, weights, total)
+        # A unit's terms are its head's and its text's segments': what those hold, it holds (no scan of its own).
+        in_text = segment_rows < self._text_segment_ends[leaders][segment_owner]
+        held = head_held | held_by_owners(segment_held & in_text[:, None], segment_owner, count)
         sentence_coverage = np.zeros(count)
         np.maximum.at(sentence_coverage, segment_owner, segment_shares)
         asked_rows, asked_owner = ranges(self._asked_starts, leaders)
@@ -590,7 +595,7 @@ class Retriever:
         return {
             "coverage": shares(held, weights, total),
             "sentence_coverage": sentence_coverage,
-            "head_coverage": shares(self._head_term_sets.holds(leaders, question), weights, total),
+            "head_coverage": shares(head_held, weights, total),
             "answer_type": answer_type,
             "survey": survey_match(
                 self._survey[leaders], self._survey_overview[leaders], query.wants_survey, query.asks_survey_conduct

@@ -1,6 +1,6 @@
 """Which of a question's words each term set holds, for many sets at once (the reranker's coverage features).
 
-A family of term sets (every unit's terms, every head, every sentence, every residents' question) is
+A family of term sets (every head, every sentence, every residents' question) is
 kept as sorted rows of term ids, end to end (a CSR incidence matrix of sets × terms), so that the
 sets of the 40 leaders are a few array slices, and whether each holds each question word is one
 vectorized lookup instead of a Python loop over candidates, sentences and words.
@@ -84,6 +84,13 @@ def shares(held: np.ndarray, weights: Sequence[float], total: float) -> np.ndarr
     # A running sum is strictly left to right (np.sum would add pairwise), so this is that Python sum to the bit.
     summed = np.cumsum(np.where(held, np.asarray(weights, dtype=float), 0.0), axis=1)[:, -1]
     return summed / total
+
+
+def held_by_owners(held: np.ndarray, owners: np.ndarray, count: int) -> np.ndarray:
+    """Return, for each of count owners, which words any of its rows holds (owners × words, bool), from holds()'s rows."""
+    rows, words = np.nonzero(held)
+    width = held.shape[1]
+    return np.bincount(owners[rows] * width + words, minlength=count * width).reshape(count, width) > 0
 
 
 def ranges(starts: np.ndarray, owners: Sequence[int]) -> tuple[np.ndarray, np.ndarray]:
