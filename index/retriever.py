@@ -278,18 +278,24 @@ class Field:
 
     def document_scores(self, terms: dict[str, float], documents: np.ndarray) -> np.ndarray:
         """Score the given documents alone, each term weighted, as scores() does: for a few documents of a large field."""
-        scores = np.zeros(len(documents))
-        documents = documents.astype(self._ids.dtype)  # as in scores(): no conversion of a posting list at each search
-        for term, weight in terms.items():
-            position = self._terms.get(term)
-            if position is None:
-                continue  # an unknown term scores nothing anywhere
-            first, last = self._starts[position], self._starts[position + 1]
-            ids = self._ids[first:last]
-            at = np.minimum(ids.searchsorted(documents), len(ids) - 1)
-            held = ids[at] == documents
-            np.add.at(scores, np.flatnonzero(held), weight * self._impacts[first + at[held]])
-        return scores
+        known = [(self._terms[term], weight) for term, weight in terms.items() if term in self._terms]
+        positions = np.array([position for position, _ in known], dtype=np.int64)
+        # Every (term, document) pair, term by term in the question's order, looked up in one search of the keys;
+        # bincount then adds each document's in that order, as a loop over the terms would.
+        wanted = (positions[:, None] * self.size + np.asarray(documents, dtype=np.int64)).ravel()
+        keys = self._posting_keys
+        at = np.minimum(keys.searchsorted(wanted), len(keys) - 1)
+        held = keys[at] == wanted
+        impacts = np.repeat([weight for _, weight in known], len(documents))[held] * self._impacts[at[held]]
+        owners = np.tile(np.arange(len(documents)), len(known))[held]
+        return np.bincount(owners, impacts, minlength=len(documents))
+
+    # Made on first use: only a field scored by document needs it (8 bytes a posting).
+    @cached_property
+    def _posting_keys(self) -> np.ndarray:
+        """Return each posting's key, term · size + document: ascending, as the postings run term by term, documents in order."""
+        terms = np.repeat(np.arange(len(self._starts) - 1, dtype=np.int64), np.diff(self._starts))
+        return terms * self.size + self._ids
 
 
 class Retriever:
