@@ -459,15 +459,17 @@ class Retriever:
         columns |= {name: values / max(float(values.max()), 1e-9) for name, values in matches.items()}
         rows = np.column_stack([columns[name] for name in RERANK_FEATURES])
         weights = np.array(p.rerank_weights)
-        # One dot product a leader, as the weights were fitted with (a matrix product rounds differently).
-        scores = [float(np.dot(weights, row)) for row in rows]
+        # One dot product a leader, as the weights were fitted with (a matrix product rounds differently); the
+        # array's own dot is the same product without np.dot's dispatch.
+        scores = [float(weights.dot(row)) for row in rows]
         columns["defined"] = (
             np.array([float(self.units[start + i].id in query.defined) for i in leaders])
             if query.defined
             else np.zeros(len(leaders))
         )
         # Definitions first (a question asking what a term means), then by score.
-        order = sorted(range(len(leaders)), key=lambda j: (-columns["defined"][j], -scores[j]))[:limit]
+        defined_first = columns["defined"].tolist()
+        order = sorted(range(len(leaders)), key=lambda j: (-defined_first[j], -scores[j]))[:limit]
         # Only the hits returned get their features as a dict and their segments (for the answer).
         hits = []
         for j in order:
@@ -672,7 +674,7 @@ def best_first(scores: np.ndarray, count: int) -> list[int]:
     if len(positive) > count:
         # Selecting before sorting: over a whole large corpus, a full sort costs more than the rest of an ask.
         positive = np.sort(positive[np.argpartition(-scores[positive], count - 1)[:count]])
-    return [int(i) for i in positive[np.argsort(-scores[positive], kind="stable")]]
+    return positive[np.argsort(-scores[positive], kind="stable")].tolist()
 
 
 def survey_match(survey: np.ndarray, overview: np.ndarray, wants_survey: bool, asks_conduct: bool) -> np.ndarray:
