@@ -256,7 +256,8 @@ class Field:
 
     def scores(self, terms: dict[str, float], part: int | None = None) -> np.ndarray:
         """Score the documents of one part (all by default), each term weighted, without BM25Plus's floor (0 = no match)."""
-        known = [(self._terms[term], weight) for term, weight in terms.items() if term in self._terms]
+        numbers = self._terms
+        known = [(position, weight) for term, weight in terms.items() if (position := numbers.get(term)) is not None]
         positions = np.array([position for position, _ in known], dtype=np.int64)
         if part is None:
             start, stop = 0, self.size
@@ -271,7 +272,8 @@ class Field:
         # Every term's postings end to end, in the question's order: bincount adds each document's in that order,
         # so its score is summed term by term as a loop would sum it, touching only the documents that hold a term.
         lengths = (lasts - firsts).astype(np.int64)
-        postings = np.repeat(firsts - lengths.cumsum() + lengths, lengths) + np.arange(lengths.sum())
+        ends = lengths.cumsum()
+        postings = np.repeat(firsts - ends + lengths, lengths) + np.arange(ends[-1] if len(ends) else 0)
         ids = self._ids[postings] - start if start else self._ids[postings]
         impacts = np.repeat([weight for _, weight in known], lengths) * self._impacts[postings]
         return np.bincount(ids, impacts, minlength=stop - start)
