@@ -274,8 +274,9 @@ class Field:
         lengths = (lasts - firsts).astype(np.int64)
         ends = lengths.cumsum()
         postings = np.repeat(firsts - ends + lengths, lengths) + np.arange(ends[-1] if len(ends) else 0)
-        ids = self._ids[postings] - start if start else self._ids[postings]
-        impacts = np.repeat([weight for _, weight in known], lengths) * self._impacts[postings]
+        # take: faster than indexing for a flat gather.
+        ids = self._ids.take(postings) - start if start else self._ids.take(postings)
+        impacts = np.repeat([weight for _, weight in known], lengths) * self._impacts.take(postings)
         return np.bincount(ids, impacts, minlength=stop - start)
 
     def document_scores(self, terms: dict[str, float], documents: np.ndarray) -> np.ndarray:
