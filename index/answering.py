@@ -332,9 +332,8 @@ class Answerer:
             return ""
         pieces = [segment.text for segment in segments]
         idf = {w.form: self.retriever.idf(w) for w in query.words}
-        weights = [
-            sum(idf[w.form] for w in query.words if not segment.terms.isdisjoint(w.terms)) for segment in segments
-        ]
+        word_terms = [(idf[w.form], w.terms) for w in query.words]  # each word's terms made once, not once a segment
+        weights = [sum(weight for weight, terms in word_terms if not segment.terms.isdisjoint(terms)) for segment in segments]
         # A piece with the date or the number asked for counts as much as the question's heaviest word.
         wanted = query.answer_types & SEGMENT_ANSWER_TYPES.keys()
         bonus = max(idf.values(), default=0.0)

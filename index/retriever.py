@@ -18,7 +18,7 @@ from tqdm import tqdm
 from index.analysis import Analyzer, Word, split_segments
 from index.kana import KanaSpeller, ReadingCounts
 from index.slots import Slot
-from index.termsets import QuestionTerms, TermSets, Vocabulary, ranges, shares
+from index.termsets import QuestionTerms, TermSets, Vocabulary, held_by_owners, ranges, shares
 from index.units import FAQ, GLOSSARY, QA, Document, Unit
 
 
@@ -256,7 +256,8 @@ class Field:
 
     def scores(self, terms: dict[str, float], part: int | None = None) -> np.ndarray:
         """Score the documents of one part (all by default), each term weighted, without BM25Plus's floor (0 = no match)."""
-        known = [(self._terms[term], weight) for term, weight in terms.items() if term in self._terms]
+        numbers = self._terms
+        known = [(position, weight) for term, weight in terms.items() if (position := numbers.get(term)) is not None]
         positions = np.array([position for position, _ in known], dtype=np.int64)
         if part is None:
             start, stop = 0, self.size
@@ -268,28 +269,36 @@ class Field:
             at = np.minimum(self._part_keys.searchsorted(keys), len(self._part_keys) - 1)
             held = self._part_keys[at] == keys  # the term has postings in this part
             firsts, lasts = np.where(held, self._part_firsts[at], 0), np.where(held, self._part_firsts[at + 1], 0)
-        scores = np.zeros(stop - start)
-        for (_, weight), first, last in zip(known, firsts.tolist(), lasts.tolist()):
-            ids = self._ids[first:last] - start if start else self._ids[first:last]
-            # Adding term by term sums each document's scores in the question's order, and touches only
-            # the documents that hold the term (np.add.at: about twice as fast as scores[ids] += …).
-            np.add.at(scores, ids, weight * self._impacts[first:last])
-        return scores
+        # Every term's postings end to end, in the question's order: bincount adds each document's in that order,
+        # so its score is summed term by term as a loop would sum it, touching only the documents that hold a term.
+        lengths = (lasts - firsts).astype(np.int64)
+        ends = lengths.cumsum()
+        postings = np.repeat(firsts - ends + lengths, lengths) + np.arange(ends[-1] if len(ends) else 0)
+        # take: faster than indexing for a flat gather.
+        ids = self._ids.take(postings) - start if start else self._ids.take(postings)
+        impacts = np.repeat([weight for _, weight in known], lengths) * self._impacts.take(postings)
+        return np.bincount(ids, impacts, minlength=stop - start)
 
     def document_scores(self, terms: dict[str, float], documents: np.ndarray) -> np.ndarray:
         """Score the given documents alone, each term weighted, as scores() does: for a few documents of a large field."""
-        scores = np.zeros(len(documents))
-        documents = documents.astype(self._ids.dtype)  # as in scores(): no conversion of a posting list at each search
-        for term, weight in terms.items():
-            position = self._terms.get(term)
-            if position is None:
-                continue  # an unknown term scores nothing anywhere
-            first, last = self._starts[position], self._starts[position + 1]
-            ids = self._ids[first:last]
-            at = np.minimum(ids.searchsorted(documents), len(ids) - 1)
-            held = ids[at] == documents
-            np.add.at(scores, np.flatnonzero(held), weight * self._impacts[first + at[held]])
-        return scores
+        known = [(self._terms[term], weight) for term, weight in terms.items() if term in self._terms]
+        positions = np.array([position for position, _ in known], dtype=np.int64)
+        # Every (term, document) pair, term by term in the question's order, looked up in one search of the keys;
+        # bincount then adds each document's in that order, as a loop over the terms would.
+        wanted = (positions[:, None] * self.size + np.asarray(documents, dtype=np.int64)).ravel()
+        keys = self._posting_keys
+        at = np.minimum(keys.searchsorted(wanted), len(keys) - 1)
+        held = keys[at] == wanted
+        impacts = np.repeat([weight for _, weight in known], len(documents))[held] * self._impacts[at[held]]
+        owners = np.tile(np.arange(len(documents)), len(known))[held]
+        return np.bincount(owners, impacts, minlength=len(documents))
+
+    # Made on first use: only a field scored by document needs it (8 bytes a posting).
+    @cached_property
+    def _posting_keys(self) -> np.ndarray:
+        """Return each posting's key, term · size + document: ascending, as the postings run term by term, documents in order."""
+        terms = np.repeat(np.arange(len(self._starts) - 1, dtype=np.int64), np.diff(self._starts))
+        return terms * self.size + self._ids
 
 
 class Retriever:
@@ -328,6 +337,8 @@ class Retriever:
         self._ward_parts = ward_order
         self._ward_starts = [int(bound) for bound in bounds]
         self._segment_starts = np.cumsum([0] + [len(t.segments) for t in terms])
+        # Where each unit's text's segments end (its question's follow): its body is those segments' terms.
+        self._text_segment_ends = self._segment_starts[:-1] + np.array([t.text_segments for t in terms], dtype=np.int64)
         self._asked_starts = np.cumsum([0] + [len(t.asked) for t in terms])
         self._segment_unit = np.repeat(np.arange(len(units), dtype=np.int32), np.diff(self._segment_starts))
         bm25 = {"k1": params.k1, "b": params.b, "delta": params.delta, "part_starts": bounds[:-1]}
@@ -360,7 +371,6 @@ class Retriever:
         # What the reranker reads of each unit, as arrays over all units (see _rerank_features).
         vocabulary = Vocabulary()
         self._vocabulary = vocabulary
-        self._unit_term_sets = TermSets(((*t.head, *t.body) for t in terms), vocabulary)
         self._head_term_sets = TermSets((t.head for t in terms), vocabulary)
         self._segment_term_sets = TermSets((segment for t in terms for segment in t.segments), vocabulary)
         self._asked_term_sets = TermSets((question for t in terms for question in t.asked), vocabulary)
@@ -456,15 +466,17 @@ class Retriever:
         columns |= {name: values / max(float(values.max()), 1e-9) for name, values in matches.items()}
         rows = np.column_stack([columns[name] for name in RERANK_FEATURES])
         weights = np.array(p.rerank_weights)
-        # One dot product a leader, as the weights were fitted with (a matrix product rounds differently).
-        scores = [float(np.dot(weights, row)) for row in rows]
+        # One dot product a leader, as the weights were fitted with (a matrix product rounds differently); the
+        # array's own dot is the same product without np.dot's dispatch.
+        scores = [float(weights.dot(row)) for row in rows]
         columns["defined"] = (
             np.array([float(self.units[start + i].id in query.defined) for i in leaders])
             if query.defined
             else np.zeros(len(leaders))
         )
         # Definitions first (a question asking what a term means), then by score.
-        order = sorted(range(len(leaders)), key=lambda j: (-columns["defined"][j], -scores[j]))[:limit]
+        defined_first = columns["defined"].tolist()
+        order = sorted(range(len(leaders)), key=lambda j: (-defined_first[j], -scores[j]))[:limit]
         # Only the hits returned get their features as a dict and their segments (for the answer).
         hits = []
         for j in order:
@@ -545,9 +557,13 @@ class Retriever:
         total = sum(weights) or 1.0
         question = QuestionTerms([w.terms for w in words], self._vocabulary)
         count = len(leaders)
-        held = self._unit_term_sets.holds(leaders, question)
+        head_held = self._head_term_sets.holds(leaders, question)
         segment_rows, segment_owner = ranges(self._segment_starts, leaders)
-        segment_shares = shares(self._segment_term_sets.holds(segment_rows, question), weights, total)
+        segment_held = self._segment_term_sets.holds(segment_rows, question)
+        segment_shares = shares(segment_held, weights, total)
+        # A unit's terms are its head's and its text's segments': what those hold, it holds (no scan of its own).
+        in_text = segment_rows < self._text_segment_ends[leaders][segment_owner]
+        held = head_held | held_by_owners(segment_held & in_text[:, None], segment_owner, count)
         sentence_coverage = np.zeros(count)
         np.maximum.at(sentence_coverage, segment_owner, segment_shares)
         asked_rows, asked_owner = ranges(self._asked_starts, leaders)
@@ -594,7 +610,7 @@ class Retriever:
         return {
             "coverage": shares(held, weights, total),
             "sentence_coverage": sentence_coverage,
-            "head_coverage": shares(self._head_term_sets.holds(leaders, question), weights, total),
+            "head_coverage": shares(head_held, weights, total),
             "answer_type": answer_type,
             "survey": survey_match(
                 self._survey[leaders], self._survey_overview[leaders], query.wants_survey, query.asks_survey_conduct
@@ -665,7 +681,7 @@ def best_first(scores: np.ndarray, count: int) -> list[int]:
     if len(positive) > count:
         # Selecting before sorting: over a whole large corpus, a full sort costs more than the rest of an ask.
         positive = np.sort(positive[np.argpartition(-scores[positive], count - 1)[:count]])
-    return [int(i) for i in positive[np.argsort(-scores[positive], kind="stable")]]
+    return positive[np.argsort(-scores[positive], kind="stable")].tolist()
 
 
 def survey_match(survey: np.ndarray, overview: np.ndarray, wants_survey: bool, asks_conduct: bool) -> np.ndarray:

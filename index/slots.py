@@ -121,11 +121,19 @@ KANA_QUESTION_WORDS = (
 )
 
 
+# Every pattern above needs one of these: a question without any has no question word typed in kana, and is not
+# walked by each pattern in turn (most questions).
+KANA_QUESTION_HINTS = ("なん", "何", "どの", "どこの", "ぶしょ", "だれ")
+_KANA_QUESTION_HINT = re.compile("|".join(KANA_QUESTION_HINTS))
+
+
 def kanji_question_words(question: str) -> str:
     """Return the question with its question words typed in kana written as the rules read them (なんさつ → 何冊).
 
     Only what a question asks for is read from this spelling (the slots, the answer types), never its words.
     """
+    if not _KANA_QUESTION_HINT.search(question):
+        return question
     for pattern, kanji in KANA_QUESTION_WORDS:
         question = pattern.sub(kanji, question)
     return question

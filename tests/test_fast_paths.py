@@ -12,6 +12,7 @@ from index.answering import MAYBE_MEANT_COVERAGE, Answerer, suggestion
 from index.names import NameFinder
 from index.corpus import DEFAULT_CORPUS_DIR
 from index.retriever import Hit, Query
+from index.slots import KANA_QUESTION_HINTS, KANA_QUESTION_WORDS, kanji_question_words
 from index.staff import Background, StaffAnswerer, StaffEntry, StaffIndex, faq_unit
 
 DATA = Path(__file__).resolve().parent / "data"
@@ -162,6 +163,20 @@ def test_the_bulk_coverage_features_equal_python_sets_over_each_candidates_terms
             assert bulk["unmatched"][j] == max(unmatched, default=0.0)
             compared += 1
     assert compared > 5000
+
+
+def test_every_kana_question_word_needs_one_of_the_hints_that_let_a_question_skip_them():
+    for pattern, _ in KANA_QUESTION_WORDS:
+        assert any(hint in pattern.pattern for hint in KANA_QUESTION_HINTS), pattern.pattern
+
+
+def test_kana_question_words_are_read_as_every_pattern_applied_in_turn_reads_them():
+    questions = [*question_texts(), "なんさつ", "どこのかが", "ぶしょは", "だれに", "何けん"]
+    for question in questions:
+        read = question
+        for pattern, kanji in KANA_QUESTION_WORDS:  # the plain way: every pattern, whatever the question
+            read = pattern.sub(kanji, read)
+        assert kanji_question_words(question) == read
 
 
 def test_the_name_finder_finds_exactly_the_names_a_substring_test_finds():
