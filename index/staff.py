@@ -7,16 +7,19 @@ rule fitted on staff wording sets (bench/fit_staff.py), not by the corpus's abst
 """
 from __future__ import annotations
 
+import functools
 import math
 import re
 import threading
 import unicodedata
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from index.analysis import Analyzer, Word, split_segments, verb_of_noun
+from sudachipy import SplitMode
+
+from index.analysis import QUESTION_WORDS, SKIPPED_SUBPOS, Analyzer, Word, split_segments, sudachi_dictionary, verb_of_noun
 from index.answering import MAX_EXTRACTED_ANSWER_CHARS, SMALL_TALK, Answer, Answerer
 from index.kana import KANA_RUN, MIN_READING, TO_KATAKANA, KanaSpeller, ReadingCounts
 from index.retriever import Field, Hit, Retriever
@@ -188,14 +191,47 @@ def kana_share(runs: list[str], readings: frozenset[str]) -> float:
     return matched / total
 
 
+_short_split = threading.local()
+
+
+@functools.lru_cache(maxsize=100_000)  # residents' questions bring new compounds: the cache must not grow for ever
+def compound_parts(surface: str) -> tuple[str, ...]:
+    """Return the nouns a compound is made of, by Sudachi's short split, each with its verb (出生届 → 出生, 届け, 届ける).
+
+    Sudachi keeps a compound whole or cuts it by what surrounds it (期日前投票 / 期日・前): the parts let
+    「期日前」 meet 「期日」, and 「赤ちゃんの届け」 an entry that says 出生届.
+    """
+    tokenizer = getattr(_short_split, "tokenizer", None)
+    if tokenizer is None:  # Sudachi tokenizers are not thread-safe: each thread gets its own
+        tokenizer = _short_split.tokenizer = sudachi_dictionary().tokenizer(mode=SplitMode.A)
+    morphemes = tokenizer.tokenize(surface)
+    if len(morphemes) < 2:
+        return ()
+    parts = [
+        m.normalized_form() for m in morphemes
+        if m.part_of_speech()[0] == "名詞" and m.part_of_speech()[1] not in SKIPPED_SUBPOS
+        and m.normalized_form() not in QUESTION_WORDS
+    ]
+    return tuple(dict.fromkeys(t for part in parts for t in (part, verb_of_noun(part)) if t))
+
+
+def with_parts(words: list[Word]) -> list[Word]:
+    """Return the words, each compound noun also matching the nouns it is made of (compound_parts)."""
+    return [
+        replace(w, groups=(*w.groups, *parts)) if w.pos == "名詞" and (parts := compound_parts(w.surface)) else w
+        for w in words
+    ]
+
+
 def topic_words(analyzer: Analyzer, words: list[Word]) -> list[Word]:
-    """Return the words that can name a topic, each also matching its verb (申し込み: 申し込む) and its kind (corpus/kinds.txt).
+    """Return the words that can name a topic, each also matching its parts (compound_parts), its verb (申し込み:
+    申し込む) and its kind (corpus/kinds.txt).
 
     A lone hiragana character is a piece of a word spelt in hiragana that Sudachi cut apart (そうさいひ → さ):
     it would match any text holding that character as a word.
     """
     named = [w for w in words if not (len(w.surface) == 1 and HIRAGANA_RUN.fullmatch(w.surface))]
-    return analyzer.with_kinds(analyzer.with_verbs(named))
+    return analyzer.with_kinds(analyzer.with_verbs(with_parts(named)))
 
 
 @dataclass(frozen=True)

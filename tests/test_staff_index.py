@@ -11,7 +11,7 @@ from index.analysis import Analyzer
 from index.answering import Answerer
 from index.build import build_answerer
 from index.corpus import DEFAULT_CORPUS_DIR
-from index.staff import FAQ_DOCUMENT, Background, StaffAnswerer, StaffEntry, StaffIndex, faq_unit
+from index.staff import FAQ_DOCUMENT, Background, StaffAnswerer, StaffEntry, StaffIndex, compound_parts, faq_unit
 
 TOPICS = {
     row["topic"]: row
@@ -117,6 +117,18 @@ def test_a_verb_finds_the_entry_that_names_its_act_as_a_noun(corpus):
     match = bot.staff_match("区民農園を貸し出してもらいたい", "台東区")
     assert match.best.entry.unit.id == "faq-1"
     assert match.best.features["field_coverage"] == 1.0  # 貸し出す: 貸し出し
+
+
+def test_a_compound_meets_the_words_it_is_made_of_however_sudachi_cuts_it(corpus):
+    assert compound_parts("出生届") == ("出生", "届け", "届ける")
+    assert compound_parts("期日前") == ("期日",)  # 前 only frames a question
+    assert compound_parts("投票") == ()
+    bot = answerer(corpus, entry(1, "期日前投票"), entry(2, "出生届"), entry(3, "死亡届"))
+    # The entry's 期日前 is one word; asked alone, 期日前 is 期日 and 前.
+    assert bot.staff_match("期日前　場所", None).best.entry.unit.id == "faq-1"
+    # 「届け」 is what 出生届 and 死亡届 are made of: the baby's own words find the birth entry.
+    match = bot.staff_match("赤ちゃんが生まれたので届けを出したい", None)
+    assert match.best.entry.unit.id == "faq-2" and match.best.features["unmatched"] == 0.0
 
 
 def test_a_word_spelt_in_hiragana_is_spelled_as_the_entries_write_it(corpus):
