@@ -69,6 +69,9 @@ class StaffParams:
     # quoting a staff answer over the right passage costs more than the reverse. The confidence is fitted too.
     min_confidence_over_corpus: float = 0.95
     word_for_word: float = 0.9
+    # Or when the entry's confidence is this far above the documents' own in their passage (their fitted rule): a
+    # passage they barely chose is often one that says neither where nor how (a plan to put 住民票 online).
+    lead_over_corpus: float = 1.0
 
 
 @dataclass(frozen=True)
@@ -434,6 +437,11 @@ def sure(params: StaffParams, confidence: float, features: dict[str, float]) -> 
     return nearly_sure or word_for_word
 
 
+def outweighs(params: StaffParams, confidence: float, corpus_confidence: float) -> bool:
+    """Say whether an entry is so much surer than the documents of their passage that it answers instead."""
+    return confidence - corpus_confidence > params.lead_over_corpus
+
+
 class StaffAnswerer(Answerer):
     """Answer from a confident staff entry first, and from the corpus otherwise."""
 
@@ -456,7 +464,11 @@ class StaffAnswerer(Answerer):
         match = self.staff.match(text, query.words, query.ward)
         if not match.sure:
             from_corpus = self.answer_query(text, query)
-            if from_corpus.resolved or not match.confident:
+            if from_corpus.resolved:
+                corpus_confidence = self.retriever.confidence(from_corpus.hits, slot_given=bool(query.slots))
+                if not outweighs(self.staff.params, match.confidence, corpus_confidence):
+                    return from_corpus
+            elif not match.confident:
                 return from_corpus
         unit = match.best.entry.unit
         if unit.kind == FAQ:  # the staff's own text, quoted from its start

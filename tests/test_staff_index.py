@@ -11,7 +11,7 @@ from index.analysis import Analyzer
 from index.answering import Answerer
 from index.build import build_answerer
 from index.corpus import DEFAULT_CORPUS_DIR
-from index.staff import FAQ_DOCUMENT, Background, StaffAnswerer, StaffEntry, StaffIndex, compound_parts, faq_unit
+from index.staff import FAQ_DOCUMENT, Background, StaffAnswerer, StaffEntry, StaffIndex, StaffParams, compound_parts, faq_unit, outweighs
 
 TOPICS = {
     row["topic"]: row
@@ -161,6 +161,13 @@ def test_where_the_documents_answer_only_a_sure_entry_takes_the_question(corpus)
     match = bot.staff_match(question, "台東区")
     assert match.confident and not match.sure
     assert bot.answer(question, "台東区").hits[0].unit.id == "faq-2"
+
+
+def test_an_entry_answers_over_the_documents_only_when_far_surer_than_they_are_of_their_passage():
+    params = StaffParams(lead_over_corpus=0.2)
+    assert outweighs(params, 0.9, 0.6)  # a passage the documents barely chose
+    assert not outweighs(params, 0.9, 0.8)  # one they are nearly as sure of keeps the question
+    assert not outweighs(StaffParams(lead_over_corpus=1.0), 1.0, 0.0)  # a lead of 1 never outweighs them
 
 
 def test_an_entry_answers_only_its_own_ward(corpus):
