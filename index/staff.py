@@ -56,13 +56,13 @@ class StaffParams:
     b: float = 0.5
     delta: float = 0.5
     verb_weight: float = 0.6  # verbs and adjectives say less about the topic than nouns
-    rank_weights: tuple[float, ...] = (0.735, 0.735, 1.634, 1.875, 1.528, 0.185, 0.72, 1.292, 0.78)
-    decision_weights: tuple[float, ...] = (0.33, 0.264, -0.734, -0.734, 1.854, 0.839, 0.003, 0.264, 0.18)
-    decision_bias: float = -4.173
+    rank_weights: tuple[float, ...] = (0.858, 0.858, 1.558, 1.788, 1.52, 0.146, 0.743, 1.201, 0.722)
+    decision_weights: tuple[float, ...] = (0.297, 0.3, -0.461, -0.461, 1.491, 0.581, -0.144, -0.035, 0.045)
+    decision_bias: float = -4.013
     # Where the documents do not answer, the best entry answers unless there is a sign the question is another
     # topic: its score barely above the runner-up's, or a question word this heavy that the entry lacks (ハンコ in
     # 「ハンコの登録」 against a dog-registration entry). Both are fitted (bench/fit_staff.py).
-    min_margin: float = 4.75
+    min_margin: float = 3.75
     max_unmatched: float = 0.35
     # Where the documents answer too, a staff entry takes the question only when this sure, or when one of its
     # wordings and the question hold this much of each other (a wording staff recorded, nearly word for word):
@@ -71,7 +71,7 @@ class StaffParams:
     word_for_word: float = 0.9
     # Or when the entry's confidence is this far above the documents' own in their passage (their fitted rule): a
     # passage they barely chose is often one that says neither where nor how (a plan to put 住民票 online).
-    lead_over_corpus: float = 1.0
+    lead_over_corpus: float = 0.2
 
 
 @dataclass(frozen=True)
