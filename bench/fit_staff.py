@@ -6,7 +6,8 @@ set is a topic the documents do not cover: {"topic", "ward", "answer", "departme
 As `ward-faq eval-staff` does, one entry is published per topic from its first wording; the later wordings
 must find their own entry (ranking, fitted listwise). Two rules decide whether the best entry answers:
 - where the documents answer too, it must be nearly sure (StaffAnswerer), by a logistic rule over the best
-  entry fitted to say yes to its own wordings, at a confidence chosen by the grid below;
+  entry fitted to say yes to its own wordings, at a confidence chosen by the grid below, or surer than the
+  documents are of their passage by a lead chosen after it;
 - where the documents abstain, it answers unless its margin over the runner-up is small or a heavy question
   word is missing from it. Both cut-offs, and the confidence above, are chosen by a grid to answer the most
   later wordings by their own entry, each wording answered by another topic's published entry, and each
@@ -30,12 +31,13 @@ from index.analysis import Word
 from index.answering import Answerer
 from index.build import build_answerer
 from index.corpus import read_jsonl
-from index.staff import DECISION_FEATURES, STAFF_FEATURES, Background, StaffEntry, StaffIndex, StaffParams, confident, faq_unit, sure
+from index.staff import DECISION_FEATURES, STAFF_FEATURES, Background, StaffEntry, StaffIndex, StaffParams, confident, faq_unit, outweighs, sure
 
 ROOT = Path(__file__).resolve().parent.parent
 MARGINS = np.round(np.arange(0.0, 8.01, 0.25), 2)
 MAX_UNMATCHED = np.round(np.arange(0.2, 1.001, 0.05), 2)
 CONFIDENCES_OVER_CORPUS = (0.8, 0.85, 0.9, 0.95, 0.99)
+LEADS_OVER_CORPUS = (0.1, 0.2, 0.3, 0.4, 0.5, 1.0)  # 1.0: never outweighs the documents
 # Another topic's published entry answering, or a question about the documents taken, is what must not happen:
 # each costs this many wordings answered by their own entry.
 HIJACK_COST = 10
@@ -59,6 +61,7 @@ class Example:
     gold: np.ndarray  # 1.0 for its own entry
     published: bool  # whether its own entry was in the index
     corpus_resolves: bool  # whether the documents answer it (then an entry must be surer to take it)
+    corpus_confidence: float  # how sure the documents are of their best passage (their fitted rule)
     repeat: bool = False  # the entry's own wording, asked again
     small: bool = False  # asked of a few other topics' entries only (SMALL_INDEX)
 
@@ -79,11 +82,15 @@ class Asked:
     ward: str | None
     words: list[Word]
     corpus_resolves: bool
+    corpus_confidence: float
 
 
 def asked(answerer: Answerer, question: str, ward: str | None) -> Asked:
     """Analyse a question and ask the documents, once for all the indexes it is put to."""
-    return Asked(question, ward, answerer.query(question, ward).words, answerer.answer(question, ward).resolved)
+    query = answerer.query(question, ward)
+    answer = answerer.answer(question, ward)
+    confidence = answerer.retriever.confidence(answer.hits, slot_given=bool(query.slots))
+    return Asked(question, ward, query.words, answer.resolved, confidence)
 
 
 def example(index: StaffIndex, question: Asked, topic: int, published: bool, repeat: bool = False, small: bool = False) -> Example:
@@ -92,7 +99,8 @@ def example(index: StaffIndex, question: Asked, topic: int, published: bool, rep
     names = [*STAFF_FEATURES]
     features = np.array([[h.features[n] for n in names] for h in hits]).reshape(-1, len(names))
     gold = np.array([float(h.entry.unit.id == f"faq-{topic + 1}") for h in hits])
-    return Example(topic, features, [h.features for h in hits], gold, published, question.corpus_resolves, repeat, small)
+    return Example(topic, features, [h.features for h in hits], gold, published, question.corpus_resolves,
+                   question.corpus_confidence, repeat, small)
 
 
 def collect(topics: list[dict], corpus_questions: list[dict], answerer: Answerer, background: Background) -> list[Example]:
@@ -154,12 +162,17 @@ def fit(examples: list[Example]) -> StaffParams:
     for min_margin, max_unmatched, over_corpus in itertools.product(MARGINS, MAX_UNMATCHED, CONFIDENCES_OVER_CORPUS):
         params = replace(fitted, min_margin=float(min_margin), max_unmatched=float(max_unmatched),
                          min_confidence_over_corpus=over_corpus)
-        counts = report(examples, params, rows)
-        gain = counts["own"][0] - HIJACK_COST * (counts["hijacked"][0] + counts["corpus taken"][0]) \
-            - UNPUBLISHED_COST * (counts["unpublished taken"][0] + counts["small index taken"][0])
+        gain = gain_of(report(examples, params, rows))
         if gain > best[0]:
             best = (gain, params)
-    return best[1]
+    # How far above the documents' confidence an entry must be to answer instead, once the rest is chosen.
+    return max((replace(best[1], lead_over_corpus=lead) for lead in LEADS_OVER_CORPUS), key=lambda p: gain_of(report(examples, p, rows)))
+
+
+def gain_of(counts: dict[str, tuple[int, int]]) -> int:
+    """Return the wordings answered by their own entry, less the cost of those answered wrongly."""
+    return counts["own"][0] - HIJACK_COST * (counts["hijacked"][0] + counts["corpus taken"][0]) \
+        - UNPUBLISHED_COST * (counts["unpublished taken"][0] + counts["small index taken"][0])
 
 
 def report(examples: list[Example], params: StaffParams, rows=None) -> dict[str, tuple[int, int]]:
@@ -167,10 +180,10 @@ def report(examples: list[Example], params: StaffParams, rows=None) -> dict[str,
     all entries, and among a few), and corpus questions taken."""
     x, right, wrong = rows or decision_rows(examples, np.array(params.rank_weights))
     confidence = 1 / (1 + np.exp(-(x @ np.array(params.decision_weights) + params.decision_bias)))
-    # As StaffAnswerer decides: where the documents answer too, only a nearly sure entry takes the question.
+    # As StaffAnswerer decides: where the documents answer too, only an entry nearly sure, or far surer than they, takes the question.
     answered = np.array([
         bool(len(e.gold)) and (
-            sure(params, c, values) or (not e.corpus_resolves and confident(params, values))
+            sure(params, c, values) or (outweighs(params, c, e.corpus_confidence) if e.corpus_resolves else confident(params, values))
         )
         for e, c, values in zip(examples, confidence, (dict(zip(DECISION_FEATURES, row)) for row in x))
     ])
@@ -229,6 +242,7 @@ def main() -> None:
     print(f"    min_margin={params.min_margin},")
     print(f"    max_unmatched={params.max_unmatched},")
     print(f"    min_confidence_over_corpus={params.min_confidence_over_corpus},")
+    print(f"    lead_over_corpus={params.lead_over_corpus},")
     print(")")
     for name, weight in zip(STAFF_FEATURES, params.rank_weights):
         print(f"  rank     {name:<18}{weight:+.3f}")

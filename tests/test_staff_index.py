@@ -11,7 +11,7 @@ from index.analysis import Analyzer
 from index.answering import Answerer
 from index.build import build_answerer
 from index.corpus import DEFAULT_CORPUS_DIR
-from index.staff import FAQ_DOCUMENT, Background, StaffAnswerer, StaffEntry, StaffIndex, faq_unit
+from index.staff import FAQ_DOCUMENT, Background, StaffAnswerer, StaffEntry, StaffIndex, StaffParams, compound_parts, faq_unit, outweighs
 
 TOPICS = {
     row["topic"]: row
@@ -119,6 +119,18 @@ def test_a_verb_finds_the_entry_that_names_its_act_as_a_noun(corpus):
     assert match.best.features["field_coverage"] == 1.0  # 貸し出す: 貸し出し
 
 
+def test_a_compound_meets_the_words_it_is_made_of_however_sudachi_cuts_it(corpus):
+    assert compound_parts("出生届") == ("出生", "届け", "届ける")
+    assert compound_parts("期日前") == ("期日",)  # 前 only frames a question
+    assert compound_parts("投票") == ()
+    bot = answerer(corpus, entry(1, "期日前投票"), entry(2, "出生届"), entry(3, "死亡届"))
+    # The entry's 期日前 is one word; asked alone, 期日前 is 期日 and 前.
+    assert bot.staff_match("期日前　場所", None).best.entry.unit.id == "faq-1"
+    # 「届け」 is what 出生届 and 死亡届 are made of: the baby's own words find the birth entry.
+    match = bot.staff_match("赤ちゃんが生まれたので届けを出したい", None)
+    assert match.best.entry.unit.id == "faq-2" and match.best.features["unmatched"] == 0.0
+
+
 def test_a_word_spelt_in_hiragana_is_spelled_as_the_entries_write_it(corpus):
     bot = answerer(corpus, entry(1, "ヘルプマークの配布"), entry(2, "区の施設の駐車場"), entry(3, "騒音の苦情"),
                    entry(4, "DV相談"), entry(5, "区民プールの利用"))
@@ -149,6 +161,13 @@ def test_where_the_documents_answer_only_a_sure_entry_takes_the_question(corpus)
     match = bot.staff_match(question, "台東区")
     assert match.confident and not match.sure
     assert bot.answer(question, "台東区").hits[0].unit.id == "faq-2"
+
+
+def test_an_entry_answers_over_the_documents_only_when_far_surer_than_they_are_of_their_passage():
+    params = StaffParams(lead_over_corpus=0.2)
+    assert outweighs(params, 0.9, 0.6)  # a passage the documents barely chose
+    assert not outweighs(params, 0.9, 0.8)  # one they are nearly as sure of keeps the question
+    assert not outweighs(StaffParams(lead_over_corpus=1.0), 1.0, 0.0)  # a lead of 1 never outweighs them
 
 
 def test_an_entry_answers_only_its_own_ward(corpus):
