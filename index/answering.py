@@ -168,6 +168,9 @@ class Answerer:
     def answer_from_corpus(self, question: str, query: Query) -> Answer:
         """Answer a question that is not small talk, or abstain; an abstention offers nothing yet."""
         hits = self.retriever.search(query, limit=CANDIDATES_KEPT)
+        if query.slots and not query.defined:
+            # A detail asked of a term (ICT-BCPはいつまでに作る) is in the plan's text, never in the term's definition.
+            hits = [hit for hit in hits if hit.unit.kind != GLOSSARY]
         if not hits:
             return Answer(resolved=False, text=self.fallback_text(query.ward), hits=hits, ward=query.ward)
         best = hits[0]

@@ -468,3 +468,10 @@ def test_a_question_about_a_municipality_the_documents_are_not_of_is_told_whose_
 def test_a_municipality_named_beside_a_ward_served_is_a_comparison(answerer):
     answer = answerer.answer("港区はネット手続きが2000件以上あるけど、台東区のオンライン手続きの目標はどれくらい？")
     assert answer.resolved
+
+
+def test_a_detail_asked_of_a_term_is_answered_from_the_plan_not_its_definition(answerer):
+    answer = answerer.answer("ICT-BCPの策定はいつの予定？", "台東区")
+    assert answer.resolved and answer.hits[0].unit.kind != "glossary" and "令和3年度上半期" in answer.text
+    # Asked what the term is, its definition still answers.
+    assert answerer.answer("ICT-BCPとは？", "台東区").hits[0].unit.kind == "glossary"
