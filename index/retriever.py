@@ -68,10 +68,10 @@ class RankingParams:
     verb_weight: float = 0.3  # verbs and adjectives say less about the topic than nouns
     affix_weight: float = 0.3
     synonym_weight: float = 0.5  # a Sudachi synonym-group match counts less than the word itself
-    rerank_weights: tuple[float, ...] = (0.234, 1.096, 1.269, 1.932, 0.93, 0.39, 1.463, 0.851, -0.288, -1.014, 0.36, -0.583, 0.618, 1.378, 1.002, 1.205)
-    abstain_weights: tuple[float, ...] = (0.724, -0.11, 0.612, -1.78, -0.163, -2.678, -1.709, -1.15, 1.52, -0.65, 1.808, 0.102)
-    abstain_bias: float = -3.505
-    min_confidence: float = 0.44
+    rerank_weights: tuple[float, ...] = (0.238, 1.088, 1.253, 1.935, 0.94, 0.38, 1.468, 0.864, -0.284, -1.022, 0.358, -0.582, 0.612, 1.382, 0.981, 1.206)
+    abstain_weights: tuple[float, ...] = (0.731, -0.095, 0.566, -1.843, -0.185, -2.698, -1.767, -1.334, 1.512, -0.673, 1.734, 0.093)
+    abstain_bias: float = -3.454
+    min_confidence: float = 0.42
 
 
 @dataclass(frozen=True)
