@@ -475,3 +475,9 @@ def test_a_detail_asked_of_a_term_is_answered_from_the_plan_not_its_definition(a
     assert answer.resolved and answer.hits[0].unit.kind != "glossary" and "令和3年度上半期" in answer.text
     # Asked what the term is, its definition still answers.
     assert answerer.answer("ICT-BCPとは？", "台東区").hits[0].unit.kind == "glossary"
+
+
+def test_a_survey_called_by_its_short_name_is_a_survey(answerer):
+    assert answerer.query("アンケだとスマホ持ってる人ってどのくらい？", "台東区").wants_survey
+    answer = answerer.answer("アンケだとスマホ持ってる人ってどのくらい？", "台東区")
+    assert answer.resolved and "90.3%" in answer.text
