@@ -85,6 +85,8 @@ HONORIFICS = ("さん", "様", "さま", "くん", "君", "ちゃん", "氏", "�
 NAME_INTRODUCTIONS = ("名前は", "氏名は", "名前:", "氏名:", "名前", "氏名", "私は", "わたしは")
 # Place names of the wards that Sudachi also knows as surnames: in residents' questions they are places.
 PLACES_NOT_NAMES = frozenset({"神田", "上野", "浅草", "蔵前", "谷中", "根岸", "竜泉", "蒲田", "大森", "羽田", "馬込"})
+# The wards' names typed in kana read to Sudachi as a full name (おおたくにも: おおた くに); they are places.
+WARDS_IN_KANA = ("たいとうく", "ちよだく", "おおたく")
 
 
 def keyed_hash(value: str) -> str:
@@ -130,7 +132,10 @@ def _masked_names(text: str) -> str:
         end = i
         while end < len(morphemes) and _is_name_part(*morphemes[end]):
             end += 1
-        if end > i and (_full_name(morphemes[i:end]) or _named_by_context(morphemes, i, end)):
+        run = "".join(surface for surface, _ in morphemes[i:end])
+        if end > i and not run.startswith(WARDS_IN_KANA) and (
+            _full_name(morphemes[i:end]) or _named_by_context(morphemes, i, end)
+        ):
             pieces.append(NAME_PLACEHOLDER)
             i = end
             continue

@@ -92,6 +92,7 @@ KEPT = [
     # Wards, towns, departments, documents and their measures.
     "台東区のDX推進計画について教えて",
     "千代田区の情報化推進計画の期間は？",
+    "おおたくにも でんしとしょかんを つくって",  # おおたく read as a full name (おおた くに) is the ward in kana
     "大田区の情報政策課の電話番号を教えて",
     "情報政策課はどこにありますか",
     "デジタル推進課の担当は？",
