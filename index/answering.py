@@ -41,6 +41,8 @@ ASKS_MEANING = re.compile(r"とは|って(そもそも)?(何|なに|なん)|ど�
 KPI_CURRENT_VALUE = re.compile(r"現況[^:：\n]*[:：][^/\n]*/?")
 # The word a term's name may end with that residents leave out: コンビニ交付サービス is asked as コンビニ交付.
 GENERIC_LAST_WORD = re.compile(r"(?<=[一-龥ァ-ヶー]{3})(サービス|システム|制度)$")
+# …and the letters a loanword term may start with that residents leave out: AIチャットボット is asked as チャットボット.
+LATIN_FIRST_WORD = re.compile(r"^[A-Za-z]+(?=[ァ-ヶー]{4,}$)")
 # What follows a term whose meaning is asked: DXとは, RPAって, 〜の意味, 〜という言葉.
 MEANING_MARK = re.compile(r"とは|って|の意味|という(言葉|の)")
 # A candidate holding less of the question's word weight than this is not offered as 「もしかして」.
@@ -425,11 +427,12 @@ def term_names(title: str, normalized: Callable[[str], str]) -> set[str]:
     """Return the names a glossary term goes by: 「デジタル・トランスフォーメーション (DX: Digital Transformation)」 → itself, DX …
 
     Each is also kept in Sudachi's normalized forms (normalized), so that Society5.0 is named by ソサエティ5.0, and
-    without a generic last word residents leave out (コンビニ交付サービス: コンビニ交付).
+    without a generic last word or the letters before a loanword that residents leave out (コンビニ交付サービス:
+    コンビニ交付; AIチャットボット: チャットボット).
     """
     title = unicodedata.normalize("NFKC", title)
     main, _, rest = title.partition("(")
-    names = {main, GENERIC_LAST_WORD.sub("", main)}
+    names = {main, GENERIC_LAST_WORD.sub("", main), LATIN_FIRST_WORD.sub("", main)}
     for part in re.split(r"[:：)]", rest):
         names.add(part)
     return {key for n in names for key in (term_key(n), term_key(normalized(n))) if len(key) >= 2}

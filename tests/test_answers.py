@@ -442,6 +442,7 @@ def test_a_date_in_kanji_numerals_answers_when(answerer):
         ("ソサエティ5.0とは？", "Society5.0"),  # katakana for a term written in Latin letters
         ("コンビニ交付って何？", "コンビニ交付サービス"),  # without the generic last word
         ("AIってどういういみ？", "AI (Artificial Intelligence)"),  # 意味 typed in kana
+        ("チャットボットってどういうものですか", "AIチャットボット"),  # without the letters before the loanword
     ],
 )
 def test_a_term_is_named_under_another_spelling_or_without_its_generic_last_word(answerer, question, term):
