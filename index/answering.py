@@ -68,7 +68,7 @@ SURVEY_WORDS = re.compile(
 
 # Sudachi cuts hiragana it cannot read into pieces (なんけん: けん; こんど): one the corpus does not know names no
 # topic, yet as an unknown word it would weigh the most of all and turn the question away as being about something else.
-HIRAGANA = re.compile(r"[ぁ-ゖー]{1,3}")
+SHORT_KANA_PIECE = re.compile(r"[ぁ-ゖー]{1,3}")
 
 # Greetings, thanks and requests for help: answered kindly, never counted in the KPI.
 SMALL_TALK = re.compile(
@@ -293,7 +293,7 @@ class Answerer:
         return [
             w
             for w in self.retriever.analyzer.analyze(question)
-            if w.form not in self._ward_words and not (HIRAGANA.fullmatch(w.form) and not self.retriever.knows(w))
+            if w.form not in self._ward_words and not (SHORT_KANA_PIECE.fullmatch(w.form) and not self.retriever.knows(w))
         ]
 
     def ward_named_in(self, question: str) -> str | None:
