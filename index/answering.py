@@ -293,7 +293,8 @@ class Answerer:
         return [
             w
             for w in self.retriever.analyzer.analyze(question)
-            if w.form not in self._ward_words and not (SHORT_KANA_PIECE.fullmatch(w.form) and not self.retriever.knows(w))
+            if w.form not in self._ward_words
+            and not (SHORT_KANA_PIECE.fullmatch(w.form) and not self.retriever.knows(w))
         ]
 
     def ward_named_in(self, question: str) -> str | None:

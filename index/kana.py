@@ -60,7 +60,7 @@ PHRASE_PARTICLES = re.compile(r"(?:の|を|は|が|で|に|と|も|へ|や|っ�
 
 
 class KanaSpeller:
-    """The corpus's words by their readings, as a trie of katakana; short readings apart, read only in a phrase of their own."""
+    """The corpus's words by their readings, as a trie of katakana; short ones apart, read only as a phrase of their own."""
 
     def __init__(self, words: dict[str, str]) -> None:
         self._root: dict = {}
