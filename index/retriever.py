@@ -68,10 +68,10 @@ class RankingParams:
     verb_weight: float = 0.3  # verbs and adjectives say less about the topic than nouns
     affix_weight: float = 0.3
     synonym_weight: float = 0.5  # a Sudachi synonym-group match counts less than the word itself
-    rerank_weights: tuple[float, ...] = (0.238, 1.088, 1.253, 1.935, 0.94, 0.38, 1.468, 0.864, -0.284, -1.022, 0.358, -0.582, 0.612, 1.382, 0.981, 1.206)
-    abstain_weights: tuple[float, ...] = (0.731, -0.095, 0.566, -1.843, -0.185, -2.698, -1.767, -1.334, 1.512, -0.673, 1.734, 0.093)
-    abstain_bias: float = -3.454
-    min_confidence: float = 0.42
+    rerank_weights: tuple[float, ...] = (0.239, 1.081, 1.262, 1.941, 0.958, 0.379, 1.464, 0.857, -0.285, -1.021, 0.358, -0.577, 0.613, 1.378, 0.989, 1.211)
+    abstain_weights: tuple[float, ...] = (0.741, -0.093, 0.574, -1.854, -0.205, -2.707, -1.755, -1.323, 1.53, -0.739, 1.679, 0.053)
+    abstain_bias: float = -3.495
+    min_confidence: float = 0.44
 
 
 @dataclass(frozen=True)

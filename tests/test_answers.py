@@ -482,3 +482,9 @@ def test_a_survey_called_by_its_short_name_is_a_survey(answerer):
     assert answerer.query("アンケだとスマホ持ってる人ってどのくらい？", "台東区").wants_survey
     answer = answerer.answer("アンケだとスマホ持ってる人ってどのくらい？", "台東区")
     assert answer.resolved and "90.3%" in answer.text
+
+
+def test_what_residents_want_to_do_finds_what_the_survey_asked_they_would_carry_out(answerer):
+    # やりたい手続き is the survey's 行いたい手続: the synonym file joins やる and 行う.
+    answer = answerer.answer("アンケートだと、ネットでやりたい手続きで多かったのは？", "台東区")
+    assert answer.resolved and "転入届、転出届" in answer.text
