@@ -248,11 +248,12 @@ NEEDED = re.compile(r"必要|不要|要りません|いりません")
 _QUOTED_COUNT = re.compile(r"「(?P<thing>[^」]{1,20})」(?:は|って|が|の数は?)?" + _FILLER + r"(?:いくつ|何個)")
 
 
-# Whether a target was reached or what a figure came to in the end (目標は達成できたの, 結局いま何%になった): a KPI row's
-# 現況 is a baseline before the plan and its 目標 an aim, so only a line stating a result answers.
+# Whether a target was reached or what a figure came to in the end (目標は達成できたの, 結局いま何%になった, 令和7年度の
+# 実績は): a KPI row's 現況 is a baseline before the plan and its 目標 an aim, so only a line stating a result answers.
 ASKS_OUTCOME = re.compile(
     r"達成(でき|し|され)た|目標[^。？?]{0,15}(届い|いった|行った|超え|クリア)"
     r"|(結局|けっきょく)[^。？?]{0,20}(なった|下がった|上がった|増えた|減った|伸びた)"
+    r"|実績(は|って|を|が)?(\s|[?？]|$|どう|いくつ|何|教え|おしえ)"
 )
 OUTCOME_STATED = re.compile(r"実績|達成(し|され|でき)(た|まし)")
 
