@@ -310,7 +310,7 @@ def asked_slots(question: str) -> list[Slot]:
     slots.extend(Slot(f"{label}の方法", named) for label, asked, named in HOW_TO_STEPS if asked.search(question))
     if outcome := ASKS_OUTCOME.search(question):
         # What the figure is of comes first (マイナンバーカード交付率、…達成できたの), or just before the ask.
-        topic = question[: outcome.start()].split("、")[0]
+        topic = re.split(r"[、\s]", question[: outcome.start()])[0]
         slots.append(Slot("の".join([*dated_things(topic), "実績"]), OUTCOME_STATED))
     needed = [m.group("thing") or m.group("bare") for m in _ASKS_NEEDED.finditer(question)]
     if needed:

@@ -377,6 +377,9 @@ def test_asked_whether_a_target_was_reached_a_kpi_row_is_no_answer(answerer):
     answer = answerer.answer("防災アプリのダウンロード数って、目標の13,000に届いたの？", "台東区")
     assert not answer.resolved
     assert "資料には、お尋ねの防災アプリのダウンロード数の実績の記載がありません" in answer.text
+    # Typed as keywords, the figure asked of is still named: what stands before the first space.
+    keywords = answerer.answer("マイナンバーカード交付率 令和7年度の実績は", "台東区")
+    assert "お尋ねのマイナンバーカード交付率の実績の記載がありません" in keywords.text
     assert answerer.answer("防災アプリのダウンロード数の目標っていくつ", "台東区").resolved
 
 
