@@ -113,13 +113,16 @@ def sudachi_dictionary() -> Dictionary:
         return _dictionary
 
 
-def sudachi_tokenizer():
-    """Return this thread's Sudachi tokenizer (split mode B) over the one dictionary of the process."""
-    tokenizer = getattr(_local, "tokenizer", None)
-    if tokenizer is None:
+def sudachi_tokenizer(mode: SplitMode = SplitMode.B):
+    """Return this thread's Sudachi tokenizer of a split mode (B unless asked) over the one dictionary of the process."""
+    tokenizers = getattr(_local, "tokenizers", None)
+    if tokenizers is None:
+        tokenizers = _local.tokenizers = {}
+    key = str(mode)  # SplitMode is not hashable
+    if key not in tokenizers:
         # Sudachi tokenizers are not thread-safe: each thread gets its own.
-        tokenizer = _local.tokenizer = sudachi_dictionary().tokenizer(mode=SplitMode.B)
-    return tokenizer
+        tokenizers[key] = sudachi_dictionary().tokenizer(mode=mode)
+    return tokenizers[key]
 
 
 # A noun written with kanji and kana (申し込み, 届け出) may be a verb's 連用形; a bare kanji (分 → 分ける) or kana

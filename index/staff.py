@@ -19,7 +19,7 @@ import numpy as np
 
 from sudachipy import SplitMode
 
-from index.analysis import QUESTION_WORDS, SKIPPED_SUBPOS, Analyzer, Word, split_segments, sudachi_dictionary, verb_of_noun
+from index.analysis import QUESTION_WORDS, SKIPPED_SUBPOS, Analyzer, Word, split_segments, sudachi_tokenizer, verb_of_noun
 from index.answering import MAX_EXTRACTED_ANSWER_CHARS, SMALL_TALK, Answer, Answerer
 from index.kana import KANA_RUN, MIN_READING, TO_KATAKANA, KanaSpeller, ReadingCounts
 from index.retriever import Field, Hit, Retriever
@@ -194,9 +194,6 @@ def kana_share(runs: list[str], readings: frozenset[str]) -> float:
     return matched / total
 
 
-_short_split = threading.local()
-
-
 @functools.lru_cache(maxsize=100_000)  # residents' questions bring new compounds: the cache must not grow for ever
 def compound_parts(surface: str) -> tuple[str, ...]:
     """Return the nouns a compound is made of, by Sudachi's short split, each with its verb (出生届 → 出生, 届け, 届ける).
@@ -204,10 +201,7 @@ def compound_parts(surface: str) -> tuple[str, ...]:
     Sudachi keeps a compound whole or cuts it by what surrounds it (期日前投票 / 期日・前): the parts let
     「期日前」 meet 「期日」, and 「赤ちゃんの届け」 an entry that says 出生届.
     """
-    tokenizer = getattr(_short_split, "tokenizer", None)
-    if tokenizer is None:  # Sudachi tokenizers are not thread-safe: each thread gets its own
-        tokenizer = _short_split.tokenizer = sudachi_dictionary().tokenizer(mode=SplitMode.A)
-    morphemes = tokenizer.tokenize(surface)
+    morphemes = sudachi_tokenizer(SplitMode.A).tokenize(surface)
     if len(morphemes) < 2:
         return ()
     parts = [
