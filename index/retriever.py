@@ -18,7 +18,7 @@ from tqdm import tqdm
 from index.analysis import Analyzer, Word, split_segments
 from index.kana import KanaSpeller, ReadingCounts
 from index.slots import Slot
-from index.termsets import QuestionTerms, TermSets, Vocabulary, held_by_owners, ranges, shares
+from index.termsets import QuestionTerms, TermSets, Vocabulary, end_to_end, held_by_owners, ranges, shares
 from index.units import FAQ, GLOSSARY, QA, Document, Unit
 
 
@@ -272,8 +272,7 @@ class Field:
         # Every term's postings end to end, in the question's order: bincount adds each document's in that order,
         # so its score is summed term by term as a loop would sum it, touching only the documents that hold a term.
         lengths = (lasts - firsts).astype(np.int64)
-        ends = lengths.cumsum()
-        postings = np.repeat(firsts - ends + lengths, lengths) + np.arange(ends[-1] if len(ends) else 0)
+        postings, _ = end_to_end(firsts, lengths)
         # take: faster than indexing for a flat gather.
         ids = self._ids.take(postings) - start if start else self._ids.take(postings)
         impacts = np.repeat([weight for _, weight in known], lengths) * self._impacts.take(postings)

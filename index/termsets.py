@@ -94,17 +94,21 @@ def held_by_owners(held: np.ndarray, owners: np.ndarray, count: int) -> np.ndarr
     return np.bincount(owners[rows] * width + words, minlength=count * width).reshape(count, width) > 0
 
 
+def end_to_end(firsts: np.ndarray, lengths: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Return the positions of the runs firsts[i] … firsts[i] + lengths[i] - 1, end to end, and where each run ends."""
+    ends = lengths.cumsum()
+    return np.repeat(firsts - ends + lengths, lengths) + np.arange(ends[-1] if len(ends) else 0), ends
+
+
 def spans(starts: np.ndarray, owners: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Return the rows from starts[o] to starts[o + 1] for each owner o, end to end, and where each owner's rows end."""
     firsts = starts[owners]
-    lengths = starts[owners + 1] - firsts
-    ends = lengths.cumsum()
-    return np.repeat(firsts - ends + lengths, lengths) + np.arange(ends[-1] if len(ends) else 0), ends
+    return end_to_end(firsts, starts[owners + 1] - firsts)
 
 
 def ranges(starts: np.ndarray, owners: Sequence[int]) -> tuple[np.ndarray, np.ndarray]:
     """Return the rows from starts[o] to starts[o + 1] for each owner o, end to end, and which owner each is of."""
     owners = np.asarray(owners, dtype=np.int64)
-    firsts, lengths = starts[owners], starts[owners + 1] - starts[owners]
-    rows = (firsts - lengths.cumsum() + lengths).repeat(lengths) + np.arange(lengths.sum())
-    return rows, np.arange(len(owners)).repeat(lengths)
+    firsts = starts[owners]
+    lengths = starts[owners + 1] - firsts
+    return end_to_end(firsts, lengths)[0], np.arange(len(owners)).repeat(lengths)
