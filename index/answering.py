@@ -162,12 +162,12 @@ class Answerer:
         """Answer a question that is not small talk, analysed once by query; an abstention offers 「もしかして」."""
         if (elsewhere := self.municipality_elsewhere(question)) is not None:
             return Answer(resolved=False, text=self.elsewhere_text(elsewhere), ward=query.ward)
-        answer = self.answer_from_corpus(question, query)
+        answer = self.answer_from_corpus(query)
         if answer.resolved:
             return answer
         return replace(answer, suggestions=self.maybe_meant(answer.hits, answer.ward))
 
-    def answer_from_corpus(self, question: str, query: Query) -> Answer:
+    def answer_from_corpus(self, query: Query) -> Answer:
         """Answer a question that is not small talk, or abstain; an abstention offers nothing yet."""
         hits = self.retriever.search(query, limit=CANDIDATES_KEPT)
         if query.slots and not query.defined:
@@ -181,7 +181,7 @@ class Answerer:
             # it, the passage is judged as if it gave it, to tell "the topic is there, the detail is not" below.
             not self.retriever.resolves(hits, slot_given=bool(query.slots))
             # A term's definition answers a question about that term, not one that shares a word with it.
-            or (best.unit.kind == GLOSSARY and not self.names_term(self.retriever.kana.spell(question), best.unit.id))
+            or (best.unit.kind == GLOSSARY and not self.names_term(query.spelled, best.unit.id))
             # What residents answered in a survey tells nothing about the thing itself (婚姻届を出したい).
             or (best.features["survey"] < 0 and not query.wants_survey)
         ):
@@ -227,7 +227,7 @@ class Answerer:
         checks = self.retriever.suggestion_checks
         if key not in checks:
             question = suggestion(unit)
-            answer = self.answer_from_corpus(question, self.query(question, ward))
+            answer = self.answer_from_corpus(self.query(question, ward))
             checks[key] = answer.resolved and bool(answer.hits) and answer.hits[0].unit.id == unit.id
         return checks[key]
 
@@ -245,6 +245,7 @@ class Answerer:
         return Query(
             words=self.question_words(question),
             ward=ward,
+            spelled=question,
             documents=self.documents_named_in(question, ward),
             answer_types=frozenset(kind for kind, pattern in ANSWER_TYPES.items() if pattern.search(asks)),
             wants_survey=bool(SURVEY_WORDS.search(question)),

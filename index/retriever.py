@@ -80,6 +80,7 @@ class Query:
 
     words: list[Word]
     ward: str | None = None
+    spelled: str = ""  # the question with its words typed in kana written as the corpus writes them (index/kana.py)
     documents: frozenset[str] = frozenset()  # the documents the question names (情報化推進計画 …)
     answer_types: frozenset[str] = frozenset()  # ANSWER_TYPES: when, count, money, hours, phone, department …
     wants_survey: bool = False

@@ -200,7 +200,7 @@ def maybe_meant_by_asking(answerer: Answerer, hits: list[Hit], ward: str | None)
         candidate = suggestion(hit.unit)
         if hit.features.get("coverage", 0.0) < MAYBE_MEANT_COVERAGE or candidate in offered:
             continue
-        answer = answerer.answer_from_corpus(candidate, answerer.query(candidate, ward))
+        answer = answerer.answer_from_corpus(answerer.query(candidate, ward))
         if answer.resolved and answer.hits and answer.hits[0].unit.id == hit.unit.id:
             offered.append(candidate)
     return offered
