@@ -477,12 +477,14 @@ class Retriever:
         # Definitions first (a question asking what a term means), then by score.
         defined_first = columns["defined"].tolist()
         order = sorted(range(len(leaders)), key=lambda j: (-defined_first[j], -scores[j]))[:limit]
-        # Only the hits returned get their features as a dict and their segments (for the answer).
+        # Only the hits returned get their features as a dict and their segments (for the answer): the features
+        # are read out as Python floats in one conversion, not one NumPy scalar at a time.
+        names = list(columns)
+        table = np.column_stack([columns[name] for name in names])[order].tolist()
         hits = []
-        for j in order:
+        for j, values in zip(order, table):
             unit = self.units[start + leaders[j]]
-            features = {name: float(values[j]) for name, values in columns.items()}
-            hits.append(Hit(unit, scores[j], features, self.unit_terms[unit.id]))
+            hits.append(Hit(unit, scores[j], dict(zip(names, values)), self.unit_terms[unit.id]))
         return hits
 
     def _query_terms(self, query: Query) -> tuple[dict[str, float], dict[str, float]]:
