@@ -268,8 +268,8 @@ class Field:
             # Of the keys' own type: searchsorted would otherwise convert every key of the field at each call.
             keys = (positions * (len(self._part_starts) - 1) + part).astype(self._part_keys.dtype)
             at = np.minimum(self._part_keys.searchsorted(keys), len(self._part_keys) - 1)
-            held = self._part_keys[at] == keys  # the term has postings in this part
-            firsts, lasts = np.where(held, self._part_firsts[at], 0), np.where(held, self._part_firsts[at + 1], 0)
+            firsts, lasts = self._part_firsts[at], self._part_firsts[at + 1]
+            lasts = np.where(self._part_keys[at] == keys, lasts, firsts)  # no postings where the part lacks the term
         # Every term's postings end to end, in the question's order: bincount adds each document's in that order,
         # so its score is summed term by term as a loop would sum it, touching only the documents that hold a term.
         lengths = (lasts - firsts).astype(np.int64)
