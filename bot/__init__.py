@@ -12,7 +12,8 @@ from bot.origin import check_siblings
 # Before anything imports from index: a foreign `index` would otherwise fail there, obscurely.
 check_siblings()
 
-from flask import Flask
+from flask import Flask, Request
+from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from bot import (
@@ -98,8 +99,22 @@ def instance_dir() -> Path:
 def configured_app() -> Flask:
     """Return the app with its configuration read and nothing opened or built yet (the db commands need no more)."""
     app = Flask(__name__, instance_path=str(instance_dir()), instance_relative_config=True)
+    app.session_interface = CookieSessionInterface()
     load_config(app)
     return app
+
+
+class CookieSessionInterface(SecureCookieSessionInterface):
+    """Flask's signed cookie session, whose signer is made only for a request that carries the cookie (staff's pages).
+
+    Residents' asks and the health checks never carry one: each of them made a signer for nothing.
+    """
+
+    def open_session(self, app: Flask, request: Request) -> SecureCookieSession | None:
+        """Return a new empty session when the request has no session cookie, else the cookie's, checked."""
+        if app.secret_key and self.get_cookie_name(app) not in request.cookies:
+            return self.session_class()
+        return super().open_session(app, request)
 
 
 def create_app(test_config: dict | None = None) -> Flask:

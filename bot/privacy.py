@@ -99,14 +99,19 @@ def keyed_hash(value: str) -> str:
 def mask_personal_data(text: str) -> str:
     """Return text, NFKC-normalized, with personal names, numbers, ids and addresses as placeholders."""
     text = unicodedata.normalize("NFKC", text)
+    shadow = text.translate(_AS_ASCII)
     for pattern, placeholder, accept in _PATTERNS:
-        text = _masked(text, pattern, placeholder, accept)
+        masked = _masked(text, shadow, pattern, placeholder, accept)
+        if masked is not text:  # the ASCII-digit copy is made again only when a pattern changed the text
+            text, shadow = masked, masked.translate(_AS_ASCII)
     return _masked_names(text)
 
 
-def _masked(text: str, pattern: re.Pattern[str], placeholder: str, accept) -> str:
-    """Replace each accepted match of pattern (or its `mask` group) in text, found on the ASCII-digit copy."""
-    shadow = text.translate(_AS_ASCII)
+def _masked(text: str, shadow: str, pattern: re.Pattern[str], placeholder: str, accept) -> str:
+    """Replace each accepted match of pattern (or its `mask` group) in text, found on shadow, its ASCII-digit copy.
+
+    Return text itself when nothing is replaced.
+    """
     group = "mask" if "mask" in pattern.groupindex else 0
     pieces, last = [], 0
     for match in pattern.finditer(shadow):

@@ -1,6 +1,7 @@
 """Field-weighted BM25 over the corpus units, reranked by how much of the question a unit covers."""
 from __future__ import annotations
 
+import itertools
 import math
 import re
 import sys
@@ -268,8 +269,8 @@ class Field:
             # Of the keys' own type: searchsorted would otherwise convert every key of the field at each call.
             keys = (positions * (len(self._part_starts) - 1) + part).astype(self._part_keys.dtype)
             at = np.minimum(self._part_keys.searchsorted(keys), len(self._part_keys) - 1)
-            held = self._part_keys[at] == keys  # the term has postings in this part
-            firsts, lasts = np.where(held, self._part_firsts[at], 0), np.where(held, self._part_firsts[at + 1], 0)
+            firsts, lasts = self._part_firsts[at], self._part_firsts[at + 1]
+            lasts = np.where(self._part_keys[at] == keys, lasts, firsts)  # no postings where the part lacks the term
         # Every term's postings end to end, in the question's order: bincount adds each document's in that order,
         # so its score is summed term by term as a loop would sum it, touching only the documents that hold a term.
         lengths = (lasts - firsts).astype(np.int64)
@@ -371,9 +372,18 @@ class Retriever:
         # What the reranker reads of each unit, as arrays over all units (see _rerank_features).
         vocabulary = Vocabulary()
         self._vocabulary = vocabulary
-        self._head_term_sets = TermSets((t.head for t in terms), vocabulary)
-        self._segment_term_sets = TermSets((segment for t in terms for segment in t.segments), vocabulary)
-        self._asked_term_sets = TermSets((question for t in terms for question in t.asked), vocabulary)
+        # Every unit's head, then every segment, then every residents' question: one family, so that the leaders'
+        # rows of all three are looked up in one pass. The segments' rows begin after the heads', the questions' after.
+        self._term_sets = TermSets(
+            itertools.chain(
+                (t.head for t in terms),
+                (segment for t in terms for segment in t.segments),
+                (question for t in terms for question in t.asked),
+            ),
+            vocabulary,
+        )
+        self._segment_rows_from = len(units)
+        self._asked_rows_from = len(units) + int(self._segment_starts[-1])
         self._unit_kinds = np.array([kind_bits(self._answer_types_of(u)) for u in units], dtype=np.int64)
         self._segment_kinds = np.array([kind_bits(kinds) for t in terms for kinds in t.segment_types], dtype=np.int64)
         self._is_glossary = np.array([u.kind == GLOSSARY for u in units], dtype=bool)
@@ -477,12 +487,14 @@ class Retriever:
         # Definitions first (a question asking what a term means), then by score.
         defined_first = columns["defined"].tolist()
         order = sorted(range(len(leaders)), key=lambda j: (-defined_first[j], -scores[j]))[:limit]
-        # Only the hits returned get their features as a dict and their segments (for the answer).
+        # Only the hits returned get their features as a dict and their segments (for the answer): the features
+        # are read out as Python floats in one conversion, not one NumPy scalar at a time.
+        names = list(columns)
+        table = np.column_stack([columns[name] for name in names])[order].tolist()
         hits = []
-        for j in order:
+        for j, values in zip(order, table):
             unit = self.units[start + leaders[j]]
-            features = {name: float(values[j]) for name, values in columns.items()}
-            hits.append(Hit(unit, scores[j], features, self.unit_terms[unit.id]))
+            hits.append(Hit(unit, scores[j], dict(zip(names, values)), self.unit_terms[unit.id]))
         return hits
 
     def _query_terms(self, query: Query) -> tuple[dict[str, float], dict[str, float]]:
@@ -550,25 +562,29 @@ class Retriever:
         """Describe how each leader matches the question beyond BM25, all leaders at once (arrays over leaders).
 
         A new feature is one more array here: a per-unit property is an array built with the index and
-        indexed by the leaders; a match with the question's words goes through a TermSets family.
+        indexed by the leaders; a match with the question's words goes through the term sets' rows.
         """
         words = query.words
         weights = [self.idf(w) * self.word_weight(w) for w in words]
         total = sum(weights) or 1.0
         question = QuestionTerms([w.terms for w in words], self._vocabulary)
         count = len(leaders)
-        head_held = self._head_term_sets.holds(leaders, question)
         segment_rows, segment_owner = ranges(self._segment_starts, leaders)
-        segment_held = self._segment_term_sets.holds(segment_rows, question)
-        segment_shares = shares(segment_held, weights, total)
+        asked_rows, asked_owner = ranges(self._asked_starts, leaders)
+        # The leaders' heads, segments and residents' questions, in one lookup and one sum of shares (a row's
+        # share is its own: summed with the others', it is the same to the bit).
+        rows = np.concatenate([leaders, self._segment_rows_from + segment_rows, self._asked_rows_from + asked_rows])
+        rows_held = self._term_sets.holds(rows, question)
+        rows_shares = shares(rows_held, weights, total)
+        head_held, segment_held, _ = np.split(rows_held, [count, count + len(segment_rows)])
+        head_shares, segment_shares, asked_shares = np.split(rows_shares, [count, count + len(segment_rows)])
         # A unit's terms are its head's and its text's segments': what those hold, it holds (no scan of its own).
         in_text = segment_rows < self._text_segment_ends[leaders][segment_owner]
         held = head_held | held_by_owners(segment_held & in_text[:, None], segment_owner, count)
         sentence_coverage = np.zeros(count)
         np.maximum.at(sentence_coverage, segment_owner, segment_shares)
-        asked_rows, asked_owner = ranges(self._asked_starts, leaders)
         asked_coverage = np.zeros(count)
-        np.maximum.at(asked_coverage, asked_owner, shares(self._asked_term_sets.holds(asked_rows, question), weights, total))
+        np.maximum.at(asked_coverage, asked_owner, asked_shares)
         answer_type, strict_answer_type, type_led = np.zeros(count), np.zeros(count), np.zeros(count)
         if query.answer_types:
             wanted = kind_bits(query.answer_types)
@@ -610,7 +626,7 @@ class Retriever:
         return {
             "coverage": shares(held, weights, total),
             "sentence_coverage": sentence_coverage,
-            "head_coverage": shares(head_held, weights, total),
+            "head_coverage": head_shares,
             "answer_type": answer_type,
             "survey": survey_match(
                 self._survey[leaders], self._survey_overview[leaders], query.wants_survey, query.asks_survey_conduct

@@ -335,9 +335,11 @@ class StaffIndex:
 
     def rank(self, question: str, words: list[Word], ward: str | None, limit: int = 5) -> list[StaffHit]:
         """Return the entries that share words with the question, best first."""
+        if not self.entries:
+            return []  # a deployment without staff entries: nothing to spell, analyse or score
         words = topic_words(self.analyzer, self.spelled(question, words))
         runs = hiragana_runs(question)
-        if not (words or runs) or not self.entries:
+        if not (words or runs):
             return []
         weights = [self.word_weight(w) for w in words]
         total = sum(weights) or 1.0

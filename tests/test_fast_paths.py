@@ -238,3 +238,18 @@ def test_a_staff_entry_that_takes_a_suggested_question_does_not_change_what_an_a
     with_staff = StaffAnswerer(answerer, index)
     assert with_staff.answer(taken, answer.ward).hits[0].unit.id == "faq-1"  # the entry does take the question
     assert with_staff.answer(question, ward).suggestions == answer.suggestions
+
+
+def test_a_staff_index_without_entries_matches_nothing_without_reading_the_question(answerer, monkeypatch):
+    index = StaffIndex([], answerer.retriever.analyzer, Background.of(answerer.retriever))
+
+    def read(*_args):
+        raise AssertionError("the question was spelled and analysed for no entry")
+
+    monkeypatch.setattr(index, "spelled", read)
+    question = "でんししんせいはできますか"  # typed in kana: the staff speller would spell it
+    query = answerer.query(question, "台東区")
+    match = index.match(question, query.words, query.ward)
+    assert match.hits == [] and not match.confident and not match.sure
+    with_staff = StaffAnswerer(answerer, index)
+    assert with_staff.answer(question, "台東区") == answerer.answer(question, "台東区")

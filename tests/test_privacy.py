@@ -203,3 +203,10 @@ def test_stored_question_and_staff_answer_form_hold_the_masked_text(app, client)
     login(client, "taito")
     page = client.get(f"/staff/questions/{asked['id']}").text
     assert "[氏名]です" in page and "山田" not in page and "1234" not in page
+
+
+def test_what_one_pattern_masks_moves_the_text_the_next_patterns_read():
+    # The e-mail's placeholder is longer than the address: the phone number and the address after it are found in the
+    # text as it reads once the address is masked, kanji digits and all.
+    text = "a@b.jp か〇九〇ー一二三四ー五六七八へ。家は東上野4-5-6です。"
+    assert mask_personal_data(text) == "[メールアドレス] か[電話番号]へ。家は[住所]です。"

@@ -122,6 +122,24 @@ def test_a_good_next_is_followed_after_login(app, client):
     assert response.location == "/staff/kpi?period=week"
 
 
+def test_only_a_request_with_the_session_cookie_has_its_cookie_checked(app, client, monkeypatch):
+    signers = []
+    interface = app.session_interface
+    make_signer = interface.get_signing_serializer
+    monkeypatch.setattr(interface, "get_signing_serializer", lambda app: signers.append(1) or make_signer(app))
+    asked = client.post("/api/ask", json={"question": RESOLVES})
+    assert asked.status_code == 200 and "Set-Cookie" not in asked.headers
+    assert client.get("/healthz").status_code == 200
+    assert signers == []  # no cookie: no signer made, nothing to check
+    # Staff's session works as before: the login form sets the cookie, and the next request's is checked.
+    add_staff(app, "taito", "台東区")
+    assert login(client, "taito").location == "/staff/"
+    assert client.get("/staff/").status_code == 200
+    assert signers
+    client.set_cookie(app.config.get("SESSION_COOKIE_NAME", "session"), "forged")
+    assert client.get("/staff/").status_code == 302  # a cookie that is not the app's own opens nothing
+
+
 def http_json(url: str, body: dict) -> tuple[int, dict]:
     """POST JSON over real HTTP as the widget does; return the status and the JSON answer."""
     request = urllib.request.Request(
