@@ -143,8 +143,9 @@ class UnitTerms:
 # What a sentence answering each type of question looks like in the documents.
 SEGMENT_ANSWER_TYPES = {
     "when": re.compile(r"(令和|平成|昭和)\s?(\d+|元|[一二三四五六七八九十]+)\s?年|\d+\s?月|\d{4}\s?年|\d+\s?年度"),
-    # A figure with its counter, or a KPI value (現況(令和2年度): 9,100), which has none.
-    "count": re.compile(r"(?<![第\d,.])\d[\d,.]*\s?(人|件|名|%|％|パーセント|回|円|校|台|か所|箇所|手続|時間|種類|分|つ)|(?<![第\d,.])\d+の(?=[^\d\s])|(現況|目標)[^:：\n]*[:：]\s*[\d,.]+"),
+    # A figure with its counter, a KPI value (現況(令和2年度): 9,100), which has none, or a figure after the count it
+    # gives (施策数 19、取組数:11).
+    "count": re.compile(r"(?<![第\d,.])\d[\d,.]*\s?(人|件|名|%|％|パーセント|回|円|校|台|か所|箇所|手続|時間|種類|分|つ)|(?<![第\d,.])\d+の(?=[^\d\s])|(現況|目標)[^:：\n]*[:：]\s*[\d,.]+|数\s?[:：]?\s?\d"),
     "target": re.compile(r"目標|指標"),
     "department": re.compile(r"担当|[^\s、。：:（）()]{2,}(課|室)(?!題|程|長)"),
     "money": re.compile(r"\d[\d,.]*\s?(円|万円|億円)|無料|有料"),

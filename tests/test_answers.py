@@ -6,6 +6,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.db import Question
+from index.retriever import SEGMENT_ANSWER_TYPES
 from index.slots import asked_slots, kanji_question_words, missing_slot
 
 
@@ -492,3 +493,13 @@ def test_what_residents_want_to_do_finds_what_the_survey_asked_they_would_carry_
     # やりたい手続き is the survey's 行いたい手続: the synonym file joins やる and 行う.
     answer = answerer.answer("アンケートだと、ネットでやりたい手続きで多かったのは？", "台東区")
     assert answer.resolved and "転入届、転出届" in answer.text
+
+
+def test_a_figure_after_the_count_it_gives_answers_how_many(answerer):
+    # The final plan's changes end with 「（総数：施策数 19、取組数 38）」: a count, though no counter follows the figure.
+    assert SEGMENT_ANSWER_TYPES["count"].search("総数：施策数 19、取組数 38")
+    assert SEGMENT_ANSWER_TYPES["count"].search("目標1【施策数:8、取組数:11】")
+    assert not SEGMENT_ANSWER_TYPES["count"].search("施策数を増やし、取組を見直す")
+    answer = answerer.answer("中間のまとめから最終案で施策の数はどれくらい増えたの", "台東区")
+    assert answer.resolved and "施策数 19" in answer.text
+
