@@ -50,6 +50,8 @@ MAYBE_MEANT_COVERAGE = 0.2
 # How many of the reranker's best candidates an answer keeps: the first is quoted, the others are looked through
 # for related questions and 「もしかして」, which often lie past the first few (the passage next to the one asked).
 CANDIDATES_KEPT = 10
+# A line listing what residents wrote about in a public comment (意見内容: …転出届のWeb化について…), not what the ward does.
+COMMENT_TOPICS = re.compile(r"\s*(意見内容|意見の(概要|要旨))\s*[:：]")
 # The answer's first lines, where the detail a question asks for must stand.
 QUOTED_LEAD_PIECES = 3
 SURVEY_CONDUCT = re.compile(r"何人に|誰に|対象|回答(数|率|者|し)|返って|回収|方法|いつ(実施|行)|何件.*(回答|返)|調査項目|質問項目")
@@ -187,6 +189,10 @@ class Answerer:
         ):
             return Answer(resolved=False, text=self.fallback_text(query.ward), hits=hits, ward=query.ward)
         text = self.extract(best, query)
+        if COMMENT_TOPICS.match(text) and "comment" not in query.answer_types:
+            # That residents wrote about a thing (転出届のWeb化について) answers only what they wrote, not whether the
+            # thing is done (転出届ってもうネットで出せる？).
+            return Answer(resolved=False, text=self.fallback_text(query.ward), hits=hits, ward=query.ward)
         missing = self.slot_missing(text, best, query)
         if missing is not None:
             return Answer(resolved=False, text=self.slot_fallback_text(missing, best, query.ward), hits=hits, ward=query.ward)

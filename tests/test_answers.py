@@ -503,3 +503,11 @@ def test_a_figure_after_the_count_it_gives_answers_how_many(answerer):
     answer = answerer.answer("中間のまとめから最終案で施策の数はどれくらい増えたの", "台東区")
     assert answer.resolved and "施策数 19" in answer.text
 
+
+def test_what_residents_commented_on_answers_only_a_question_about_the_comments(answerer):
+    # The public comment's summary lists 「区立図書館の書籍電子化について」 as a topic residents wrote about;
+    # it says nothing of whether the library lends e-books.
+    answer = answerer.answer("区立図書館の書籍の電子化はもう始まってる？", "台東区")
+    assert not answer.resolved
+    asked = answerer.answer("情報化推進計画のパブコメではどんな意見が出ましたか", "台東区")
+    assert asked.resolved and "区立図書館の書籍電子化について" in asked.text
