@@ -393,7 +393,8 @@ class Answerer:
         lead = self.quoted_lead(text)
         if "target" in query.answer_types:
             lead = KPI_CURRENT_VALUE.sub("", lead)
-        return missing_slot(list(query.slots), lead, hit.unit.department, hit.unit.title)
+        passage = "\n".join([hit.unit.title, hit.unit.text, hit.unit.department or ""])
+        return missing_slot(list(query.slots), lead, hit.unit.department, hit.unit.title, passage)
 
     @staticmethod
     def quoted_lead(text: str) -> str:

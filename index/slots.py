@@ -152,14 +152,20 @@ class Slot:
     # Asks when something happens: the line giving the date must name what is asked about, or a date of something
     # else answers (転出届はいつまでに is not answered by the dates comments were accepted).
     dated: bool = False
+    # Whose it is (DX推進センターの電話番号): topics names it, and the passage quoted must name one of them in full,
+    # on any line (a colophon gives its department's name and its number on lines of their own).
+    owned: bool = False
 
-    def given_by(self, text: str, heading: str = "") -> bool:
+    def given_by(self, text: str, heading: str = "", passage: str | None = None) -> bool:
         """Say whether the text gives this detail, on a line that names what it is of when the question names that.
 
         The thing counted (and whose) must stand on the figure's line; what a date is of may stand on the date's
-        line or in heading, the title of the passage quoted, which names what the passage's dates are of.
+        line or in heading, the title of the passage quoted, which names what the passage's dates are of. Whose
+        an owned detail is must stand in passage, the whole text quoted from, when it is known.
         """
         lines = [line_around(text, m.start()) for m in self.answer.finditer(text)]
+        if self.owned:
+            return bool(lines) and (passage is None or not self.topics or any(topic in passage for topic in self.topics))
         if self.topics:
             return bool(lines) and (names_thing(self.topics, heading) or any(names_thing(self.topics, line) for line in lines))
         if not self.counted:
@@ -189,7 +195,7 @@ WORDED_SLOTS = (
         Slot("金額", re.compile(NUMBER + r"(円|万円|億円)|無料|有料|無償|自己負担|費用を?負担|負担(金|額|なし)")),
     ),
     (re.compile(r"URL|ＵＲＬ|アドレスを教え|サイトのアドレス"), Slot("URL", re.compile(r"https?://|www\.|\.(jp|com|go)\b"))),
-    (re.compile(r"電話番号|何番に(電話|かけ)"), Slot("電話番号", re.compile(r"\d{2,4}\s?[-‐－(（]\s?\d{2,4}\s?[-‐－)）]\s?\d{3,4}"))),
+    (re.compile(r"電話番号|何番に(電話|かけ)"), Slot("電話番号", re.compile(r"\d{2,4}\s?[-‐－(（]\s?\d{2,4}\s?[-‐－)）]\s?\d{3,4}"), owned=True)),
     (re.compile(r"どこの(会社|企業|業者|事業者)|(会社|企業|業者|事業者)(の名前|名|は(どこ|誰|だれ))|どの(会社|企業|業者)"), Slot("会社名", re.compile(r"株式会社|有限会社|合同会社|[（(]株[)）]|[ァ-ヶーA-Za-z]{2,}社(?![会員])"))),
     (re.compile(r"(講師|委員|担当者|責任者|先生|専門家|審査員)[^。？?、]{0,6}(名前|誰|だれ)|(名前|誰|だれ)[^。？?、]{0,4}(講師|委員|先生)"), Slot("人の名前", re.compile(r"[一-龥]{1,4}\s?[一-龥]{1,3}\s?(氏|さん|先生|教授|委員長)|氏名"))),
     # The name of an app, a service or a system: the documents give one in quotes (防災アプリ「台東防災」) or in Latin letters.
@@ -305,7 +311,7 @@ def asked_slots(question: str) -> list[Slot]:
         slots.append(Slot(f"{thing}の数", re.compile(NUMBER), counted=(thing,)))
     for asks, slot in WORDED_SLOTS:
         if match := asks.search(question):
-            topics = dated_things(question[: match.start()]) if slot.dated else ()
+            topics = dated_things(question[: match.start()]) if slot.dated or slot.owned else ()
             slots.append(replace(slot, label=f"{'の'.join(topics)}の{slot.label}", topics=topics) if topics else slot)
     slots.extend(Slot(f"{label}の方法", named) for label, asked, named in HOW_TO_STEPS if asked.search(question))
     if outcome := ASKS_OUTCOME.search(question):
@@ -320,14 +326,17 @@ def asked_slots(question: str) -> list[Slot]:
     return slots
 
 
-def missing_slot(slots: list[Slot], text: str, department: str | None = None, heading: str = "") -> Slot | None:
+def missing_slot(
+    slots: list[Slot], text: str, department: str | None = None, heading: str = "", passage: str | None = None
+) -> Slot | None:
     """Return the first slot the text does not give, or None when it gives them all.
 
-    department is the 担当 of the unit quoted, which the answer names: it fills an in-charge slot; heading is its title.
+    department is the 担当 of the unit quoted, which the answer names: it fills an in-charge slot; heading is its title;
+    passage is its whole text, which must name whose an owned detail is.
     """
     for slot in slots:
         given = text + (f"\n{department}" if department and slot.in_charge else "") + (f"\n{heading}" if slot.headed else "")
-        if not slot.given_by(given, heading):
+        if not slot.given_by(given, heading, passage):
             return slot
     return None
 

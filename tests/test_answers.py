@@ -511,3 +511,15 @@ def test_what_residents_commented_on_answers_only_a_question_about_the_comments(
     assert not answer.resolved
     asked = answerer.answer("情報化推進計画のパブコメではどんな意見が出ましたか", "台東区")
     assert asked.resolved and "区立図書館の書籍電子化について" in asked.text
+
+
+def test_a_phone_number_asked_of_something_is_quoted_only_from_a_passage_naming_it(answerer):
+    # The information plan's colophon gives 情報政策課's number; DX推進センター is named elsewhere, with no number.
+    answer = answerer.answer("DX推進センターの電話番号を教えて", "台東区")
+    assert not answer.resolved and "DX推進センターの電話番号の記載がありません" in answer.text
+    asked = answerer.answer("情報政策課の電話番号は？", "台東区")
+    assert asked.resolved and "03(5246)9022" in asked.text
+    # Whose number it is may stand on any line of the passage; the slot alone, on a line, says nothing of it.
+    (slot,) = asked_slots("DX推進センターの電話番号")
+    assert missing_slot([slot], "電話 03(5246)9022", passage="電話 03(5246)9022\n台東区企画財政部情報政策課") is slot
+    assert missing_slot([slot], "電話 03(5246)9022") is None
