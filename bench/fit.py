@@ -38,7 +38,9 @@ class Example:
     features: np.ndarray  # leaders × RERANK_FEATURES
     extra: list[dict[str, float]]  # each leader's full feature dict
     gold: np.ndarray  # leaders, 1.0 where the unit holds an expected phrase
-    quotable: np.ndarray  # leaders, True where the answer cut from it gives the detail asked (index/slots.py)
+    # leaders, True where the bot would quote the answer cut from it: it gives the detail asked (index/slots.py) and
+    # is of a kind that may answer the question (Answerer.refuses)
+    quotable: np.ndarray
     weight: float = 1.0  # how much the question counts in the abstention rule's fit
     topic: int = -1  # an everyday topic's number (its wordings are held out together), -1 for a residents' question
 
@@ -52,9 +54,12 @@ def collect(answerer: Answerer, rows: list[dict]) -> list[Example]:
         expected = [squash(e) for e in row["expect_any"]]
         gold = [float(any(e in squash(h.unit.text + h.unit.question) for e in expected)) for h in hits]
         matrix = np.array([[h.features[n] for n in RERANK_FEATURES] for h in hits]).reshape(-1, len(RERANK_FEATURES))
-        # The bot abstains whatever its confidence when the answer lacks the detail asked; the threshold must know.
-        quotable = [not query.slots or answerer.slot_missing(answerer.extract(h, query), h, query) is None for h in hits]
-        extra = [h.features | {"slot_given": float(bool(query.slots) and q)} for h, q in zip(hits, quotable)]
+        # The bot abstains whatever its confidence when the answer lacks the detail asked, or is of a kind that
+        # cannot answer (a survey's result for a question about no survey); the threshold must know.
+        texts = [answerer.extract(h, query) for h in hits]
+        given = [not query.slots or answerer.slot_missing(text, h, query) is None for h, text in zip(hits, texts)]
+        quotable = [g and not answerer.refuses(h, query, text) for h, g, text in zip(hits, given, texts)]
+        extra = [h.features | {"slot_given": float(bool(query.slots) and g)} for h, g in zip(hits, given)]
         examples.append(
             Example(
                 row["answerable"], matrix, extra, np.array(gold), np.array(quotable, dtype=bool),

@@ -178,20 +178,12 @@ class Answerer:
         if not hits:
             return Answer(resolved=False, text=self.fallback_text(query.ward), hits=hits, ward=query.ward)
         best = hits[0]
-        if (
-            # The detail asked standing in the answer is itself a sign that the right passage was found; without
-            # it, the passage is judged as if it gave it, to tell "the topic is there, the detail is not" below.
-            not self.retriever.resolves(hits, slot_given=bool(query.slots))
-            # A term's definition answers a question about that term, not one that shares a word with it.
-            or (best.unit.kind == GLOSSARY and not self.names_term(query.spelled, best.unit.id))
-            # What residents answered in a survey tells nothing about the thing itself (婚姻届を出したい).
-            or (best.features["survey"] < 0 and not query.wants_survey)
-        ):
+        # The detail asked standing in the answer is itself a sign that the right passage was found; without
+        # it, the passage is judged as if it gave it, to tell "the topic is there, the detail is not" below.
+        if not self.retriever.resolves(hits, slot_given=bool(query.slots)):
             return Answer(resolved=False, text=self.fallback_text(query.ward), hits=hits, ward=query.ward)
         text = self.extract(best, query)
-        if COMMENT_TOPICS.match(text) and "comment" not in query.answer_types:
-            # That residents wrote about a thing (転出届のWeb化について) answers only what they wrote, not whether the
-            # thing is done (転出届ってもうネットで出せる？).
+        if self.refuses(best, query, text):
             return Answer(resolved=False, text=self.fallback_text(query.ward), hits=hits, ward=query.ward)
         missing = self.slot_missing(text, best, query)
         if missing is not None:
@@ -203,6 +195,18 @@ class Answerer:
             department=best.unit.department,
             suggestions=suggestions(hits),
             ward=query.ward,
+        )
+
+    def refuses(self, hit: Hit, query: Query, text: str) -> bool:
+        """Say whether hit, cut to text, is of a kind that cannot answer the question, however sure the ranking is."""
+        return (
+            # A term's definition answers a question about that term, not one that shares a word with it.
+            (hit.unit.kind == GLOSSARY and not self.names_term(query.spelled, hit.unit.id))
+            # What residents answered in a survey tells nothing about the thing itself (婚姻届を出したい).
+            or (hit.features["survey"] < 0 and not query.wants_survey)
+            # That residents wrote about a thing (転出届のWeb化について) answers only what they wrote, not whether the
+            # thing is done (転出届ってもうネットで出せる？).
+            or (bool(COMMENT_TOPICS.match(text)) and "comment" not in query.answer_types)
         )
 
     def maybe_meant(self, hits: list[Hit], ward: str | None, count: int = 3) -> list[str]:

@@ -67,3 +67,17 @@ def test_a_row_weighted_two_counts_as_that_row_twice_in_the_abstention_fit():
     assert np.allclose(weighted[0], repeated[0]) and np.isclose(weighted[1], repeated[1])
     unweighted = fit.fit_abstainer(x, y)
     assert not np.isclose(weighted[1], unweighted[1])
+
+
+def test_a_leader_the_bot_refuses_to_quote_counts_as_abstained_in_the_fit(answerer):
+    fit = load_fit()
+    # The public comment's list of topics leads this leader's answer: the bot refuses it, and the fit must know.
+    row = {"question": "区立図書館の書籍の電子化はもう始まってる？", "ward": "台東区", "answerable": False, "expect_any": []}
+    (example,) = fit.collect(answerer, [row])
+    query = answerer.query(row["question"], row["ward"])
+    hits = answerer.retriever.search(query, limit=10_000)
+    refused = [answerer.refuses(h, query, answerer.extract(h, query)) for h in hits]
+    assert any(refused) and not all(refused)
+    assert list(example.quotable) == [not r for r in refused]
+    # No detail is asked, so whether a leader gives it says nothing.
+    assert not any(extra["slot_given"] for extra in example.extra)
