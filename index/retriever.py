@@ -34,7 +34,7 @@ RERANK_FEATURES = (
     "survey",  # +1 a survey result for a question about a survey (its overview only when asked how it was done), -1 where only one is about one
     "glossary",  # a glossary entry for a question that does not ask what a term means
     "superseded",  # from a plan a newer one replaced, not named in the question
-    "named",  # +1 from a document the question names, -1 from another one
+    "named",  # +1 from a document the question names, 0 from another that names it in its text, -1 from another
     "comment",  # a public comment row (or a staff FAQ entry)
     "length",  # log of the unit's length in characters: a long unit covers words by chance
     "asked",  # BM25 of the residents' questions the unit answers (Unit.asked), relative to the best leader
@@ -382,6 +382,15 @@ class Retriever:
         superseded = [bool(self.documents.get(u.doc_id) and self.documents[u.doc_id].superseded_by) for u in units]
         self._is_superseded = np.array(superseded, dtype=bool)
         self._doc_ids = np.array([u.doc_id for u in units])
+        # The other documents of its ward a unit names in its text (平成13年に台東区情報化推進計画を策定, in the DX plan's
+        # background): asked about that document, such a unit is no stranger to it.
+        self._docs_named_in = [
+            frozenset(
+                d.id for d in self.documents.values()
+                if d.ward == u.ward and d.id != u.doc_id and any(name in u.text for name in d.names)
+            )
+            for u in units
+        ]
         self._lengths = np.array([math.log10(len(u.text) + len(u.question) + 10) for u in units])
         # Whether asking a unit's suggested question (「もしかして」) in a ward, or in none, quotes that unit: a property
         # of the corpus the answerer works out (index.answering.Answerer.suggestion_answered), kept in the index cache.
@@ -605,6 +614,7 @@ class Retriever:
             answer_type = np.bitwise_count(wanted & nearby) / len(query.answer_types)
             strict_answer_type = np.bitwise_count(wanted & found) / len(query.answer_types)
         named = np.isin(self._doc_ids[leaders], list(query.documents)) if query.documents else np.zeros(count, dtype=bool)
+        names_named = np.array([not query.documents.isdisjoint(self._docs_named_in[i]) for i in leaders], dtype=bool)
         word_shares = np.array([weight / total for weight in weights])
         # Nouns of the question the corpus never uses: often the very thing it does not cover.
         unknown = float(sum(1 for w in words if w.pos == "名詞" and not any(t in self._idf for t in w.terms)))
@@ -618,7 +628,7 @@ class Retriever:
             ),
             "glossary": (self._is_glossary[leaders] & ("definition" not in query.answer_types)).astype(float),
             "superseded": (self._is_superseded[leaders] & ~named).astype(float),
-            "named": np.where(named, 1.0, -1.0) if query.documents else np.zeros(count),
+            "named": np.where(named, 1.0, np.where(names_named, 0.0, -1.0)) if query.documents else np.zeros(count),
             "comment": self._is_comment[leaders].astype(float),
             "length": self._lengths[leaders],
             "asked_coverage": asked_coverage,

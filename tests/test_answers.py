@@ -523,3 +523,14 @@ def test_a_phone_number_asked_of_something_is_quoted_only_from_a_passage_naming_
     (slot,) = asked_slots("DX推進センターの電話番号")
     assert missing_slot([slot], "電話 03(5246)9022", passage="電話 03(5246)9022\n台東区企画財政部情報政策課") is slot
     assert missing_slot([slot], "電話 03(5246)9022") is None
+
+
+def test_a_passage_naming_the_document_asked_about_is_not_held_as_from_another(answerer):
+    # The DX plan's background says 「平成13年に台東区情報化推進計画を策定した」: asked about the information plan, it is
+    # neither the plan's own passage (+1) nor a stranger to it (-1).
+    query = answerer.query("台東区の情報化の計画は何年に初めてできたの？", "台東区")
+    named = {hit.unit.id: hit.features["named"] for hit in answerer.retriever.search(query, limit=40)}
+    assert named["001-p-0001"] == 0.0 and named.get("002-p-0005") == 1.0
+    assert -1.0 in named.values()
+    answer = answerer.answer("台東区の情報化の計画は何年に初めてできたの？", "台東区")
+    assert answer.resolved and "平成13年" in answer.text
