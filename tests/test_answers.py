@@ -534,3 +534,10 @@ def test_a_passage_naming_the_document_asked_about_is_not_held_as_from_another(a
     assert -1.0 in named.values()
     answer = answerer.answer("台東区の情報化の計画は何年に初めてできたの？", "台東区")
     assert answer.resolved and "平成13年" in answer.text
+
+
+@pytest.mark.parametrize("made", ["作った", "つくった"])
+def test_a_plan_residents_say_was_made_is_one_the_documents_say_was_drawn_up(answerer, made):
+    # 作る is the documents' 策定: the synonym file joins them, so a plan made is found where it was drawn up.
+    (_, drawn_up) = answerer.retriever.analyzer.analyze(f"計画を{made}")
+    assert "策定" in drawn_up.terms
