@@ -174,7 +174,10 @@ class Slot:
 
 
 # The noun just before the question word, joined by a particle (転出届は|いつ, サービスって、|いつ), and whose it is.
-_TOPIC_BEFORE = re.compile(r"(?:(?P<owner>" + _NOUN + r")[の、])?(?P<noun>" + _NOUN + r")(?:は|って|が|も|の)?、?" + _FILLER + r"$")
+_TOPIC_BEFORE = re.compile(r"(?:(?P<owner>" + _NOUN + r")[の、\s])?(?P<noun>" + _NOUN + r")(?:は|って|が|も|の)?、?" + _FILLER + r"\s*$")
+# …or, when a clause made a noun stands between (スクールカレンダーがスマホのカレンダーに入るのは|いつ), the thing the
+# question opens with (not a condition: 災害が起きても…計画は、いつまでに).
+_TOPIC_FIRST = re.compile(r"^(?P<noun>" + _NOUN + r")(?:が|は|って)[^、。？?]*の(?:は|って)\s*$")
 # What happens to anything at a date (受付は何月何日まで): naming it alone says nothing the date's line must repeat.
 _ANY_EVENT = re.compile(r"受付|受け付け|開始|終了|締め?切り?|期限|期間|募集|予定|日程|申し?込み?|申請|開催|実施|公開|発行|提出|次回")
 # Slots asked by words alone, in the order they are looked for; a question may ask several.
@@ -348,9 +351,13 @@ def dated_things(before: str) -> tuple[str, ...]:
     one will do.
     """
     topic = _TOPIC_BEFORE.search(before)
-    if topic is None:
+    if topic is not None:
+        named = topic.group("owner", "noun")
+    elif first := _TOPIC_FIRST.search(before):
+        named = (first.group("noun"),)
+    else:
         return ()
-    nouns = [noun for noun in topic.group("owner", "noun") if noun and not _WARD.fullmatch(noun)]
+    nouns = [noun for noun in named if noun and not _WARD.fullmatch(noun)]
     return tuple(noun for noun in nouns if not _WHEN.fullmatch(noun) and not _ANY_EVENT.fullmatch(noun))
 
 

@@ -541,3 +541,17 @@ def test_a_plan_residents_say_was_made_is_one_the_documents_say_was_drawn_up(ans
     # 作る is the documents' 策定: the synonym file joins them, so a plan made is found where it was drawn up.
     (_, drawn_up) = answerer.retriever.analyzer.analyze(f"計画を{made}")
     assert "策定" in drawn_up.terms
+
+
+def test_what_a_date_is_asked_of_is_read_past_spaces_and_a_clause_made_a_noun():
+    # Keywords typed with spaces name the thing, as 「の」 would.
+    (slot,) = asked_slots("防災アプリ 多言語版 いつから")
+    assert slot.topics == ("防災アプリ", "多言語版")
+    # A clause between the thing and いつ (…がスマホで読めるようになるのは): the thing the question opens with.
+    (slot,) = asked_slots("電子図書館がスマホで読めるようになるのはいつ？")
+    assert slot.topics == ("電子図書館",)
+    assert missing_slot([slot], "令和7年 6～7月 公募（在住）") is slot
+    assert missing_slot([slot], "電子図書館は令和4年度から導入") is None
+    # A condition the question opens with (地震が来ても) is not what the date is of.
+    (slot,) = asked_slots("地震が来ても止まらないための計画（ICT-BCP）は、いつまでに作るの？")
+    assert slot.topics == ()
