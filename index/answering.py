@@ -63,6 +63,8 @@ SURVEY_WORDS = re.compile(
     # どのくらい): a wish is counted only by asking; who has something (持ってる人の割合) may be a plan's figure.
     r"|(って|と答えた|という)(人|区民|方)|何割"
     r"|たい(人|ひと|区民|方)(は|が|って)?({share})"
+    # …and why people do not do something (ネット使わない人はなんで): their reasons are what they answered.
+    r"|ない(人|ひと|区民|方)(は|が|って|の)?(なんで|なぜ|どうして|理由)|理由で(一番|いちばん)?多い"
     r"|(\d+\s?(歳|才)?代|\d+\s?(歳|才)(以上|以下)).*({share})|({share}).*(\d+\s?(歳|才)?代|\d+\s?(歳|才)(以上|以下))".format(
         share="何割|何パーセント|何%|何％|どの[くぐ]らい|どれ[くぐ]らい|割合|多い"
     )

@@ -415,6 +415,9 @@ def test_a_paragraph_of_plan_text_citing_the_survey_is_a_survey_result(answerer)
         ("マイナンバーカードの交付率の目標は？", False),
         ("電子申請を使ってみたい人はどのくらい？", True),  # a wish is counted only by asking
         ("マイナンバーカードを持ってる人ってどのくらいの割合？", False),  # who has one is the plan's 交付率
+        ("スマホを持たない人はどうして持たないの？", True),  # why people do not: the reasons they answered
+        ("キャッシュレスを使わない理由で一番多いのは？", True),
+        ("スマホを持たない人はどこに相談すればいい？", False),
     ],
 )
 def test_a_share_of_residents_by_what_they_answered_or_their_age_asks_about_a_survey(answerer, question, survey):
