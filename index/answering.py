@@ -52,6 +52,8 @@ MAYBE_MEANT_COVERAGE = 0.2
 CANDIDATES_KEPT = 10
 # A line listing what residents wrote about in a public comment (意見内容: …転出届のWeb化について…), not what the ward does.
 COMMENT_TOPICS = re.compile(r"\s*(意見内容|意見の(概要|要旨))\s*[:：]")
+# Asks what a plan came to in the end (最終的にいくつ, 完成版では), not what its draft said.
+ASKS_FINAL = re.compile(r"最終|完成|正式|確定")
 # The answer's first lines, where the detail a question asks for must stand.
 QUOTED_LEAD_PIECES = 3
 SURVEY_CONDUCT = re.compile(r"何人に|誰に|対象|回答(数|率|者|し)|返って|回収|方法|いつ(実施|行)|何件.*(回答|返)|調査項目|質問項目")
@@ -262,6 +264,7 @@ class Answerer:
             answer_types=frozenset(kind for kind, pattern in ANSWER_TYPES.items() if pattern.search(asks)),
             wants_survey=bool(SURVEY_WORDS.search(question)),
             asks_survey_conduct=bool(SURVEY_CONDUCT.search(asks)),
+            asks_final=bool(ASKS_FINAL.search(question)),
             slots=tuple(asked_slots(asks)),
             defined=self.terms_defined(question),
         )

@@ -33,7 +33,7 @@ RERANK_FEATURES = (
     "answer_type",  # asks when / how many / who … and the best segment or the unit gives that
     "survey",  # +1 a survey result for a question about a survey (its overview only when asked how it was done), -1 where only one is about one
     "glossary",  # a glossary entry for a question that does not ask what a term means
-    "superseded",  # from a plan a newer one replaced, not named in the question
+    "superseded",  # from a plan a newer one replaced, not named in the question, or a draft amended since, asked the end
     "named",  # +1 from a document the question names, 0 from another that names it in its text, -1 from another
     "comment",  # a public comment row (or a staff FAQ entry)
     "length",  # log of the unit's length in characters: a long unit covers words by chance
@@ -85,6 +85,7 @@ class Query:
     answer_types: frozenset[str] = frozenset()  # ANSWER_TYPES: when, count, money, hours, phone, department …
     wants_survey: bool = False
     asks_survey_conduct: bool = False  # how a survey was done (回答数, 対象, 方法), not what it found
+    asks_final: bool = False  # what a plan came to in the end (最終的に, 完成版): a draft amended since is outdated for it
     slots: tuple[Slot, ...] = ()  # the details asked for (a month, a count of 冊 …), which the quoted sentence must give
     defined: frozenset[str] = frozenset()  # glossary units whose term the question asks the meaning of: they come first
 
@@ -381,6 +382,8 @@ class Retriever:
         self._is_comment = np.array([u.kind in (QA, FAQ) for u in units], dtype=bool)
         superseded = [bool(self.documents.get(u.doc_id) and self.documents[u.doc_id].superseded_by) for u in units]
         self._is_superseded = np.array(superseded, dtype=bool)
+        amended = {draft for d in self.documents.values() for draft in d.amends}
+        self._is_amended = np.array([u.doc_id in amended for u in units], dtype=bool)
         self._doc_ids = np.array([u.doc_id for u in units])
         # The other documents of its ward a unit names in its text (平成13年に台東区情報化推進計画を策定, in the DX plan's
         # background): asked about that document, such a unit is no stranger to it.
@@ -627,7 +630,7 @@ class Retriever:
                 self._survey[leaders], self._survey_overview[leaders], query.wants_survey, query.asks_survey_conduct
             ),
             "glossary": (self._is_glossary[leaders] & ("definition" not in query.answer_types)).astype(float),
-            "superseded": (self._is_superseded[leaders] & ~named).astype(float),
+            "superseded": ((self._is_superseded[leaders] & ~named) | (self._is_amended[leaders] & query.asks_final)).astype(float),
             "named": np.where(named, 1.0, np.where(names_named, 0.0, -1.0)) if query.documents else np.zeros(count),
             "comment": self._is_comment[leaders].astype(float),
             "length": self._lengths[leaders],

@@ -558,3 +558,15 @@ def test_what_a_date_is_asked_of_is_read_past_spaces_and_a_clause_made_a_noun():
     # A condition the question opens with (地震が来ても) is not what the date is of.
     (slot,) = asked_slots("地震が来ても止まらないための計画（ICT-BCP）は、いつまでに作るの？")
     assert slot.topics == ()
+
+
+def test_asked_what_a_plan_came_to_in_the_end_its_amended_draft_is_outdated(answerer):
+    # The public comment results (000) list the changes to the interim draft (001), which they amend.
+    final = answerer.query("DX計画、完成版では施策と取組っていくつになったの", "台東区")
+    plain = answerer.query("DX計画、施策と取組っていくつあるの", "台東区")
+    assert final.asks_final and not plain.asks_final
+    outdated = {h.unit.doc_id: h.features["superseded"] for h in answerer.retriever.search(final, limit=40)}
+    assert outdated["001"] == 1.0 and outdated["000"] == 0.0
+    assert all(h.features["superseded"] == 0.0 for h in answerer.retriever.search(plain, limit=40) if h.unit.doc_id == "001")
+    answer = answerer.answer("DX計画、完成版では施策と取組っていくつになったの", "台東区")
+    assert answer.resolved and "施策数 19、取組数 38" in answer.text
