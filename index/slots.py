@@ -275,6 +275,15 @@ ASKS_YEAR = re.compile(r"((?P<era>" + "|".join(ERAS) + r")\s?(?P<number>\d{1,2}|
 ASKS_FIGURE = re.compile(r"何(" + "|".join(COUNTERS) + r")|件数|人数|回数|数は|率は|いくつ|どれ[くぐ]らい|どの[くぐ]らい")
 
 
+# A share or a count asked of an age group (60歳以上でネットを使っている人はどれくらい): the figure of all ages, or of
+# another age, does not answer it; the line must name the age (60歳代以上は67.2%). An age alone (親が70代で) is who asks.
+_AGE = r"(?P<{name}>\d{{2}})\s?(?:歳|才)?代|(?P<{name}_years>\d{{2}})\s?(?:歳|才)(?:以上|以下|未満)"
+_SHARE = r"何割|何パーセント|何%|何％|どの[くぐ]らい|どれ[くぐ]らい|割合|多い"
+ASKS_AGE_SHARE = re.compile(
+    r"(?:" + _AGE.format(name="age") + r")[^。？?]*(?:" + _SHARE + r")|(?:" + _SHARE + r")[^。？?]*(?:" + _AGE.format(name="age_after") + r")"
+)
+
+
 def western_year(named: re.Match[str]) -> int:
     """Return the year an ASKS_YEAR match names, in the Western calendar (令和6年 → 2024)."""
     if named.group("western"):
@@ -326,6 +335,9 @@ def asked_slots(question: str) -> list[Slot]:
         slots.append(Slot(f"{needed[0]}の要否", NEEDED, counted=tuple(needed)))
     for year in ASKS_YEAR.finditer(question) if ASKS_FIGURE.search(question) else ():
         slots.append(Slot(re.sub(r"\s", "", year.group(0)), year_written(western_year(year)), headed=True))
+    if (age := ASKS_AGE_SHARE.search(question)) is not None:
+        years = next(g for g in age.group("age", "age_years", "age_after", "age_after_years") if g)
+        slots.append(Slot(f"{years}歳代の割合", re.compile(rf"(?<!\d){years}\s?(歳|才)")))
     return slots
 
 

@@ -570,3 +570,12 @@ def test_asked_what_a_plan_came_to_in_the_end_its_amended_draft_is_outdated(answ
     assert all(h.features["superseded"] == 0.0 for h in answerer.retriever.search(plain, limit=40) if h.unit.doc_id == "001")
     answer = answerer.answer("DX計画、完成版では施策と取組っていくつになったの", "台東区")
     assert answer.resolved and "施策数 19、取組数 38" in answer.text
+
+
+def test_a_share_asked_of_an_age_group_is_given_only_by_a_line_naming_that_age():
+    (slot,) = [s for s in asked_slots("アンケートで70歳以上でスマホを使っている人はどれくらい？") if "歳代" in s.label]
+    assert missing_slot([slot], "年代別にみると、70歳代以上は45.1%となっています") is None
+    assert missing_slot([slot], "スマートフォンの利用率は80.2%") is slot
+    assert missing_slot([slot], "60歳代以上は67.2%") is slot
+    # An age that says who is asking (親が70代で) asks no share of it.
+    assert not [s for s in asked_slots("親が70代で、スマホの使い方を教えてもらえるところはある？") if "歳代" in s.label]
