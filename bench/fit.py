@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 from tqdm import tqdm
 
-from index.answering import Answerer
+from index.answering import DETAIL_RUNNER_UP_MARGIN, Answerer
 from index.build import build_answerer
 from index.corpus import read_jsonl
 from index.retriever import ABSTAIN_FEATURES, RERANK_FEATURES
@@ -114,6 +114,15 @@ def abstain_rows(examples: list[Example], weights: np.ndarray) -> tuple[np.ndarr
         scores = example.features @ weights
         order = np.argsort(-scores)
         best = order[0]
+        # As the answerer does (Answerer.detail_first): a runner-up in a near tie that gives the detail asked leads.
+        if (
+            len(order) > 1
+            and scores[best] - scores[order[1]] <= DETAIL_RUNNER_UP_MARGIN
+            and example.extra[order[1]]["slot_given"]
+            and not example.extra[best]["slot_given"]
+        ):
+            order[:2] = order[1::-1][:2]
+            best = order[0]
         margin = scores[best] - scores[order[1]] if len(order) > 1 else scores[best]
         values = example.extra[best] | {"score": scores[best], "margin": margin}
         features.append(np.array([values[n] for n in ABSTAIN_FEATURES]))

@@ -54,6 +54,9 @@ CANDIDATES_KEPT = 10
 COMMENT_TOPICS = re.compile(r"\s*(意見内容|意見の(概要|要旨))\s*[:：]")
 # Asks what a plan came to in the end (最終的にいくつ, 完成版では), not what its draft said.
 ASKS_FINAL = re.compile(r"最終|完成|正式|確定")
+# How far below the best a runner-up that gives the detail asked may rank and still be quoted first (in reranker
+# score, where the best usually leads the next by several points): a near tie, not a weaker passage.
+DETAIL_RUNNER_UP_MARGIN = 0.5
 # The answer's first lines, where the detail a question asks for must stand.
 QUOTED_LEAD_PIECES = 3
 SURVEY_CONDUCT = re.compile(r"何人に|誰に|対象|回答(数|率|者|し)|返って|回収|方法|いつ(実施|行)|何件.*(回答|返)|調査項目|質問項目")
@@ -181,6 +184,7 @@ class Answerer:
             hits = [hit for hit in hits if hit.unit.kind != GLOSSARY]
         if not hits:
             return Answer(resolved=False, text=self.fallback_text(query.ward), hits=hits, ward=query.ward)
+        hits = self.detail_first(hits, query)
         best = hits[0]
         # The detail asked standing in the answer is itself a sign that the right passage was found; without
         # it, the passage is judged as if it gave it, to tell "the topic is there, the detail is not" below.
@@ -200,6 +204,21 @@ class Answerer:
             suggestions=suggestions(hits),
             ward=query.ward,
         )
+
+    def detail_first(self, hits: list[Hit], query: Query) -> list[Hit]:
+        """Put first the runner-up, when it ranks nearly as high as the best and gives the detail asked, which the best does not.
+
+        Two passages about the topic often tie (the survey's figure of all ages, and its figures by age); the one
+        that gives what was asked (60歳代以上は67.2%) is the answer.
+        """
+        if not query.slots or len(hits) < 2 or hits[0].score - hits[1].score > DETAIL_RUNNER_UP_MARGIN:
+            return hits
+        best, runner = hits[0], hits[1]
+        if self.slot_missing(self.extract(best, query), best, query) is None:
+            return hits
+        if self.slot_missing(self.extract(runner, query), runner, query) is not None:
+            return hits
+        return [runner, best, *hits[2:]]
 
     def refuses(self, hit: Hit, query: Query, text: str) -> bool:
         """Say whether hit, cut to text, is of a kind that cannot answer the question, however sure the ranking is."""

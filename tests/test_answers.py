@@ -1,11 +1,14 @@
 """What a question asks for, and answers that give it: slots, table rows, document cards, definitions, もしかして."""
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.db import Question
+from index.answering import DETAIL_RUNNER_UP_MARGIN
 from index.retriever import SEGMENT_ANSWER_TYPES
 from index.slots import asked_slots, kanji_question_words, missing_slot
 
@@ -579,3 +582,17 @@ def test_a_share_asked_of_an_age_group_is_given_only_by_a_line_naming_that_age()
     assert missing_slot([slot], "60歳代以上は67.2%") is slot
     # An age that says who is asking (親が70代で) asks no share of it.
     assert not [s for s in asked_slots("親が70代で、スマホの使い方を教えてもらえるところはある？") if "歳代" in s.label]
+
+
+def test_a_runner_up_in_a_near_tie_that_gives_the_detail_asked_is_quoted_first(answerer):
+    # The survey's paragraph gives the rate of all ages (87.7%); its result by age gives 60歳代以上は67.2%.
+    query = answerer.query("台東区のアンケートで、60歳以上でネットを使っている人はどのくらい？", "台東区")
+    found = {hit.unit.id: hit for hit in answerer.retriever.search(query, limit=40)}
+    all_ages, by_age = found["002-p-0022-survey1"], found["002-p-0128"]
+    tie = [replace(all_ages, score=10.0), replace(by_age, score=10.0 - DETAIL_RUNNER_UP_MARGIN / 2)]
+    assert [h.unit.id for h in answerer.detail_first(tie, query)] == ["002-p-0128", "002-p-0022-survey1"]
+    # Far behind, it is another passage, not a tie; and a best that gives the detail keeps its place.
+    behind = [tie[0], replace(by_age, score=10.0 - 2 * DETAIL_RUNNER_UP_MARGIN)]
+    assert answerer.detail_first(behind, query) == behind
+    ahead = tie[::-1]
+    assert answerer.detail_first(ahead, query) == ahead
