@@ -68,10 +68,10 @@ class RankingParams:
     verb_weight: float = 0.3  # verbs and adjectives say less about the topic than nouns
     affix_weight: float = 0.3
     synonym_weight: float = 0.5  # a Sudachi synonym-group match counts less than the word itself
-    rerank_weights: tuple[float, ...] = (0.239, 1.081, 1.262, 1.941, 0.958, 0.379, 1.464, 0.857, -0.285, -1.021, 0.358, -0.577, 0.613, 1.378, 0.989, 1.211)
-    abstain_weights: tuple[float, ...] = (0.741, -0.093, 0.574, -1.854, -0.205, -2.707, -1.755, -1.323, 1.53, -0.739, 1.679, 0.053)
-    abstain_bias: float = -3.495
-    min_confidence: float = 0.44
+    rerank_weights: tuple[float, ...] = (0.275, 1.052, 1.201, 1.945, 0.992, 0.387, 1.505, 0.735, -0.208, -1.005, 0.595, -0.467, 0.501, 1.485, 1.068, 1.246)
+    abstain_weights: tuple[float, ...] = (0.763, -0.11, 1.138, -2.28, -0.116, -2.826, -1.21, -1.147, 2.325, -1.244, 1.596, 0.263)
+    abstain_bias: float = -4.111
+    min_confidence: float = 0.39
 
 
 @dataclass(frozen=True)
