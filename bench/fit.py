@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 from tqdm import tqdm
 
-from index.answering import Answerer
+from index.answering import DETAIL_RUNNER_UP_MARGIN, Answerer
 from index.build import build_answerer
 from index.corpus import read_jsonl
 from index.retriever import ABSTAIN_FEATURES, RERANK_FEATURES
@@ -38,7 +38,9 @@ class Example:
     features: np.ndarray  # leaders × RERANK_FEATURES
     extra: list[dict[str, float]]  # each leader's full feature dict
     gold: np.ndarray  # leaders, 1.0 where the unit holds an expected phrase
-    quotable: np.ndarray  # leaders, True where the answer cut from it gives the detail asked (index/slots.py)
+    # leaders, True where the bot would quote the answer cut from it: it gives the detail asked (index/slots.py) and
+    # is of a kind that may answer the question (Answerer.refuses)
+    quotable: np.ndarray
     weight: float = 1.0  # how much the question counts in the abstention rule's fit
     topic: int = -1  # an everyday topic's number (its wordings are held out together), -1 for a residents' question
 
@@ -52,9 +54,12 @@ def collect(answerer: Answerer, rows: list[dict]) -> list[Example]:
         expected = [squash(e) for e in row["expect_any"]]
         gold = [float(any(e in squash(h.unit.text + h.unit.question) for e in expected)) for h in hits]
         matrix = np.array([[h.features[n] for n in RERANK_FEATURES] for h in hits]).reshape(-1, len(RERANK_FEATURES))
-        # The bot abstains whatever its confidence when the answer lacks the detail asked; the threshold must know.
-        quotable = [not query.slots or answerer.slot_missing(answerer.extract(h, query), h, query) is None for h in hits]
-        extra = [h.features | {"slot_given": float(bool(query.slots) and q)} for h, q in zip(hits, quotable)]
+        # The bot abstains whatever its confidence when the answer lacks the detail asked, or is of a kind that
+        # cannot answer (a survey's result for a question about no survey); the threshold must know.
+        texts = [answerer.extract(h, query) for h in hits]
+        given = [not query.slots or answerer.slot_missing(text, h, query) is None for h, text in zip(hits, texts)]
+        quotable = [g and not answerer.refuses(h, query, text) for h, g, text in zip(hits, given, texts)]
+        extra = [h.features | {"slot_given": float(bool(query.slots) and g)} for h, g in zip(hits, given)]
         examples.append(
             Example(
                 row["answerable"], matrix, extra, np.array(gold), np.array(quotable, dtype=bool),
@@ -109,6 +114,15 @@ def abstain_rows(examples: list[Example], weights: np.ndarray) -> tuple[np.ndarr
         scores = example.features @ weights
         order = np.argsort(-scores)
         best = order[0]
+        # As the answerer does (Answerer.detail_first): a runner-up in a near tie that gives the detail asked leads.
+        if (
+            len(order) > 1
+            and scores[best] - scores[order[1]] <= DETAIL_RUNNER_UP_MARGIN
+            and example.extra[order[1]]["slot_given"]
+            and not example.extra[best]["slot_given"]
+        ):
+            order[:2] = order[1::-1][:2]
+            best = order[0]
         margin = scores[best] - scores[order[1]] if len(order) > 1 else scores[best]
         values = example.extra[best] | {"score": scores[best], "margin": margin}
         features.append(np.array([values[n] for n in ABSTAIN_FEATURES]))

@@ -50,6 +50,13 @@ MAYBE_MEANT_COVERAGE = 0.2
 # How many of the reranker's best candidates an answer keeps: the first is quoted, the others are looked through
 # for related questions and 「もしかして」, which often lie past the first few (the passage next to the one asked).
 CANDIDATES_KEPT = 10
+# A line listing what residents wrote about in a public comment (意見内容: …転出届のWeb化について…), not what the ward does.
+COMMENT_TOPICS = re.compile(r"\s*(意見内容|意見の(概要|要旨))\s*[:：]")
+# Asks what a plan came to in the end (最終的にいくつ, 完成版では), not what its draft said.
+ASKS_FINAL = re.compile(r"最終|完成|正式|確定")
+# How far below the best a runner-up that gives the detail asked may rank and still be quoted first (in reranker
+# score, where the best usually leads the next by several points): a near tie, not a weaker passage.
+DETAIL_RUNNER_UP_MARGIN = 0.5
 # The answer's first lines, where the detail a question asks for must stand.
 QUOTED_LEAD_PIECES = 3
 SURVEY_CONDUCT = re.compile(r"何人に|誰に|対象|回答(数|率|者|し)|返って|回収|方法|いつ(実施|行)|何件.*(回答|返)|調査項目|質問項目")
@@ -61,6 +68,8 @@ SURVEY_WORDS = re.compile(
     # どのくらい): a wish is counted only by asking; who has something (持ってる人の割合) may be a plan's figure.
     r"|(って|と答えた|という)(人|区民|方)|何割"
     r"|たい(人|ひと|区民|方)(は|が|って)?({share})"
+    # …and why people do not do something (ネット使わない人はなんで): their reasons are what they answered.
+    r"|ない(人|ひと|区民|方)(は|が|って|の)?(なんで|なぜ|どうして|理由)|理由で(一番|いちばん)?多い"
     r"|(\d+\s?(歳|才)?代|\d+\s?(歳|才)(以上|以下)).*({share})|({share}).*(\d+\s?(歳|才)?代|\d+\s?(歳|才)(以上|以下))".format(
         share="何割|何パーセント|何%|何％|どの[くぐ]らい|どれ[くぐ]らい|割合|多い"
     )
@@ -175,18 +184,15 @@ class Answerer:
             hits = [hit for hit in hits if hit.unit.kind != GLOSSARY]
         if not hits:
             return Answer(resolved=False, text=self.fallback_text(query.ward), hits=hits, ward=query.ward)
+        hits = self.detail_first(hits, query)
         best = hits[0]
-        if (
-            # The detail asked standing in the answer is itself a sign that the right passage was found; without
-            # it, the passage is judged as if it gave it, to tell "the topic is there, the detail is not" below.
-            not self.retriever.resolves(hits, slot_given=bool(query.slots))
-            # A term's definition answers a question about that term, not one that shares a word with it.
-            or (best.unit.kind == GLOSSARY and not self.names_term(query.spelled, best.unit.id))
-            # What residents answered in a survey tells nothing about the thing itself (婚姻届を出したい).
-            or (best.features["survey"] < 0 and not query.wants_survey)
-        ):
+        # The detail asked standing in the answer is itself a sign that the right passage was found; without
+        # it, the passage is judged as if it gave it, to tell "the topic is there, the detail is not" below.
+        if not self.retriever.resolves(hits, slot_given=bool(query.slots)):
             return Answer(resolved=False, text=self.fallback_text(query.ward), hits=hits, ward=query.ward)
         text = self.extract(best, query)
+        if self.refuses(best, query, text):
+            return Answer(resolved=False, text=self.fallback_text(query.ward), hits=hits, ward=query.ward)
         missing = self.slot_missing(text, best, query)
         if missing is not None:
             return Answer(resolved=False, text=self.slot_fallback_text(missing, best, query.ward), hits=hits, ward=query.ward)
@@ -197,6 +203,33 @@ class Answerer:
             department=best.unit.department,
             suggestions=suggestions(hits),
             ward=query.ward,
+        )
+
+    def detail_first(self, hits: list[Hit], query: Query) -> list[Hit]:
+        """Put first the runner-up, when it ranks nearly as high as the best and gives the detail asked, which the best does not.
+
+        Two passages about the topic often tie (the survey's figure of all ages, and its figures by age); the one
+        that gives what was asked (60歳代以上は67.2%) is the answer.
+        """
+        if not query.slots or len(hits) < 2 or hits[0].score - hits[1].score > DETAIL_RUNNER_UP_MARGIN:
+            return hits
+        best, runner = hits[0], hits[1]
+        if self.slot_missing(self.extract(best, query), best, query) is None:
+            return hits
+        if self.slot_missing(self.extract(runner, query), runner, query) is not None:
+            return hits
+        return [runner, best, *hits[2:]]
+
+    def refuses(self, hit: Hit, query: Query, text: str) -> bool:
+        """Say whether hit, cut to text, is of a kind that cannot answer the question, however sure the ranking is."""
+        return (
+            # A term's definition answers a question about that term, not one that shares a word with it.
+            (hit.unit.kind == GLOSSARY and not self.names_term(query.spelled, hit.unit.id))
+            # What residents answered in a survey tells nothing about the thing itself (婚姻届を出したい).
+            or (hit.features["survey"] < 0 and not query.wants_survey)
+            # That residents wrote about a thing (転出届のWeb化について) answers only what they wrote, not whether the
+            # thing is done (転出届ってもうネットで出せる？).
+            or (bool(COMMENT_TOPICS.match(text)) and "comment" not in query.answer_types)
         )
 
     def maybe_meant(self, hits: list[Hit], ward: str | None, count: int = 3) -> list[str]:
@@ -250,6 +283,7 @@ class Answerer:
             answer_types=frozenset(kind for kind, pattern in ANSWER_TYPES.items() if pattern.search(asks)),
             wants_survey=bool(SURVEY_WORDS.search(question)),
             asks_survey_conduct=bool(SURVEY_CONDUCT.search(asks)),
+            asks_final=bool(ASKS_FINAL.search(question)),
             slots=tuple(asked_slots(asks)),
             defined=self.terms_defined(question),
         )
@@ -387,7 +421,8 @@ class Answerer:
         lead = self.quoted_lead(text)
         if "target" in query.answer_types:
             lead = KPI_CURRENT_VALUE.sub("", lead)
-        return missing_slot(list(query.slots), lead, hit.unit.department, hit.unit.title)
+        passage = "\n".join([hit.unit.title, hit.unit.text, hit.unit.department or ""])
+        return missing_slot(list(query.slots), lead, hit.unit.department, hit.unit.title, passage)
 
     @staticmethod
     def quoted_lead(text: str) -> str:

@@ -34,8 +34,8 @@ RERANK_FEATURES = (
     "answer_type",  # asks when / how many / who … and the best segment or the unit gives that
     "survey",  # +1 a survey result for a question about a survey (its overview only when asked how it was done), -1 where only one is about one
     "glossary",  # a glossary entry for a question that does not ask what a term means
-    "superseded",  # from a plan a newer one replaced, not named in the question
-    "named",  # +1 from a document the question names, -1 from another one
+    "superseded",  # from a plan a newer one replaced, not named in the question, or a draft amended since, asked the end
+    "named",  # +1 from a document the question names, 0 from another that names it in its text, -1 from another
     "comment",  # a public comment row (or a staff FAQ entry)
     "length",  # log of the unit's length in characters: a long unit covers words by chance
     "asked",  # BM25 of the residents' questions the unit answers (Unit.asked), relative to the best leader
@@ -69,10 +69,10 @@ class RankingParams:
     verb_weight: float = 0.3  # verbs and adjectives say less about the topic than nouns
     affix_weight: float = 0.3
     synonym_weight: float = 0.5  # a Sudachi synonym-group match counts less than the word itself
-    rerank_weights: tuple[float, ...] = (0.239, 1.081, 1.262, 1.941, 0.958, 0.379, 1.464, 0.857, -0.285, -1.021, 0.358, -0.577, 0.613, 1.378, 0.989, 1.211)
-    abstain_weights: tuple[float, ...] = (0.741, -0.093, 0.574, -1.854, -0.205, -2.707, -1.755, -1.323, 1.53, -0.739, 1.679, 0.053)
-    abstain_bias: float = -3.495
-    min_confidence: float = 0.44
+    rerank_weights: tuple[float, ...] = (0.275, 1.052, 1.201, 1.945, 0.992, 0.387, 1.505, 0.735, -0.208, -1.005, 0.595, -0.467, 0.501, 1.485, 1.068, 1.246)
+    abstain_weights: tuple[float, ...] = (0.763, -0.11, 1.138, -2.28, -0.116, -2.826, -1.21, -1.147, 2.325, -1.244, 1.596, 0.263)
+    abstain_bias: float = -4.111
+    min_confidence: float = 0.39
 
 
 @dataclass(frozen=True)
@@ -86,6 +86,7 @@ class Query:
     answer_types: frozenset[str] = frozenset()  # ANSWER_TYPES: when, count, money, hours, phone, department …
     wants_survey: bool = False
     asks_survey_conduct: bool = False  # how a survey was done (回答数, 対象, 方法), not what it found
+    asks_final: bool = False  # what a plan came to in the end (最終的に, 完成版): a draft amended since is outdated for it
     slots: tuple[Slot, ...] = ()  # the details asked for (a month, a count of 冊 …), which the quoted sentence must give
     defined: frozenset[str] = frozenset()  # glossary units whose term the question asks the meaning of: they come first
 
@@ -144,8 +145,9 @@ class UnitTerms:
 # What a sentence answering each type of question looks like in the documents.
 SEGMENT_ANSWER_TYPES = {
     "when": re.compile(r"(令和|平成|昭和)\s?(\d+|元|[一二三四五六七八九十]+)\s?年|\d+\s?月|\d{4}\s?年|\d+\s?年度"),
-    # A figure with its counter, or a KPI value (現況(令和2年度): 9,100), which has none.
-    "count": re.compile(r"(?<![第\d,.])\d[\d,.]*\s?(人|件|名|%|％|パーセント|回|円|校|台|か所|箇所|手続|時間|種類|分|つ)|(?<![第\d,.])\d+の(?=[^\d\s])|(現況|目標)[^:：\n]*[:：]\s*[\d,.]+"),
+    # A figure with its counter, a KPI value (現況(令和2年度): 9,100), which has none, or a figure after the count it
+    # gives (施策数 19、取組数:11).
+    "count": re.compile(r"(?<![第\d,.])\d[\d,.]*\s?(人|件|名|%|％|パーセント|回|円|校|台|か所|箇所|手続|時間|種類|分|つ)|(?<![第\d,.])\d+の(?=[^\d\s])|(現況|目標)[^:：\n]*[:：]\s*[\d,.]+|数\s?[:：]?\s?\d"),
     "target": re.compile(r"目標|指標"),
     "department": re.compile(r"担当|[^\s、。：:（）()]{2,}(課|室)(?!題|程|長)"),
     "money": re.compile(r"\d[\d,.]*\s?(円|万円|億円)|無料|有料"),
@@ -390,7 +392,18 @@ class Retriever:
         self._is_comment = np.array([u.kind in (QA, FAQ) for u in units], dtype=bool)
         superseded = [bool(self.documents.get(u.doc_id) and self.documents[u.doc_id].superseded_by) for u in units]
         self._is_superseded = np.array(superseded, dtype=bool)
+        amended = {draft for d in self.documents.values() for draft in d.amends}
+        self._is_amended = np.array([u.doc_id in amended for u in units], dtype=bool)
         self._doc_ids = np.array([u.doc_id for u in units])
+        # The other documents of its ward a unit names in its text (平成13年に台東区情報化推進計画を策定, in the DX plan's
+        # background): asked about that document, such a unit is no stranger to it.
+        self._docs_named_in = [
+            frozenset(
+                d.id for d in self.documents.values()
+                if d.ward == u.ward and d.id != u.doc_id and any(name in u.text for name in d.names)
+            )
+            for u in units
+        ]
         self._lengths = np.array([math.log10(len(u.text) + len(u.question) + 10) for u in units])
         # Whether asking a unit's suggested question (「もしかして」) in a ward, or in none, quotes that unit: a property
         # of the corpus the answerer works out (index.answering.Answerer.suggestion_answered), kept in the index cache.
@@ -620,6 +633,7 @@ class Retriever:
             answer_type = np.bitwise_count(wanted & nearby) / len(query.answer_types)
             strict_answer_type = np.bitwise_count(wanted & found) / len(query.answer_types)
         named = np.isin(self._doc_ids[leaders], list(query.documents)) if query.documents else np.zeros(count, dtype=bool)
+        names_named = np.array([not query.documents.isdisjoint(self._docs_named_in[i]) for i in leaders], dtype=bool)
         word_shares = np.array([weight / total for weight in weights])
         # Nouns of the question the corpus never uses: often the very thing it does not cover.
         unknown = float(sum(1 for w in words if w.pos == "名詞" and not any(t in self._idf for t in w.terms)))
@@ -632,8 +646,8 @@ class Retriever:
                 self._survey[leaders], self._survey_overview[leaders], query.wants_survey, query.asks_survey_conduct
             ),
             "glossary": (self._is_glossary[leaders] & ("definition" not in query.answer_types)).astype(float),
-            "superseded": (self._is_superseded[leaders] & ~named).astype(float),
-            "named": np.where(named, 1.0, -1.0) if query.documents else np.zeros(count),
+            "superseded": ((self._is_superseded[leaders] & ~named) | (self._is_amended[leaders] & query.asks_final)).astype(float),
+            "named": np.where(named, 1.0, np.where(names_named, 0.0, -1.0)) if query.documents else np.zeros(count),
             "comment": self._is_comment[leaders].astype(float),
             "length": self._lengths[leaders],
             "asked_coverage": asked_coverage,

@@ -152,14 +152,20 @@ class Slot:
     # Asks when something happens: the line giving the date must name what is asked about, or a date of something
     # else answers (転出届はいつまでに is not answered by the dates comments were accepted).
     dated: bool = False
+    # Whose it is (DX推進センターの電話番号): topics names it, and the passage quoted must name one of them in full,
+    # on any line (a colophon gives its department's name and its number on lines of their own).
+    owned: bool = False
 
-    def given_by(self, text: str, heading: str = "") -> bool:
+    def given_by(self, text: str, heading: str = "", passage: str | None = None) -> bool:
         """Say whether the text gives this detail, on a line that names what it is of when the question names that.
 
         The thing counted (and whose) must stand on the figure's line; what a date is of may stand on the date's
-        line or in heading, the title of the passage quoted, which names what the passage's dates are of.
+        line or in heading, the title of the passage quoted, which names what the passage's dates are of. Whose
+        an owned detail is must stand in passage, the whole text quoted from, when it is known.
         """
         lines = [line_around(text, m.start()) for m in self.answer.finditer(text)]
+        if self.owned:
+            return bool(lines) and (passage is None or not self.topics or any(topic in passage for topic in self.topics))
         if self.topics:
             return bool(lines) and (names_thing(self.topics, heading) or any(names_thing(self.topics, line) for line in lines))
         if not self.counted:
@@ -168,7 +174,10 @@ class Slot:
 
 
 # The noun just before the question word, joined by a particle (転出届は|いつ, サービスって、|いつ), and whose it is.
-_TOPIC_BEFORE = re.compile(r"(?:(?P<owner>" + _NOUN + r")[の、])?(?P<noun>" + _NOUN + r")(?:は|って|が|も|の)?、?" + _FILLER + r"$")
+_TOPIC_BEFORE = re.compile(r"(?:(?P<owner>" + _NOUN + r")[の、\s])?(?P<noun>" + _NOUN + r")(?:は|って|が|も|の)?、?" + _FILLER + r"\s*$")
+# …or, when a clause made a noun stands between (スクールカレンダーがスマホのカレンダーに入るのは|いつ), the thing the
+# question opens with (not a condition: 災害が起きても…計画は、いつまでに).
+_TOPIC_FIRST = re.compile(r"^(?P<noun>" + _NOUN + r")(?:が|は|って)[^、。？?]*の(?:は|って)\s*$")
 # What happens to anything at a date (受付は何月何日まで): naming it alone says nothing the date's line must repeat.
 _ANY_EVENT = re.compile(r"受付|受け付け|開始|終了|締め?切り?|期限|期間|募集|予定|日程|申し?込み?|申請|開催|実施|公開|発行|提出|次回")
 # Slots asked by words alone, in the order they are looked for; a question may ask several.
@@ -189,7 +198,7 @@ WORDED_SLOTS = (
         Slot("金額", re.compile(NUMBER + r"(円|万円|億円)|無料|有料|無償|自己負担|費用を?負担|負担(金|額|なし)")),
     ),
     (re.compile(r"URL|ＵＲＬ|アドレスを教え|サイトのアドレス"), Slot("URL", re.compile(r"https?://|www\.|\.(jp|com|go)\b"))),
-    (re.compile(r"電話番号|何番に(電話|かけ)"), Slot("電話番号", re.compile(r"\d{2,4}\s?[-‐－(（]\s?\d{2,4}\s?[-‐－)）]\s?\d{3,4}"))),
+    (re.compile(r"電話番号|何番に(電話|かけ)"), Slot("電話番号", re.compile(r"\d{2,4}\s?[-‐－(（]\s?\d{2,4}\s?[-‐－)）]\s?\d{3,4}"), owned=True)),
     (re.compile(r"どこの(会社|企業|業者|事業者)|(会社|企業|業者|事業者)(の名前|名|は(どこ|誰|だれ))|どの(会社|企業|業者)"), Slot("会社名", re.compile(r"株式会社|有限会社|合同会社|[（(]株[)）]|[ァ-ヶーA-Za-z]{2,}社(?![会員])"))),
     (re.compile(r"(講師|委員|担当者|責任者|先生|専門家|審査員)[^。？?、]{0,6}(名前|誰|だれ)|(名前|誰|だれ)[^。？?、]{0,4}(講師|委員|先生)"), Slot("人の名前", re.compile(r"[一-龥]{1,4}\s?[一-龥]{1,3}\s?(氏|さん|先生|教授|委員長)|氏名"))),
     # The name of an app, a service or a system: the documents give one in quotes (防災アプリ「台東防災」) or in Latin letters.
@@ -266,6 +275,15 @@ ASKS_YEAR = re.compile(r"((?P<era>" + "|".join(ERAS) + r")\s?(?P<number>\d{1,2}|
 ASKS_FIGURE = re.compile(r"何(" + "|".join(COUNTERS) + r")|件数|人数|回数|数は|率は|いくつ|どれ[くぐ]らい|どの[くぐ]らい")
 
 
+# A share or a count asked of an age group (60歳以上でネットを使っている人はどれくらい): the figure of all ages, or of
+# another age, does not answer it; the line must name the age (60歳代以上は67.2%). An age alone (親が70代で) is who asks.
+_AGE = r"(?P<{name}>\d{{2}})\s?(?:歳|才)?代|(?P<{name}_years>\d{{2}})\s?(?:歳|才)(?:以上|以下|未満)"
+_SHARE = r"何割|何パーセント|何%|何％|どの[くぐ]らい|どれ[くぐ]らい|割合|多い"
+ASKS_AGE_SHARE = re.compile(
+    r"(?:" + _AGE.format(name="age") + r")[^。？?]*(?:" + _SHARE + r")|(?:" + _SHARE + r")[^。？?]*(?:" + _AGE.format(name="age_after") + r")"
+)
+
+
 def western_year(named: re.Match[str]) -> int:
     """Return the year an ASKS_YEAR match names, in the Western calendar (令和6年 → 2024)."""
     if named.group("western"):
@@ -305,7 +323,7 @@ def asked_slots(question: str) -> list[Slot]:
         slots.append(Slot(f"{thing}の数", re.compile(NUMBER), counted=(thing,)))
     for asks, slot in WORDED_SLOTS:
         if match := asks.search(question):
-            topics = dated_things(question[: match.start()]) if slot.dated else ()
+            topics = dated_things(question[: match.start()]) if slot.dated or slot.owned else ()
             slots.append(replace(slot, label=f"{'の'.join(topics)}の{slot.label}", topics=topics) if topics else slot)
     slots.extend(Slot(f"{label}の方法", named) for label, asked, named in HOW_TO_STEPS if asked.search(question))
     if outcome := ASKS_OUTCOME.search(question):
@@ -317,17 +335,23 @@ def asked_slots(question: str) -> list[Slot]:
         slots.append(Slot(f"{needed[0]}の要否", NEEDED, counted=tuple(needed)))
     for year in ASKS_YEAR.finditer(question) if ASKS_FIGURE.search(question) else ():
         slots.append(Slot(re.sub(r"\s", "", year.group(0)), year_written(western_year(year)), headed=True))
+    if (age := ASKS_AGE_SHARE.search(question)) is not None:
+        years = next(g for g in age.group("age", "age_years", "age_after", "age_after_years") if g)
+        slots.append(Slot(f"{years}歳代の割合", re.compile(rf"(?<!\d){years}\s?(歳|才)")))
     return slots
 
 
-def missing_slot(slots: list[Slot], text: str, department: str | None = None, heading: str = "") -> Slot | None:
+def missing_slot(
+    slots: list[Slot], text: str, department: str | None = None, heading: str = "", passage: str | None = None
+) -> Slot | None:
     """Return the first slot the text does not give, or None when it gives them all.
 
-    department is the 担当 of the unit quoted, which the answer names: it fills an in-charge slot; heading is its title.
+    department is the 担当 of the unit quoted, which the answer names: it fills an in-charge slot; heading is its title;
+    passage is its whole text, which must name whose an owned detail is.
     """
     for slot in slots:
         given = text + (f"\n{department}" if department and slot.in_charge else "") + (f"\n{heading}" if slot.headed else "")
-        if not slot.given_by(given, heading):
+        if not slot.given_by(given, heading, passage):
             return slot
     return None
 
@@ -339,9 +363,13 @@ def dated_things(before: str) -> tuple[str, ...]:
     one will do.
     """
     topic = _TOPIC_BEFORE.search(before)
-    if topic is None:
+    if topic is not None:
+        named = topic.group("owner", "noun")
+    elif first := _TOPIC_FIRST.search(before):
+        named = (first.group("noun"),)
+    else:
         return ()
-    nouns = [noun for noun in topic.group("owner", "noun") if noun and not _WARD.fullmatch(noun)]
+    nouns = [noun for noun in named if noun and not _WARD.fullmatch(noun)]
     return tuple(noun for noun in nouns if not _WHEN.fullmatch(noun) and not _ANY_EVENT.fullmatch(noun))
 
 

@@ -67,3 +67,39 @@ def test_a_row_weighted_two_counts_as_that_row_twice_in_the_abstention_fit():
     assert np.allclose(weighted[0], repeated[0]) and np.isclose(weighted[1], repeated[1])
     unweighted = fit.fit_abstainer(x, y)
     assert not np.isclose(weighted[1], unweighted[1])
+
+
+def test_a_leader_the_bot_refuses_to_quote_counts_as_abstained_in_the_fit(answerer):
+    fit = load_fit()
+    # The public comment's list of topics leads this leader's answer: the bot refuses it, and the fit must know.
+    row = {"question": "区立図書館の書籍の電子化はもう始まってる？", "ward": "台東区", "answerable": False, "expect_any": []}
+    (example,) = fit.collect(answerer, [row])
+    query = answerer.query(row["question"], row["ward"])
+    hits = answerer.retriever.search(query, limit=10_000)
+    refused = [answerer.refuses(h, query, answerer.extract(h, query)) for h in hits]
+    assert any(refused) and not all(refused)
+    assert list(example.quotable) == [not r for r in refused]
+    # No detail is asked, so whether a leader gives it says nothing.
+    assert not any(extra["slot_given"] for extra in example.extra)
+
+
+def test_a_runner_up_in_a_near_tie_that_gives_the_detail_is_the_best_in_the_fit_as_in_the_answerer():
+    fit = load_fit()
+    from index.retriever import ABSTAIN_FEATURES
+
+    def leader(slot_given: float) -> dict[str, float]:
+        return dict.fromkeys(ABSTAIN_FEATURES, 0.0) | {"slot_given": slot_given}
+
+    def example(second_score: float) -> object:
+        return fit.Example(
+            answerable=True,
+            features=np.array([[1.0], [second_score]]),
+            extra=[leader(0.0), leader(1.0)],
+            gold=np.array([0.0, 1.0]),
+            quotable=np.array([False, True]),
+        )
+
+    near = 1.0 - fit.DETAIL_RUNNER_UP_MARGIN / 2
+    far = 1.0 - 2 * fit.DETAIL_RUNNER_UP_MARGIN
+    _, right, _, quotable = fit.abstain_rows([example(near), example(far)], np.array([1.0]))
+    assert list(right) == [1.0, 0.0] and list(quotable) == [True, False]
