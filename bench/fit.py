@@ -17,6 +17,7 @@ import argparse
 import json
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 from tqdm import tqdm
@@ -101,8 +102,18 @@ def fit_listwise(lists: list[tuple[np.ndarray, np.ndarray]], width: int, l2: flo
     return weights
 
 
-def abstain_rows(examples: list[Example], weights: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Return the best hit's abstention features, whether it is right, whether it is answerable, and quotable."""
+class AbstainRows(NamedTuple):
+    """Per question: the best hit's abstention features, whether it is right, answerable and quotable, and its weight."""
+
+    features: np.ndarray
+    right: np.ndarray
+    answerable: np.ndarray
+    quotable: np.ndarray
+    weight: np.ndarray
+
+
+def abstain_rows(examples: list[Example], weights: np.ndarray) -> AbstainRows:
+    """Return the rows the abstention rule is fitted and measured on, the best hit ranked by weights."""
     features, right, answerable, quotable = [], [], [], []
     for example in examples:
         answerable.append(example.answerable)
@@ -128,7 +139,10 @@ def abstain_rows(examples: list[Example], weights: np.ndarray) -> tuple[np.ndarr
         features.append(np.array([values[n] for n in ABSTAIN_FEATURES]))
         right.append(float(example.answerable and example.gold[best] > 0))
         quotable.append(bool(example.quotable[best]))
-    return np.array(features).reshape(-1, len(ABSTAIN_FEATURES)), np.array(right), np.array(answerable), np.array(quotable)
+    return AbstainRows(
+        np.array(features).reshape(-1, len(ABSTAIN_FEATURES)), np.array(right), np.array(answerable), np.array(quotable),
+        np.array([example.weight for example in examples]),
+    )
 
 
 def confidence(x: np.ndarray, quotable: np.ndarray, a_weights: np.ndarray, a_bias: float) -> np.ndarray:
@@ -175,23 +189,18 @@ def best_threshold(confidence, right, answerable) -> float:
     return float(min(keeping, default=candidates[-1]))
 
 
-def fit_abstention(examples: list[Example], everyday: list[Example], weights: np.ndarray) -> tuple[np.ndarray, float, float]:
+def fit_abstention(rows: AbstainRows, everyday: AbstainRows) -> tuple[np.ndarray, float, float]:
     """Fit the abstention rule on both sets, and its threshold on the residents' questions alone (as MIN_ABSTENTION says)."""
-    x, y, answerable, quotable = abstain_rows(examples, weights)
-    everyday_x = abstain_rows(everyday, weights)[0]
-    rows = np.vstack([x, everyday_x])
-    labels = np.concatenate([answerable, np.zeros(len(everyday_x))]).astype(float)
-    a_weights, a_bias = fit_abstainer(rows, labels, np.array([e.weight for e in [*examples, *everyday]]))
-    threshold = best_threshold(confidence(x, quotable, a_weights, a_bias), y, answerable)
+    x = np.vstack([rows.features, everyday.features])
+    labels = np.concatenate([rows.answerable, np.zeros(len(everyday.features))]).astype(float)
+    a_weights, a_bias = fit_abstainer(x, labels, np.concatenate([rows.weight, everyday.weight]))
+    threshold = best_threshold(confidence(rows.features, rows.quotable, a_weights, a_bias), rows.right, rows.answerable)
     return a_weights, a_bias, threshold
 
 
-def everyday_abstention(
-    everyday: list[Example], weights: np.ndarray, a_weights: np.ndarray, a_bias: float, threshold: float
-) -> list[bool]:
+def everyday_abstention(everyday: AbstainRows, a_weights: np.ndarray, a_bias: float, threshold: float) -> list[bool]:
     """Return, for each everyday wording, whether the rule abstains on it."""
-    x, _, _, quotable = abstain_rows(everyday, weights)
-    return list(confidence(x, quotable, a_weights, a_bias) < threshold)
+    return list(confidence(everyday.features, everyday.quotable, a_weights, a_bias) < threshold)
 
 
 def cross_validate(examples: list[Example], everyday: list[Example], folds: int = 5) -> tuple[float, float, float, float]:
@@ -205,14 +214,15 @@ def cross_validate(examples: list[Example], everyday: list[Example], folds: int 
         test = [examples[i] for i in order[k::folds]]
         train = [examples[i] for i in order if i not in set(order[k::folds])]
         weights = fit_reranker(train)
-        a_weights, a_bias, threshold = fit_abstention(train, [e for e in everyday if topic_fold[e.topic] != k], weights)
-        tx, ty, tanswerable, tquotable = abstain_rows(test, weights)
+        fitted_everyday = abstain_rows([e for e in everyday if topic_fold[e.topic] != k], weights)
+        a_weights, a_bias, threshold = fit_abstention(abstain_rows(train, weights), fitted_everyday)
+        tx, ty, tanswerable, tquotable, _ = abstain_rows(test, weights)
         top1.extend(ty[tanswerable])
         confidences.extend(confidence(tx, tquotable, a_weights, a_bias) >= threshold)
         rights.extend(ty)
         answerables.extend(tanswerable)
-        held_out = [e for e in everyday if topic_fold[e.topic] == k]
-        abstained.extend(everyday_abstention(held_out, weights, a_weights, a_bias, threshold))
+        held_out = abstain_rows([e for e in everyday if topic_fold[e.topic] == k], weights)
+        abstained.extend(everyday_abstention(held_out, a_weights, a_bias, threshold))
     answered, rights, answerables = np.array(confidences), np.array(rights), np.array(answerables)
     hit = float(np.mean(answered[answerables] & (rights[answerables] > 0)))
     abstain = float(np.mean(~answered[~answerables]))
@@ -253,11 +263,12 @@ def main() -> None:
 
     top1, hit, abstain, everyday_abstain = cross_validate(examples, everyday)
     weights = fit_reranker(examples)
-    x, y, answerable, quotable = abstain_rows(examples, weights)
-    a_weights, a_bias, threshold = fit_abstention(examples, everyday, weights)
+    question_rows, wording_rows = abstain_rows(examples, weights), abstain_rows(everyday, weights)
+    x, y, answerable, quotable, _ = question_rows
+    a_weights, a_bias, threshold = fit_abstention(question_rows, wording_rows)
     sure = confidence(x, quotable, a_weights, a_bias)
     fit_hit, fit_abstain = rates(sure, y, answerable, threshold)
-    fit_everyday = float(np.mean(everyday_abstention(everyday, weights, a_weights, a_bias, threshold))) if everyday else float("nan")
+    fit_everyday = float(np.mean(everyday_abstention(wording_rows, a_weights, a_bias, threshold))) if everyday else float("nan")
 
     print(f"\n{len(rows)} questions ({int(answerable.sum())} answerable) from {', '.join(p.name for p in args.questions)}")
     print(f"{len(everyday)} everyday wordings the documents do not answer, from {', '.join(p.name for p in args.everyday)}")

@@ -26,6 +26,7 @@ from tqdm import tqdm
 from bot.db import FaqEntry, bump_index_revision, make_engine
 from bot.schema import prepare
 from bot.live_index import LiveIndex
+from index.answering import Answerer
 from index.build import corpus_analyzer
 from index.cache import read_cache, write_cache
 from index.retriever import Retriever
@@ -64,7 +65,7 @@ def serve(folder: Path, rounds: int) -> dict:
 
     engine = make_engine(f"sqlite:///{folder / 'staff.sqlite'}")
     prepare(engine)
-    live = LiveIndex(retriever, wards)
+    live = LiveIndex(Answerer(retriever, wards))
     with Session(engine) as db:
         answerer = live.answerer(db)  # what the first ask of a worker does
     # Wall clock of every ask; CPU time (what the ask itself costs on a shared machine) of the first round,

@@ -9,9 +9,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.db import FaqEntry, Phrasing, current_index_revision, get_db
-from index.answering import Answerer, WardInfo, load_municipalities, load_wards
+from index.answering import Answerer, WardInfo
+from index.build import build_answerer
 from index.cache import load_index
-from index.retriever import Retriever
 from index.staff import Background, StaffAnswerer, StaffEntry, StaffIndex, TextCache, faq_unit
 from index.units import Unit
 
@@ -21,14 +21,14 @@ EXTENSION = "ward_faq.index"
 class LiveIndex:
     """Hold the corpus retriever and rebuild the small staff index when the database says staff changed it."""
 
-    def __init__(self, corpus_retriever: Retriever, wards: dict[str, WardInfo], municipalities: tuple[str, ...] = ()) -> None:
-        self.corpus_retriever = corpus_retriever
-        self.wards = wards
+    def __init__(self, corpus_answerer: Answerer) -> None:
+        self.corpus_retriever = corpus_answerer.retriever
+        self.wards = corpus_answerer.wards
         self._lock = threading.Lock()
         self._revision = -1
-        self._corpus_answerer = Answerer(corpus_retriever, wards, municipalities)
-        self._background = Background.of(corpus_retriever)
-        self._texts = TextCache(corpus_retriever.analyzer)
+        self._corpus_answerer = corpus_answerer
+        self._background = Background.of(self.corpus_retriever)
+        self._texts = TextCache(self.corpus_retriever.analyzer)
         self._answerer = StaffAnswerer(self._corpus_answerer, self.staff_index([]))
 
     def answerer(self, db: Session) -> StaffAnswerer:
@@ -76,8 +76,7 @@ def init_app(app: Flask) -> None:
     """Load (or build) the app's live index over its corpus, or take the retriever its config hands in."""
     corpus_dir = app.config["CORPUS_DIR"]
     retriever = app.config["CORPUS_RETRIEVER"] or load_index(corpus_dir, app.config["INDEX_CACHE"]).retriever
-    municipalities = load_municipalities(corpus_dir / "municipalities.txt")
-    app.extensions[EXTENSION] = LiveIndex(retriever, load_wards(corpus_dir / "wards.json"), municipalities)
+    app.extensions[EXTENSION] = LiveIndex(build_answerer(corpus_dir, retriever))
 
 
 def get_live_index(app: Flask | None = None) -> LiveIndex:

@@ -1,6 +1,7 @@
 """Mask personal data in residents' text before it is stored: names, addresses, numbers, ids."""
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import re
@@ -10,6 +11,9 @@ from collections.abc import Callable
 from flask import current_app
 
 from index.analysis import tokenize
+from index.answering import load_wards
+from index.corpus import DEFAULT_CORPUS_DIR
+from index.kana import TO_KATAKANA
 
 # Kanji digits and the dashes residents type between digits, read as ASCII in a copy of the text of the
 # same length, so one set of number patterns finds 〇九〇ー一二三四ー五六七八 and 090-1234-5678 alike.
@@ -85,8 +89,13 @@ HONORIFICS = ("さん", "様", "さま", "くん", "君", "ちゃん", "氏", "�
 NAME_INTRODUCTIONS = ("名前は", "氏名は", "名前:", "氏名:", "名前", "氏名", "私は", "わたしは")
 # Place names of the wards that Sudachi also knows as surnames: in residents' questions they are places.
 PLACES_NOT_NAMES = frozenset({"神田", "上野", "浅草", "蔵前", "谷中", "根岸", "竜泉", "蒲田", "大森", "羽田", "馬込"})
-# The wards' names typed in kana read to Sudachi as a full name (おおたくにも: おおた くに); they are places.
-WARDS_IN_KANA = ("たいとうく", "ちよだく", "おおたく")
+
+
+@functools.cache
+def wards_read() -> tuple[str, ...]:
+    """Return the wards' names of corpus/wards.json as they read, in katakana (台東区: タイトウク)."""
+    wards = load_wards(DEFAULT_CORPUS_DIR / "wards.json")
+    return tuple("".join(reading for *_, reading in tokenize(name)) for name in wards)
 
 
 def keyed_hash(value: str) -> str:
@@ -138,7 +147,8 @@ def _masked_names(text: str) -> str:
         while end < len(morphemes) and _is_name_part(*morphemes[end]):
             end += 1
         run = "".join(surface for surface, _ in morphemes[i:end])
-        if end > i and not run.startswith(WARDS_IN_KANA) and (
+        # A ward's name typed in kana reads to Sudachi as a full name (おおたくにも: おおた くに): it is a place.
+        if end > i and not run.translate(TO_KATAKANA).startswith(wards_read()) and (
             _full_name(morphemes[i:end]) or _named_by_context(morphemes, i, end)
         ):
             pieces.append(NAME_PLACEHOLDER)

@@ -106,8 +106,8 @@ KANA_COUNTERS = {
     "ぷん": "分",
     "ふん": "分",
 }
-# A counter already in kanji after なん (なん件), as _COUNT_QUESTION and the worded slots read it after 何.
-_KANJI_COUNTER = r"件|冊|人|名|回|校|台|割|歳|円|番|票|月|日|年|時|分|曜|種類|か所|ヶ所|か月|ヶ月|週間|パーセント|%|％"
+# A counter already in kanji after なん (なん件, なん部署): one _COUNT_QUESTION reads after 何, or one a kana counter is written as.
+_KANJI_COUNTER = "|".join(dict.fromkeys([*COUNTERS, *KANA_COUNTERS.values()]))
 # なん inside a word is no question word: 避難 (ひなん), 困難 (こんなん), そんなん, 災難.
 _NOT_IN_WORD = r"(?<!ひ)(?<!こん)(?<!そん)(?<!あん)(?<!さい)"
 # Each question word typed in kana, where it cannot be another word, and how the rules read it; applied in turn.

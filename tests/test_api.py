@@ -30,6 +30,12 @@ def test_ask_abstains_with_a_fallback_when_the_corpus_has_no_answer(client):
     assert "台東区役所" in body["answer"]
 
 
+def test_ask_about_another_municipality_is_told_whose_documents_these_are(client):
+    body = ask(client, "世田谷区のDX推進計画の期間はいつまで？").get_json()
+    assert body["resolved"] is False and body["sources"] == []
+    assert "世田谷区にお問い合わせください" in body["answer"]
+
+
 def test_small_talk_is_answered_but_not_counted(client):
     body = ask(client, "こんにちは").get_json()
     assert body["resolved"] is True

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.privacy import mask_personal_data
+from bot.privacy import mask_personal_data, wards_read
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -92,7 +92,7 @@ KEPT = [
     # Wards, towns, departments, documents and their measures.
     "台東区のDX推進計画について教えて",
     "千代田区の情報化推進計画の期間は？",
-    "おおたくにも でんしとしょかんを つくって",  # おおたく read as a full name (おおた くに) is the ward in kana
+    "あると ききました。おおたくにも でんしとしょかんを つくって",  # おおたく read as a full name (おおた くに) is the ward in kana
     "大田区の情報政策課の電話番号を教えて",
     "情報政策課はどこにありますか",
     "デジタル推進課の担当は？",
@@ -168,6 +168,11 @@ def test_personal_data_is_masked(text, hidden, placeholder):
 @pytest.mark.parametrize("text", KEPT)
 def test_wards_documents_and_ordinary_numbers_are_kept(text):
     assert mask_personal_data(text) == unicodedata.normalize("NFKC", text)
+
+
+def test_the_wards_names_in_kana_are_read_from_the_corpus():
+    wards = json.loads((ROOT / "corpus" / "wards.json").read_text(encoding="utf-8"))
+    assert len(wards_read()) == len(wards) and "オオタク" in wards_read()
 
 
 def test_the_tables_are_large_enough():
