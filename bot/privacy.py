@@ -29,6 +29,11 @@ BIRTH_BEFORE = r"(?:生年月日|誕生日|生まれた日|生まれ)\s?(?:は|�
 BIRTH_AFTER = r"\s?(?:生まれ|生)"
 
 
+# A number does not start inside another (a date, a decimal, 1-2-3): not after a digit, a dot or a slash, nor a
+# dash after a digit. A dash after anything else is the copy's reading of a long vowel mark (マイナンバー1234…).
+NOT_INSIDE_A_NUMBER = r"(?<![\d./])(?<!\d-)"
+
+
 def _digit_count(text: str) -> int:
     """Count the digits of a matched number."""
     return sum(ch.isdigit() for ch in text)
@@ -54,13 +59,13 @@ _PATTERNS: list[tuple[re.Pattern[str], str, Callable[[str], bool] | None]] = [
     (re.compile(r"(?P<mask>" + DATE + r")(?=" + BIRTH_AFTER + r")"), "[生年月日]", None),
     # Phone numbers: a leading 0 or +81, 10 or 11 digits in all, in any grouping.
     (
-        re.compile(r"(?<![\d./-])(?:\+81[-\s.]?\(?|\(?0)\d{1,4}\)?[-\s.]?\(?\d{1,4}\)?[-\s.]?\d{3,4}(?![\d./-])"),
+        re.compile(NOT_INSIDE_A_NUMBER + r"(?:\+81[-\s.]?\(?|\(?0)\d{1,4}\)?[-\s.]?\(?\d{1,4}\)?[-\s.]?\d{3,4}(?![\d./-])"),
         "[電話番号]",
         lambda found: 10 <= _digit_count(found.replace("+81", "0")) <= 11,
     ),
     # My Number, cards, accounts: three or more groups of digits, 10 or more digits in all.
     (
-        re.compile(r"(?<![\d./-])\d{2,}(?:[-\s./]\d{3,}){1,5}(?![\d./-])|(?<!\d)\d{10,}(?!\d)"),
+        re.compile(NOT_INSIDE_A_NUMBER + r"\d{2,}(?:[-\s./]\d{3,}){1,5}(?![\d./-])|(?<!\d)\d{10,}(?!\d)"),
         "[番号]",
         lambda found: _digit_count(found) >= 10,
     ),
