@@ -1,10 +1,11 @@
 """Fit the staff index's ranking and its decision to answer, on the wording sets, and print the parameters to keep.
 
 Run with `make fit-staff` (or `.venv/bin/python bench/fit_staff.py WORDINGS.jsonl …`; by default every
-tests/data/staff_wordings*.jsonl, the topics of all of them published together). Each line of a wording
-set is a topic the documents do not cover: {"topic", "ward", "answer", "department", "wordings": [...]}.
-As `ward-faq eval-staff` does, one entry is published per topic from its first wording; the later wordings
-must find their own entry (ranking, fitted listwise). Two rules decide whether the best entry answers:
+tests/data/staff_wordings*.jsonl). Each line of a wording set is a topic the documents do not cover:
+{"topic", "ward", "answer", "department", "wordings": [...]}. As `ward-faq eval-staff` does, one entry is
+published per topic from its first wording, a set's topics together; the later wordings must find their own
+entry (ranking, fitted listwise). Sets are published apart, as they were written apart: several hold the same
+topic (国民健康保険の加入), and a ward publishes it once, so another set's entry for it is no other topic. Two rules decide whether the best entry answers:
 - where the documents answer too, it must be nearly sure (StaffAnswerer), by a logistic rule over the best
   entry fitted to say yes to its own wordings, at a confidence chosen by the grid below, or surer than the
   documents are of their passage by a lead chosen after it;
@@ -66,10 +67,10 @@ class Example:
     small: bool = False  # asked of a few other topics' entries only (SMALL_INDEX)
 
 
-def topic_entries(topics: list[dict]) -> list[StaffEntry]:
-    """Publish one entry per topic from its first wording, as eval-staff does."""
+def topic_entries(topics: list[dict], first: int = 0) -> list[StaffEntry]:
+    """Publish one entry per topic from its first wording, as eval-staff does, numbered from after first."""
     return [
-        StaffEntry(faq_unit(i + 1, t["ward"], t["wordings"][0], t["answer"], t.get("department")), (t["wordings"][0],))
+        StaffEntry(faq_unit(first + i + 1, t["ward"], t["wordings"][0], t["answer"], t.get("department")), (t["wordings"][0],))
         for i, t in enumerate(topics)
     ]
 
@@ -103,26 +104,31 @@ def example(index: StaffIndex, question: Asked, topic: int, published: bool, rep
                    question.corpus_confidence, repeat, small)
 
 
-def collect(topics: list[dict], corpus_questions: list[dict], answerer: Answerer, background: Background) -> list[Example]:
-    """Ask every later wording with all entries published, with its own left out and of a few others only; ask the corpus questions."""
+def collect(sets: list[list[dict]], corpus_questions: list[dict], answerer: Answerer, background: Background) -> list[Example]:
+    """Publish each set's topics, then ask every later wording with all of them published, with its own left out and
+    of a few others only; ask each corpus question of one set's entries, the sets in turn. Topics are numbered across
+    the sets."""
     analyzer = answerer.retriever.analyzer
-    entries = topic_entries(topics)
-    full = StaffIndex(entries, analyzer, background)
     examples = []
     draw = np.random.default_rng(7)
-    for t, topic in enumerate(tqdm(topics, desc="topics", unit="topic")):
-        without = StaffIndex(entries[:t] + entries[t + 1 :], analyzer, background)
-        others = [entries[i] for i in draw.choice([i for i in range(len(entries)) if i != t], SMALL_INDEX, replace=False)]
-        small = StaffIndex(others, analyzer, background)
-        examples.append(example(full, asked(answerer, topic["wordings"][0], topic["ward"]), t, True, repeat=True))
-        for wording in topic["wordings"][1:]:
-            for ward in (topic["ward"], None):
-                question = asked(answerer, wording, ward)
-                examples.append(example(full, question, t, True))
-                examples.append(example(without, question, t, False))
-                examples.append(example(small, question, t, False, small=True))
-    for row in tqdm(corpus_questions, desc="corpus questions", unit="q"):
-        examples.append(example(full, asked(answerer, row["question"], row.get("ward")), -1, False))
+    first = 0
+    for n, topics in enumerate(sets):
+        entries = topic_entries(topics, first)
+        full = StaffIndex(entries, analyzer, background)
+        for t, topic in enumerate(tqdm(topics, desc="topics", unit="topic")):
+            without = StaffIndex(entries[:t] + entries[t + 1 :], analyzer, background)
+            others = [entries[i] for i in draw.choice([i for i in range(len(entries)) if i != t], SMALL_INDEX, replace=False)]
+            small = StaffIndex(others, analyzer, background)
+            examples.append(example(full, asked(answerer, topic["wordings"][0], topic["ward"]), first + t, True, repeat=True))
+            for wording in topic["wordings"][1:]:
+                for ward in (topic["ward"], None):
+                    question = asked(answerer, wording, ward)
+                    examples.append(example(full, question, first + t, True))
+                    examples.append(example(without, question, first + t, False))
+                    examples.append(example(small, question, first + t, False, small=True))
+        for row in tqdm(corpus_questions[n :: len(sets)], desc="corpus questions", unit="q"):
+            examples.append(example(full, asked(answerer, row["question"], row.get("ward")), -1, False))
+        first += len(topics)
     return examples
 
 
@@ -222,11 +228,12 @@ def main() -> None:
     parser.add_argument("wordings", nargs="*", type=Path, default=wording_sets())
     parser.add_argument("--corpus-questions", type=Path, default=ROOT / "tests" / "data" / "residents.jsonl")
     args = parser.parse_args()
-    topics = read_jsonl(*args.wordings)
+    sets = [read_jsonl(path) for path in args.wordings]
+    topics = [topic for topics in sets for topic in topics]
     # Only the questions the documents answer: the others may well be what a staff entry is for.
     corpus_questions = [row for row in read_jsonl(args.corpus_questions) if row["answerable"]]
     answerer = build_answerer()
-    examples = collect(topics, corpus_questions, answerer, Background.of(answerer.retriever))
+    examples = collect(sets, corpus_questions, answerer, Background.of(answerer.retriever))
 
     def line(counts) -> str:
         return ", ".join(f"{name} {n}/{d}" for name, (n, d) in counts.items())
