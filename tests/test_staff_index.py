@@ -111,6 +111,14 @@ def test_residents_words_for_a_service_find_the_entry_in_the_words_staff_answer_
     assert bot.staff_match("ハンコのカード 財布ごと落とした", None).best.entry.unit.id == "faq-4"
 
 
+def test_residents_short_words_for_the_card_and_its_pin_find_its_entry(corpus):
+    topics = ["マイナンバーカードの暗証番号を忘れた・ロックされた", "住民票のコンビニ交付", "国民健康保険の加入"]
+    bot = answerer(corpus, *(entry(number, topic) for number, topic in enumerate(topics, start=1)))
+    match = bot.staff_match("マイナ パスワード わすれた", "台東区")  # マイナ: the card; パスワード: its 暗証番号
+    assert match.best is not None and match.best.entry.unit.id == "faq-1"
+    assert {"マイナンバー", "カード"} <= {w.form for w in corpus.query("マイナの更新", None).words}  # as the documents write it
+
+
 def test_a_verb_finds_the_entry_that_names_its_act_as_a_noun(corpus):
     garden = StaffEntry(faq_unit(1, "台東区", "区民農園の貸し出し", "区民農園の貸し出しは毎年2月に抽選で決めます。", "公園課"),
                         ("区民農園の貸し出し",))
