@@ -432,13 +432,17 @@ def decision_values(scores: list[float], features: list[dict[str, float]]) -> di
     }
 
 
-# The three rules below decide one question, or, given arrays, every question of the fit at once (bench/fit_staff.py).
-def confident(params: StaffParams, confidence, values: dict):
+# A value for one question, or the array of them for every question of the fit (bench/fit_staff.py): the three rules
+# below decide both alike.
+OneOrAll = float | np.ndarray
+
+
+def confident(params: StaffParams, confidence: OneOrAll, values: dict[str, OneOrAll]) -> bool | np.ndarray:
     """Say whether the best entry answers where the documents do not: sure enough, and no heavy question word missing."""
     return (confidence >= params.min_confidence) & (values["unmatched"] <= params.max_unmatched)
 
 
-def sure(params: StaffParams, confidence, values: dict):
+def sure(params: StaffParams, confidence: OneOrAll, values: dict[str, OneOrAll]) -> bool | np.ndarray:
     """Say whether an entry's match is sure enough to answer where the documents answer too."""
     word_for_word = np.minimum(values["wording_coverage"], values["reverse_coverage"]) >= params.word_for_word
     # However sure the rule, an entry without the question's heaviest word may be another topic (ハンコの登録, 犬の登録).
@@ -446,7 +450,7 @@ def sure(params: StaffParams, confidence, values: dict):
     return nearly_sure | word_for_word
 
 
-def outweighs(params: StaffParams, confidence, corpus_confidence):
+def outweighs(params: StaffParams, confidence: OneOrAll, corpus_confidence: OneOrAll) -> bool | np.ndarray:
     """Say whether an entry is so much surer than the documents of their passage that it answers instead."""
     return confidence - corpus_confidence > params.lead_over_corpus
 
