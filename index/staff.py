@@ -63,9 +63,9 @@ class StaffParams:
     b: float = 0.5
     delta: float = 0.5
     verb_weight: float = 0.6  # verbs and adjectives say less about the topic than nouns
-    rank_weights: tuple[float, ...] = (0.768, 0.768, 1.035, 1.159, 1.315, 0.493, 0.996, 0.783, 0.3)
-    decision_weights: tuple[float, ...] = (0.207, 0.046, -0.31, -0.31, 2.016, 2.001, 0.387, 0.48, 0.09, 0.923, 3.223, 0.879, -0.509, -1.588)
-    decision_bias: float = -5.036
+    rank_weights: tuple[float, ...] = (0.768, 0.768, 1.034, 1.157, 1.314, 0.494, 0.996, 0.781, 0.301)
+    decision_weights: tuple[float, ...] = (0.207, 0.046, -0.311, -0.311, 2.02, 2.002, 0.39, 0.475, 0.083, 0.912, 3.227, 0.893, -0.506, -1.576)
+    decision_bias: float = -5.034
     # Where the documents do not answer, the best entry answers when the decision is this sure, unless a question
     # word this heavy is one the entry lacks (ハンコ in 「ハンコの登録」 against a dog-registration entry). Both are
     # fitted (bench/fit_staff.py).
