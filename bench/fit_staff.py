@@ -1,15 +1,18 @@
 """Fit the staff index's ranking and its decision to answer, on the wording sets, and print the parameters to keep.
 
 Run with `make fit-staff` (or `.venv/bin/python bench/fit_staff.py WORDINGS.jsonl …`; by default every
-tests/data/staff_wordings*.jsonl, the topics of all of them published together). Each line of a wording
-set is a topic the documents do not cover: {"topic", "ward", "answer", "department", "wordings": [...]}.
-As `ward-faq eval-staff` does, one entry is published per topic from its first wording; the later wordings
-must find their own entry (ranking, fitted listwise). Two rules decide whether the best entry answers:
-- where the documents answer too, it must be nearly sure (StaffAnswerer), by a logistic rule over the best
-  entry fitted to say yes to its own wordings, at a confidence chosen by the grid below, or surer than the
-  documents are of their passage by a lead chosen after it;
-- where the documents abstain, it answers unless its margin over the runner-up is small or a heavy question
-  word is missing from it. Both cut-offs, and the confidence above, are chosen by a grid to answer the most
+tests/data/staff_wordings*.jsonl). Each line of a wording set is a topic the documents do not cover:
+{"topic", "ward", "answer", "department", "wordings": [...]}. As `ward-faq eval-staff` does, one entry is
+published per topic from its first wording, a set's topics together; the later wordings must find their own
+entry (ranking, fitted listwise). Sets are published apart, as they were written apart: several hold the same
+topic (国民健康保険の加入), and a ward publishes it once, so another set's entry for it is no other topic.
+A logistic rule over the best entry and the runner-up, fitted to say yes to its own wordings, each question
+weighted by what a wrong answer costs (below), says how sure the index is; two rules decide whether the best
+entry answers:
+- where the documents answer too, it must be nearly sure (StaffAnswerer), at a confidence chosen by the grid
+  below, or surer than the documents are of their passage by a lead chosen after it;
+- where the documents abstain, it must be sure at a lower confidence, and no heavy question word may be
+  missing from it. Both cut-offs, and the confidence above, are chosen by a grid to answer the most
   later wordings by their own entry, each wording answered by another topic's published entry, and each
   question about the documents taken (tests/data/residents.jsonl, those the documents answer), costing
   HIJACK_COST answered ones, and each later wording of a topic not published (its own entry left out) that
@@ -31,11 +34,14 @@ from index.analysis import Word
 from index.answering import Answerer
 from index.build import build_answerer
 from index.corpus import read_jsonl
-from index.staff import DECISION_FEATURES, STAFF_FEATURES, Background, StaffEntry, StaffIndex, StaffParams, confident, faq_unit, outweighs, sure
+from index.staff import (DECISION_FEATURES, STAFF_FEATURES, Background, StaffEntry, StaffIndex, StaffParams, confident,
+                         decision_values, faq_unit, outweighs, sure)
 
 ROOT = Path(__file__).resolve().parent.parent
-MARGINS = np.round(np.arange(0.0, 8.01, 0.25), 2)
-MAX_UNMATCHED = np.round(np.arange(0.2, 1.001, 0.05), 2)
+MIN_CONFIDENCES = np.round(np.arange(0.05, 0.99, 0.025), 3)
+# No more than half: an entry that lacks a word carrying half the question's weight is another topic (ハンコ in
+# 「ハンコの登録」 against the dog-registration entry), however little the wordings fitted on show it.
+MAX_UNMATCHED = np.round(np.arange(0.2, 0.501, 0.05), 2)
 CONFIDENCES_OVER_CORPUS = (0.8, 0.85, 0.9, 0.95, 0.99)
 LEADS_OVER_CORPUS = (0.1, 0.2, 0.3, 0.4, 0.5, 1.0)  # 1.0: never outweighs the documents
 # Another topic's published entry answering, or a question about the documents taken, is what must not happen:
@@ -66,10 +72,10 @@ class Example:
     small: bool = False  # asked of a few other topics' entries only (SMALL_INDEX)
 
 
-def topic_entries(topics: list[dict]) -> list[StaffEntry]:
-    """Publish one entry per topic from its first wording, as eval-staff does."""
+def topic_entries(topics: list[dict], first: int = 0) -> list[StaffEntry]:
+    """Publish one entry per topic from its first wording, as eval-staff does, numbered from after first."""
     return [
-        StaffEntry(faq_unit(i + 1, t["ward"], t["wordings"][0], t["answer"], t.get("department")), (t["wordings"][0],))
+        StaffEntry(faq_unit(first + i + 1, t["ward"], t["wordings"][0], t["answer"], t.get("department")), (t["wordings"][0],))
         for i, t in enumerate(topics)
     ]
 
@@ -103,26 +109,31 @@ def example(index: StaffIndex, question: Asked, topic: int, published: bool, rep
                    question.corpus_confidence, repeat, small)
 
 
-def collect(topics: list[dict], corpus_questions: list[dict], answerer: Answerer, background: Background) -> list[Example]:
-    """Ask every later wording with all entries published, with its own left out and of a few others only; ask the corpus questions."""
+def collect(sets: list[list[dict]], corpus_questions: list[dict], answerer: Answerer, background: Background) -> list[Example]:
+    """Publish each set's topics, then ask every later wording with all of them published, with its own left out and
+    of a few others only; ask each corpus question of one set's entries, the sets in turn. Topics are numbered across
+    the sets."""
     analyzer = answerer.retriever.analyzer
-    entries = topic_entries(topics)
-    full = StaffIndex(entries, analyzer, background)
     examples = []
     draw = np.random.default_rng(7)
-    for t, topic in enumerate(tqdm(topics, desc="topics", unit="topic")):
-        without = StaffIndex(entries[:t] + entries[t + 1 :], analyzer, background)
-        others = [entries[i] for i in draw.choice([i for i in range(len(entries)) if i != t], SMALL_INDEX, replace=False)]
-        small = StaffIndex(others, analyzer, background)
-        examples.append(example(full, asked(answerer, topic["wordings"][0], topic["ward"]), t, True, repeat=True))
-        for wording in topic["wordings"][1:]:
-            for ward in (topic["ward"], None):
-                question = asked(answerer, wording, ward)
-                examples.append(example(full, question, t, True))
-                examples.append(example(without, question, t, False))
-                examples.append(example(small, question, t, False, small=True))
-    for row in tqdm(corpus_questions, desc="corpus questions", unit="q"):
-        examples.append(example(full, asked(answerer, row["question"], row.get("ward")), -1, False))
+    first = 0
+    for n, topics in enumerate(sets):
+        entries = topic_entries(topics, first)
+        full = StaffIndex(entries, analyzer, background)
+        for t, topic in enumerate(tqdm(topics, desc="topics", unit="topic")):
+            without = StaffIndex(entries[:t] + entries[t + 1 :], analyzer, background)
+            others = [entries[i] for i in draw.choice([i for i in range(len(entries)) if i != t], SMALL_INDEX, replace=False)]
+            small = StaffIndex(others, analyzer, background)
+            examples.append(example(full, asked(answerer, topic["wordings"][0], topic["ward"]), first + t, True, repeat=True))
+            for wording in topic["wordings"][1:]:
+                for ward in (topic["ward"], None):
+                    question = asked(answerer, wording, ward)
+                    examples.append(example(full, question, first + t, True))
+                    examples.append(example(without, question, first + t, False))
+                    examples.append(example(small, question, first + t, False, small=True))
+        for row in tqdm(corpus_questions[n :: len(sets)], desc="corpus questions", unit="q"):
+            examples.append(example(full, asked(answerer, row["question"], row.get("ward")), -1, False))
+        first += len(topics)
     return examples
 
 
@@ -133,34 +144,43 @@ def fit_ranking(examples: list[Example], l2: float = 0.01, steps: int = 400, rat
 
 
 def decision_rows(examples: list[Example], weights: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Return the best entry's decision features, whether it is the right answer, and whether it is someone else's."""
-    rows, right, wrong = [], [], []
+    """Return the best entry's decision values, whether it is the right answer, and whether any entry matched."""
+    rows, right, matched = [], [], []
     for e in examples:
         if not len(e.gold):
             rows.append(np.zeros(len(DECISION_FEATURES)))
             right.append(False)
-            wrong.append(False)
+            matched.append(False)
             continue
         scores = e.features @ weights
-        order = np.argsort(-scores)
-        best = order[0]
-        values = e.extra[best] | {"score": scores[best], "margin": scores[best] - (scores[order[1]] if len(order) > 1 else 0.0)}
+        top = np.argsort(-scores)[:2]
+        values = decision_values([float(scores[i]) for i in top], [e.extra[i] for i in top])
         rows.append(np.array([values[n] for n in DECISION_FEATURES]))
-        right.append(bool(e.gold[best]))
-        wrong.append(not e.gold[best])
-    return np.array(rows), np.array(right), np.array(wrong)
+        right.append(bool(e.gold[top[0]]))
+        matched.append(True)
+    return np.array(rows), np.array(right), np.array(matched)
+
+
+def costs(examples: list[Example], right: np.ndarray) -> np.ndarray:
+    """Return what answering each question costs when its best entry is not its own, as gain_of counts it."""
+    return np.array([
+        1.0 if is_right else UNPUBLISHED_COST if e.topic >= 0 and not e.published else HIJACK_COST
+        for e, is_right in zip(examples, right)
+    ])
 
 
 def fit(examples: list[Example]) -> StaffParams:
     """Fit ranking and both decisions; return the parameters."""
     weights = fit_ranking(examples)
-    x, right, wrong = decision_rows(examples, weights)
-    d_weights, d_bias = fit_abstainer(x, right.astype(float))
+    rows = decision_rows(examples, weights)
+    x, right, matched = rows
+    # Over the questions some entry matches, each weighted by what answering it wrongly costs: the rule learns to
+    # refuse most what costs most.
+    d_weights, d_bias = fit_abstainer(x[matched], right[matched].astype(float), costs(examples, right)[matched])
     fitted = StaffParams(rank_weights=tuple(weights), decision_weights=tuple(d_weights), decision_bias=d_bias)
-    rows = x, right, wrong
     best = (-np.inf, fitted)
-    for min_margin, max_unmatched, over_corpus in itertools.product(MARGINS, MAX_UNMATCHED, CONFIDENCES_OVER_CORPUS):
-        params = replace(fitted, min_margin=float(min_margin), max_unmatched=float(max_unmatched),
+    for min_confidence, max_unmatched, over_corpus in itertools.product(MIN_CONFIDENCES, MAX_UNMATCHED, CONFIDENCES_OVER_CORPUS):
+        params = replace(fitted, min_confidence=float(min_confidence), max_unmatched=float(max_unmatched),
                          min_confidence_over_corpus=over_corpus)
         gain = gain_of(report(examples, params, rows))
         if gain > best[0]:
@@ -178,15 +198,15 @@ def gain_of(counts: dict[str, tuple[int, int]]) -> int:
 def report(examples: list[Example], params: StaffParams, rows=None) -> dict[str, tuple[int, int]]:
     """Count later wordings answered by their own entry or hijacked by another, unpublished topics' wordings taken (among
     all entries, and among a few), and corpus questions taken."""
-    x, right, wrong = rows or decision_rows(examples, np.array(params.rank_weights))
+    x, right, matched = rows or decision_rows(examples, np.array(params.rank_weights))
     confidence = 1 / (1 + np.exp(-(x @ np.array(params.decision_weights) + params.decision_bias)))
+    values = dict(zip(DECISION_FEATURES, x.T))
+    resolves = np.array([e.corpus_resolves for e in examples])
+    corpus_confidence = np.array([e.corpus_confidence for e in examples])
     # As StaffAnswerer decides: where the documents answer too, only an entry nearly sure, or far surer than they, takes the question.
-    answered = np.array([
-        bool(len(e.gold)) and (
-            sure(params, c, values) or (outweighs(params, c, e.corpus_confidence) if e.corpus_resolves else confident(params, values))
-        )
-        for e, c, values in zip(examples, confidence, (dict(zip(DECISION_FEATURES, row)) for row in x))
-    ])
+    answered = matched & (sure(params, confidence, values) | np.where(
+        resolves, outweighs(params, confidence, corpus_confidence), confident(params, confidence, values)))
+    wrong = matched & ~right
     published = np.array([e.published and not e.repeat for e in examples])
     unpublished = np.array([not e.published and e.topic >= 0 and not e.small for e in examples])
     small = np.array([e.small for e in examples])
@@ -222,11 +242,12 @@ def main() -> None:
     parser.add_argument("wordings", nargs="*", type=Path, default=wording_sets())
     parser.add_argument("--corpus-questions", type=Path, default=ROOT / "tests" / "data" / "residents.jsonl")
     args = parser.parse_args()
-    topics = read_jsonl(*args.wordings)
+    sets = [read_jsonl(path) for path in args.wordings]
+    topics = [topic for topics in sets for topic in topics]
     # Only the questions the documents answer: the others may well be what a staff entry is for.
     corpus_questions = [row for row in read_jsonl(args.corpus_questions) if row["answerable"]]
     answerer = build_answerer()
-    examples = collect(topics, corpus_questions, answerer, Background.of(answerer.retriever))
+    examples = collect(sets, corpus_questions, answerer, Background.of(answerer.retriever))
 
     def line(counts) -> str:
         return ", ".join(f"{name} {n}/{d}" for name, (n, d) in counts.items())
@@ -239,7 +260,7 @@ def main() -> None:
     print(f"    rank_weights={tuple(round(float(w), 3) for w in params.rank_weights)},")
     print(f"    decision_weights={tuple(round(float(w), 3) for w in params.decision_weights)},")
     print(f"    decision_bias={round(params.decision_bias, 3)},")
-    print(f"    min_margin={params.min_margin},")
+    print(f"    min_confidence={params.min_confidence},")
     print(f"    max_unmatched={params.max_unmatched},")
     print(f"    min_confidence_over_corpus={params.min_confidence_over_corpus},")
     print(f"    lead_over_corpus={params.lead_over_corpus},")

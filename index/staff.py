@@ -40,11 +40,18 @@ STAFF_FEATURES = (
     "reading",  # share of the question's kana-reading bigrams its wordings and answer hold
     "kana",  # share of the question's hiragana that reads as words the entry writes in kanji (いんかんとうろく: 印鑑登録)
 )
-# What decides whether the best entry answers: its features and its margin over the runner-up.
+# What decides whether the best entry answers: its features and how it stands against the runner-up.
 DECISION_FEATURES = (
     "score", "margin", "wording_coverage", "coverage", "reverse_coverage", "reading", "kana",
     "unmatched",  # the largest share of the question's word weight that one word no field of the entry holds carries
     "heaviest",  # 1 if the entry holds the question's heaviest word (the one that names the topic)
+    # A sibling (国保の加入 / 脱退) is close in score and holds the question's words too; an entry that only shares
+    # generic words with a topic not published leads by little against a runner-up that holds as much.
+    "relative_margin",  # the margin as a share of the best score
+    "coverage_lead",  # how much more of the question's word weight the best entry's fields hold than the runner-up's
+    "wording_lead",  # … its best wording holds than the runner-up's
+    "runner_heaviest",  # 1 if the runner-up holds the question's heaviest word too
+    "alone",  # 1 if no other entry shares a word with the question
 )
 
 
@@ -56,22 +63,22 @@ class StaffParams:
     b: float = 0.5
     delta: float = 0.5
     verb_weight: float = 0.6  # verbs and adjectives say less about the topic than nouns
-    rank_weights: tuple[float, ...] = (0.858, 0.858, 1.558, 1.788, 1.52, 0.146, 0.743, 1.201, 0.722)
-    decision_weights: tuple[float, ...] = (0.297, 0.3, -0.461, -0.461, 1.491, 0.581, -0.144, -0.035, 0.045)
-    decision_bias: float = -4.013
-    # Where the documents do not answer, the best entry answers unless there is a sign the question is another
-    # topic: its score barely above the runner-up's, or a question word this heavy that the entry lacks (ハンコ in
-    # 「ハンコの登録」 against a dog-registration entry). Both are fitted (bench/fit_staff.py).
-    min_margin: float = 3.75
-    max_unmatched: float = 0.35
+    rank_weights: tuple[float, ...] = (0.768, 0.768, 1.034, 1.157, 1.314, 0.494, 0.996, 0.781, 0.301)
+    decision_weights: tuple[float, ...] = (0.207, 0.046, -0.311, -0.311, 2.02, 2.002, 0.39, 0.475, 0.083, 0.912, 3.227, 0.893, -0.506, -1.576)
+    decision_bias: float = -5.034
+    # Where the documents do not answer, the best entry answers when the decision is this sure, unless a question
+    # word this heavy is one the entry lacks (ハンコ in 「ハンコの登録」 against a dog-registration entry). Both are
+    # fitted (bench/fit_staff.py).
+    min_confidence: float = 0.425
+    max_unmatched: float = 0.5
     # Where the documents answer too, a staff entry takes the question only when this sure, or when one of its
     # wordings and the question hold this much of each other (a wording staff recorded, nearly word for word):
     # quoting a staff answer over the right passage costs more than the reverse. The confidence is fitted too.
-    min_confidence_over_corpus: float = 0.95
+    min_confidence_over_corpus: float = 0.8
     word_for_word: float = 0.9
     # Or when the entry's confidence is this far above the documents' own in their passage (their fitted rule): a
     # passage they barely chose is often one that says neither where nor how (a plan to put 住民票 online).
-    lead_over_corpus: float = 0.2
+    lead_over_corpus: float = 0.1
 
 
 @dataclass(frozen=True)
@@ -394,12 +401,8 @@ class StaffIndex:
         hits.sort(key=lambda h: -h.score)
         return hits[:limit]
 
-    def confidence(self, hits: list[StaffHit]) -> float:
-        """Return how sure the index is that the best entry answers the question, 0 to 1."""
-        if not hits:
-            return 0.0
-        best = hits[0]
-        values = best.features | {"score": best.score, "margin": margin(hits)}
+    def confidence(self, values: dict[str, float]) -> float:
+        """Return how sure the index is that the best entry answers the question, 0 to 1, from its decision_values."""
         z = self.params.decision_bias + float(
             np.dot(self.params.decision_weights, [values[n] for n in DECISION_FEATURES])
         )
@@ -410,30 +413,46 @@ class StaffIndex:
         hits = self.rank(question, words, ward)
         if not hits:
             return StaffMatch(hits, 0.0, False, False)
-        confidence = self.confidence(hits)
-        best = hits[0].features | {"margin": margin(hits)}
-        return StaffMatch(hits, confidence, confident(self.params, best), sure(self.params, confidence, best))
+        values = decision_values([h.score for h in hits[:2]], [h.features for h in hits[:2]])
+        confidence = self.confidence(values)
+        return StaffMatch(hits, confidence, bool(confident(self.params, confidence, values)),
+                          bool(sure(self.params, confidence, values)))
 
 
-def margin(hits: list[StaffHit]) -> float:
-    """Return how far the best entry's score is above the runner-up's (above nothing when it is alone)."""
-    return hits[0].score - (hits[1].score if len(hits) > 1 else 0.0)
+def decision_values(scores: list[float], features: list[dict[str, float]]) -> dict[str, float]:
+    """Return what the decision weighs, from the best entry's score and features and the runner-up's (if any)."""
+    best, runner = features[0], features[1] if len(features) > 1 else {}
+    margin = scores[0] - (scores[1] if runner else 0.0)
+    return best | {
+        "score": scores[0],
+        "margin": margin,
+        "relative_margin": margin / scores[0] if scores[0] > 0 else 0.0,
+        "coverage_lead": best["field_coverage"] - runner.get("field_coverage", 0.0),
+        "wording_lead": best["wording_coverage"] - runner.get("wording_coverage", 0.0),
+        "runner_heaviest": runner.get("heaviest", 0.0),
+        "alone": float(not runner),
+    }
 
 
-def confident(params: StaffParams, features: dict[str, float]) -> bool:
-    """Say whether the best entry answers where the documents do not: no sign that the question is another topic."""
-    return features["margin"] >= params.min_margin and features["unmatched"] <= params.max_unmatched
+# A value for one question, or the array of them for every question of the fit (bench/fit_staff.py): the three rules
+# below decide both alike.
+OneOrAll = float | np.ndarray
 
 
-def sure(params: StaffParams, confidence: float, features: dict[str, float]) -> bool:
+def confident(params: StaffParams, confidence: OneOrAll, values: dict[str, OneOrAll]) -> bool | np.ndarray:
+    """Say whether the best entry answers where the documents do not: sure enough, and no heavy question word missing."""
+    return (confidence >= params.min_confidence) & (values["unmatched"] <= params.max_unmatched)
+
+
+def sure(params: StaffParams, confidence: OneOrAll, values: dict[str, OneOrAll]) -> bool | np.ndarray:
     """Say whether an entry's match is sure enough to answer where the documents answer too."""
-    word_for_word = min(features["wording_coverage"], features["reverse_coverage"]) >= params.word_for_word
+    word_for_word = np.minimum(values["wording_coverage"], values["reverse_coverage"]) >= params.word_for_word
     # However sure the rule, an entry without the question's heaviest word may be another topic (ハンコの登録, 犬の登録).
-    nearly_sure = confidence >= params.min_confidence_over_corpus and bool(features["heaviest"])
-    return nearly_sure or word_for_word
+    nearly_sure = (confidence >= params.min_confidence_over_corpus) & (values["heaviest"] > 0)
+    return nearly_sure | word_for_word
 
 
-def outweighs(params: StaffParams, confidence: float, corpus_confidence: float) -> bool:
+def outweighs(params: StaffParams, confidence: OneOrAll, corpus_confidence: OneOrAll) -> bool | np.ndarray:
     """Say whether an entry is so much surer than the documents of their passage that it answers instead."""
     return confidence - corpus_confidence > params.lead_over_corpus
 

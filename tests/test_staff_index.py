@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from helpers import corpus_retriever
@@ -11,7 +12,8 @@ from index.analysis import Analyzer
 from index.answering import Answerer
 from index.build import build_answerer
 from index.corpus import DEFAULT_CORPUS_DIR
-from index.staff import FAQ_DOCUMENT, Background, StaffAnswerer, StaffEntry, StaffIndex, StaffParams, compound_parts, faq_unit, outweighs
+from index.staff import (FAQ_DOCUMENT, Background, StaffAnswerer, StaffEntry, StaffIndex, StaffParams, compound_parts, confident,
+                         decision_values, faq_unit, outweighs)
 
 # A topic's first row across the wording sets (staff_wordings.jsonl first): later sets repeat common topics in
 # other words, and the cases below were written against the first.
@@ -110,6 +112,14 @@ def test_residents_words_for_a_service_find_the_entry_in_the_words_staff_answer_
     assert bot.staff_match("ハンコのカード 財布ごと落とした", None).best.entry.unit.id == "faq-4"
 
 
+def test_residents_short_words_for_the_card_and_its_pin_find_its_entry(corpus):
+    topics = ["マイナンバーカードの暗証番号を忘れた・ロックされた", "住民票のコンビニ交付", "国民健康保険の加入"]
+    bot = answerer(corpus, *(entry(number, topic) for number, topic in enumerate(topics, start=1)))
+    match = bot.staff_match("マイナ パスワード わすれた", "台東区")  # マイナ: the card; パスワード: its 暗証番号
+    assert match.best is not None and match.best.entry.unit.id == "faq-1"
+    assert {"マイナンバー", "カード"} <= {w.form for w in corpus.query("マイナの更新", None).words}  # as the documents write it
+
+
 def test_a_verb_finds_the_entry_that_names_its_act_as_a_noun(corpus):
     garden = StaffEntry(faq_unit(1, "台東区", "区民農園の貸し出し", "区民農園の貸し出しは毎年2月に抽選で決めます。", "公園課"),
                         ("区民農園の貸し出し",))
@@ -169,6 +179,37 @@ def test_an_entry_answers_over_the_documents_only_when_far_surer_than_they_are_o
     assert outweighs(params, 0.9, 0.6)  # a passage the documents barely chose
     assert not outweighs(params, 0.9, 0.8)  # one they are nearly as sure of keeps the question
     assert not outweighs(StaffParams(lead_over_corpus=1.0), 1.0, 0.0)  # a lead of 1 never outweighs them
+
+
+def test_an_entry_ahead_of_its_sibling_by_a_little_answers_when_it_holds_the_question(corpus):
+    # 加入 and 脱退 share 国民健康保険 and differ by the act asked: the entry that holds the question's words answers
+    # a couple of points ahead of its sibling, where a bare margin over the runner-up (3.75) refused it.
+    bot = answerer(corpus, entry(1, "国民健康保険の加入"), entry(2, "国民健康保険の脱退"), entry(3, "国民健康保険料の支払い"))
+    question = "就職して会社の保険証もらった。国保はどうするの"
+    match = bot.staff_match(question, "台東区")
+    assert match.best.entry.unit.id == "faq-2" and match.best.score - match.hits[1].score < 3.0
+    answer = bot.answer(question, "台東区")
+    assert answer.resolved and answer.hits[0].unit.id == "faq-2"
+
+
+def test_the_decision_weighs_the_best_entry_against_the_runner_up():
+    best = {"field_coverage": 0.9, "wording_coverage": 0.8, "heaviest": 1.0}
+    values = decision_values([6.0, 4.5], [best, {"field_coverage": 0.4, "wording_coverage": 0.5, "heaviest": 1.0}])
+    assert values["margin"] == 1.5 and values["relative_margin"] == 0.25
+    assert values["coverage_lead"] == pytest.approx(0.5) and values["wording_lead"] == pytest.approx(0.3)
+    assert values["runner_heaviest"] == 1.0 and values["alone"] == 0.0
+    alone = decision_values([6.0], [best])  # no other entry shares a word: the margin is the whole score
+    assert alone["margin"] == 6.0 and alone["alone"] == 1.0 and alone["coverage_lead"] == 0.9
+
+
+def test_where_the_documents_abstain_a_sure_entry_answers_unless_a_heavy_word_is_missing():
+    params = StaffParams(min_confidence=0.5, max_unmatched=0.35)
+    assert confident(params, 0.6, {"unmatched": 0.2})
+    assert not confident(params, 0.4, {"unmatched": 0.2})  # not sure enough
+    assert not confident(params, 0.99, {"unmatched": 0.5})  # ハンコ missing from the dog's entry, however sure
+    # The fit decides every question at once by the same rule.
+    many = confident(params, np.array([0.6, 0.4, 0.99]), {"unmatched": np.array([0.2, 0.2, 0.5])})
+    assert many.tolist() == [True, False, False]
 
 
 def test_an_entry_answers_only_its_own_ward(corpus):
