@@ -101,5 +101,5 @@ def test_a_runner_up_in_a_near_tie_that_gives_the_detail_is_the_best_in_the_fit_
 
     near = 1.0 - fit.DETAIL_RUNNER_UP_MARGIN / 2
     far = 1.0 - 2 * fit.DETAIL_RUNNER_UP_MARGIN
-    _, right, _, quotable = fit.abstain_rows([example(near), example(far)], np.array([1.0]))
-    assert list(right) == [1.0, 0.0] and list(quotable) == [True, False]
+    rows = fit.abstain_rows([example(near), example(far)], np.array([1.0]))
+    assert list(rows.right) == [1.0, 0.0] and list(rows.quotable) == [True, False]
