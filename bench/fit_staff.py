@@ -14,7 +14,7 @@ entry answers:
 - where the documents abstain, it must be sure at a lower confidence, and no heavy question word may be
   missing from it. Both cut-offs, and the confidence above, are chosen by a grid to answer the most
   later wordings by their own entry, each wording answered by another topic's published entry, and each
-  question about the documents taken (tests/data/residents.jsonl, those the documents answer), costing
+  question about the documents taken (every fitted residents' question they answer, asked of one set's entries), costing
   HIJACK_COST answered ones, and each later wording of a topic not published (its own entry left out) that
   another entry takes costing UNPUBLISHED_COST (also when asked of SMALL_INDEX other entries only).
 Cross-validation over topics shows how it does on topics it was not fitted on.
@@ -29,7 +29,7 @@ from pathlib import Path
 import numpy as np
 from tqdm import tqdm
 
-from fit import fit_abstainer, fit_listwise, wording_sets
+from fit import fit_abstainer, fit_listwise, fitted_sets, wording_sets
 from index.analysis import Word
 from index.answering import Answerer
 from index.build import build_answerer
@@ -240,12 +240,13 @@ def main() -> None:
     """Fit on the wording sets and print the parameters and the cross-validated counts."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("wordings", nargs="*", type=Path, default=wording_sets())
-    parser.add_argument("--corpus-questions", type=Path, default=ROOT / "tests" / "data" / "residents.jsonl")
+    parser.add_argument("--corpus-questions", nargs="*", type=Path, default=fitted_sets(),
+                        help="residents' question sets; those the documents answer must not be taken by an entry")
     args = parser.parse_args()
     sets = [read_jsonl(path) for path in args.wordings]
     topics = [topic for topics in sets for topic in topics]
     # Only the questions the documents answer: the others may well be what a staff entry is for.
-    corpus_questions = [row for row in read_jsonl(args.corpus_questions) if row["answerable"]]
+    corpus_questions = [row for row in read_jsonl(*args.corpus_questions) if row["answerable"]]
     answerer = build_answerer()
     examples = collect(sets, corpus_questions, answerer, Background.of(answerer.retriever))
 
