@@ -63,13 +63,13 @@ class StaffParams:
     b: float = 0.5
     delta: float = 0.5
     verb_weight: float = 0.6  # verbs and adjectives say less about the topic than nouns
-    rank_weights: tuple[float, ...] = (0.768, 0.768, 1.034, 1.157, 1.314, 0.494, 0.996, 0.781, 0.301)
-    decision_weights: tuple[float, ...] = (0.207, 0.046, -0.311, -0.311, 2.02, 2.002, 0.39, 0.475, 0.083, 0.912, 3.227, 0.893, -0.506, -1.576)
-    decision_bias: float = -5.034
+    rank_weights: tuple[float, ...] = (0.768, 0.768, 1.032, 1.159, 1.31, 0.495, 0.999, 0.78, 0.299)
+    decision_weights: tuple[float, ...] = (0.198, 0.008, -0.196, -0.196, 2.629, 2.411, 0.556, 0.238, -0.278, 0.964, 3.462, 0.218, -0.108, -1.35)
+    decision_bias: float = -5.582
     # Where the documents do not answer, the best entry answers when the decision is this sure, unless a question
     # word this heavy is one the entry lacks (ハンコ in 「ハンコの登録」 against a dog-registration entry). Both are
     # fitted (bench/fit_staff.py).
-    min_confidence: float = 0.425
+    min_confidence: float = 0.45
     max_unmatched: float = 0.5
     # Where the documents answer too, a staff entry takes the question only when this sure, or when one of its
     # wordings and the question hold this much of each other (a wording staff recorded, nearly word for word):
