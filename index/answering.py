@@ -68,6 +68,9 @@ SURVEY_WORDS = re.compile(
     # どのくらい): a wish is counted only by asking; who has something (持ってる人の割合) may be a plan's figure.
     r"|(って|と答えた|という)(人|区民|方)|何割"
     r"|たい(人|ひと|区民|方)(は|が|って)?({share})"
+    # So are the people who use a thing, asked how many (ネットつかってる人の割合, インターネット使ってる人ってどのくらい):
+    # how many residents do something is counted by asking them, where a plan counts its services' use (利用率).
+    r"|(使っ|つかっ|利用し)て(い)?る(人|ひと|区民|方)(は|が|って|の)?({share})"
     # …and why people do not do something (ネット使わない人はなんで): their reasons are what they answered.
     r"|ない(人|ひと|区民|方)(は|が|って|の)?(なんで|なぜ|どうして|理由)|理由で(一番|いちばん)?多い"
     r"|(\d+\s?(歳|才)?代|\d+\s?(歳|才)(以上|以下)).*({share})|({share}).*(\d+\s?(歳|才)?代|\d+\s?(歳|才)(以上|以下))".format(

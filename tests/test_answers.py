@@ -426,6 +426,9 @@ def test_a_paragraph_of_plan_text_citing_the_survey_is_a_survey_result(answerer)
         ("スマホを持たない人はどうして持たないの？", True),  # why people do not: the reasons they answered
         ("キャッシュレスを使わない理由で一番多いのは？", True),
         ("スマホを持たない人はどこに相談すればいい？", False),
+        ("台東区民でインターネット使ってる人ってどのくらいいるの", True),  # who uses a thing is counted by asking
+        ("ネットつかってる人の割合", True),
+        ("区がつかってるネットのサービスの会社は？", False),
     ],
 )
 def test_a_share_of_residents_by_what_they_answered_or_their_age_asks_about_a_survey(answerer, question, survey):
