@@ -57,6 +57,8 @@ ASKS_FINAL = re.compile(r"最終|完成|正式|確定")
 # How far below the best a runner-up that gives the detail asked may rank and still be quoted first (in reranker
 # score, where the best usually leads the next by several points): a near tie, not a weaker passage.
 DETAIL_RUNNER_UP_MARGIN = 0.5
+# A date finer than a year: a month, a part of one, a day.
+DATE_WITHIN_YEAR = re.compile(r"\d+\s?[月日]|[上中下]旬")
 # The answer's first lines, where the detail a question asks for must stand.
 QUOTED_LEAD_PIECES = 3
 SURVEY_CONDUCT = re.compile(r"何人に|誰に|対象|回答(数|率|者|し)|返って|回収|方法|いつ(実施|行)|何件.*(回答|返)|調査項目|質問項目")
@@ -187,12 +189,13 @@ class Answerer:
             hits = [hit for hit in hits if hit.unit.kind != GLOSSARY]
         if not hits:
             return Answer(resolved=False, text=self.fallback_text(query.ward), hits=hits, ward=query.ward)
-        hits = self.detail_first(hits, query)
-        best = hits[0]
         # The detail asked standing in the answer is itself a sign that the right passage was found; without
         # it, the passage is judged as if it gave it, to tell "the topic is there, the detail is not" below.
         if not self.retriever.resolves(hits, slot_given=bool(query.slots)):
             return Answer(resolved=False, text=self.fallback_text(query.ward), hits=hits, ward=query.ward)
+        # How sure the ranking is decides whether to answer; which of two near-tied passages to quote comes after.
+        hits = self.detail_first(hits, query)
+        best = hits[0]
         text = self.extract(best, query)
         if self.refuses(best, query, text):
             return Answer(resolved=False, text=self.fallback_text(query.ward), hits=hits, ward=query.ward)
@@ -209,19 +212,29 @@ class Answerer:
         )
 
     def detail_first(self, hits: list[Hit], query: Query) -> list[Hit]:
-        """Put first the runner-up, when it ranks nearly as high as the best and gives the detail asked, which the best does not.
+        """Put first the runner-up, when it ranks nearly as high as the best and gives the detail asked more fully.
 
-        Two passages about the topic often tie (the survey's figure of all ages, and its figures by age); the one
-        that gives what was asked (60歳代以上は67.2%) is the answer.
+        Two passages about the topic often tie (the survey's figure of all ages, and its figures by age; a project's
+        overview, and its schedule); the one that gives what was asked (60歳代以上は67.2%, 令和7年8月～) is the answer.
         """
         if not query.slots or len(hits) < 2 or hits[0].score - hits[1].score > DETAIL_RUNNER_UP_MARGIN:
             return hits
         best, runner = hits[0], hits[1]
-        if self.slot_missing(self.extract(best, query), best, query) is None:
-            return hits
-        if self.slot_missing(self.extract(runner, query), runner, query) is not None:
+        if self.gives_asked(self.extract(best, query), best, query) >= self.gives_asked(self.extract(runner, query), runner, query):
             return hits
         return [runner, best, *hits[2:]]
+
+    def gives_asked(self, text: str, hit: Hit, query: Query) -> int:
+        """Rate how well the answer cut from hit, text, gives the details asked: not at all, in part, or in full.
+
+        A date asked is given in full by its month or day (令和7年8月～令和8年3月 ワークショップ開催); a year alone
+        (令和7年度は…ワークショップに発展) is the year something began, not when it is held.
+        """
+        if self.slot_missing(text, hit, query) is not None:
+            return 0
+        if any(slot.dated for slot in query.slots) and not DATE_WITHIN_YEAR.search(self.quoted_lead(text)):
+            return 1
+        return 2
 
     def refuses(self, hit: Hit, query: Query, text: str) -> bool:
         """Say whether hit, cut to text, is of a kind that cannot answer the question, however sure the ranking is."""

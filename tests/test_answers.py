@@ -604,3 +604,33 @@ def test_a_runner_up_in_a_near_tie_that_gives_the_detail_asked_is_quoted_first(a
     assert answerer.detail_first(behind, query) == behind
     ahead = tie[::-1]
     assert answerer.detail_first(ahead, query) == ahead
+
+
+def test_a_runner_up_in_a_near_tie_that_gives_the_month_asked_is_quoted_before_a_best_giving_a_year(answerer):
+    # The project's overview says the workshop began in 令和7年度; its schedule gives the months it is held.
+    query = answerer.query("ワークショップっていつまでやるの", "千代田区")
+    found = {hit.unit.id: hit for hit in answerer.retriever.search(query, limit=40)}
+    overview, schedule = found["003-p-0003"], found["003-p-0004"]
+    assert answerer.gives_asked(answerer.extract(overview, query), overview, query) == 1
+    assert answerer.gives_asked(answerer.extract(schedule, query), schedule, query) == 2
+    tie = [replace(overview, score=10.0), replace(schedule, score=10.0 - DETAIL_RUNNER_UP_MARGIN / 2)]
+    assert [h.unit.id for h in answerer.detail_first(tie, query)] == ["003-p-0004", "003-p-0003"]
+    answer = answerer.answer("ワークショップっていつまでやるの", "千代田区")
+    assert answer.resolved and "令和7年8月～令和8年3月" in answer.text
+
+
+def test_how_sure_the_ranking_is_is_judged_before_a_runner_up_is_put_first(answerer, monkeypatch):
+    query = answerer.query("ワークショップっていつまでやるの", "千代田区")
+    found = {hit.unit.id: hit for hit in answerer.retriever.search(query, limit=40)}
+    overview, schedule = found["003-p-0003"], found["003-p-0004"]
+    tie = [replace(overview, score=10.0), replace(schedule, score=10.0 - DETAIL_RUNNER_UP_MARGIN / 2)]
+    judged = []
+
+    def resolves(hits, slot_given=False):
+        judged.append(hits[0].unit.id)
+        return False
+
+    monkeypatch.setattr(answerer.retriever, "search", lambda query, limit: tie)
+    monkeypatch.setattr(answerer.retriever, "resolves", resolves)
+    assert not answerer.answer_from_corpus(query).resolved
+    assert judged == ["003-p-0003"]
