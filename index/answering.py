@@ -63,7 +63,8 @@ DATE_WITHIN_YEAR = re.compile(r"\d+\s?[月日]|[上中下]旬")
 QUOTED_LEAD_PIECES = 3
 SURVEY_CONDUCT = re.compile(r"何人に|誰に|対象|回答(数|率|者|し)|返って|回収|方法|いつ(実施|行)|何件.*(回答|返)|調査項目|質問項目")
 SURVEY_WORDS = re.compile(
-    r"アンケ|調査|区民の声|自由意見|ワークショップ|多かった|(理由|人)が多い|(一番|いちばん)多い|みんな(何|なに|どう)"
+    # What is most chosen or popular (一番多い, どの払い方が人気) is what residents answered.
+    r"アンケ|調査|区民の声|自由意見|ワークショップ|多かった|(理由|人)が多い|(一番|いちばん)多い|みんな(何|なに|どう)|人気"
     # How many people answered so (使わないって人, 使いたいと答えた人, 何割), or how many of an age group (60代以上は
     # どのくらい): shares of residents by what they said or by age are what a survey gives, not a plan. An age alone
     # (親が70代で) is who is asking. So are the people who want something, asked how many (使ってみたい人は

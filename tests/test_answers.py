@@ -429,6 +429,7 @@ def test_a_paragraph_of_plan_text_citing_the_survey_is_a_survey_result(answerer)
         ("台東区民でインターネット使ってる人ってどのくらいいるの", True),  # who uses a thing is counted by asking
         ("ネットつかってる人の割合", True),
         ("区がつかってるネットのサービスの会社は？", False),
+        ("キャッシュレス　どの払い方が人気", True),  # what is popular is what residents chose
     ],
 )
 def test_a_share_of_residents_by_what_they_answered_or_their_age_asks_about_a_survey(answerer, question, survey):
