@@ -58,9 +58,9 @@ def collect(answerer: Answerer, rows: list[dict]) -> list[Example]:
         # The bot abstains whatever its confidence when the answer lacks the detail asked, or is of a kind that
         # cannot answer (a survey's result for a question about no survey); the threshold must know.
         texts = [answerer.extract(h, query) for h in hits]
-        given = [not query.slots or answerer.slot_missing(text, h, query) is None for h, text in zip(hits, texts)]
-        quotable = [g and not answerer.refuses(h, query, text) for h, g, text in zip(hits, given, texts)]
-        extra = [h.features | {"slot_given": float(bool(query.slots) and g)} for h, g in zip(hits, given)]
+        gives = [answerer.gives_asked(text, h, query) for h, text in zip(hits, texts)]
+        quotable = [g > 0 and not answerer.refuses(h, query, text) for h, g, text in zip(hits, gives, texts)]
+        extra = [h.features | {"slot_given": float(bool(query.slots) and g > 0), "gives": g} for h, g in zip(hits, gives)]
         examples.append(
             Example(
                 row["answerable"], matrix, extra, np.array(gold), np.array(quotable, dtype=bool),
@@ -125,20 +125,20 @@ def abstain_rows(examples: list[Example], weights: np.ndarray) -> AbstainRows:
         scores = example.features @ weights
         order = np.argsort(-scores)
         best = order[0]
-        # As the answerer does (Answerer.detail_first): a runner-up in a near tie that gives the detail asked leads.
-        if (
-            len(order) > 1
-            and scores[best] - scores[order[1]] <= DETAIL_RUNNER_UP_MARGIN
-            and example.extra[order[1]]["slot_given"]
-            and not example.extra[best]["slot_given"]
-        ):
-            order[:2] = order[1::-1][:2]
-            best = order[0]
         margin = scores[best] - scores[order[1]] if len(order) > 1 else scores[best]
         values = example.extra[best] | {"score": scores[best], "margin": margin}
         features.append(np.array([values[n] for n in ABSTAIN_FEATURES]))
-        right.append(float(example.answerable and example.gold[best] > 0))
-        quotable.append(bool(example.quotable[best]))
+        # As the answerer does (Answerer.detail_first): once sure of the ranking, it quotes a runner-up in a near
+        # tie that gives the detail asked more fully.
+        quoted = best
+        if (
+            len(order) > 1
+            and margin <= DETAIL_RUNNER_UP_MARGIN
+            and example.extra[order[1]]["gives"] > example.extra[best]["gives"]
+        ):
+            quoted = order[1]
+        right.append(float(example.answerable and example.gold[quoted] > 0))
+        quotable.append(bool(example.quotable[quoted]))
     return AbstainRows(
         np.array(features).reshape(-1, len(ABSTAIN_FEATURES)), np.array(right), np.array(answerable), np.array(quotable),
         np.array([example.weight for example in examples]),

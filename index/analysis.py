@@ -173,9 +173,13 @@ def tokenize(text: str) -> tuple[Token, ...]:
     return tokens
 
 
+# Documents made from PDFs space out some acronyms letter by letter (生成A I, K P I); residents type them whole.
+SPACED_CAPITALS = re.compile(r"(?<![A-Za-z])[A-Z](?: [A-Z])+(?![A-Za-z])")
+
+
 def normalized_tokens(text: str) -> list[Token]:
-    """Return Sudachi's morphemes of text after NFKC normalization, cut in pieces Sudachi accepts."""
-    text = unicodedata.normalize("NFKC", text)
+    """Return Sudachi's morphemes of text after NFKC normalization, spaced acronyms joined, cut in pieces Sudachi accepts."""
+    text = SPACED_CAPITALS.sub(lambda letters: letters.group().replace(" ", ""), unicodedata.normalize("NFKC", text))
     # Sudachi refuses inputs over ~49 KB; the corpus has no such unit, but be safe.
     return [token for start in range(0, len(text), 10_000) for token in tokenize(text[start : start + 10_000])]
 

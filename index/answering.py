@@ -57,17 +57,23 @@ ASKS_FINAL = re.compile(r"最終|完成|正式|確定")
 # How far below the best a runner-up that gives the detail asked may rank and still be quoted first (in reranker
 # score, where the best usually leads the next by several points): a near tie, not a weaker passage.
 DETAIL_RUNNER_UP_MARGIN = 0.5
+# A date finer than a year: a month, a part of one, a day.
+DATE_WITHIN_YEAR = re.compile(r"\d+\s?[月日]|[上中下]旬")
 # The answer's first lines, where the detail a question asks for must stand.
 QUOTED_LEAD_PIECES = 3
 SURVEY_CONDUCT = re.compile(r"何人に|誰に|対象|回答(数|率|者|し)|返って|回収|方法|いつ(実施|行)|何件.*(回答|返)|調査項目|質問項目")
 SURVEY_WORDS = re.compile(
-    r"アンケ|調査|区民の声|自由意見|ワークショップ|多かった|(理由|人)が多い|(一番|いちばん)多い|みんな(何|なに|どう)"
+    # What is most chosen or popular (一番多い, どの払い方が人気) is what residents answered.
+    r"アンケ|調査|区民の声|自由意見|ワークショップ|多かった|(理由|人)が多い|(一番|いちばん)多い|みんな(何|なに|どう)|人気"
     # How many people answered so (使わないって人, 使いたいと答えた人, 何割), or how many of an age group (60代以上は
     # どのくらい): shares of residents by what they said or by age are what a survey gives, not a plan. An age alone
     # (親が70代で) is who is asking. So are the people who want something, asked how many (使ってみたい人は
     # どのくらい): a wish is counted only by asking; who has something (持ってる人の割合) may be a plan's figure.
     r"|(って|と答えた|という)(人|区民|方)|何割"
     r"|たい(人|ひと|区民|方)(は|が|って)?({share})"
+    # So are the people who use a thing, asked how many (ネットつかってる人の割合, インターネット使ってる人ってどのくらい):
+    # how many residents do something is counted by asking them, where a plan counts its services' use (利用率).
+    r"|(使っ|つかっ|利用し)て(い)?る(人|ひと|区民|方)(は|が|って|の)?({share})"
     # …and why people do not do something (ネット使わない人はなんで): their reasons are what they answered.
     r"|ない(人|ひと|区民|方)(は|が|って|の)?(なんで|なぜ|どうして|理由)|理由で(一番|いちばん)?多い"
     r"|(\d+\s?(歳|才)?代|\d+\s?(歳|才)(以上|以下)).*({share})|({share}).*(\d+\s?(歳|才)?代|\d+\s?(歳|才)(以上|以下))".format(
@@ -184,12 +190,13 @@ class Answerer:
             hits = [hit for hit in hits if hit.unit.kind != GLOSSARY]
         if not hits:
             return Answer(resolved=False, text=self.fallback_text(query.ward), hits=hits, ward=query.ward)
-        hits = self.detail_first(hits, query)
-        best = hits[0]
         # The detail asked standing in the answer is itself a sign that the right passage was found; without
         # it, the passage is judged as if it gave it, to tell "the topic is there, the detail is not" below.
         if not self.retriever.resolves(hits, slot_given=bool(query.slots)):
             return Answer(resolved=False, text=self.fallback_text(query.ward), hits=hits, ward=query.ward)
+        # How sure the ranking is decides whether to answer; which of two near-tied passages to quote comes after.
+        hits = self.detail_first(hits, query)
+        best = hits[0]
         text = self.extract(best, query)
         if self.refuses(best, query, text):
             return Answer(resolved=False, text=self.fallback_text(query.ward), hits=hits, ward=query.ward)
@@ -206,19 +213,29 @@ class Answerer:
         )
 
     def detail_first(self, hits: list[Hit], query: Query) -> list[Hit]:
-        """Put first the runner-up, when it ranks nearly as high as the best and gives the detail asked, which the best does not.
+        """Put first the runner-up, when it ranks nearly as high as the best and gives the detail asked more fully.
 
-        Two passages about the topic often tie (the survey's figure of all ages, and its figures by age); the one
-        that gives what was asked (60歳代以上は67.2%) is the answer.
+        Two passages about the topic often tie (the survey's figure of all ages, and its figures by age; a project's
+        overview, and its schedule); the one that gives what was asked (60歳代以上は67.2%, 令和7年8月～) is the answer.
         """
         if not query.slots or len(hits) < 2 or hits[0].score - hits[1].score > DETAIL_RUNNER_UP_MARGIN:
             return hits
         best, runner = hits[0], hits[1]
-        if self.slot_missing(self.extract(best, query), best, query) is None:
-            return hits
-        if self.slot_missing(self.extract(runner, query), runner, query) is not None:
+        if self.gives_asked(self.extract(best, query), best, query) >= self.gives_asked(self.extract(runner, query), runner, query):
             return hits
         return [runner, best, *hits[2:]]
+
+    def gives_asked(self, text: str, hit: Hit, query: Query) -> int:
+        """Rate how well the answer cut from hit, text, gives the details asked: not at all, in part, or in full.
+
+        A date asked is given in full by its month or day (令和7年8月～令和8年3月 ワークショップ開催); a year alone
+        (令和7年度は…ワークショップに発展) is the year something began, not when it is held.
+        """
+        if self.slot_missing(text, hit, query) is not None:
+            return 0
+        if any(slot.dated for slot in query.slots) and not DATE_WITHIN_YEAR.search(self.quoted_lead(text)):
+            return 1
+        return 2
 
     def refuses(self, hit: Hit, query: Query, text: str) -> bool:
         """Say whether hit, cut to text, is of a kind that cannot answer the question, however sure the ranking is."""

@@ -427,6 +427,10 @@ def test_a_paragraph_of_plan_text_citing_the_survey_is_a_survey_result(answerer)
         ("スマホを持たない人はどうして持たないの？", True),  # why people do not: the reasons they answered
         ("キャッシュレスを使わない理由で一番多いのは？", True),
         ("スマホを持たない人はどこに相談すればいい？", False),
+        ("台東区民でインターネット使ってる人ってどのくらいいるの", True),  # who uses a thing is counted by asking
+        ("ネットつかってる人の割合", True),
+        ("区がつかってるネットのサービスの会社は？", False),
+        ("キャッシュレス　どの払い方が人気", True),  # what is popular is what residents chose
     ],
 )
 def test_a_share_of_residents_by_what_they_answered_or_their_age_asks_about_a_survey(answerer, question, survey):
@@ -602,3 +606,33 @@ def test_a_runner_up_in_a_near_tie_that_gives_the_detail_asked_is_quoted_first(a
     assert answerer.detail_first(behind, query) == behind
     ahead = tie[::-1]
     assert answerer.detail_first(ahead, query) == ahead
+
+
+def test_a_runner_up_in_a_near_tie_that_gives_the_month_asked_is_quoted_before_a_best_giving_a_year(answerer):
+    # The project's overview says the workshop began in 令和7年度; its schedule gives the months it is held.
+    query = answerer.query("ワークショップっていつまでやるの", "千代田区")
+    found = {hit.unit.id: hit for hit in answerer.retriever.search(query, limit=40)}
+    overview, schedule = found["003-p-0003"], found["003-p-0004"]
+    assert answerer.gives_asked(answerer.extract(overview, query), overview, query) == 1
+    assert answerer.gives_asked(answerer.extract(schedule, query), schedule, query) == 2
+    tie = [replace(overview, score=10.0), replace(schedule, score=10.0 - DETAIL_RUNNER_UP_MARGIN / 2)]
+    assert [h.unit.id for h in answerer.detail_first(tie, query)] == ["003-p-0004", "003-p-0003"]
+    answer = answerer.answer("ワークショップっていつまでやるの", "千代田区")
+    assert answer.resolved and "令和7年8月～令和8年3月" in answer.text
+
+
+def test_how_sure_the_ranking_is_is_judged_before_a_runner_up_is_put_first(answerer, monkeypatch):
+    query = answerer.query("ワークショップっていつまでやるの", "千代田区")
+    found = {hit.unit.id: hit for hit in answerer.retriever.search(query, limit=40)}
+    overview, schedule = found["003-p-0003"], found["003-p-0004"]
+    tie = [replace(overview, score=10.0), replace(schedule, score=10.0 - DETAIL_RUNNER_UP_MARGIN / 2)]
+    judged = []
+
+    def resolves(hits, slot_given=False):
+        judged.append(hits[0].unit.id)
+        return False
+
+    monkeypatch.setattr(answerer.retriever, "search", lambda query, limit: tie)
+    monkeypatch.setattr(answerer.retriever, "resolves", resolves)
+    assert not answerer.answer_from_corpus(query).resolved
+    assert judged == ["003-p-0003"]

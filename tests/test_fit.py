@@ -83,23 +83,27 @@ def test_a_leader_the_bot_refuses_to_quote_counts_as_abstained_in_the_fit(answer
     assert not any(extra["slot_given"] for extra in example.extra)
 
 
-def test_a_runner_up_in_a_near_tie_that_gives_the_detail_is_the_best_in_the_fit_as_in_the_answerer():
+def test_a_runner_up_in_a_near_tie_that_gives_the_detail_more_fully_is_quoted_in_the_fit_as_in_the_answerer():
     fit = load_fit()
     from index.retriever import ABSTAIN_FEATURES
 
-    def leader(slot_given: float) -> dict[str, float]:
-        return dict.fromkeys(ABSTAIN_FEATURES, 0.0) | {"slot_given": slot_given}
+    def leader(gives: int) -> dict[str, float]:
+        return dict.fromkeys(ABSTAIN_FEATURES, 0.0) | {"slot_given": float(gives > 0), "gives": gives}
 
-    def example(second_score: float) -> object:
+    def example(second_score: float, best_gives: int = 0) -> object:
         return fit.Example(
             answerable=True,
             features=np.array([[1.0], [second_score]]),
-            extra=[leader(0.0), leader(1.0)],
+            extra=[leader(best_gives), leader(2)],
             gold=np.array([0.0, 1.0]),
-            quotable=np.array([False, True]),
+            quotable=np.array([best_gives > 0, True]),
         )
 
     near = 1.0 - fit.DETAIL_RUNNER_UP_MARGIN / 2
     far = 1.0 - 2 * fit.DETAIL_RUNNER_UP_MARGIN
-    rows = fit.abstain_rows([example(near), example(far)], np.array([1.0]))
-    assert list(rows.right) == [1.0, 0.0] and list(rows.quotable) == [True, False]
+    # A best giving a date's year only loses to a runner-up giving its month, as one giving nothing does.
+    examples = [example(near), example(far), example(near, best_gives=1), example(near, best_gives=2)]
+    rows = fit.abstain_rows(examples, np.array([1.0]))
+    assert list(rows.right) == [1.0, 0.0, 1.0, 0.0] and list(rows.quotable) == [True, False, True, True]
+    # How sure the answer is is judged on the best, as the answerer judges it before putting the runner-up first.
+    assert rows.features[0][ABSTAIN_FEATURES.index("slot_given")] == 0.0

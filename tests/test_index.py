@@ -145,6 +145,15 @@ def test_a_synonym_rewritten_keeps_its_own_sudachi_groups(tmp_path):
     assert listed.terms("マイナカード") == listed.terms("マイナンバーカード")
 
 
+def test_an_acronym_spaced_out_letter_by_letter_is_one_word():
+    analyzer = Analyzer()
+    # A document made from a PDF writes 生成A I; residents type 生成AI.
+    assert analyzer.terms("生成A I の利用回数") == analyzer.terms("生成AIの利用回数")
+    assert "ai" in analyzer.terms("生成A I")
+    # Only single letters are joined: a word of several letters keeps its space (Zoom AI is two words).
+    assert {"zoom", "ai"} <= set(analyzer.terms("Zoom AI"))
+
+
 def test_dono_after_a_noun_is_no_word(analyzer):
     # 人どのくらい: Sudachi reads どの as the suffix 殿.
     assert "殿" not in analyzer.terms("使わないって人どのくらい？")
