@@ -11,6 +11,8 @@ from pathlib import Path
 
 from sudachipy import Dictionary, SplitMode
 
+from index.kana import KANJI
+
 # Parts of speech that carry meaning in a question or a passage.
 CONTENT_POS = {"名詞", "動詞", "形容詞", "形状詞", "接頭辞", "接尾辞"}
 # Sub-kinds that are grammar, not content (e.g. する in サービスする, 非自立 verbs like いる).
@@ -275,6 +277,23 @@ class Analyzer:
                 if run[0][1] and run[-1][1]:  # a dot only inside a compound
                     found.append(("".join(m[0] for m in run), "".join(m[1] for m in run)))
         return found
+
+    @staticmethod
+    def verb_readings(text: str) -> list[tuple[str, str, str, str]]:
+        """Return each verb of text written with kanji: as written, as read, its inflection and its verb (使っ, ツカッ, 連用形-促音便, 使う)."""
+        return [
+            (surface, reading, pos[5], normalized)
+            for surface, pos, normalized, _, reading in normalized_tokens(text)
+            if pos[0] == "動詞" and KANJI.search(surface)
+        ]
+
+    @staticmethod
+    def verb_morphemes(text: str) -> list[tuple[str, str, str, str, str, str]]:
+        """Return each morpheme of text, its part of speech, sub-part, inflection, normalized form and reading.
+
+        The text is not normalized (NFKC) first, so that the morphemes as written join back into it.
+        """
+        return [(surface, pos[0], pos[1], pos[5], normalized, reading) for surface, pos, normalized, _, reading in tokenize(text)]
 
     def _rewrite(self, morphemes: list[Morpheme]) -> list[Morpheme]:
         """Apply the staff synonym file: residents' variants become the documents' words."""

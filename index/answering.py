@@ -289,7 +289,7 @@ class Answerer:
 
     def query(self, question: str, ward: str | None) -> Query:
         """Analyse a question: its words, its ward, the document it names, the answer it wants."""
-        question = self.retriever.kana.spell(question)  # でんししんせい, as the documents write it: 電子申請
+        question = self.retriever.spell(question)  # でんししんせい, つかってる: as the documents write them, 電子申請, 使ってる
         ward = ward or self.ward_named_in(question)
         asks = kanji_question_words(question)  # なんさつ → 何冊: what is asked only, the words searched stay as typed
         return Query(

@@ -157,3 +157,97 @@ class KanaSpeller:
                 found = (node[_WORD], end + 1 - start)
         return found
 
+
+# Sudachi reads a verb typed in kana as whichever verb its dictionary lists first: つかって as 浸かって, かわる and
+# つかえる as no verb it spells. A run of up to this many of its morphemes is read as one verb the corpus writes
+# (もう|しこみ is 申し込み).
+LONGEST_VERB_RUN = 3
+# One kana (み, で, き) reads too many verbs and particles to be guessed.
+MIN_VERB_READING = 2
+HIRAGANA = re.compile(r"[ぁ-ゖー]+")
+# A reading of two verbs is read as the one the corpus writes when the corpus uses it this many times as often as
+# the others together (カワル: 変わる 14, 代わる 1); closer (ハカル: 図る 20, 測る 6), a guess would mislead.
+DOMINANT_VERB = 10
+# Particles Sudachi may read as a verb's first kana right after a noun (職員はやってる: 職員は|やってる, not 流行ってる).
+PARTICLES_BEFORE_VERBS = frozenset("はがをにでの")
+VerbMorpheme = tuple[str, str, str, str, str, str]  # surface, part of speech, sub-part, inflection, normalized form, reading
+VerbForm = tuple[str, str]  # katakana reading, inflection
+
+
+def inflection(conjugated_form: str) -> str:
+    """Return Sudachi's conjugated form of a verb (連用形-イ音便), 終止形 and 連体形 as one: a verb spells them alike."""
+    return conjugated_form.replace("終止形", "連体形")
+
+
+class VerbSpeller:
+    """The forms of the corpus's verbs by their readings, to write a verb typed in kana as the documents write it."""
+
+    def __init__(self, forms: dict[VerbForm, str], verbs: frozenset[str]) -> None:
+        self._forms = forms  # (reading, inflection) → the form as written ((ツカッ, 連用形-促音便) → 使っ)
+        self._verbs = verbs  # the corpus's verbs (使う): one Sudachi already reads is not read again
+
+    @classmethod
+    def from_readings(cls, readings: Counter[tuple[str, str, str, str]]) -> VerbSpeller:
+        """Keep each form (≥ MIN_VERB_READING kana) of one verb, written as it is written most often.
+
+        readings counts (as written, as read, inflection, verb) of the corpus's verbs written with kanji; a
+        form read as two verbs is read as one only when the corpus uses that one far more (DOMINANT_VERB).
+        """
+        written: dict[VerbForm, Counter[tuple[str, str]]] = {}
+        for (surface, reading, inflected, verb), count in readings.items():
+            if len(reading) >= MIN_VERB_READING:
+                written.setdefault((reading, inflection(inflected)), Counter())[surface, verb] += count
+        forms = {}
+        for form, surfaces in written.items():
+            verbs: Counter[str] = Counter()
+            for (_, verb), count in surfaces.items():
+                verbs[verb] += count
+            (verb, uses), *others = verbs.most_common()
+            if uses >= DOMINANT_VERB * sum(count for _, count in others):
+                forms[form] = max((surface for surface, other in surfaces if other == verb), key=lambda s: surfaces[s, verb])
+        return cls(forms, frozenset(verb for *_, verb in readings))
+
+    def spell(self, morphemes: list[VerbMorpheme]) -> str:
+        """Return the text of the morphemes with each verb typed in kana written as the corpus writes it.
+
+        A run of kana morphemes that starts a word and ends with a verb is read as the longest form of a corpus
+        verb it reads, in the same inflection (かい before はじめる is not 書い), unless Sudachi already read it
+        as one of the corpus's verbs (もれ: 漏れる) or as grammar (いる, みる).
+        """
+        pieces, i = [], 0
+        while i < len(morphemes):
+            run = self._verb_run_at(morphemes, i)
+            if run:
+                pieces.append(self._forms[self._form_of(run)])
+                i += len(run)
+            else:
+                pieces.append(morphemes[i][0])
+                i += 1
+        return "".join(pieces)
+
+    def _verb_run_at(self, morphemes: list[VerbMorpheme], start: int) -> list[VerbMorpheme]:
+        """Return the longest run of morphemes from start that is a verb the corpus writes, or no morphemes."""
+        previous = morphemes[start - 1] if start else None
+        for end in range(min(start + LONGEST_VERB_RUN, len(morphemes)), start, -1):
+            if self._spells(morphemes[start:end], previous):
+                return morphemes[start:end]
+        return []
+
+    def _spells(self, run: list[VerbMorpheme], previous: VerbMorpheme | None) -> bool:
+        """Say whether a run of morphemes, after the one before it, is a verb typed in kana that the corpus writes with kanji."""
+        *_, (_, pos, subpos, _, normalized, _) = run
+        if pos != "動詞" or subpos == "非自立可能" or run[0][1] in ("助詞", "助動詞"):
+            return False
+        if len(run) == 1 and normalized in self._verbs:
+            return False
+        if not all(HIRAGANA.fullmatch(m[0]) for m in run) or self._form_of(run) not in self._forms:
+            return False
+        if previous is None or previous[1] in ("助詞", "補助記号", "空白"):
+            return True
+        # After other kana (こう|ふって) the run is the end of a word Sudachi did not know, not a word of its own.
+        return not HIRAGANA.fullmatch(previous[0]) and run[0][0][0] not in PARTICLES_BEFORE_VERBS
+
+    @staticmethod
+    def _form_of(run: list[VerbMorpheme]) -> VerbForm:
+        """Return the reading of a run of morphemes and its last one's inflection."""
+        return "".join(m[5] for m in run), inflection(run[-1][3])

@@ -17,7 +17,7 @@ from rank_bm25 import BM25Plus
 from tqdm import tqdm
 
 from index.analysis import Analyzer, Word, split_segments
-from index.kana import KanaSpeller, ReadingCounts
+from index.kana import KanaSpeller, ReadingCounts, VerbSpeller
 from index.slots import Slot
 from index.termsets import QuestionTerms, TermSets, Vocabulary, end_to_end, held_by_owners, ranges, shares
 from index.units import FAQ, GLOSSARY, QA, Document, Unit
@@ -325,14 +325,21 @@ class Retriever:
         self.analyzer = analyzer
         self.params = params
         tokenizing = tqdm(units, desc="tokenizing units", unit="unit", disable=not progress)
-        readings = ReadingCounts()
-        self.unit_terms = {u.id: self._terms_of(u, readings) for u in tokenizing}
+        readings, verb_readings = ReadingCounts(), Counter()
+        self.unit_terms = {u.id: self._terms_of(u, readings, verb_readings) for u in tokenizing}
         # Words typed in kana (でんししんせい) are spelled as the corpus writes them: the corpus's nouns, the synonym
         # and kinds files' words and the names given (the wards'), each by its reading (index/kana.py).
-        # Of those, only nouns: a verb's reading is grammar's too (なくなる would be 亡くなる).
+        # Of those, only nouns: a verb's reading is grammar's too (なくなる would be 亡くなる); verbs are spelled below,
+        # by their inflection too.
         for name in (*analyzer.lexicon_words, *names):
             readings.update(pair for pair in analyzer.noun_readings(name, longest=len(name)) if pair[0] == name)
         self.kana = KanaSpeller.from_readings(readings, analyzer.same_word)
+        # Verbs typed in kana (つかってる, かわる) are written as the documents and their residents' questions write them,
+        # each verb also in its dictionary form, which a resident may type though no text of the corpus ends on it.
+        written = {surface for surface, *_ in verb_readings}
+        for verb in {verb for *_, verb in verb_readings} - written:
+            verb_readings.update(form for form in analyzer.verb_readings(verb) if form[0] == verb)
+        self.verbs = VerbSpeller.from_readings(verb_readings)
         terms = [self.unit_terms[u.id] for u in units]
         # Where each ward's units, sentences and residents' questions begin: every field is split by ward.
         per_ward = Counter(u.ward for u in units)
@@ -409,12 +416,17 @@ class Retriever:
         # of the corpus the answerer works out (index.answering.Answerer.suggestion_answered), kept in the index cache.
         self.suggestion_checks: dict[tuple[str, str | None], bool] = {}
 
+    def spell(self, question: str) -> str:
+        """Return the question with the words and verbs it types in kana written as the corpus writes them."""
+        spelled = self.kana.spell(question)
+        return self.verbs.spell(self.analyzer.verb_morphemes(spelled))
+
     def __getstate__(self) -> dict:
         """Pickle everything but the analyzer: Sudachi's dictionary is loaded, not pickled (see index.cache)."""
         return {name: value for name, value in self.__dict__.items() if name != "analyzer"}
 
-    def _terms_of(self, unit: Unit, readings: ReadingCounts) -> UnitTerms:
-        """Tokenize a unit's fields and each of its sentences and list items, counting its nouns' readings."""
+    def _terms_of(self, unit: Unit, readings: ReadingCounts, verb_readings: Counter[tuple[str, str, str, str]]) -> UnitTerms:
+        """Tokenize a unit's fields, each of its sentences and list items and its questions, counting their words' readings."""
         head_text = "\n".join([unit.question, unit.title, *unit.headings, unit.measure or ""])
         texts = split_segments(unit.text)
         segments = texts + split_segments(unit.question)
@@ -422,7 +434,12 @@ class Retriever:
         for text in [*segments, head_text]:
             terms.append(tuple(self.analyzer.terms(text)))
             readings.update(self.analyzer.noun_readings(text))  # Sudachi's morphemes of text are reused, not cut again
+            verb_readings.update(self.analyzer.verb_readings(text))
         head = terms.pop()
+        asked = []
+        for question in unit.asked:
+            asked.append(tuple(self.analyzer.terms(question)))
+            verb_readings.update(self.analyzer.verb_readings(question))
         return UnitTerms(
             head=head,
             segments=tuple(terms),
@@ -432,7 +449,7 @@ class Retriever:
                 answer_kinds(frozenset(kind for kind, pattern in SEGMENT_ANSWER_TYPES.items() if pattern.search(segment)))
                 for segment in segments
             ),
-            asked=tuple(tuple(self.analyzer.terms(question)) for question in unit.asked),
+            asked=tuple(asked),
         )
 
     @staticmethod

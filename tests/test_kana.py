@@ -6,7 +6,7 @@ from collections import Counter
 import pytest
 
 from helpers import corpus_retriever
-from index.kana import KanaSpeller, ReadingCounts
+from index.kana import KanaSpeller, ReadingCounts, VerbSpeller
 
 
 @pytest.mark.parametrize(
@@ -35,7 +35,7 @@ def test_the_kana_words_become_the_documents_words(answerer):
     [
         "しせつはどこ？",  # シセツ: three kana read many words, 施設 among them
         "外の人に漏れないようにしてる？",  # ないよう after a verb is grammar, not 内容
-        "はんこは、なくなるんですか？",  # なくなる is a verb: only nouns are spelled
+        "はんこは、なくなるんですか？",  # なくなる is a verb: this speller spells nouns only, verbs are spelled apart
         "せんたくばさみがこわれた",  # センタク reads 選択, but せんたくばさみ is 洗濯ばさみ, a word neither the documents nor the lexicon hold
     ],
 )
@@ -118,3 +118,48 @@ def test_kana_pieces_the_corpus_does_not_know_are_no_topic_words(answerer):
     assert "けん" not in {w.form for w in query.words} and {"計画", "意見"} <= {w.form for w in query.words}
     answer = answerer.answer("でぃーえっくすの けいかくに いけんは なんけん きたの", "台東区")
     assert answer.resolved and "4人4件" in answer.text
+
+
+@pytest.mark.parametrize(
+    ("typed", "written"),
+    [
+        ("ネットつかってる人の割合", "ネット使ってる人の割合"),  # Sudachi alone reads つかっ as 浸かる
+        ("じゅうみんひょうはこんびにでとれるの", "住民票はコンビニで取れるの"),
+        ("保険証はかわるの", "保険証は変わるの"),  # 変わる, though the corpus writes 代わる once
+        ("まいなんばーかーどがつかえる", "マイナンバーカードが使える"),
+    ],
+)
+def test_verbs_typed_in_kana_are_written_as_the_corpus_writes_them(answerer, typed, written):
+    assert answerer.retriever.spell(typed) == written
+
+
+def test_a_verb_typed_in_kana_is_the_corpus_verb_among_the_question_words(answerer):
+    assert "使う" in {w.form for w in answerer.query("インターネットつかってる人は何パーセント", "台東区").words}
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "犬をかいはじめたら登録っているの？",  # かい before はじめる is 飼い: 書い (書いて) is another inflection
+        "区の職員はやってるの？",  # は is the particle: not 流行ってる
+        "コンビニこうふってなに",  # ふって ends a word Sudachi did not know (交付), it is not 振って
+        "使ってみたい",  # みる after て is grammar
+        "うそつくとか",  # つく right after other kana (うそ) may be the end of a word, not a verb of its own
+    ],
+)
+def test_kana_that_is_another_verb_or_no_verb_is_left_as_typed(answerer, question):
+    assert answerer.retriever.spell(question) == question
+
+
+def test_a_reading_of_two_verbs_is_read_as_the_one_the_corpus_uses_far_more():
+    written = "連体形-一般"
+    speller = VerbSpeller.from_readings(
+        Counter({
+            ("変わる", "カワル", written, "変わる"): 14, ("代わる", "カワル", written, "代わる"): 1,
+            ("図る", "ハカル", written, "図る"): 20, ("測る", "ハカル", written, "測る"): 6,
+        })
+    )
+    verb = ("動詞", "一般", "終止形-一般")
+    particle = ("は", "助詞", "係助詞", "*", "は", "ハ")
+    assert speller.spell([particle, ("かわる", *verb, "かわる", "カワル")]) == "は変わる"
+    assert speller.spell([particle, ("はかる", *verb, "はかる", "ハカル")]) == "ははかる"
