@@ -20,6 +20,7 @@ from index.analysis import Analyzer, Word, split_segments
 from index.kana import KanaSpeller, ReadingCounts
 from index.slots import Slot
 from index.termsets import QuestionTerms, TermSets, Vocabulary, end_to_end, held_by_owners, ranges, shares
+from index.text import table_headings
 from index.units import FAQ, GLOSSARY, QA, Document, Unit
 
 
@@ -428,10 +429,7 @@ class Retriever:
             segments=tuple(terms),
             segment_texts=tuple(segments),
             text_segments=len(texts),
-            segment_types=tuple(
-                answer_kinds(frozenset(kind for kind, pattern in SEGMENT_ANSWER_TYPES.items() if pattern.search(segment)))
-                for segment in segments
-            ),
+            segment_types=tuple(answer_kinds(segment_kinds(segments, number)) for number in range(len(segments))),
             asked=tuple(tuple(self.analyzer.terms(question)) for question in unit.asked),
         )
 
@@ -677,6 +675,12 @@ class Retriever:
         if hits and hits[0].features.get("defined"):
             return True
         return self.confidence(hits, slot_given) >= self.params.min_confidence
+
+
+def segment_kinds(segments: list[str], number: int) -> frozenset[str]:
+    """Return the kinds of answer a segment gives: a table row gives those of the column headings it is read under too."""
+    read = [segments[i] for i in (*table_headings(segments, number), number)]
+    return frozenset(kind for kind, pattern in SEGMENT_ANSWER_TYPES.items() if any(pattern.search(text) for text in read))
 
 
 def split_hit_segments(terms: UnitTerms) -> tuple[tuple[Segment, ...], tuple[Segment, ...]]:
