@@ -435,9 +435,7 @@ class Answerer:
         if not query.slots or hit.features.get("defined"):
             # A term's definition answers 「〜って何？」; the other asks of that question are its own.
             return None
-        lead = self.quoted_lead(text)
-        if "target" in query.answer_types:
-            lead = without_current_values(lead)
+        lead = labelled_rows(self.quoted_lead(text), "target" in query.answer_types)
         passage = "\n".join([hit.unit.title, hit.unit.text, hit.unit.department or ""])
         return missing_slot(list(query.slots), lead, hit.unit.department, hit.unit.title, passage)
 
@@ -469,16 +467,20 @@ class Answerer:
         return text + where_to_ask(self.wards, ward)
 
 
-def without_current_values(text: str) -> str:
-    """Drop the column under a 現況 heading from the KPI tables of text: asked for a target, it does not answer."""
+def labelled_rows(text: str, target: bool) -> str:
+    """Write the KPI rows of text with each cell after its column heading (目標(令和7年度) 60%), as a slot reads a figure.
+
+    A slot looks for the thing asked beside its figure, and in a KPI table the heading stands a line above it.
+    Asked for a target, the 現況 column is left out: its value is no answer.
+    """
     lines = text.split("\n")
     header: list[str] = []
     for number, line in enumerate(lines):
         cells = line.split(CELL_SEPARATOR)
         if cells[0] == "指標":
-            header = cells
-        if header and len(cells) == len(header):
-            lines[number] = CELL_SEPARATOR.join(cell for cell, heading in zip(cells, header) if not heading.startswith("現況"))
+            header, lines[number] = cells, ""
+        elif header and len(cells) == len(header):
+            lines[number] = " ".join(f"{heading} {cell}" for heading, cell in zip(header, cells) if not (target and heading.startswith("現況")))
     return "\n".join(lines)
 
 
