@@ -404,8 +404,8 @@ class Answerer:
         for slot in query.slots:
             if slot not in gives[best] and (givers := [i for i in range(len(pieces)) if slot in gives[i]]):
                 seconds.append(max(givers, key=lambda i: (weights[i], -i)))
-        seconds = [i for i in dict.fromkeys(seconds) if i != best]
-        heads = [i for i in table_headings(pieces, best) if i not in seconds]
+        heads = table_headings(pieces, best)
+        seconds = [i for i in dict.fromkeys(seconds) if i != best and i not in heads]
         rest = [i for i in range(best + 1, len(pieces)) if i not in seconds]
         before = [i for i in range(best) if i not in seconds and i not in heads]
         lead = [*heads, best, *seconds]

@@ -424,6 +424,8 @@ class Retriever:
             terms.append(tuple(self.analyzer.terms(text)))
             readings.update(self.analyzer.noun_readings(text))  # Sudachi's morphemes of text are reused, not cut again
         head = terms.pop()
+        # A table row is matched as it is read: under its column headings (and a row unit's 施策), as one segment.
+        terms = [sum((terms[i] for i in table_headings(segments, number)), terms[number]) for number in range(len(terms))]
         return UnitTerms(
             head=head,
             segments=tuple(terms),
