@@ -15,7 +15,7 @@ from index.analysis import Word, split_segments
 from index.names import NameFinder
 from index.retriever import SEGMENT_ANSWER_TYPES, Hit, Query, Retriever, Segment
 from index.slots import Slot, asked_slots, kanji_question_words, missing_slot
-from index.text import CELL_SEPARATOR, table_headings
+from index.text import labelled_rows, table_headings
 from index.units import FAQ, GLOSSARY, QA, Unit
 
 T = TypeVar("T")
@@ -465,23 +465,6 @@ class Answerer:
         """Say honestly that the documents do not answer, and where to ask instead."""
         text = "申し訳ありません。このご質問にお答えできる内容は、区のDX・情報化の計画やパブリックコメントの資料には見つかりませんでした。"
         return text + where_to_ask(self.wards, ward)
-
-
-def labelled_rows(text: str, target: bool) -> str:
-    """Write the KPI rows of text with each cell after its column heading (目標(令和7年度) 60%), as a slot reads a figure.
-
-    A slot looks for the thing asked beside its figure, and in a KPI table the heading stands a line above it.
-    Asked for a target, the 現況 column is left out: its value is no answer.
-    """
-    lines = text.split("\n")
-    header: list[str] = []
-    for number, line in enumerate(lines):
-        cells = line.split(CELL_SEPARATOR)
-        if cells[0] == "指標":
-            header, lines[number] = cells, ""
-        elif header and len(cells) == len(header):
-            lines[number] = " ".join(f"{heading} {cell}" for heading, cell in zip(header, cells) if not (target and heading.startswith("現況")))
-    return "\n".join(lines)
 
 
 def grouped(pairs: Iterable[tuple[str, T]]) -> dict[str, list[T]]:

@@ -20,7 +20,7 @@ from index.analysis import Analyzer, Word, split_segments
 from index.kana import KanaSpeller, ReadingCounts
 from index.slots import Slot
 from index.termsets import QuestionTerms, TermSets, Vocabulary, end_to_end, held_by_owners, ranges, shares
-from index.text import table_headings
+from index.text import labelled_rows, table_headings
 from index.units import FAQ, GLOSSARY, QA, Document, Unit
 
 
@@ -681,8 +681,9 @@ class Retriever:
 
 def segment_kinds(segments: list[str], number: int) -> frozenset[str]:
     """Return the kinds of answer a segment gives: a table row gives those of the column headings it is read under too."""
-    read = [segments[i] for i in (*table_headings(segments, number), number)]
-    return frozenset(kind for kind, pattern in SEGMENT_ANSWER_TYPES.items() if any(pattern.search(text) for text in read))
+    read = "".join(segments[i] for i in (*table_headings(segments, number), number))
+    read += "\n" + labelled_rows(read, target=False)
+    return frozenset(kind for kind, pattern in SEGMENT_ANSWER_TYPES.items() if pattern.search(read))
 
 
 def split_hit_segments(terms: UnitTerms) -> tuple[tuple[Segment, ...], tuple[Segment, ...]]:

@@ -54,3 +54,20 @@ def table_headings(pieces: list[str], row: int) -> list[int]:
     if start == row:
         return []
     return [0, start] if start == 1 and all(CELL_SEPARATOR in piece for piece in pieces[1:]) else [start]
+
+
+def labelled_rows(text: str, target: bool) -> str:
+    """Write the KPI rows of text with each cell after its column heading (指標: … / 目標(令和7年度): 60%), as a figure is looked for.
+
+    The detail asked is looked for beside its figure, and in a KPI table the heading stands a line above it.
+    Asked for a target, the 現況 column is left out: its value is no answer.
+    """
+    lines = text.split("\n")
+    header: list[str] = []
+    for number, line in enumerate(lines):
+        cells = line.split(CELL_SEPARATOR)
+        if cells[0] == "指標":
+            header, lines[number] = cells, ""
+        elif header and len(cells) == len(header):
+            lines[number] = " / ".join(f"{heading}: {cell}" for heading, cell in zip(header, cells) if not (target and heading.startswith("現況")))
+    return "\n".join(lines)

@@ -8,10 +8,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.db import Question
-from index.answering import DETAIL_RUNNER_UP_MARGIN, labelled_rows
+from index.answering import DETAIL_RUNNER_UP_MARGIN
 from index.retriever import SEGMENT_ANSWER_TYPES
 from index.slots import asked_slots, kanji_question_words, missing_slot
-from index.text import squash
+from index.text import labelled_rows, squash
 
 
 @pytest.mark.parametrize(
@@ -663,8 +663,8 @@ def test_a_phrase_copied_across_the_cells_of_a_survey_row_is_in_its_answer(answe
 
 def test_a_kpi_row_is_read_under_its_column_headings_and_asked_for_a_target_without_its_current_value():
     table = "指標　現況(令和2年度)　目標(令和7年度)\nキャッシュレス決済利用率　10%　40%"
-    assert labelled_rows(table, target=False) == "\n指標 キャッシュレス決済利用率 現況(令和2年度) 10% 目標(令和7年度) 40%"
-    assert labelled_rows(table, target=True) == "\n指標 キャッシュレス決済利用率 目標(令和7年度) 40%"
+    assert labelled_rows(table, target=False) == "\n指標: キャッシュレス決済利用率 / 現況(令和2年度): 10% / 目標(令和7年度): 40%"
+    assert labelled_rows(table, target=True) == "\n指標: キャッシュレス決済利用率 / 目標(令和7年度): 40%"
     slots = asked_slots("キャッシュレス決済の利用率は何%を目指すの？")
     assert missing_slot(slots, labelled_rows(table, target=True)) is None
     # A row giving only the value now says nothing of the target.
