@@ -15,6 +15,7 @@ from index.analysis import Word, split_segments
 from index.names import NameFinder
 from index.retriever import SEGMENT_ANSWER_TYPES, Hit, Query, Retriever, Segment
 from index.slots import Slot, asked_slots, kanji_question_words, missing_slot
+from index.text import labelled_rows, table_headings
 from index.units import FAQ, GLOSSARY, QA, Unit
 
 T = TypeVar("T")
@@ -37,8 +38,6 @@ ANSWER_TYPES = {
 }
 # A question asking what a term means; the term's glossary entry then answers first.
 ASKS_MEANING = re.compile(r"とは|って(そもそも)?(何|なに|なん)|どういう(意味|いみ)|の(意味|いみ)|どういう(こと|もの)")
-# The current value of a KPI row (現況(令和2年度): 証明交付18分 異動届45分 /), up to its target or the line's end.
-KPI_CURRENT_VALUE = re.compile(r"現況[^:：\n]*[:：][^/\n]*/?")
 # The word a term's name may end with that residents leave out: コンビニ交付サービス is asked as コンビニ交付.
 GENERIC_LAST_WORD = re.compile(r"(?<=[一-龥ァ-ヶー]{3})(サービス|システム|制度)$")
 # …and the letters a loanword term may start with that residents leave out: AIチャットボット is asked as チャットボット.
@@ -50,8 +49,8 @@ MAYBE_MEANT_COVERAGE = 0.2
 # How many of the reranker's best candidates an answer keeps: the first is quoted, the others are looked through
 # for related questions and 「もしかして」, which often lie past the first few (the passage next to the one asked).
 CANDIDATES_KEPT = 10
-# A line listing what residents wrote about in a public comment (意見内容: …転出届のWeb化について…), not what the ward does.
-COMMENT_TOPICS = re.compile(r"\s*(意見内容|意見の(概要|要旨))\s*[:：]")
+# A line listing what residents wrote about in a public comment (意見内容 …転出届のWeb化について…), not what the ward does.
+COMMENT_TOPICS = re.compile(r"\s*(意見内容|意見の(概要|要旨))\s*[:：\s]")
 # Asks what a plan came to in the end (最終的にいくつ, 完成版では), not what its draft said.
 ASKS_FINAL = re.compile(r"最終|完成|正式|確定")
 # How far below the best a runner-up that gives the detail asked may rank and still be quoted first (in reranker
@@ -405,10 +404,11 @@ class Answerer:
         for slot in query.slots:
             if slot not in gives[best] and (givers := [i for i in range(len(pieces)) if slot in gives[i]]):
                 seconds.append(max(givers, key=lambda i: (weights[i], -i)))
-        seconds = [i for i in dict.fromkeys(seconds) if i != best]
+        heads = table_headings(pieces, best)
+        seconds = [i for i in dict.fromkeys(seconds) if i != best and i not in heads]
         rest = [i for i in range(best + 1, len(pieces)) if i not in seconds]
-        before = [i for i in range(best) if i not in seconds]
-        lead = [best, *seconds]
+        before = [i for i in range(best) if i not in seconds and i not in heads]
+        lead = [*heads, best, *seconds]
         ordered = [pieces[i].rstrip("\n") + "\n" if seconds else pieces[i] for i in lead] + [pieces[i] for i in rest]
         chosen: list[str] = []
         for piece in ordered:
@@ -435,9 +435,7 @@ class Answerer:
         if not query.slots or hit.features.get("defined"):
             # A term's definition answers 「〜って何？」; the other asks of that question are its own.
             return None
-        lead = self.quoted_lead(text)
-        if "target" in query.answer_types:
-            lead = KPI_CURRENT_VALUE.sub("", lead)
+        lead = labelled_rows(self.quoted_lead(text), "target" in query.answer_types)
         passage = "\n".join([hit.unit.title, hit.unit.text, hit.unit.department or ""])
         return missing_slot(list(query.slots), lead, hit.unit.department, hit.unit.title, passage)
 

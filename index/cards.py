@@ -45,7 +45,9 @@ def document_card(document: Document, documents: dict[str, Document], texts: dic
     if document.period:
         lines.append(f"計画期間: {document.period}")
     lines.append(f"資料の日付: {to_japanese_month(document.date)}")
-    lines += [f"{m.group('key')}: {tidy(m.group('value'))}" for m in FACT_LINE.finditer(text)]
+    # A cover-table line keeps the document's own break between its key and value (a tab, or 「：」), so a phrase
+    # copied across them matches.
+    lines += [re.sub(r"\s+", " ", tidy(m.group(0))) for m in FACT_LINE.finditer(text)]
     lines += [f"今後の予定: {m.group('when')} {m.group('what')}" for m in SCHEDULE_LINE.finditer(text)]
     for pattern in (*FACT_SENTENCES, RENAMED):
         lines += [tidy(m.group(0)) for m in pattern.finditer(text)]

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from index.text import JAPANESE_LETTERS, PAGE_NUMBER, strip_tags, without_whitespace
+from index.text import CELL_SEPARATOR, JAPANESE_LETTERS, PAGE_NUMBER, strip_tags, without_whitespace
 from index.units import GLOSSARY, PASSAGE, Document, Unit
 
 MAX_CHUNK = 800  # characters of passage text; longer sections are split
@@ -540,9 +540,7 @@ def _take_kpi_slide(section: _Section, lines: list[_Line], index: int) -> int:
         index += 1
     if not texts:
         return index
-    parts = [f"指標: {texts[0]}"]
-    parts += [f"{label}: {value}" for label, value in zip((current, target), texts[1:])]
-    section.blocks.append(_Block(" / ".join(parts)))
+    section.blocks.append(_Block(_cells_line(["指標", current, target][: len(texts)]) + "\n" + _cells_line(texts)))
     return index
 
 
@@ -562,7 +560,7 @@ def _take_glossary(section: _Section, rows: list[list[str]]) -> bool:
 
 
 def _table_blocks(rows: list[list[str]]) -> list[_Block]:
-    """Write table rows as "column: value / column: value" lines."""
+    """Write a table as the document lays it out: its column headings on a line, then each row on a line of its own."""
     blocks: list[_Block] = []
     while rows and sum(1 for cell in rows[0] if cell) == 1:
         blocks.append(_Block(next(cell for cell in rows[0] if cell)))  # a title row
@@ -571,13 +569,20 @@ def _table_blocks(rows: list[list[str]]) -> list[_Block]:
         return blocks
     header = _normalise_header(rows[0]) if len(rows) > 1 and _is_header(rows[0]) else None
     if header is None:
-        return blocks + [_Block(_key_value_row(row)) for row in rows]
+        # Without column headings a row is a key and its values: apart by a plain space, they read as no table.
+        return blocks + [_Block(" ".join(cell for cell in row if cell)) for row in rows]
     records = len(header) > 2 and any(len(cell) > LONG_CELL for row in rows[1:] for cell in row)
+    headings = _cells_line(_split_repeated(header, header)[0][0])
     for row in rows[1:]:
         if row == rows[0]:
             continue  # the header repeated after a page break
         for record_header, record in _split_repeated(header, row):
-            text = _headed_row(record_header, record)
+            text = _cells_line(record)
+            if text and (records or headings):
+                # The column headings stand above the first row, in its block, so no passage ends with them alone;
+                # a record, a passage of its own, keeps them above it.
+                text = (_cells_line(record_header) if records else headings) + "\n" + text
+                headings = ""
             if text:
                 blocks.append(_Block(text, alone=records))
     return blocks
@@ -614,29 +619,9 @@ def _split_repeated(header: list[str], row: list[str]) -> list[tuple[list[str], 
     return [(header, row)]
 
 
-def _headed_row(header: list[str], row: list[str]) -> str:
-    """Write one row under its header."""
-    parts: list[str] = []
-    lead = ""
-    for position, cell in enumerate(row):
-        if not cell:
-            continue
-        label = header[position] if position < len(header) else ""
-        if position == 0 and not label:
-            lead = f"{cell}: "  # a row label under an empty corner cell
-        elif label:
-            parts.append(f"{label}: {cell}")
-        else:
-            parts.append(cell)
-    return lead + " / ".join(parts) if parts else lead.rstrip(": ")
-
-
-def _key_value_row(row: list[str]) -> str:
-    """Write a row of a table without header as "key: value / value"."""
-    cells = [cell for cell in row if cell]
-    if len(cells) == 1:
-        return cells[0]
-    return f"{cells[0]}: " + " / ".join(cells[1:])
+def _cells_line(cells: list[str]) -> str:
+    """Write a table row's cells in their order, apart only by an ideographic space, so a phrase copied across cells still matches."""
+    return CELL_SEPARATOR.join(cell for cell in cells if cell)
 
 
 # ---------------------------------------------------------------- sections

@@ -20,6 +20,7 @@ from index.analysis import Analyzer, Word, split_segments
 from index.kana import KanaSpeller, ReadingCounts, VerbSpeller
 from index.slots import Slot
 from index.termsets import QuestionTerms, TermSets, Vocabulary, end_to_end, held_by_owners, ranges, shares
+from index.text import labelled_rows, table_headings
 from index.units import FAQ, GLOSSARY, QA, Document, Unit
 
 
@@ -440,15 +441,14 @@ class Retriever:
         for question in unit.asked:
             asked.append(tuple(self.analyzer.terms(question)))
             verb_readings.update(self.analyzer.verb_readings(question))
+        # A table row is matched as it is read: under its column headings (and a row unit's 施策), as one segment.
+        terms = [sum((terms[i] for i in table_headings(segments, number)), terms[number]) for number in range(len(terms))]
         return UnitTerms(
             head=head,
             segments=tuple(terms),
             segment_texts=tuple(segments),
             text_segments=len(texts),
-            segment_types=tuple(
-                answer_kinds(frozenset(kind for kind, pattern in SEGMENT_ANSWER_TYPES.items() if pattern.search(segment)))
-                for segment in segments
-            ),
+            segment_types=tuple(answer_kinds(segment_kinds(segments, number)) for number in range(len(segments))),
             asked=tuple(asked),
         )
 
@@ -694,6 +694,13 @@ class Retriever:
         if hits and hits[0].features.get("defined"):
             return True
         return self.confidence(hits, slot_given) >= self.params.min_confidence
+
+
+def segment_kinds(segments: list[str], number: int) -> frozenset[str]:
+    """Return the kinds of answer a segment gives: a table row gives those of the column headings it is read under too."""
+    read = "".join(segments[i] for i in (*table_headings(segments, number), number))
+    read += "\n" + labelled_rows(read, target=False)
+    return frozenset(kind for kind, pattern in SEGMENT_ANSWER_TYPES.items() if pattern.search(read))
 
 
 def split_hit_segments(terms: UnitTerms) -> tuple[tuple[Segment, ...], tuple[Segment, ...]]:

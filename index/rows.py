@@ -1,6 +1,6 @@
 """Table rows and survey results as units of their own, each quoted with its heading.
 
-A 施策's passage holds its KPI table as lines (指標: … / 現況(…): … / 目標(…): …), and a survey
+A 施策's passage holds its KPI table as the document lays it out (指標　現況(…)　目標(…), then a line a row), and a survey
 passage several results under 【(N) question】 headings. Asked about one indicator or one result, the
 whole passage matches the question's words no better than its neighbours do, and its answer starts
 with text that does not answer; so each row and each result is also a unit of its own. Their parent
@@ -11,9 +11,11 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
+from index.text import CELL_SEPARATOR
 from index.units import PASSAGE, Unit
 
-KPI_ROW = re.compile(r"^指標: (?P<indicator>[^/\n]+?) / (?P<values>.+)$", re.MULTILINE)
+# A KPI table: its column headings (指標　現況(令和2年度)　目標(令和7年度)), then its rows, a line each.
+KPI_TABLE = re.compile(rf"^(?P<header>指標{CELL_SEPARATOR}.+)\n(?P<rows>(?:.*{CELL_SEPARATOR}.*(?:\n|$))+)", re.MULTILINE)
 SURVEY_PASSAGE = re.compile(r"アンケート|調査結果")
 # 【(3) インターネットを利用しない理由】: one survey question, its result below it.
 SURVEY_QUESTION = re.compile(r"^【\((?P<number>\d+)\)\s*(?P<title>[^】]+)】$", re.MULTILINE)
@@ -40,17 +42,18 @@ def row_units(passages: list[Unit]) -> list[Unit]:
 
 
 def kpi_rows(passage: Unit) -> list[Unit]:
-    """Make each 指標 line of a passage a unit, headed by the 施策 it measures."""
+    """Make each row of a passage's KPI tables a unit: the 施策 it measures, the column headings, the row."""
+    rows = [(table.group("header"), row) for table in KPI_TABLE.finditer(passage.text) for row in table.group("rows").splitlines()]
     units = []
-    for number, row in enumerate(KPI_ROW.finditer(passage.text), 1):
-        indicator = row.group("indicator").strip()
+    for number, (header, row) in enumerate(rows, 1):
+        indicator = row.split(CELL_SEPARATOR)[0]
         units.append(
             replace(
                 passage,
                 id=f"{passage.id}-kpi{number}",
                 section=f"{passage.section} > 評価指標",
                 title=f"評価指標: {indicator}",
-                text=f"{passage.title}の評価指標 {row.group(0)}",  # one line: the row is quoted with its 施策
+                text=f"{passage.title}の評価指標\n{header}\n{row}",
                 headings=(*passage.headings, passage.title),
                 measure=passage.measure or passage.title,
                 asked=(f"{indicator}の目標は？", f"{indicator}は今どのくらい？"),

@@ -17,6 +17,11 @@ JAPANESE_LETTERS = "\u3040-\u30ff\u3400-\u9fff\uff66-\uff9f々〆ー"
 # A line that is only a page number: "12", "- 12 -", "－3－", "3/10".
 PAGE_NUMBER = re.compile(r"^[-‐－—\s]*\d{1,3}[-‐－—\s]*$|^\s*\d{1,3}\s*/\s*\d{1,3}\s*$")
 
+# Between a table row's cells as the index writes them: whitespace, so a phrase copied across the document's cells
+# matches after the whitespace is dropped, and an ideographic space, which no cell holds (the parsers make a cell's
+# own spaces " "), so a row can be split back into its cells.
+CELL_SEPARATOR = "\u3000"
+
 _TAG = re.compile(r"<[^>]+>")
 _WHITESPACE = re.compile(r"\s+")
 
@@ -34,3 +39,35 @@ def without_whitespace(text: str) -> str:
 def squash(text: str) -> str:
     """NFKC-normalize and drop all whitespace: how the question sets' expected phrases are compared."""
     return "".join(unicodedata.normalize("NFKC", text).split())
+
+
+def table_headings(pieces: list[str], row: int) -> list[int]:
+    """Return the pieces a table row is quoted under: its table's column headings, and the line naming a table that is all the text holds.
+
+    A row's figures say nothing without the headings above them (指標　現況(令和2年度)　目標(令和7年度)).
+    """
+    if CELL_SEPARATOR not in pieces[row]:
+        return []
+    start = row
+    while start > 0 and CELL_SEPARATOR in pieces[start - 1]:
+        start -= 1
+    if start == row:
+        return []
+    return [0, start] if start == 1 and all(CELL_SEPARATOR in piece for piece in pieces[1:]) else [start]
+
+
+def labelled_rows(text: str, target: bool) -> str:
+    """Write the KPI rows of text with each cell after its column heading (指標: … / 目標(令和7年度): 60%), as a figure is looked for.
+
+    The detail asked is looked for beside its figure, and in a KPI table the heading stands a line above it.
+    Asked for a target, the 現況 column is left out: its value is no answer.
+    """
+    lines = text.split("\n")
+    header: list[str] = []
+    for number, line in enumerate(lines):
+        cells = line.split(CELL_SEPARATOR)
+        if cells[0] == "指標":
+            header, lines[number] = cells, ""
+        elif header and len(cells) == len(header):
+            lines[number] = " / ".join(f"{heading}: {cell}" for heading, cell in zip(header, cells) if not (target and heading.startswith("現況")))
+    return "\n".join(lines)

@@ -11,6 +11,7 @@ from bot.db import Question
 from index.answering import DETAIL_RUNNER_UP_MARGIN
 from index.retriever import SEGMENT_ANSWER_TYPES
 from index.slots import asked_slots, kanji_question_words, missing_slot
+from index.text import labelled_rows, squash
 
 
 @pytest.mark.parametrize(
@@ -222,7 +223,9 @@ def test_a_topic_found_without_the_detail_asked_is_abstained_naming_the_departme
 def test_the_line_with_the_detail_asked_leads_the_answer(answerer):
     answer = answerer.answer("区の職員さん向けのクラウドの研修って何人くらい受けたの？", "千代田区")
     assert answer.resolved
-    assert "224名" in answer.text.splitlines()[0]
+    # A table row leads under its table's column headings.
+    headings, row = answer.text.splitlines()[:2]
+    assert headings == "(1) 概説研修　(2) 基礎研修" and row == "受講者　224名　49名"
 
 
 # A near miss in 大田区: the plan speaks of テレワーク, never of how many staff use it.
@@ -318,11 +321,12 @@ def test_each_kpi_row_is_a_unit_quoted_with_its_measure(answerer):
     rows = [u for u in answerer.retriever.units if "-kpi" in u.id]
     assert len(rows) >= 30
     row = next(u for u in rows if "マイナンバーカード交付率" in u.text)
-    assert row.text.startswith(row.measure) and "現況(令和2年度): 35%" in row.text and "目標(令和7年度): 60%" in row.text
+    assert row.text.startswith(row.measure)
+    assert row.text.endswith("\n指標　現況(令和2年度)　目標(令和7年度)\nマイナンバーカード交付率　35%　60%")
     assert row.section.endswith("評価指標") and row.department
     answer = answerer.answer("マイナンバーカード交付率の目標は？", "台東区")
     assert answer.resolved and answer.hits[0].unit.id == row.id
-    assert answer.text.splitlines()[0] == row.text  # the row and its 施策, on one line
+    assert answer.text.splitlines()[:3] == row.text.splitlines()  # its 施策, the column headings, the row
 
 
 def test_each_survey_result_is_a_unit_under_its_question(answerer):
@@ -338,9 +342,9 @@ def test_each_document_has_a_card_of_its_period_dates_and_numbers(answerer):
     cards = {u.doc_id: u for u in answerer.retriever.units if u.id.endswith("-card")}
     assert sorted(cards) == ["000", "001", "002", "003", "004"]
     assert "計画期間: 令和8年度～令和10年度" in cards["000"].text  # from corpus/documents.json
-    assert "意見受付期間: 令和7年12月17日（水）～令和8年1月7日（水）" in cards["000"].text  # the document's own line
-    assert "意見受付件数: 4人 4件" in cards["000"].text and "総数：施策数 19、取組数 38" in cards["000"].text
-    assert "提出者数: 12名" in cards["003"].text and "今後の予定: 令和7年4月 改定" in cards["003"].text
+    assert "意見受付期間 令和7年12月17日（水）～令和8年1月7日（水）" in cards["000"].text  # the document's own line
+    assert "意見受付件数 4人 4件" in cards["000"].text and "総数：施策数 19、取組数 38" in cards["000"].text
+    assert "提出者数：12名" in cards["003"].text and "今後の予定: 令和7年4月 改定" in cards["003"].text
     assert "この資料が置き換える計画: 台東区情報化推進計画" in cards["001"].text
     # The title is the card's heading; its text starts with the ward and kind, so that a fact leads the answer.
     assert cards["003"].title.endswith(answerer.retriever.documents["003"].title)
@@ -598,9 +602,9 @@ def test_a_runner_up_in_a_near_tie_that_gives_the_detail_asked_is_quoted_first(a
     # The survey's paragraph gives the rate of all ages (87.7%); its result by age gives 60歳代以上は67.2%.
     query = answerer.query("台東区のアンケートで、60歳以上でネットを使っている人はどのくらい？", "台東区")
     found = {hit.unit.id: hit for hit in answerer.retriever.search(query, limit=40)}
-    all_ages, by_age = found["002-p-0022-survey1"], found["002-p-0128"]
+    all_ages, by_age = found["002-p-0022-survey1"], found["002-p-0124"]
     tie = [replace(all_ages, score=10.0), replace(by_age, score=10.0 - DETAIL_RUNNER_UP_MARGIN / 2)]
-    assert [h.unit.id for h in answerer.detail_first(tie, query)] == ["002-p-0128", "002-p-0022-survey1"]
+    assert [h.unit.id for h in answerer.detail_first(tie, query)] == ["002-p-0124", "002-p-0022-survey1"]
     # Far behind, it is another passage, not a tie; and a best that gives the detail keeps its place.
     behind = [tie[0], replace(by_age, score=10.0 - 2 * DETAIL_RUNNER_UP_MARGIN)]
     assert answerer.detail_first(behind, query) == behind
@@ -636,3 +640,32 @@ def test_how_sure_the_ranking_is_is_judged_before_a_runner_up_is_put_first(answe
     monkeypatch.setattr(answerer.retriever, "resolves", resolves)
     assert not answerer.answer_from_corpus(query).resolved
     assert judged == ["003-p-0003"]
+
+
+def test_a_phrase_copied_across_the_cells_of_a_kpi_row_is_in_its_answer(answerer):
+    # The document's row is 「キャッシュレス決済利用率<TAB>10%<TAB>40%」: quoted with its cells apart only by whitespace,
+    # a phrase copied across them matches, and the column headings stand on the line above.
+    answer = answerer.answer("キャッシュレス決済の利用率の目標は？", "台東区")
+    assert answer.resolved
+    assert squash("キャッシュレス決済利用率\t10%\t40%") in squash(answer.text)
+    assert "指標　現況(令和2年度)　目標(令和7年度)\nキャッシュレス決済利用率" in answer.text
+
+
+def test_a_phrase_copied_across_the_cells_of_a_survey_row_is_in_its_answer(answerer):
+    query = answerer.query("区からの情報入手手段の割合で、配布された広報紙は何%？", "台東区")
+    hit = next(hit for hit in answerer.retriever.search(query, limit=30) if "広報たいとう（配布された広報紙）　74.5%" in hit.unit.text)
+    quoted = answerer.extract(hit, query)
+    assert squash("広報たいとう（配布された広報紙）\t74.5%\t41.7%") in squash(quoted)
+    # The row leads under its table's column headings, not under the passage's opening.
+    headings, row = quoted.splitlines()[:2]
+    assert row.startswith("広報たいとう（配布された広報紙）") and "　" in headings
+
+
+def test_a_kpi_row_is_read_under_its_column_headings_and_asked_for_a_target_without_its_current_value():
+    table = "指標　現況(令和2年度)　目標(令和7年度)\nキャッシュレス決済利用率　10%　40%"
+    assert labelled_rows(table, target=False) == "\n指標: キャッシュレス決済利用率 / 現況(令和2年度): 10% / 目標(令和7年度): 40%"
+    assert labelled_rows(table, target=True) == "\n指標: キャッシュレス決済利用率 / 目標(令和7年度): 40%"
+    slots = asked_slots("キャッシュレス決済の利用率は何%を目指すの？")
+    assert missing_slot(slots, labelled_rows(table, target=True)) is None
+    # A row giving only the value now says nothing of the target.
+    assert missing_slot(slots, labelled_rows("指標　現況(令和7年度)\nキャッシュレス決済利用率　20%", target=True)) is not None

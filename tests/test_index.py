@@ -321,7 +321,7 @@ def test_the_sentence_an_answer_leads_with_says_whether_it_gives_the_kind_asked(
     hit = answerer.retriever.search(query, limit=1)[0]
     assert hit.unit.id == "002-p-0060"
     assert hit.features["type_missing"] == 1.0 and hit.features["type_led"] == 1.0
-    assert answerer.extract(hit, query).startswith("指標: マイナンバーカード交付率 / 現況(令和2年度): 35%")
+    assert answerer.extract(hit, query).startswith("指標　現況(令和2年度)　目標(令和7年度)\nマイナンバーカード交付率　35%")
     # Nothing asked for, nothing led with.
     plain = answerer.retriever.search(answerer.query("マイナンバーカードの普及はどう進めるの？", "台東区"), limit=1)[0]
     assert plain.features["type_led"] == 0.0

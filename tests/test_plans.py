@@ -71,15 +71,17 @@ def test_glossary_of_old_plan():
 
 def test_kpi_table_reads_as_text_inside_its_measure():
     measure = next(
-        u for u in passages("002") if "指標: オンライン手続比率 / 現況(令和2年度): 10%" in u.text
+        u for u in passages("002") if "オンライン手続比率　10%" in u.text
     )
     assert measure.title.startswith("【施策1】")
-    assert "指標: オンライン手続比率 / 現況(令和2年度): 10% / 目標(令和7年度): 60%" in measure.text
+    # As the document lays it out: the column headings on a line, each row below, its cells in their order.
+    assert "指標　現況(令和2年度)　目標(令和7年度)\n" in measure.text
+    assert "\nオンライン手続比率　10%　60%" in measure.text
 
 
 def test_kpi_drawn_as_slide_reads_as_text():
     assert any(
-        "指標: 行政手続きのオンライン手続き比率 / 現況(令和7年度): 20%" in u.text
+        "指標　現況(令和7年度)\n行政手続きのオンライン手続き比率　20%" in u.text
         for u in passages("001")
     )
 
@@ -118,8 +120,10 @@ def test_spaces_inside_words_are_removed():
 
 def test_change_table_rows_and_schedule_of_final_report():
     rows = [u for u in passages("000") if u.title == "2. 中間のまとめ（案）からの主な変更点"]
-    assert [u.text.split(" / ")[0] for u in rows] == ["項番: 1", "項番: 2", "項番: 3", "項番: 4"]
-    assert "変更内容: ①施策7情報化社会に対応した教育による児童・生徒の育成" in rows[1].text
+    # Each record is a passage of its own, under the table's column headings.
+    assert {u.text.splitlines()[0] for u in rows} == {"項番　頁　変更箇所　変更内容"}
+    assert [u.text.splitlines()[1].split("　")[0] for u in rows] == ["1", "2", "3", "4"]
+    assert "　①施策7情報化社会に対応した教育による児童・生徒の育成" in rows[1].text
     assert any(u.text == "令和8年3月下旬 計画発行" for u in passages("000"))
 
 
