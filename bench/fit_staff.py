@@ -35,7 +35,7 @@ from index.answering import Answerer
 from index.build import build_answerer
 from index.corpus import read_jsonl
 from index.staff import (DECISION_FEATURES, STAFF_FEATURES, Background, StaffEntry, StaffIndex, StaffParams, confident,
-                         decision_values, faq_unit, outweighs, sure)
+                         decision_confidence, decision_values, faq_unit, outweighs, sure)
 
 ROOT = Path(__file__).resolve().parent.parent
 MIN_CONFIDENCES = np.round(np.arange(0.05, 0.99, 0.025), 3)
@@ -199,7 +199,7 @@ def report(examples: list[Example], params: StaffParams, rows=None) -> dict[str,
     """Count later wordings answered by their own entry or hijacked by another, unpublished topics' wordings taken (among
     all entries, and among a few), and corpus questions taken."""
     x, right, matched = rows or decision_rows(examples, np.array(params.rank_weights))
-    confidence = 1 / (1 + np.exp(-(x @ np.array(params.decision_weights) + params.decision_bias)))
+    confidence = decision_confidence(params, x)
     values = dict(zip(DECISION_FEATURES, x.T))
     resolves = np.array([e.corpus_resolves for e in examples])
     corpus_confidence = np.array([e.corpus_confidence for e in examples])

@@ -401,20 +401,13 @@ class StaffIndex:
         hits.sort(key=lambda h: -h.score)
         return hits[:limit]
 
-    def confidence(self, values: dict[str, float]) -> float:
-        """Return how sure the index is that the best entry answers the question, 0 to 1, from its decision_values."""
-        z = self.params.decision_bias + float(
-            np.dot(self.params.decision_weights, [values[n] for n in DECISION_FEATURES])
-        )
-        return 1.0 / (1.0 + math.exp(-max(min(z, 50.0), -50.0)))
-
     def match(self, question: str, words: list[Word], ward: str | None) -> StaffMatch:
         """Rank the entries for a question and say whether the best one answers it."""
         hits = self.rank(question, words, ward)
         if not hits:
             return StaffMatch(hits, 0.0, False, False)
         values = decision_values([h.score for h in hits[:2]], [h.features for h in hits[:2]])
-        confidence = self.confidence(values)
+        confidence = float(decision_confidence(self.params, np.array([values[n] for n in DECISION_FEATURES])))
         return StaffMatch(hits, confidence, bool(confident(self.params, confidence, values)),
                           bool(sure(self.params, confidence, values)))
 
@@ -437,6 +430,12 @@ def decision_values(scores: list[float], features: list[dict[str, float]]) -> di
 # A value for one question, or the array of them for every question of the fit (bench/fit_staff.py): the three rules
 # below decide both alike.
 OneOrAll = float | np.ndarray
+
+
+def decision_confidence(params: StaffParams, rows: np.ndarray) -> OneOrAll:
+    """Return how sure the decision is that the best entry answers, 0 to 1, from DECISION_FEATURES' values in a row (or rows)."""
+    z = rows @ np.asarray(params.decision_weights) + params.decision_bias
+    return 1.0 / (1.0 + np.exp(-np.clip(z, -50.0, 50.0)))
 
 
 def confident(params: StaffParams, confidence: OneOrAll, values: dict[str, OneOrAll]) -> bool | np.ndarray:
