@@ -14,7 +14,7 @@ from tqdm import tqdm
 from index.analysis import Word, split_segments
 from index.names import NameFinder
 from index.retriever import SEGMENT_ANSWER_TYPES, Hit, Query, Retriever, Segment
-from index.slots import Slot, asked_slots, kanji_question_words, missing_slot
+from index.slots import SHARE_ASKED, Slot, asked_slots, kanji_question_words, missing_slot
 from index.text import labelled_rows, table_headings
 from index.units import FAQ, GLOSSARY, QA, Unit
 
@@ -76,7 +76,7 @@ SURVEY_WORDS = re.compile(
     # …and why people do not do something (ネット使わない人はなんで): their reasons are what they answered.
     r"|ない(人|ひと|区民|方)(は|が|って|の)?(なんで|なぜ|どうして|理由)|理由で(一番|いちばん)?多い"
     r"|(\d+\s?(歳|才)?代|\d+\s?(歳|才)(以上|以下)).*({share})|({share}).*(\d+\s?(歳|才)?代|\d+\s?(歳|才)(以上|以下))".format(
-        share="何割|何パーセント|何%|何％|どの[くぐ]らい|どれ[くぐ]らい|割合|多い"
+        share=SHARE_ASKED
     )
 )
 

@@ -278,9 +278,10 @@ ASKS_FIGURE = re.compile(r"何(" + "|".join(COUNTERS) + r")|件数|人数|回数
 # A share or a count asked of an age group (60歳以上でネットを使っている人はどれくらい): the figure of all ages, or of
 # another age, does not answer it; the line must name the age (60歳代以上は67.2%). An age alone (親が70代で) is who asks.
 _AGE = r"(?P<{name}>\d{{2}})\s?(?:歳|才)?代|(?P<{name}_years>\d{{2}})\s?(?:歳|才)(?:以上|以下|未満)"
-_SHARE = r"何割|何パーセント|何%|何％|どの[くぐ]らい|どれ[くぐ]らい|割合|多い"
+# How residents ask for a share or how many (何割, どれくらい, 多い); the survey questions read it too (index/answering.py).
+SHARE_ASKED = r"何割|何パーセント|何%|何％|どの[くぐ]らい|どれ[くぐ]らい|割合|多い"
 ASKS_AGE_SHARE = re.compile(
-    r"(?:" + _AGE.format(name="age") + r")[^。？?]*(?:" + _SHARE + r")|(?:" + _SHARE + r")[^。？?]*(?:" + _AGE.format(name="age_after") + r")"
+    r"(?:" + _AGE.format(name="age") + r")[^。？?]*(?:" + SHARE_ASKED + r")|(?:" + SHARE_ASKED + r")[^。？?]*(?:" + _AGE.format(name="age_after") + r")"
 )
 
 
