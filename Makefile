@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 EVAL ?= tests/data/eval.jsonl
 
-.PHONY: install migrate build run test bench bench-scale eval fit fit-staff browser clean
+.PHONY: install migrate build run test bench bench-scale eval fit fit-staff word-vectors browser clean
 
 $(BIN)/ward-faq: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -54,6 +54,10 @@ fit: install
 # Refit the staff index's ranking and decision on the staff wording set; prints the parameters to keep.
 fit-staff: install
 	$(BIN)/python bench/fit_staff.py
+
+# Re-extract index/data/word_vectors.npz (committed) from GiNZA's model wheel, fetched from the package index.
+word-vectors: install
+	$(BIN)/python bench/word_vectors.py
 
 clean:
 	rm -rf $(VENV) instance *.egg-info

