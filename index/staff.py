@@ -31,6 +31,7 @@ HIRAGANA_RUN = re.compile(r"[ぁ-ゖ]+")
 # Two words this close in meaning (cosine of their vectors) are taken as near: 居酒屋 and 飲食店 are (0.74), 犬 and
 # 印鑑 are not (0.16).
 NEAR_IN_MEANING = 0.45
+NEAR_CANDIDATES = 10
 
 # What ranks an entry for a question; the weights in StaffParams are fitted to these, in order.
 STAFF_FEATURES = (
@@ -414,12 +415,15 @@ class StaffIndex:
 
         kana = np.array([kana_share(runs, written) for written in self._written]) if runs else np.zeros(len(self.entries))
         near, meanings = self.nearness(words, weights)
-        # Only entries that share a word with the question, a word spelt in hiragana or a word near in meaning
-        # compete: a shared reading alone is too weak to answer.
-        candidates = [
-            i for i in np.flatnonzero((wordings_bm25 > 0) | (answer_bm25 > 0) | (kana > 0) | near.any(axis=0)).tolist()
-            if ward is None or self._wards[i] == ward
-        ]
+        # Only entries that share a word with the question or a word spelt in hiragana compete, and the few whose
+        # words come nearest to the question's in meaning: a shared reading alone is too weak to answer, and most
+        # entries hold some word near some question word.
+        in_ward = np.ones(len(self.entries), dtype=bool) if ward is None else self._wards == ward
+        near_share = np.where(in_ward, np.asarray(weights) @ near, 0.0)
+        nearest = np.argsort(-near_share)[:NEAR_CANDIDATES]
+        compete = (wordings_bm25 > 0) | (answer_bm25 > 0) | (kana > 0)
+        compete[nearest[near_share[nearest] > 0]] = True
+        candidates = np.flatnonzero(compete & in_ward).tolist()
         if not candidates:
             return []
         query_set = set(query_terms)
