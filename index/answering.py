@@ -409,7 +409,7 @@ class Answerer:
         rest = [i for i in range(best + 1, len(pieces)) if i not in seconds]
         before = [i for i in range(best) if i not in seconds and i not in heads]
         lead = [*heads, best, *seconds]
-        ordered = [pieces[i].rstrip("\n") + "\n" if seconds else pieces[i] for i in lead] + [pieces[i] for i in rest]
+        ordered = [pieces[i].rstrip("\n") + "\n" if seconds else pieces[i] for i in lead] + lines_apart(pieces, rest)
         chosen: list[str] = []
         for piece in ordered:
             if len("".join(chosen)) + len(piece) > limit:
@@ -421,7 +421,7 @@ class Answerer:
             # What precedes the lead is kept from its near end: the lines just before it (a survey question's
             # heading, the sentence it goes on from) say what it is about; the passage's opening does not.
             room = limit - len("".join(chosen)) - 1
-            kept = [pieces[i] for i in before]
+            kept = lines_apart(pieces, before)
             while kept and len("".join(kept)) > room:
                 kept.pop(0)
             chosen += ["\n", *kept] if kept else []
@@ -465,6 +465,18 @@ class Answerer:
         """Say honestly that the documents do not answer, and where to ask instead."""
         text = "申し訳ありません。このご質問にお答えできる内容は、区のDX・情報化の計画やパブリックコメントの資料には見つかりませんでした。"
         return text + where_to_ask(self.wards, ward)
+
+
+def lines_apart(pieces: list[str], indices: list[int]) -> list[str]:
+    """Return the pieces at indices, each ending its line where the next one kept is not the next in the text.
+
+    A piece moved to the lead leaves a gap; its neighbours joined across it would read as one line the text never had.
+    """
+    kept = [pieces[i] for i in indices]
+    for k, (i, following) in enumerate(zip(indices, indices[1:])):
+        if following != i + 1 and not kept[k].endswith("\n"):
+            kept[k] += "\n"
+    return kept
 
 
 def grouped(pairs: Iterable[tuple[str, T]]) -> dict[str, list[T]]:

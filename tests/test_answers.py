@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.db import Question
-from index.answering import DETAIL_RUNNER_UP_MARGIN
+from index.answering import DETAIL_RUNNER_UP_MARGIN, lines_apart
 from index.retriever import SEGMENT_ANSWER_TYPES
 from index.slots import asked_slots, kanji_question_words, missing_slot
 from index.text import labelled_rows, squash
@@ -531,6 +531,11 @@ def test_what_residents_commented_on_answers_only_a_question_about_the_comments(
     assert not answer.resolved
     asked = answerer.answer("情報化推進計画のパブコメではどんな意見が出ましたか", "台東区")
     assert asked.resolved and "区立図書館の書籍電子化について" in asked.text
+
+
+def test_pieces_kept_around_one_moved_to_the_lead_end_their_lines_where_it_was():
+    pieces = ["保有しています。", "郵送調査では60歳代以上です。", "【(2) 利用】", "利用率は87.7%です。"]
+    assert lines_apart(pieces, [0, 2, 3]) == ["保有しています。\n", "【(2) 利用】", "利用率は87.7%です。"]
 
 
 def test_a_phone_number_asked_of_something_is_quoted_only_from_a_passage_naming_it(answerer):
