@@ -51,6 +51,9 @@ MAYBE_MEANT_COVERAGE = 0.2
 CANDIDATES_KEPT = 10
 # A line listing what residents wrote about in a public comment (意見内容 …転出届のWeb化について…), not what the ward does.
 COMMENT_TOPICS = re.compile(r"\s*(意見内容|意見の(概要|要旨))\s*[:：\s]")
+# A resident voicing a wish or a complaint as a comment did (メールで受け付けてほしい, 予約サイトが使いにくい): the ward's
+# reply to that comment answers it, in whatever words the reply is written.
+VOICES_WISH = re.compile(r"ほしい|欲しい|てください|困っ|大変|にくい|めんどう|面倒|不便|ならない|どう考え|どう思|すべき|してくれない|やらない")
 # Asks what a plan came to in the end (最終的にいくつ, 完成版では), not what its draft said.
 ASKS_FINAL = re.compile(r"最終|完成|正式|確定")
 # How far below the best a runner-up that gives the detail asked may rank and still be quoted first (in reranker
@@ -246,7 +249,21 @@ class Answerer:
             # That residents wrote about a thing (転出届のWeb化について) answers only what they wrote, not whether the
             # thing is done (転出届ってもうネットで出せる？).
             or (bool(COMMENT_TOPICS.match(text)) and "comment" not in query.answer_types)
+            # A reply that names nothing the question asks (担当部署に共有し…参考に) answers what was proposed and the
+            # same wish voiced again, not whether the thing is done (消費生活相談ってメールで受け付けてもらえる？) nor
+            # a question the comment only mentions in passing (保育園の空き状況).
+            or (
+                hit.unit.kind == QA
+                and "comment" not in query.answer_types
+                and not VOICES_WISH.search(query.spelled)
+                and not self.reply_names_asked(hit, query)
+            )
         )
+
+    @staticmethod
+    def reply_names_asked(hit: Hit, query: Query) -> bool:
+        """Say whether the ward's reply of a public comment (its text, not the resident's comment) holds a question word."""
+        return any(not segment.terms.isdisjoint(word.terms) for segment in hit.text_segments for word in query.words)
 
     def maybe_meant(self, hits: list[Hit], ward: str | None, count: int = 3) -> list[str]:
         """Return up to three questions the close candidates answer (「もしかして」), each checked to be answered by its unit.

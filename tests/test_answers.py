@@ -538,6 +538,17 @@ def test_pieces_kept_around_one_moved_to_the_lead_end_their_lines_where_it_was()
     assert lines_apart(pieces, [0, 2, 3]) == ["保有しています。\n", "【(2) 利用】", "利用率は87.7%です。"]
 
 
+def test_a_comment_whose_reply_names_nothing_asked_answers_only_the_comment_or_the_same_wish(answerer):
+    # 意見No.4 asks for 消費生活相談 by e-mail; the reply only says the proposal was passed on to the department.
+    assert not answerer.answer("消費生活相談はメールでも受け付けてもらえますか", "千代田区").resolved
+    # A question the comment mentions in passing (予防接種, in 意見No.11) is not answered by its reply either.
+    assert not answerer.answer("インフルエンザの予防接種、区の助成はありますか", "千代田区").resolved
+    wish = answerer.answer("消費生活相談をメールで受け付けてほしい", "千代田区")
+    assert wish.resolved and "担当部署に共有" in wish.text
+    asked = answerer.answer("消費生活相談をメールでって意見に区はどう答えたの", "千代田区")
+    assert asked.resolved and "担当部署に共有" in asked.text
+
+
 def test_a_phone_number_asked_of_something_is_quoted_only_from_a_passage_naming_it(answerer):
     # The information plan's colophon gives 情報政策課's number; DX推進センター is named elsewhere, with no number.
     answer = answerer.answer("DX推進センターの電話番号を教えて", "台東区")
