@@ -14,7 +14,8 @@ NUMBER = r"(?:\d[\d,.]*|[一二三四五六七八九十百千万]+)\s?"
 # Counters residents ask with (何冊, 何件 …) → the counters that answer them in the documents.
 COUNTERS = {
     "冊": "冊",
-    "件": "件",
+    # Procedures are counted as the documents count them (約400手続き): 何件 of them asks that figure.
+    "件": "件|手続き",
     "人": "人|名",
     "名": "人|名",
     "校": "校",
@@ -155,6 +156,8 @@ class Slot:
     # Whose it is (DX推進センターの電話番号): topics names it, and the passage quoted must name one of them in full,
     # on any line (a colophon gives its department's name and its number on lines of their own).
     owned: bool = False
+    # Where something is (DX推進センターってどこにある): topics names it, and its own name (…センター) gives no place.
+    place: bool = False
 
     def given_by(self, text: str, heading: str = "", passage: str | None = None) -> bool:
         """Say whether the text gives this detail, on a line that names what it is of when the question names that.
@@ -163,7 +166,13 @@ class Slot:
         line or in heading, the title of the passage quoted, which names what the passage's dates are of. Whose
         an owned detail is must stand in passage, the whole text quoted from, when it is known.
         """
-        lines = [line_around(text, m.start()) for m in self.answer.finditer(text)]
+        searched = text
+        if self.place and self.topics:
+            names = re.compile("|".join(re.escape(topic) for topic in self.topics))
+            searched = names.sub(lambda name: "＿" * len(name.group()), text)
+        lines = [line_around(text, m.start()) for m in self.answer.finditer(searched)]
+        if self.place:
+            return bool(lines)
         if self.owned:
             return bool(lines) and (passage is None or not self.topics or any(topic in passage for topic in self.topics))
         if self.topics:
@@ -218,7 +227,18 @@ WORDED_SLOTS = (
                 r"会場|区役所|庁舎|センター|図書館|会議室|窓口|事務所|出張所|コーナー|サイト|ホームページ|[^\s、。]{1,12}(館|室|階|ホール)"
                 r"|オンライン|ストア|App ?Store|Google ?Play"
             ),
+            place=True,
         ),
+    ),
+    # Until when a plan runs (何年までの計画, 何年度まで): the year it ends, not the year it was made (令和4年4月に策定).
+    (
+        re.compile(r"何年まで|いつまでの計画"),
+        Slot("計画の終わりの年", re.compile(r"(\d+|元)\s?年度?\s?(まで|末|迄)|年度?\s?(から|[～〜])\s?(令和|平成|R|H)?\s?(\d+|元)\s?年")),
+    ),
+    # Which got the most votes (いちばん票が多かった提案): only a line that ranks them answers, not the votes' total.
+    (
+        re.compile(r"(一番|いちばん|最も|もっとも)[^。？?、]{0,6}(票|投票)|票[^。？?、]{0,6}(一番|いちばん|最も|もっとも)"),
+        Slot("得票の順位", re.compile(r"最多|最も多|一番多|\d+\s?位|トップ")),
     ),
     # What to bring (何を持っていけばいい？ 必要書類は？): the documents must name it.
     (re.compile(r"何を持って|持ち物|必要(な)?書類|持参するもの"), Slot("持ち物", re.compile(r"持参|持ち物|必要書類|本人確認書類|お持ち"))),
@@ -253,8 +273,11 @@ _ASKS_NEEDED = re.compile(r"(?<!どんな)(?<!何の)(?P<thing>" + _NOUN + r")(?
 NEEDED = re.compile(r"必要|不要|要りません|いりません")
 
 
-# A count of a category the question quotes (「緊急」っていくつ見つかった): only a figure on a line naming it answers.
-_QUOTED_COUNT = re.compile(r"「(?P<thing>[^」]{1,20})」(?:は|って|が|の数は?)?" + _FILLER + r"(?:いくつ|何個)")
+# A count of a category the question quotes (「緊急」っていくつ見つかった, 『緊急』ってなったサイト何件): only a figure on a
+# line naming it answers, not the count of all the things the category sorts (Webサイト56件).
+_QUOTED_COUNT = re.compile(
+    r"[「『](?P<thing>[^」』]{1,20})[」』][^。？?「『]{0,20}?(?:いくつ|何個|何件|何か所|何台|何回|何種類|何人|何名)"
+)
 
 
 # Whether a target was reached or what a figure came to in the end (目標は達成できたの, 結局いま何%になった, 令和7年度の
@@ -263,6 +286,8 @@ ASKS_OUTCOME = re.compile(
     r"達成(でき|し|され)た|目標[^。？?]{0,15}(届い|いった|行った|超え|クリア)"
     r"|(結局|けっきょく)[^。？?]{0,20}(なった|下がった|上がった|増えた|減った|伸びた)"
     r"|実績(は|って|を|が)?(\s|[?？]|$|どう|いくつ|何|教え|おしえ)"
+    # What a figure is now (今は何件まで増えたの, 今年はどのくらいになってますか): a KPI row's 現況 is the year before the plan.
+    r"|(今|いま|現在|今年|今年度)(は|の|って|で)?(何|どの[くぐ]らい|どれ[くぐ]らい|いくつ)[^。？?、]{0,8}(になって|になった|まで(増え|伸び|上が)|増えた|減った|伸びた)"
 )
 OUTCOME_STATED = re.compile(r"実績|達成(し|され|でき)(た|まし)")
 
@@ -283,6 +308,16 @@ SHARE_ASKED = r"何割|何パーセント|何%|何％|どの[くぐ]らい|ど�
 ASKS_AGE_SHARE = re.compile(
     r"(?:" + _AGE.format(name="age") + r")[^。？?]*(?:" + SHARE_ASKED + r")|(?:" + SHARE_ASKED + r")[^。？?]*(?:" + _AGE.format(name="age_after") + r")"
 )
+
+
+# A share asked of the people who use or have a thing (ネットつかってる人の割合, スマホ持ってる人ってどのくらい): the
+# figure's line must name the thing, or another share of the same survey answers (居住地区の割合: 台東 10.1%).
+ASKS_USERS_SHARE = re.compile(
+    r"(?P<thing>" + _NOUN + r")(?:を|が|は)?(?:使っ|つかっ|利用し|持っ|もっ)て(?:い)?る(?:人|ひと|区民|方)(?:は|が|って|の)?(?:"
+    + SHARE_ASKED
+    + r")"
+)
+SHARE_FIGURE = re.compile(NUMBER + r"(%|％|割|パーセント)")
 
 
 def western_year(named: re.Match[str]) -> int:
@@ -324,7 +359,7 @@ def asked_slots(question: str) -> list[Slot]:
         slots.append(Slot(f"{thing}の数", re.compile(NUMBER), counted=(thing,)))
     for asks, slot in WORDED_SLOTS:
         if match := asks.search(question):
-            topics = dated_things(question[: match.start()]) if slot.dated or slot.owned else ()
+            topics = dated_things(question[: match.start()]) if slot.dated or slot.owned or slot.place else ()
             slots.append(replace(slot, label=f"{'の'.join(topics)}の{slot.label}", topics=topics) if topics else slot)
     slots.extend(Slot(f"{label}の方法", named) for label, asked, named in HOW_TO_STEPS if asked.search(question))
     if outcome := ASKS_OUTCOME.search(question):
@@ -339,6 +374,9 @@ def asked_slots(question: str) -> list[Slot]:
     if (age := ASKS_AGE_SHARE.search(question)) is not None:
         years = next(g for g in age.group("age", "age_years", "age_after", "age_after_years") if g)
         slots.append(Slot(f"{years}歳代の割合", re.compile(rf"(?<!\d){years}\s?(歳|才)")))
+    if (users := ASKS_USERS_SHARE.search(question)) is not None:
+        thing = users.group("thing")
+        slots.append(Slot(f"{thing}の割合", SHARE_FIGURE, counted=(thing,)))
     return slots
 
 

@@ -66,6 +66,14 @@ from index.text import labelled_rows, squash
         ("住民票を取るのに何を持っていけばいい？", "本人確認書類をお持ちください", "本人確認が必要な手続の電子申請"),
         ("転出届はいつまでに出せばいいの？", "転出届は引っ越しの14日前から", "意見受付期間: 令和2年12月14日～令和3年1月6日"),
         ("デジタル書面送付サービスって、いつから使える？", "デジタル書面送付サービス 令和8年4月開始", "令和7年 6～7月 公募（在住）"),
+        ("新しいDX戦略って何年までの計画？", "令和8年度から令和10年度までの3年間", "令和4年4月に「千代田区DX戦略」を策定"),
+        ("提案制度でいちばん票が多かったアイデアはどれ？", "最多得票は「スクールカレンダー」", "区民投票：665人・1,669 票"),
+        ("オープンデータって今は何件まで増えたの？", "オープンデータ公開件数の実績は120件", "指標: オープンデータ公開件数 / 現況(令和2年度): 36件"),
+        ("交付率、今年はどのくらいになってますか", "交付率の実績は70%", "現況(令和2年度): 35% / 目標(令和7年度): 60%"),
+        ("診断で『緊急』になったサイトは何件？", "「緊急」と判定されたサイト 2件", "対象：Webサイト56件\n危険度に応じ、注意・警告・重要・緊急 に分類"),
+        ("DX推進センターってどこにあるの？", "DX推進センターは区役所6階にあります", "DX推進センターの拡充を図ります"),
+        ("オンラインでできる手続き、何件くらい？", "行政手続き全体の20%（約400手続き）", "手続きのオンライン化を進めます"),
+        ("ネット使ってる人の割合", "インターネット利用率は、郵送調査で87.7%", "地区　割合\n台東　10.1%"),
     ],
 )
 def test_a_slot_is_given_only_by_a_text_of_its_granularity(question, given, not_given):
@@ -397,7 +405,9 @@ def test_asked_whether_a_target_was_reached_a_kpi_row_is_no_answer(answerer):
     assert answerer.answer("防災アプリのダウンロード数の目標っていくつ", "台東区").resolved
 
 
-@pytest.mark.parametrize("question", ["最終的に施策はいくつになったの", "パブコメ、結局何件くらい意見きたの？", "目標は達成できそう？"])
+@pytest.mark.parametrize(
+    "question", ["最終的に施策はいくつになったの", "パブコメ、結局何件くらい意見きたの？", "目標は達成できそう？", "なんで今になって計画を作ったの？"]
+)
 def test_a_count_in_the_end_or_a_forecast_asks_no_result(question):
     assert not [slot for slot in asked_slots(question) if slot.label.endswith("実績")]
 
@@ -547,6 +557,12 @@ def test_a_comment_whose_reply_names_nothing_asked_answers_only_the_comment_or_t
     assert wish.resolved and "担当部署に共有" in wish.text
     asked = answerer.answer("消費生活相談をメールでって意見に区はどう答えたの", "千代田区")
     assert asked.resolved and "担当部署に共有" in asked.text
+
+
+def test_a_share_of_people_who_use_a_thing_is_given_by_a_line_naming_it(answerer):
+    # The survey's table of where respondents live (台東　10.1% …) is a share of the same survey, not of internet users.
+    answer = answerer.answer("台東区のネットつかってる人の割合", "台東区")
+    assert answer.resolved and "87.7%" in answer.text and "台東　10.1%" not in answer.text
 
 
 def test_a_phone_number_asked_of_something_is_quoted_only_from_a_passage_naming_it(answerer):
