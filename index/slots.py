@@ -189,6 +189,10 @@ _TOPIC_BEFORE = re.compile(r"(?:(?P<owner>" + _NOUN + r")[の、\s])?(?P<noun>" 
 _TOPIC_FIRST = re.compile(r"^(?P<noun>" + _NOUN + r")(?:が|は|って)[^、。？?]*の(?:は|って)\s*$")
 # What happens to anything at a date (受付は何月何日まで): naming it alone says nothing the date's line must repeat.
 _ANY_EVENT = re.compile(r"受付|受け付け|開始|終了|締め?切り?|期限|期間|募集|予定|日程|申し?込み?|申請|開催|実施|公開|発行|提出|次回")
+# Events written with kana inside (申込締め切り, 申し込み, 受け付け) are nouns all the same: read without it (申込締切), so
+# that what they are of stands just before them (4月入園の|申込締切は|いつ).
+EVENT_OKURIGANA = re.compile(r"申し込み|申込み|申し込|締め切り|締切り|締め切|受け付け")
+WITHOUT_KANA = str.maketrans("", "", "しみめりけ")
 # Slots asked by words alone, in the order they are looked for; a question may ask several.
 WORDED_SLOTS = (
     (re.compile(r"いつ(?!も|でも)"), Slot("時期", re.compile(r"(令和|平成|昭和|R|H)\s?(\d+|元|[一二三四五六七八九十]+)\s?(年|\.)|\d{4}\s?年|\d+\s?(年度|月|日)|上旬|中旬|下旬|年度(内|中|末)|今年|来年|昨年|毎年|毎月|随時|常時|24時間"), dated=True)),
@@ -220,6 +224,7 @@ WORDED_SLOTS = (
             r"会場|開催場所|どこで(やる|開催|行われ|行う|実施)|どこ(で|に|へ)(もら|受け取|取得|行けば|行け|ある|あり)(?!か)"
             r"|どこ(で|から|に)(でき|する|し(て|た)|申し込|申請|受け|手続|請求|登録|取れ|見られ|見れ|読め|出せ|借り|払え|買え"
             r"|ダウンロード|インストール|入手|入れ)"
+            r"|(申し?込み?|申込|申請|手続き?|受付|相談)(先|窓口)?(は|って)どこ"
         ),
         Slot(
             "場所",
@@ -247,7 +252,7 @@ WORDED_SLOTS = (
 
 # How a resident does something (どうやって予約するの, つなぎ方, 申し込み方法): a passage that only says the service will
 # exist (オンライン相談の拡充) does not tell; the line must at least name the step asked, as the documents write it.
-HOW_TO = r"(どうやって|どうすれば|どうしたら|どのように)[^。？?、]{{0,8}}({0})|({0})[^。？?、]{{0,3}}(方|方法|手順|仕方|やり方)"
+HOW_TO = r"(どうやって|どうすれば|どうしたら|どのように)[^。？?、]{{0,8}}({0})|({0})[^。？?、]{{0,3}}(方|方法|手順|仕方|やり方|しかた|やりかた)"
 HOW_TO_STEPS = tuple(
     (label, re.compile(HOW_TO.format(asked)), re.compile(named))
     for label, asked, named in (
@@ -265,6 +270,11 @@ DEPARTMENT_NAME = re.compile(r"[^\s、。：:（）()「」]{2,}(課|局|(?<![�
 ASKS_DEPARTMENT = re.compile(r"(どの|どこの|何)(課|部署|部局)|(課|部署|部局)(は|って|が)どこ")
 # …about where something is used or has started (どの部署で導入してるの): the department in charge of a plan does not answer it.
 ASKS_WHERE_USED = re.compile(r"(導入|使って|使われ|使用|利用して|始ま|始め|採用)")
+
+
+# Who holds a role (副本部長ってだれ？): only a line naming that role says; one naming another (区長を本部長とする) does not.
+# A role of two kanji (区長) stands inside other words (台東区長期総合計画), so it is not looked for.
+_ASKS_WHO = re.compile(r"(?P<role>[一-龥]{2,}(?:長|者|官))(?:は|って)(?:誰|だれ)(?:です|でしょう|なの|なん|[?？]|\s|$)")
 
 
 # Whether something is needed (予約は必要？ パスワードいる？), not what is (どんな手続きが必要): the line must name
@@ -366,6 +376,7 @@ def asked_slots(question: str) -> list[Slot]:
         # What the figure is of comes first (マイナンバーカード交付率、…達成できたの), or just before the ask.
         topic = re.split(r"[、\s]", question[: outcome.start()])[0]
         slots.append(Slot("の".join([*dated_things(topic), "実績"]), OUTCOME_STATED))
+    slots.extend(Slot(who.group("role"), re.compile(re.escape(who.group("role")))) for who in _ASKS_WHO.finditer(question))
     needed = [m.group("thing") or m.group("bare") for m in _ASKS_NEEDED.finditer(question)]
     if needed:
         slots.append(Slot(f"{needed[0]}の要否", NEEDED, counted=tuple(needed)))
@@ -401,7 +412,7 @@ def dated_things(before: str) -> tuple[str, ...]:
     Whose it is (DX戦略の意見募集っていつ) and what it is set beside (DX推進計画、正式版はいつ) count too: naming
     one will do.
     """
-    topic = _TOPIC_BEFORE.search(before)
+    topic = _TOPIC_BEFORE.search(EVENT_OKURIGANA.sub(lambda kana: kana.group().translate(WITHOUT_KANA), before))
     if topic is not None:
         named = topic.group("owner", "noun")
     elif first := _TOPIC_FIRST.search(before):
