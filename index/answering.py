@@ -54,6 +54,10 @@ COMMENT_TOPICS = re.compile(r"\s*(意見内容|意見の(概要|要旨))\s*[:：
 # A resident voicing a wish or a complaint as a comment did (メールで受け付けてほしい, 予約サイトが使いにくい): the ward's
 # reply to that comment answers it, in whatever words the reply is written.
 VOICES_WISH = re.compile(r"ほしい|欲しい|てください|困っ|大変|にくい|めんどう|面倒|不便|ならない|どう考え|どう思|すべき|してくれない|やらない")
+# A public comment that asks what a term means (基幹系システムとは何か。「新たな日常」とは。): its reply is a definition.
+COMMENT_ASKS_MEANING = re.compile(r"^[「『]?(?P<term>[^」』、。\s]{2,20}?)[」』]?とは(何|なに|。|$)")
+# How much of that term a question must name: residents leave out its first words (官民データ for 市町村官民データ活用).
+TERM_PIECE_CHARS = 5
 # Asks what a plan came to in the end (最終的にいくつ, 完成版では), not what its draft said.
 ASKS_FINAL = re.compile(r"最終|完成|正式|確定")
 # How far below the best a runner-up that gives the detail asked may rank and still be quoted first (in reranker
@@ -249,6 +253,9 @@ class Answerer:
             # That residents wrote about a thing (転出届のWeb化について) answers only what they wrote, not whether the
             # thing is done (転出届ってもうネットで出せる？).
             or (bool(COMMENT_TOPICS.match(text)) and "comment" not in query.answer_types)
+            # A comment's reply defining a term answers, as a glossary entry does, only a question naming the term:
+            # 基幹系システムとは何か lists 国民健康保険 among its systems, and does not answer 国保をやめる手続き.
+            or (hit.unit.kind == QA and not self.names_defined_term(query, hit.unit.title))
             # A reply that names nothing the question asks (担当部署に共有し…参考に) answers what was proposed and the
             # same wish voiced again, not whether the thing is done (消費生活相談ってメールで受け付けてもらえる？) nor
             # a question the comment only mentions in passing (保育園の空き状況).
@@ -259,6 +266,22 @@ class Answerer:
                 and not self.reply_names_asked(hit, query)
             )
         )
+
+    def names_defined_term(self, query: Query, title: str) -> bool:
+        """Say whether the question names the term a comment asks the meaning of (True when the comment asks no meaning).
+
+        It does by a piece of the term as written (官民データ of 市町村官民データ活用), or by all of its words (あらたな日常
+        holds 新た and 日常 of 「新たな日常」).
+        """
+        asked = COMMENT_ASKS_MEANING.match(title)
+        if asked is None:
+            return True
+        term = term_key(asked.group("term"))
+        width = min(TERM_PIECE_CHARS, len(term))
+        pieces = {term[i : i + width] for i in range(len(term) - width + 1)}
+        if any(piece in text for text in self.term_spellings(query.spelled) for piece in pieces):
+            return True
+        return {w.form for w in self.retriever.analyzer.analyze(term)} <= {w.form for w in query.words}
 
     @staticmethod
     def reply_names_asked(hit: Hit, query: Query) -> bool:

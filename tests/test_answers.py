@@ -568,6 +568,15 @@ def test_a_comment_whose_reply_names_nothing_asked_answers_only_the_comment_or_t
     assert asked.resolved and "担当部署に共有" in asked.text
 
 
+def test_a_comment_asking_what_a_term_means_answers_only_a_question_naming_the_term(answerer):
+    # 意見No.6 asks 基幹系システムとは何か; its reply lists 国民健康保険 among the systems, no procedure of it.
+    assert not answerer.answer("国民健康保険をやめる手続きを教えて", "大田区").resolved
+    defined = answerer.answer("基幹系システムってなに", "大田区")
+    assert defined.resolved and "17業務システム" in defined.text
+    # A piece of the term names it: residents leave out 市町村 and 活用 of 市町村官民データ活用.
+    assert "電磁的記録に記録された情報" in answerer.answer("官民データって何？", "大田区").text
+
+
 def test_a_share_of_people_who_use_a_thing_is_given_by_a_line_naming_it(answerer):
     # The survey's table of where respondents live (台東　10.1% …) is a share of the same survey, not of internet users.
     answer = answerer.answer("台東区のネットつかってる人の割合", "台東区")
