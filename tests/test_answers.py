@@ -74,6 +74,8 @@ from index.text import labelled_rows, squash
         ("DX推進センターってどこにあるの？", "DX推進センターは区役所6階にあります", "DX推進センターの拡充を図ります"),
         ("オンラインでできる手続き、何件くらい？", "行政手続き全体の20%（約400手続き）", "手続きのオンライン化を進めます"),
         ("ネット使ってる人の割合", "インターネット利用率は、郵送調査で87.7%", "地区　割合\n台東　10.1%"),
+        ("ハンコ登録　必要なものは？", "本人確認書類をお持ちください", "押印を不要とする「はんこレス」に取り組み"),
+        ("としょかんカード　なにもっていく", "利用者カードの作成には住所の確認できるものを持参", "図書館システムの機能強化"),
         ("オンライン相談　予約のしかた", "区ホームページの予約フォームから", "オンライン相談の拡充を進めます"),
         ("見守りセンサーの申込みはどこ？", "高齢福祉課の窓口で申し込めます", "センサー等の技術を活用し"),
         ("4月入園の申込締め切りはいつですか", "4月入園の申込締切は令和7年1月20日", "募集期間：令和7年1月5日～1月20日"),
@@ -146,6 +148,10 @@ def test_asked_how_short_it_will_get_the_current_wait_is_no_answer(answerer):
 )
 def test_a_name_a_place_or_a_need_mentioned_is_not_asked(question):
     assert not [slot for slot in asked_slots(question) if slot.label in ("名称", "場所") or slot.label.endswith("の要否")]
+
+
+def test_what_is_needed_looked_up_is_no_ask_of_what_to_bring():
+    assert asked_slots("子育ての手続きで何が必要か調べられるページはある？") == []
 
 
 @pytest.mark.parametrize("question", ["計画の進み具合って誰がチェックしてるの", "DXって言葉は誰が言い出したの", "計画をつくったときの区長って誰"])
