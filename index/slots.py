@@ -258,7 +258,7 @@ WORDED_SLOTS = (
 
 # How a resident does something (どうやって予約するの, つなぎ方, 申し込み方法): a passage that only says the service will
 # exist (オンライン相談の拡充) does not tell; the line must at least name the step asked, as the documents write it.
-HOW_TO = r"(どうやって|どうすれば|どうしたら|どのように)[^。？?、]{{0,8}}({0})|({0})[^。？?、]{{0,3}}(方|方法|手順|仕方|やり方|しかた|やりかた)"
+HOW_TO = r"(どうやって|どうすれば|どうしたら|どのように)[^。？?、]{{0,8}}({0})|({0})[^。？?、]{{0,3}}(方|方法|手順|仕方|やり方|かた)"
 HOW_TO_STEPS = tuple(
     (label, re.compile(HOW_TO.format(asked)), re.compile(named))
     for label, asked, named in (
@@ -267,6 +267,9 @@ HOW_TO_STEPS = tuple(
         ("登録", "登録", "登録"),
         ("接続", "つな[ぐげぎが]|接続", "つな[ぐげぎが]|接続"),
         ("ダウンロード", "ダウンロード|インストール", "ダウンロード|インストール|ストア"),
+        ("申請", "申請", "申請"),
+        ("受け取り", "受け?取|受取", "受け?取|受取|交付"),
+        ("作成", "作り|作る|つくり|つくる", "作成|発行|交付|作[りるれ]"),
     )
 )
 
