@@ -63,6 +63,9 @@ ASKS_FINAL = re.compile(r"最終|完成|正式|確定")
 # How far below the best a runner-up that gives the detail asked may rank and still be quoted first (in reranker
 # score, where the best usually leads the next by several points): a near tie, not a weaker passage.
 DETAIL_RUNNER_UP_MARGIN = 0.5
+# …and how far when the best gives only the year of the date asked and the runner-up its month: a year (令和7年度は…
+# ワークショップに発展) says when something began, and the schedule residents ask for (令和7年6～7月 公募) ranks further behind.
+MONTH_RUNNER_UP_MARGIN = 1.5
 # A date finer than a year: a month, a part of one, a day.
 DATE_WITHIN_YEAR = re.compile(r"\d+\s?[月日]|[上中下]旬")
 # The answer's first lines, where the detail a question asks for must stand.
@@ -224,10 +227,11 @@ class Answerer:
         Two passages about the topic often tie (the survey's figure of all ages, and its figures by age; a project's
         overview, and its schedule); the one that gives what was asked (60歳代以上は67.2%, 令和7年8月～) is the answer.
         """
-        if not query.slots or len(hits) < 2 or hits[0].score - hits[1].score > DETAIL_RUNNER_UP_MARGIN:
+        if not query.slots or len(hits) < 2 or hits[0].score - hits[1].score > MONTH_RUNNER_UP_MARGIN:
             return hits
         best, runner = hits[0], hits[1]
-        if self.gives_asked(self.extract(best, query), best, query) >= self.gives_asked(self.extract(runner, query), runner, query):
+        gives = [self.gives_asked(self.extract(hit, query), hit, query) for hit in (best, runner)]
+        if not runner_up_first(best.score - runner.score, *gives):
             return hits
         return [runner, best, *hits[2:]]
 
@@ -505,6 +509,13 @@ class Answerer:
         """Say honestly that the documents do not answer, and where to ask instead."""
         text = "申し訳ありません。このご質問にお答えできる内容は、区のDX・情報化の計画やパブリックコメントの資料には見つかりませんでした。"
         return text + where_to_ask(self.wards, ward)
+
+
+def runner_up_first(margin: float, best_gives: int, runner_gives: int) -> bool:
+    """Say whether a runner-up margin behind the best is quoted first, from how fully each gives the details asked."""
+    if runner_gives <= best_gives:
+        return False
+    return margin <= (MONTH_RUNNER_UP_MARGIN if best_gives == 1 else DETAIL_RUNNER_UP_MARGIN)
 
 
 def lines_apart(pieces: list[str], indices: list[int]) -> list[str]:

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.db import Question
-from index.answering import DETAIL_RUNNER_UP_MARGIN, lines_apart
+from index.answering import DETAIL_RUNNER_UP_MARGIN, MONTH_RUNNER_UP_MARGIN, lines_apart
 from index.retriever import SEGMENT_ANSWER_TYPES
 from index.slots import asked_slots, kanji_question_words, missing_slot
 from index.text import labelled_rows, squash
@@ -682,6 +682,14 @@ def test_a_runner_up_in_a_near_tie_that_gives_the_month_asked_is_quoted_before_a
     assert [h.unit.id for h in answerer.detail_first(tie, query)] == ["003-p-0004", "003-p-0003"]
     answer = answerer.answer("ワークショップっていつまでやるの", "千代田区")
     assert answer.resolved and "令和7年8月～令和8年3月" in answer.text
+    # The schedule giving the month stays first from further behind than a near tie; farther still, it is another passage.
+    month = MONTH_RUNNER_UP_MARGIN - 0.1
+    behind = [replace(overview, score=10.0), replace(schedule, score=10.0 - month)]
+    assert [h.unit.id for h in answerer.detail_first(behind, query)] == ["003-p-0004", "003-p-0003"]
+    far = [behind[0], replace(schedule, score=10.0 - MONTH_RUNNER_UP_MARGIN - 0.1)]
+    assert answerer.detail_first(far, query) == far
+    recruited = answerer.answer("中学生向けワークショップの募集っていつごろ？", "千代田区")
+    assert recruited.resolved and "6～7月" in recruited.text
 
 
 def test_how_sure_the_ranking_is_is_judged_before_a_runner_up_is_put_first(answerer, monkeypatch):
