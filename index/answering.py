@@ -54,6 +54,8 @@ COMMENT_TOPICS = re.compile(r"\s*(意見内容|意見の(概要|要旨))\s*[:：
 # A resident voicing a wish or a complaint as a comment did (メールで受け付けてほしい, 予約サイトが使いにくい): the ward's
 # reply to that comment answers it, in whatever words the reply is written.
 VOICES_WISH = re.compile(r"ほしい|欲しい|てください|困っ|大変|にくい|めんどう|面倒|不便|ならない|どう考え|どう思|すべき|してくれない|やらない")
+# Asks what is to change (拡充, 新しく取れる, 増やす, できるようになる): a definition tells what a thing is today.
+ASKS_CHANGE = re.compile(r"拡充|新しく|新た|増え|増や|広げ|広が|ようになる|予定|これから|今後")
 # A public comment that asks what a term means (基幹系システムとは何か。「新たな日常」とは。): its reply is a definition.
 COMMENT_ASKS_MEANING = re.compile(r"^[「『]?(?P<term>[^」』、。\s]{2,20}?)[」』]?とは(何|なに|。|$)")
 # How much of that term a question must name: residents leave out its first words (官民データ for 市町村官民データ活用).
@@ -252,6 +254,8 @@ class Answerer:
         return (
             # A term's definition answers a question about that term, not one that shares a word with it.
             (hit.unit.kind == GLOSSARY and not self.names_term(query.spelled, hit.unit.id))
+            # …and says what the term is, not what it will become (コンビニ交付の拡充で戸籍の証明書も取れるようになる？).
+            or (hit.unit.kind == GLOSSARY and not query.defined and bool(ASKS_CHANGE.search(query.spelled)))
             # What residents answered in a survey tells nothing about the thing itself (婚姻届を出したい).
             or (hit.features["survey"] < 0 and not query.wants_survey)
             # That residents wrote about a thing (転出届のWeb化について) answers only what they wrote, not whether the

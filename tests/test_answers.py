@@ -578,6 +578,12 @@ def test_a_comment_whose_reply_names_nothing_asked_answers_only_the_comment_or_t
     assert asked.resolved and "担当部署に共有" in asked.text
 
 
+def test_a_definition_does_not_say_what_its_term_will_become(answerer):
+    # The glossary's コンビニ交付サービス lists today's certificates (住民票の写し、印鑑登録証明書等), none to come.
+    assert not answerer.answer("コンビニ交付の拡充で、戸籍の証明書も取れるようになるの？", "台東区").resolved
+    assert "キオスク端末" in answerer.answer("コンビニ交付ってなんですか", "台東区").text
+
+
 def test_a_comment_asking_what_a_term_means_answers_only_a_question_naming_the_term(answerer):
     # 意見No.6 asks 基幹系システムとは何か; its reply lists 国民健康保険 among the systems, no procedure of it.
     assert not answerer.answer("国民健康保険をやめる手続きを教えて", "大田区").resolved
