@@ -22,7 +22,7 @@ from typing import NamedTuple
 import numpy as np
 from tqdm import tqdm
 
-from index.answering import DETAIL_RUNNER_UP_MARGIN, Answerer
+from index.answering import Answerer, runner_up_first
 from index.build import build_answerer
 from index.corpus import read_jsonl
 from index.retriever import ABSTAIN_FEATURES, RERANK_FEATURES
@@ -131,11 +131,7 @@ def abstain_rows(examples: list[Example], weights: np.ndarray) -> AbstainRows:
         # As the answerer does (Answerer.detail_first): once sure of the ranking, it quotes a runner-up in a near
         # tie that gives the detail asked more fully.
         quoted = best
-        if (
-            len(order) > 1
-            and margin <= DETAIL_RUNNER_UP_MARGIN
-            and example.extra[order[1]]["gives"] > example.extra[best]["gives"]
-        ):
+        if len(order) > 1 and runner_up_first(margin, example.extra[best]["gives"], example.extra[order[1]]["gives"]):
             quoted = order[1]
         right.append(float(example.answerable and example.gold[quoted] > 0))
         quotable.append(bool(example.quotable[quoted]))

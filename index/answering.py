@@ -51,11 +51,23 @@ MAYBE_MEANT_COVERAGE = 0.2
 CANDIDATES_KEPT = 10
 # A line listing what residents wrote about in a public comment (意見内容 …転出届のWeb化について…), not what the ward does.
 COMMENT_TOPICS = re.compile(r"\s*(意見内容|意見の(概要|要旨))\s*[:：\s]")
+# A resident voicing a wish or a complaint as a comment did (メールで受け付けてほしい, 予約サイトが使いにくい): the ward's
+# reply to that comment answers it, in whatever words the reply is written.
+VOICES_WISH = re.compile(r"ほしい|欲しい|てください|困っ|大変|にくい|めんどう|面倒|不便|ならない|どう考え|どう思|すべき|してくれない|やらない")
+# Asks what is to change (拡充, 新しく取れる, 増やす, できるようになる): a definition tells what a thing is today.
+ASKS_CHANGE = re.compile(r"拡充|新しく|新た|増え|増や|広げ|広が|ようになる|予定|これから|今後")
+# A public comment that asks what a term means (基幹系システムとは何か。「新たな日常」とは。): its reply is a definition.
+COMMENT_ASKS_MEANING = re.compile(r"^[「『]?(?P<term>[^」』、。\s]{2,20}?)[」』]?とは(何|なに|。|$)")
+# How much of that term a question must name: residents leave out its first words (官民データ for 市町村官民データ活用).
+TERM_PIECE_CHARS = 5
 # Asks what a plan came to in the end (最終的にいくつ, 完成版では), not what its draft said.
 ASKS_FINAL = re.compile(r"最終|完成|正式|確定")
 # How far below the best a runner-up that gives the detail asked may rank and still be quoted first (in reranker
 # score, where the best usually leads the next by several points): a near tie, not a weaker passage.
 DETAIL_RUNNER_UP_MARGIN = 0.5
+# …and how far when the best gives only the year of the date asked and the runner-up its month: a year (令和7年度は…
+# ワークショップに発展) says when something began, and the schedule residents ask for (令和7年6～7月 公募) ranks further behind.
+MONTH_RUNNER_UP_MARGIN = 1.5
 # A date finer than a year: a month, a part of one, a day.
 DATE_WITHIN_YEAR = re.compile(r"\d+\s?[月日]|[上中下]旬")
 # The answer's first lines, where the detail a question asks for must stand.
@@ -217,10 +229,11 @@ class Answerer:
         Two passages about the topic often tie (the survey's figure of all ages, and its figures by age; a project's
         overview, and its schedule); the one that gives what was asked (60歳代以上は67.2%, 令和7年8月～) is the answer.
         """
-        if not query.slots or len(hits) < 2 or hits[0].score - hits[1].score > DETAIL_RUNNER_UP_MARGIN:
+        if not query.slots or len(hits) < 2 or hits[0].score - hits[1].score > MONTH_RUNNER_UP_MARGIN:
             return hits
         best, runner = hits[0], hits[1]
-        if self.gives_asked(self.extract(best, query), best, query) >= self.gives_asked(self.extract(runner, query), runner, query):
+        gives = [self.gives_asked(self.extract(hit, query), hit, query) for hit in (best, runner)]
+        if not runner_up_first(best.score - runner.score, *gives):
             return hits
         return [runner, best, *hits[2:]]
 
@@ -241,12 +254,47 @@ class Answerer:
         return (
             # A term's definition answers a question about that term, not one that shares a word with it.
             (hit.unit.kind == GLOSSARY and not self.names_term(query.spelled, hit.unit.id))
+            # …and says what the term is, not what it will become (コンビニ交付の拡充で戸籍の証明書も取れるようになる？).
+            or (hit.unit.kind == GLOSSARY and not query.defined and bool(ASKS_CHANGE.search(query.spelled)))
             # What residents answered in a survey tells nothing about the thing itself (婚姻届を出したい).
             or (hit.features["survey"] < 0 and not query.wants_survey)
             # That residents wrote about a thing (転出届のWeb化について) answers only what they wrote, not whether the
             # thing is done (転出届ってもうネットで出せる？).
             or (bool(COMMENT_TOPICS.match(text)) and "comment" not in query.answer_types)
+            # A comment's reply defining a term answers, as a glossary entry does, only a question naming the term:
+            # 基幹系システムとは何か lists 国民健康保険 among its systems, and does not answer 国保をやめる手続き.
+            or (hit.unit.kind == QA and not self.names_defined_term(query, hit.unit.title))
+            # A reply that names nothing the question asks (担当部署に共有し…参考に) answers what was proposed and the
+            # same wish voiced again, not whether the thing is done (消費生活相談ってメールで受け付けてもらえる？) nor
+            # a question the comment only mentions in passing (保育園の空き状況).
+            or (
+                hit.unit.kind == QA
+                and "comment" not in query.answer_types
+                and not VOICES_WISH.search(query.spelled)
+                and not self.reply_names_asked(hit, query)
+            )
         )
+
+    def names_defined_term(self, query: Query, title: str) -> bool:
+        """Say whether the question names the term a comment asks the meaning of (True when the comment asks no meaning).
+
+        It does by a piece of the term as written (官民データ of 市町村官民データ活用), or by all of its words (あらたな日常
+        holds 新た and 日常 of 「新たな日常」).
+        """
+        asked = COMMENT_ASKS_MEANING.match(title)
+        if asked is None:
+            return True
+        term = term_key(asked.group("term"))
+        width = min(TERM_PIECE_CHARS, len(term))
+        pieces = {term[i : i + width] for i in range(len(term) - width + 1)}
+        if any(piece in text for text in self.term_spellings(query.spelled) for piece in pieces):
+            return True
+        return {w.form for w in self.retriever.analyzer.analyze(term)} <= {w.form for w in query.words}
+
+    @staticmethod
+    def reply_names_asked(hit: Hit, query: Query) -> bool:
+        """Say whether the ward's reply of a public comment (its text, not the resident's comment) holds a question word."""
+        return any(not segment.terms.isdisjoint(word.terms) for segment in hit.text_segments for word in query.words)
 
     def maybe_meant(self, hits: list[Hit], ward: str | None, count: int = 3) -> list[str]:
         """Return up to three questions the close candidates answer (「もしかして」), each checked to be answered by its unit.
@@ -409,7 +457,7 @@ class Answerer:
         rest = [i for i in range(best + 1, len(pieces)) if i not in seconds]
         before = [i for i in range(best) if i not in seconds and i not in heads]
         lead = [*heads, best, *seconds]
-        ordered = [pieces[i].rstrip("\n") + "\n" if seconds else pieces[i] for i in lead] + [pieces[i] for i in rest]
+        ordered = [pieces[i].rstrip("\n") + "\n" if seconds else pieces[i] for i in lead] + lines_apart(pieces, rest)
         chosen: list[str] = []
         for piece in ordered:
             if len("".join(chosen)) + len(piece) > limit:
@@ -421,7 +469,7 @@ class Answerer:
             # What precedes the lead is kept from its near end: the lines just before it (a survey question's
             # heading, the sentence it goes on from) say what it is about; the passage's opening does not.
             room = limit - len("".join(chosen)) - 1
-            kept = [pieces[i] for i in before]
+            kept = lines_apart(pieces, before)
             while kept and len("".join(kept)) > room:
                 kept.pop(0)
             chosen += ["\n", *kept] if kept else []
@@ -465,6 +513,25 @@ class Answerer:
         """Say honestly that the documents do not answer, and where to ask instead."""
         text = "申し訳ありません。このご質問にお答えできる内容は、区のDX・情報化の計画やパブリックコメントの資料には見つかりませんでした。"
         return text + where_to_ask(self.wards, ward)
+
+
+def runner_up_first(margin: float, best_gives: int, runner_gives: int) -> bool:
+    """Say whether a runner-up margin behind the best is quoted first, from how fully each gives the details asked."""
+    if runner_gives <= best_gives:
+        return False
+    return margin <= (MONTH_RUNNER_UP_MARGIN if best_gives == 1 else DETAIL_RUNNER_UP_MARGIN)
+
+
+def lines_apart(pieces: list[str], indices: list[int]) -> list[str]:
+    """Return the pieces at indices, each ending its line where the next one kept is not the next in the text.
+
+    A piece moved to the lead leaves a gap; its neighbours joined across it would read as one line the text never had.
+    """
+    kept = [pieces[i] for i in indices]
+    for k, (i, following) in enumerate(zip(indices, indices[1:])):
+        if following != i + 1 and not kept[k].endswith("\n"):
+            kept[k] += "\n"
+    return kept
 
 
 def grouped(pairs: Iterable[tuple[str, T]]) -> dict[str, list[T]]:

@@ -14,7 +14,8 @@ NUMBER = r"(?:\d[\d,.]*|[一二三四五六七八九十百千万]+)\s?"
 # Counters residents ask with (何冊, 何件 …) → the counters that answer them in the documents.
 COUNTERS = {
     "冊": "冊",
-    "件": "件",
+    # Procedures are counted as the documents count them (約400手続き): 何件 of them asks that figure.
+    "件": "件|手続き",
     "人": "人|名",
     "名": "人|名",
     "校": "校",
@@ -155,6 +156,8 @@ class Slot:
     # Whose it is (DX推進センターの電話番号): topics names it, and the passage quoted must name one of them in full,
     # on any line (a colophon gives its department's name and its number on lines of their own).
     owned: bool = False
+    # Where something is (DX推進センターってどこにある): topics names it, and its own name (…センター) gives no place.
+    place: bool = False
 
     def given_by(self, text: str, heading: str = "", passage: str | None = None) -> bool:
         """Say whether the text gives this detail, on a line that names what it is of when the question names that.
@@ -163,7 +166,13 @@ class Slot:
         line or in heading, the title of the passage quoted, which names what the passage's dates are of. Whose
         an owned detail is must stand in passage, the whole text quoted from, when it is known.
         """
-        lines = [line_around(text, m.start()) for m in self.answer.finditer(text)]
+        searched = text
+        if self.place and self.topics:
+            names = re.compile("|".join(re.escape(topic) for topic in self.topics))
+            searched = names.sub(lambda name: "＿" * len(name.group()), text)
+        lines = [line_around(text, m.start()) for m in self.answer.finditer(searched)]
+        if self.place:
+            return bool(lines)
         if self.owned:
             return bool(lines) and (passage is None or not self.topics or any(topic in passage for topic in self.topics))
         if self.topics:
@@ -180,6 +189,10 @@ _TOPIC_BEFORE = re.compile(r"(?:(?P<owner>" + _NOUN + r")[の、\s])?(?P<noun>" 
 _TOPIC_FIRST = re.compile(r"^(?P<noun>" + _NOUN + r")(?:が|は|って)[^、。？?]*の(?:は|って)\s*$")
 # What happens to anything at a date (受付は何月何日まで): naming it alone says nothing the date's line must repeat.
 _ANY_EVENT = re.compile(r"受付|受け付け|開始|終了|締め?切り?|期限|期間|募集|予定|日程|申し?込み?|申請|開催|実施|公開|発行|提出|次回")
+# Events written with kana inside (申込締め切り, 申し込み, 受け付け) are nouns all the same: read without it (申込締切), so
+# that what they are of stands just before them (4月入園の|申込締切は|いつ).
+EVENT_OKURIGANA = re.compile(r"申し込み|申込み|申し込|締め切り|締切り|締め切|受け付け")
+WITHOUT_KANA = str.maketrans("", "", "しみめりけ")
 # Slots asked by words alone, in the order they are looked for; a question may ask several.
 WORDED_SLOTS = (
     (re.compile(r"いつ(?!も|でも)"), Slot("時期", re.compile(r"(令和|平成|昭和|R|H)\s?(\d+|元|[一二三四五六七八九十]+)\s?(年|\.)|\d{4}\s?年|\d+\s?(年度|月|日)|上旬|中旬|下旬|年度(内|中|末)|今年|来年|昨年|毎年|毎月|随時|常時|24時間"), dated=True)),
@@ -203,7 +216,7 @@ WORDED_SLOTS = (
     (re.compile(r"(講師|委員|担当者|責任者|先生|専門家|審査員)[^。？?、]{0,6}(名前|誰|だれ)|(名前|誰|だれ)[^。？?、]{0,4}(講師|委員|先生)"), Slot("人の名前", re.compile(r"[一-龥]{1,4}\s?[一-龥]{1,3}\s?(氏|さん|先生|教授|委員長)|氏名"))),
     # The name of an app, a service or a system: the documents give one in quotes (防災アプリ「台東防災」) or in Latin letters.
     # A person's name (講師の名前, 委員の名前) is the slot above.
-    (re.compile(r"(なんて|何て|何という|なんという)(名前|名称)|(?<!師の)(?<!員の)(?<!者の)(?<!生の)(?<!家の)(名前|名称)(は|って|が)?(なに|何|なん|を?(教え|おしえ)|[?？]|$)"), Slot("名称", re.compile(r"「[^」]{2,40}」|『[^』]{2,40}』|[A-Za-z][A-Za-z0-9.]{2,}"))),
+    (re.compile(r"(なんて|何て|何という|なんという)(名前|名称)|(?<!師の)(?<!員の)(?<!者の)(?<!生の)(?<!家の)(名前|名称)(は|って|が)?(なに|何|なん|を?(教え|おしえ)|[?？]|$)|(名前|名称)と[、\s]?(どこ|いつ|何|なに|いくら)"), Slot("名称", re.compile(r"「[^」]{2,40}」|『[^』]{2,40}』|[A-Za-z][A-Za-z0-9.]{2,}"))),
     (re.compile(r"何語|何(か|ヶ|カ)国語|(言語|外国語)は(何|どれ|いくつ)|(どの|どんな)(言語|外国語)"), Slot("言語", re.compile(r"(英|中国|韓国|朝鮮|日本|[ァ-ヶー]{2,})語|\d+\s?(か|ヶ|カ)?国語|\d+\s?言語"))),
     # Where to do something (どこで申請できる？ どこで見られる？): a place, an office, a counter or a site must be named.
     (
@@ -211,6 +224,7 @@ WORDED_SLOTS = (
             r"会場|開催場所|どこで(やる|開催|行われ|行う|実施)|どこ(で|に|へ)(もら|受け取|取得|行けば|行け|ある|あり)(?!か)"
             r"|どこ(で|から|に)(でき|する|し(て|た)|申し込|申請|受け|手続|請求|登録|取れ|見られ|見れ|読め|出せ|借り|払え|買え"
             r"|ダウンロード|インストール|入手|入れ)"
+            r"|(申し?込み?|申込|申請|手続き?|受付|相談)(先|窓口)?(は|って)どこ"
         ),
         Slot(
             "場所",
@@ -218,16 +232,33 @@ WORDED_SLOTS = (
                 r"会場|区役所|庁舎|センター|図書館|会議室|窓口|事務所|出張所|コーナー|サイト|ホームページ|[^\s、。]{1,12}(館|室|階|ホール)"
                 r"|オンライン|ストア|App ?Store|Google ?Play"
             ),
+            place=True,
         ),
     ),
+    # Until when a plan runs (何年までの計画, 何年度まで): the year it ends, not the year it was made (令和4年4月に策定).
+    (
+        re.compile(r"何年まで|いつまでの計画"),
+        Slot("計画の終わりの年", re.compile(r"(\d+|元)\s?年度?\s?(まで|末|迄)|年度?\s?(から|[～〜])\s?(令和|平成|R|H)?\s?(\d+|元)\s?年")),
+    ),
+    # Which got the most votes (いちばん票が多かった提案): only a line that ranks them answers, not the votes' total.
+    (
+        re.compile(r"(一番|いちばん|最も|もっとも)[^。？?、]{0,6}(票|投票)|票[^。？?、]{0,6}(一番|いちばん|最も|もっとも)"),
+        Slot("得票の順位", re.compile(r"最多|最も多|一番多|\d+\s?位|トップ")),
+    ),
     # What to bring (何を持っていけばいい？ 必要書類は？): the documents must name it.
-    (re.compile(r"何を持って|持ち物|必要(な)?書類|持参するもの"), Slot("持ち物", re.compile(r"持参|持ち物|必要書類|本人確認書類|お持ち"))),
+    (
+        re.compile(
+            r"(何|なに)を?(持って|もって)|持ち物|必要(な)?書類|持参するもの|必要な(もの|物)"
+            r"|(何|なに)が(必要|いる|要る)(です|でしょう|なの|か[?？]|[?？]|$)"
+        ),
+        Slot("持ち物", re.compile(r"持参|持ち物|必要書類|本人確認書類|お持ち")),
+    ),
 )
 
 
 # How a resident does something (どうやって予約するの, つなぎ方, 申し込み方法): a passage that only says the service will
 # exist (オンライン相談の拡充) does not tell; the line must at least name the step asked, as the documents write it.
-HOW_TO = r"(どうやって|どうすれば|どうしたら|どのように)[^。？?、]{{0,8}}({0})|({0})[^。？?、]{{0,3}}(方|方法|手順|仕方|やり方)"
+HOW_TO = r"(どうやって|どうすれば|どうしたら|どのように)[^。？?、]{{0,8}}({0})|({0})[^。？?、]{{0,3}}(方|方法|手順|仕方|やり方|かた)"
 HOW_TO_STEPS = tuple(
     (label, re.compile(HOW_TO.format(asked)), re.compile(named))
     for label, asked, named in (
@@ -236,6 +267,9 @@ HOW_TO_STEPS = tuple(
         ("登録", "登録", "登録"),
         ("接続", "つな[ぐげぎが]|接続", "つな[ぐげぎが]|接続"),
         ("ダウンロード", "ダウンロード|インストール", "ダウンロード|インストール|ストア"),
+        ("申請", "申請", "申請"),
+        ("受け取り", "受け?取|受取", "受け?取|受取|交付"),
+        ("作成", "作り|作る|つくり|つくる", "作成|発行|交付|作[りるれ]"),
     )
 )
 
@@ -247,14 +281,22 @@ ASKS_DEPARTMENT = re.compile(r"(どの|どこの|何)(課|部署|部局)|(課|�
 ASKS_WHERE_USED = re.compile(r"(導入|使って|使われ|使用|利用して|始ま|始め|採用)")
 
 
+# Who holds a role (副本部長ってだれ？): only a line naming that role says; one naming another (区長を本部長とする) does not.
+# A role of two kanji (区長) stands inside other words (台東区長期総合計画), so it is not looked for.
+_ASKS_WHO = re.compile(r"(?P<role>[一-龥]{2,}(?:長|者|官))(?:は|って)(?:誰|だれ)(?:です|でしょう|なの|なん|[?？]|\s|$)")
+
+
 # Whether something is needed (予約は必要？ パスワードいる？), not what is (どんな手続きが必要): the line must name
 # the thing and say 必要 or 不要.
 _ASKS_NEEDED = re.compile(r"(?<!どんな)(?<!何の)(?P<thing>" + _NOUN + r")(?:は|が|って|も)?(?:必要|要る)(?:です|でしょう|なの|か|[?？]|$)|(?P<bare>" + _NOUN + r")いる[?？]")
 NEEDED = re.compile(r"必要|不要|要りません|いりません")
 
 
-# A count of a category the question quotes (「緊急」っていくつ見つかった): only a figure on a line naming it answers.
-_QUOTED_COUNT = re.compile(r"「(?P<thing>[^」]{1,20})」(?:は|って|が|の数は?)?" + _FILLER + r"(?:いくつ|何個)")
+# A count of a category the question quotes (「緊急」っていくつ見つかった, 『緊急』ってなったサイト何件): only a figure on a
+# line naming it answers, not the count of all the things the category sorts (Webサイト56件).
+_QUOTED_COUNT = re.compile(
+    r"[「『](?P<thing>[^」』]{1,20})[」』][^。？?「『]{0,20}?(?:いくつ|何個|何件|何か所|何台|何回|何種類|何人|何名)"
+)
 
 
 # Whether a target was reached or what a figure came to in the end (目標は達成できたの, 結局いま何%になった, 令和7年度の
@@ -263,6 +305,8 @@ ASKS_OUTCOME = re.compile(
     r"達成(でき|し|され)た|目標[^。？?]{0,15}(届い|いった|行った|超え|クリア)"
     r"|(結局|けっきょく)[^。？?]{0,20}(なった|下がった|上がった|増えた|減った|伸びた)"
     r"|実績(は|って|を|が)?(\s|[?？]|$|どう|いくつ|何|教え|おしえ)"
+    # What a figure is now (今は何件まで増えたの, 今年はどのくらいになってますか): a KPI row's 現況 is the year before the plan.
+    r"|(今|いま|現在|今年|今年度)(は|の|って|で)?(何|どの[くぐ]らい|どれ[くぐ]らい|いくつ)[^。？?、]{0,8}(になって|になった|まで(増え|伸び|上が)|増えた|減った|伸びた)"
 )
 OUTCOME_STATED = re.compile(r"実績|達成(し|され|でき)(た|まし)")
 
@@ -283,6 +327,16 @@ SHARE_ASKED = r"何割|何パーセント|何%|何％|どの[くぐ]らい|ど�
 ASKS_AGE_SHARE = re.compile(
     r"(?:" + _AGE.format(name="age") + r")[^。？?]*(?:" + SHARE_ASKED + r")|(?:" + SHARE_ASKED + r")[^。？?]*(?:" + _AGE.format(name="age_after") + r")"
 )
+
+
+# A share asked of the people who use or have a thing (ネットつかってる人の割合, スマホ持ってる人ってどのくらい): the
+# figure's line must name the thing, or another share of the same survey answers (居住地区の割合: 台東 10.1%).
+ASKS_USERS_SHARE = re.compile(
+    r"(?P<thing>" + _NOUN + r")(?:を|が|は)?(?:使っ|つかっ|利用し|持っ|もっ)て(?:い)?る(?:人|ひと|区民|方)(?:は|が|って|の)?(?:"
+    + SHARE_ASKED
+    + r")"
+)
+SHARE_FIGURE = re.compile(NUMBER + r"(%|％|割|パーセント)")
 
 
 def western_year(named: re.Match[str]) -> int:
@@ -324,13 +378,14 @@ def asked_slots(question: str) -> list[Slot]:
         slots.append(Slot(f"{thing}の数", re.compile(NUMBER), counted=(thing,)))
     for asks, slot in WORDED_SLOTS:
         if match := asks.search(question):
-            topics = dated_things(question[: match.start()]) if slot.dated or slot.owned else ()
+            topics = dated_things(question[: match.start()]) if slot.dated or slot.owned or slot.place else ()
             slots.append(replace(slot, label=f"{'の'.join(topics)}の{slot.label}", topics=topics) if topics else slot)
     slots.extend(Slot(f"{label}の方法", named) for label, asked, named in HOW_TO_STEPS if asked.search(question))
     if outcome := ASKS_OUTCOME.search(question):
         # What the figure is of comes first (マイナンバーカード交付率、…達成できたの), or just before the ask.
         topic = re.split(r"[、\s]", question[: outcome.start()])[0]
         slots.append(Slot("の".join([*dated_things(topic), "実績"]), OUTCOME_STATED))
+    slots.extend(Slot(who.group("role"), re.compile(re.escape(who.group("role")))) for who in _ASKS_WHO.finditer(question))
     needed = [m.group("thing") or m.group("bare") for m in _ASKS_NEEDED.finditer(question)]
     if needed:
         slots.append(Slot(f"{needed[0]}の要否", NEEDED, counted=tuple(needed)))
@@ -339,6 +394,9 @@ def asked_slots(question: str) -> list[Slot]:
     if (age := ASKS_AGE_SHARE.search(question)) is not None:
         years = next(g for g in age.group("age", "age_years", "age_after", "age_after_years") if g)
         slots.append(Slot(f"{years}歳代の割合", re.compile(rf"(?<!\d){years}\s?(歳|才)")))
+    if (users := ASKS_USERS_SHARE.search(question)) is not None:
+        thing = users.group("thing")
+        slots.append(Slot(f"{thing}の割合", SHARE_FIGURE, counted=(thing,)))
     return slots
 
 
@@ -363,7 +421,7 @@ def dated_things(before: str) -> tuple[str, ...]:
     Whose it is (DX戦略の意見募集っていつ) and what it is set beside (DX推進計画、正式版はいつ) count too: naming
     one will do.
     """
-    topic = _TOPIC_BEFORE.search(before)
+    topic = _TOPIC_BEFORE.search(EVENT_OKURIGANA.sub(lambda kana: kana.group().translate(WITHOUT_KANA), before))
     if topic is not None:
         named = topic.group("owner", "noun")
     elif first := _TOPIC_FIRST.search(before):

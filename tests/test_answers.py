@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.db import Question
-from index.answering import DETAIL_RUNNER_UP_MARGIN
+from index.answering import DETAIL_RUNNER_UP_MARGIN, MONTH_RUNNER_UP_MARGIN, lines_apart
 from index.retriever import SEGMENT_ANSWER_TYPES
 from index.slots import asked_slots, kanji_question_words, missing_slot
 from index.text import labelled_rows, squash
@@ -66,6 +66,24 @@ from index.text import labelled_rows, squash
         ("住民票を取るのに何を持っていけばいい？", "本人確認書類をお持ちください", "本人確認が必要な手続の電子申請"),
         ("転出届はいつまでに出せばいいの？", "転出届は引っ越しの14日前から", "意見受付期間: 令和2年12月14日～令和3年1月6日"),
         ("デジタル書面送付サービスって、いつから使える？", "デジタル書面送付サービス 令和8年4月開始", "令和7年 6～7月 公募（在住）"),
+        ("新しいDX戦略って何年までの計画？", "令和8年度から令和10年度までの3年間", "令和4年4月に「千代田区DX戦略」を策定"),
+        ("提案制度でいちばん票が多かったアイデアはどれ？", "最多得票は「スクールカレンダー」", "区民投票：665人・1,669 票"),
+        ("オープンデータって今は何件まで増えたの？", "オープンデータ公開件数の実績は120件", "指標: オープンデータ公開件数 / 現況(令和2年度): 36件"),
+        ("交付率、今年はどのくらいになってますか", "交付率の実績は70%", "現況(令和2年度): 35% / 目標(令和7年度): 60%"),
+        ("診断で『緊急』になったサイトは何件？", "「緊急」と判定されたサイト 2件", "対象：Webサイト56件\n危険度に応じ、注意・警告・重要・緊急 に分類"),
+        ("DX推進センターってどこにあるの？", "DX推進センターは区役所6階にあります", "DX推進センターの拡充を図ります"),
+        ("オンラインでできる手続き、何件くらい？", "行政手続き全体の20%（約400手続き）", "手続きのオンライン化を進めます"),
+        ("ネット使ってる人の割合", "インターネット利用率は、郵送調査で87.7%", "地区　割合\n台東　10.1%"),
+        ("ハンコ登録　必要なものは？", "本人確認書類をお持ちください", "押印を不要とする「はんこレス」に取り組み"),
+        ("としょかんカード　なにもっていく", "利用者カードの作成には住所の確認できるものを持参", "図書館システムの機能強化"),
+        ("マイナンバーカードはどうやって申請しますか", "交付申請書を郵送するか、スマートフォンで申請", "カードを用いた本人認証の機能"),
+        ("カードの受け取り方法は？", "区役所の窓口で交付します", "カードを用いた本人認証の機能"),
+        ("図書館カードのつくりかた", "図書館カウンターで作成します", "図書館システムの機能強化"),
+        ("アプリの名前と、どこでダウンロードできるか教えて", "防災アプリ「台東防災」をApp Storeで配信", "【取組8】障害者支援アプリの活用"),
+        ("オンライン相談　予約のしかた", "区ホームページの予約フォームから", "オンライン相談の拡充を進めます"),
+        ("見守りセンサーの申込みはどこ？", "高齢福祉課の窓口で申し込めます", "センサー等の技術を活用し"),
+        ("4月入園の申込締め切りはいつですか", "4月入園の申込締切は令和7年1月20日", "募集期間：令和7年1月5日～1月20日"),
+        ("庁内ICT推進本部の副本部長ってだれ？", "副本部長は副区長が務めます", "区長を本部長とする「庁内ICT推進本部」"),
     ],
 )
 def test_a_slot_is_given_only_by_a_text_of_its_granularity(question, given, not_given):
@@ -134,6 +152,15 @@ def test_asked_how_short_it_will_get_the_current_wait_is_no_answer(answerer):
 )
 def test_a_name_a_place_or_a_need_mentioned_is_not_asked(question):
     assert not [slot for slot in asked_slots(question) if slot.label in ("名称", "場所") or slot.label.endswith("の要否")]
+
+
+def test_what_is_needed_looked_up_is_no_ask_of_what_to_bring():
+    assert asked_slots("子育ての手続きで何が必要か調べられるページはある？") == []
+
+
+@pytest.mark.parametrize("question", ["計画の進み具合って誰がチェックしてるの", "DXって言葉は誰が言い出したの", "計画をつくったときの区長って誰"])
+def test_who_does_something_or_a_role_of_two_kanji_asks_no_role_named(question):
+    assert asked_slots(question) == []
 
 
 def test_a_year_named_where_no_figure_is_asked_says_which_thing_is_meant():
@@ -397,7 +424,9 @@ def test_asked_whether_a_target_was_reached_a_kpi_row_is_no_answer(answerer):
     assert answerer.answer("防災アプリのダウンロード数の目標っていくつ", "台東区").resolved
 
 
-@pytest.mark.parametrize("question", ["最終的に施策はいくつになったの", "パブコメ、結局何件くらい意見きたの？", "目標は達成できそう？"])
+@pytest.mark.parametrize(
+    "question", ["最終的に施策はいくつになったの", "パブコメ、結局何件くらい意見きたの？", "目標は達成できそう？", "なんで今になって計画を作ったの？"]
+)
 def test_a_count_in_the_end_or_a_forecast_asks_no_result(question):
     assert not [slot for slot in asked_slots(question) if slot.label.endswith("実績")]
 
@@ -533,6 +562,43 @@ def test_what_residents_commented_on_answers_only_a_question_about_the_comments(
     assert asked.resolved and "区立図書館の書籍電子化について" in asked.text
 
 
+def test_pieces_kept_around_one_moved_to_the_lead_end_their_lines_where_it_was():
+    pieces = ["保有しています。", "郵送調査では60歳代以上です。", "【(2) 利用】", "利用率は87.7%です。"]
+    assert lines_apart(pieces, [0, 2, 3]) == ["保有しています。\n", "【(2) 利用】", "利用率は87.7%です。"]
+
+
+def test_a_comment_whose_reply_names_nothing_asked_answers_only_the_comment_or_the_same_wish(answerer):
+    # 意見No.4 asks for 消費生活相談 by e-mail; the reply only says the proposal was passed on to the department.
+    assert not answerer.answer("消費生活相談はメールでも受け付けてもらえますか", "千代田区").resolved
+    # A question the comment mentions in passing (予防接種, in 意見No.11) is not answered by its reply either.
+    assert not answerer.answer("インフルエンザの予防接種、区の助成はありますか", "千代田区").resolved
+    wish = answerer.answer("消費生活相談をメールで受け付けてほしい", "千代田区")
+    assert wish.resolved and "担当部署に共有" in wish.text
+    asked = answerer.answer("消費生活相談をメールでって意見に区はどう答えたの", "千代田区")
+    assert asked.resolved and "担当部署に共有" in asked.text
+
+
+def test_a_definition_does_not_say_what_its_term_will_become(answerer):
+    # The glossary's コンビニ交付サービス lists today's certificates (住民票の写し、印鑑登録証明書等), none to come.
+    assert not answerer.answer("コンビニ交付の拡充で、戸籍の証明書も取れるようになるの？", "台東区").resolved
+    assert "キオスク端末" in answerer.answer("コンビニ交付ってなんですか", "台東区").text
+
+
+def test_a_comment_asking_what_a_term_means_answers_only_a_question_naming_the_term(answerer):
+    # 意見No.6 asks 基幹系システムとは何か; its reply lists 国民健康保険 among the systems, no procedure of it.
+    assert not answerer.answer("国民健康保険をやめる手続きを教えて", "大田区").resolved
+    defined = answerer.answer("基幹系システムってなに", "大田区")
+    assert defined.resolved and "17業務システム" in defined.text
+    # A piece of the term names it: residents leave out 市町村 and 活用 of 市町村官民データ活用.
+    assert "電磁的記録に記録された情報" in answerer.answer("官民データって何？", "大田区").text
+
+
+def test_a_share_of_people_who_use_a_thing_is_given_by_a_line_naming_it(answerer):
+    # The survey's table of where respondents live (台東　10.1% …) is a share of the same survey, not of internet users.
+    answer = answerer.answer("台東区のネットつかってる人の割合", "台東区")
+    assert answer.resolved and "87.7%" in answer.text and "台東　10.1%" not in answer.text
+
+
 def test_a_phone_number_asked_of_something_is_quoted_only_from_a_passage_naming_it(answerer):
     # The information plan's colophon gives 情報政策課's number; DX推進センター is named elsewhere, with no number.
     answer = answerer.answer("DX推進センターの電話番号を教えて", "台東区")
@@ -623,6 +689,14 @@ def test_a_runner_up_in_a_near_tie_that_gives_the_month_asked_is_quoted_before_a
     assert [h.unit.id for h in answerer.detail_first(tie, query)] == ["003-p-0004", "003-p-0003"]
     answer = answerer.answer("ワークショップっていつまでやるの", "千代田区")
     assert answer.resolved and "令和7年8月～令和8年3月" in answer.text
+    # The schedule giving the month stays first from further behind than a near tie; farther still, it is another passage.
+    month = MONTH_RUNNER_UP_MARGIN - 0.1
+    behind = [replace(overview, score=10.0), replace(schedule, score=10.0 - month)]
+    assert [h.unit.id for h in answerer.detail_first(behind, query)] == ["003-p-0004", "003-p-0003"]
+    far = [behind[0], replace(schedule, score=10.0 - MONTH_RUNNER_UP_MARGIN - 0.1)]
+    assert answerer.detail_first(far, query) == far
+    recruited = answerer.answer("中学生向けワークショップの募集っていつごろ？", "千代田区")
+    assert recruited.resolved and "6～7月" in recruited.text
 
 
 def test_how_sure_the_ranking_is_is_judged_before_a_runner_up_is_put_first(answerer, monkeypatch):

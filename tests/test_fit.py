@@ -85,6 +85,7 @@ def test_a_leader_the_bot_refuses_to_quote_counts_as_abstained_in_the_fit(answer
 
 def test_a_runner_up_in_a_near_tie_that_gives_the_detail_more_fully_is_quoted_in_the_fit_as_in_the_answerer():
     fit = load_fit()
+    from index.answering import DETAIL_RUNNER_UP_MARGIN, MONTH_RUNNER_UP_MARGIN
     from index.retriever import ABSTAIN_FEATURES
 
     def leader(gives: int) -> dict[str, float]:
@@ -99,11 +100,12 @@ def test_a_runner_up_in_a_near_tie_that_gives_the_detail_more_fully_is_quoted_in
             quotable=np.array([best_gives > 0, True]),
         )
 
-    near = 1.0 - fit.DETAIL_RUNNER_UP_MARGIN / 2
-    far = 1.0 - 2 * fit.DETAIL_RUNNER_UP_MARGIN
-    # A best giving a date's year only loses to a runner-up giving its month, as one giving nothing does.
-    examples = [example(near), example(far), example(near, best_gives=1), example(near, best_gives=2)]
+    near = 1.0 - DETAIL_RUNNER_UP_MARGIN / 2
+    far = 1.0 - (DETAIL_RUNNER_UP_MARGIN + MONTH_RUNNER_UP_MARGIN) / 2
+    # A best giving a date's year only loses to a runner-up giving its month, as one giving nothing does, and from
+    # further behind.
+    examples = [example(near), example(far), example(near, best_gives=1), example(near, best_gives=2), example(far, best_gives=1)]
     rows = fit.abstain_rows(examples, np.array([1.0]))
-    assert list(rows.right) == [1.0, 0.0, 1.0, 0.0] and list(rows.quotable) == [True, False, True, True]
+    assert list(rows.right) == [1.0, 0.0, 1.0, 0.0, 1.0] and list(rows.quotable) == [True, False, True, True, True]
     # How sure the answer is is judged on the best, as the answerer judges it before putting the runner-up first.
     assert rows.features[0][ABSTAIN_FEATURES.index("slot_given")] == 0.0
