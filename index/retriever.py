@@ -283,27 +283,6 @@ class Field:
         impacts = np.repeat([weight for _, weight in known], lengths) * self._impacts.take(postings)
         return np.bincount(ids, impacts, minlength=stop - start)
 
-    def document_scores(self, terms: dict[str, float], documents: np.ndarray) -> np.ndarray:
-        """Score the given documents alone, each term weighted, as scores() does: for a few documents of a large field."""
-        known = [(self._terms[term], weight) for term, weight in terms.items() if term in self._terms]
-        positions = np.array([position for position, _ in known], dtype=np.int64)
-        # Every (term, document) pair, term by term in the question's order, looked up in one search of the keys;
-        # bincount then adds each document's in that order, as a loop over the terms would.
-        wanted = (positions[:, None] * self.size + np.asarray(documents, dtype=np.int64)).ravel()
-        keys = self._posting_keys
-        at = np.minimum(keys.searchsorted(wanted), len(keys) - 1)
-        held = keys[at] == wanted
-        impacts = np.repeat([weight for _, weight in known], len(documents))[held] * self._impacts[at[held]]
-        owners = np.tile(np.arange(len(documents)), len(known))[held]
-        return np.bincount(owners, impacts, minlength=len(documents))
-
-    # Made on first use: only a field scored by document needs it (8 bytes a posting).
-    @cached_property
-    def _posting_keys(self) -> np.ndarray:
-        """Return each posting's key, term · size + document: ascending, as the postings run term by term, documents in order."""
-        terms = np.repeat(np.arange(len(self._starts) - 1, dtype=np.int64), np.diff(self._starts))
-        return terms * self.size + self._ids
-
 
 class Retriever:
     """Rank units for a question; immutable, so one instance is shared by all threads."""
@@ -502,7 +481,7 @@ class Retriever:
         columns = self._rerank_features(query, positions)
         # Field scores count relative to the best leader's, so that one weight fits long and short questions.
         matches = {name: values[leaders] for name, values in fields.items()}
-        matches["asked_best"] = self._best_asked(weighted, positions)
+        matches["asked_best"] = self._best_asked(weighted, positions, part)
         columns |= {name: values / max(float(values.max()), 1e-9) for name, values in matches.items()}
         rows = np.column_stack([columns[name] for name in RERANK_FEATURES])
         weights = np.array(p.rerank_weights)
@@ -577,15 +556,17 @@ class Retriever:
         np.maximum.at(best, owners, scores[: last - first])
         return best
 
-    def _best_asked(self, weighted: dict[str, float], leaders: np.ndarray) -> np.ndarray:
-        """Return the BM25 score of each leader's best residents' question (0 for none).
+    def _best_asked(self, weighted: dict[str, float], leaders: np.ndarray, part: int | None) -> np.ndarray:
+        """Return the BM25 score of each leader's best residents' question (0 for none), the leaders of one ward's part (or all).
 
-        Only the reranker reads it, so only the leaders' questions are scored: a few hundred rows, not every
-        question of a large corpus.
+        The part's questions are scored at once, as every field is: one sum over the question's postings in the
+        ward costs less than looking up each (term, question) pair of the leaders, and adds the same terms in
+        the same order.
         """
         rows, owners = ranges(self._asked_starts, leaders)
+        first = self._asked_starts[self._ward_bounds(part)[0]]
         best = np.zeros(len(leaders))
-        np.maximum.at(best, owners, self._asked_each.document_scores(weighted, rows))
+        np.maximum.at(best, owners, self._asked_each.scores(weighted, part)[rows - first])
         return best
 
     def _rerank_features(self, query: Query, leaders: np.ndarray) -> dict[str, np.ndarray]:
@@ -649,8 +630,12 @@ class Retriever:
                 nearby[inside] |= self._segment_kinds[neighbour[inside]]
             answer_type = np.bitwise_count(wanted & nearby) / len(query.answer_types)
             strict_answer_type = np.bitwise_count(wanted & found) / len(query.answer_types)
-        named = np.isin(self._doc_ids[leaders], list(query.documents)) if query.documents else np.zeros(count, dtype=bool)
-        names_named = np.array([not query.documents.isdisjoint(self._docs_named_in[i]) for i in leaders], dtype=bool)
+        named = np.zeros(count, dtype=bool)
+        named_column = np.zeros(count)
+        if query.documents:
+            named = np.isin(self._doc_ids[leaders], list(query.documents))
+            names_named = np.array([not query.documents.isdisjoint(self._docs_named_in[i]) for i in leaders], dtype=bool)
+            named_column = np.where(named, 1.0, np.where(names_named, 0.0, -1.0))
         word_shares = np.array([weight / total for weight in weights])
         # Nouns of the question the corpus never uses: often the very thing it does not cover.
         unknown = float(sum(1 for w in words if w.pos == "名詞" and not any(t in self._idf for t in w.terms)))
@@ -664,7 +649,7 @@ class Retriever:
             ),
             "glossary": (self._is_glossary[leaders] & ("definition" not in query.answer_types)).astype(float),
             "superseded": ((self._is_superseded[leaders] & ~named) | (self._is_amended[leaders] & query.asks_final)).astype(float),
-            "named": np.where(named, 1.0, np.where(names_named, 0.0, -1.0)) if query.documents else np.zeros(count),
+            "named": named_column,
             "comment": self._is_comment[leaders].astype(float),
             "length": self._lengths[leaders],
             "asked_coverage": asked_coverage,
@@ -689,11 +674,11 @@ class Retriever:
         z = self.params.abstain_bias + float(np.dot(self.params.abstain_weights, [values[n] for n in ABSTAIN_FEATURES]))
         return 1.0 / (1.0 + math.exp(-z))
 
-    def resolves(self, hits: list[Hit], slot_given: bool = False) -> bool:
-        """Say whether the best hit answers the question well enough to quote it."""
+    def resolves(self, hits: list[Hit], confidence: float) -> bool:
+        """Say whether the best hit answers the question well enough to quote it, sure of it as confidence says."""
         if hits and hits[0].features.get("defined"):
             return True
-        return self.confidence(hits, slot_given) >= self.params.min_confidence
+        return confidence >= self.params.min_confidence
 
 
 def segment_kinds(segments: list[str], number: int) -> frozenset[str]:
