@@ -162,6 +162,9 @@ SURVEY_OVERVIEW = re.compile(r"調査の概要|調査項目|回答者の属性")
 
 # How many postings a working array covers at a time, where a whole field's would cost memory for nothing.
 WORKING_CHUNK = 1 << 20
+# Past this many residents' questions in the part asked for each of the leaders', their best question is found by
+# looking up the leaders' questions alone rather than by scoring the whole part's (Retriever._best_asked).
+ASKED_LOOKUP_RATIO = 50
 
 
 class CountedTerms:
@@ -282,6 +285,27 @@ class Field:
         ids = self._ids.take(postings) - start if start else self._ids.take(postings)
         impacts = np.repeat([weight for _, weight in known], lengths) * self._impacts.take(postings)
         return np.bincount(ids, impacts, minlength=stop - start)
+
+    def document_scores(self, terms: dict[str, float], documents: np.ndarray) -> np.ndarray:
+        """Score the given documents alone, each term weighted, as scores() does: for a few documents of a large field."""
+        known = [(self._terms[term], weight) for term, weight in terms.items() if term in self._terms]
+        positions = np.array([position for position, _ in known], dtype=np.int64)
+        # Every (term, document) pair, term by term in the question's order, looked up in one search of the keys;
+        # bincount then adds each document's in that order, as a loop over the terms would.
+        wanted = (positions[:, None] * self.size + np.asarray(documents, dtype=np.int64)).ravel()
+        keys = self._posting_keys
+        at = np.minimum(keys.searchsorted(wanted), len(keys) - 1)
+        held = keys[at] == wanted
+        impacts = np.repeat([weight for _, weight in known], len(documents))[held] * self._impacts[at[held]]
+        owners = np.tile(np.arange(len(documents)), len(known))[held]
+        return np.bincount(owners, impacts, minlength=len(documents))
+
+    # Made on first use: only a field scored by document needs it (8 bytes a posting).
+    @cached_property
+    def _posting_keys(self) -> np.ndarray:
+        """Return each posting's key, term · size + document: ascending, as the postings run term by term, documents in order."""
+        terms = np.repeat(np.arange(len(self._starts) - 1, dtype=np.int64), np.diff(self._starts))
+        return terms * self.size + self._ids
 
 
 class Retriever:
@@ -559,14 +583,20 @@ class Retriever:
     def _best_asked(self, weighted: dict[str, float], leaders: np.ndarray, part: int | None) -> np.ndarray:
         """Return the BM25 score of each leader's best residents' question (0 for none), the leaders of one ward's part (or all).
 
-        The part's questions are scored at once, as every field is: one sum over the question's postings in the
-        ward costs less than looking up each (term, question) pair of the leaders, and adds the same terms in
-        the same order.
+        Only the reranker reads it, so only the leaders' questions need a score. Scoring all the part's questions
+        at once, as every field is scored, costs less than looking up each word in each of the leaders' questions,
+        unless the part holds many times more questions than the leaders (a large corpus asked without a ward).
+        Both add the same terms in the same order: the scores are the same to the bit.
         """
         rows, owners = ranges(self._asked_starts, leaders)
-        first = self._asked_starts[self._ward_bounds(part)[0]]
+        start, stop = self._ward_bounds(part)
+        first, last = int(self._asked_starts[start]), int(self._asked_starts[stop])
+        if last - first > ASKED_LOOKUP_RATIO * len(rows):
+            scores = self._asked_each.document_scores(weighted, rows)
+        else:
+            scores = self._asked_each.scores(weighted, part)[rows - first]
         best = np.zeros(len(leaders))
-        np.maximum.at(best, owners, self._asked_each.scores(weighted, part)[rows - first])
+        np.maximum.at(best, owners, scores)
         return best
 
     def _rerank_features(self, query: Query, leaders: np.ndarray) -> dict[str, np.ndarray]:

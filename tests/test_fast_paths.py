@@ -105,7 +105,11 @@ def test_a_wards_part_of_every_field_scores_as_the_whole_corpus_does(answerer):
             assert np.array_equal(rows, field.scores(weighted)[starts[start] : starts[stop]])
 
 
-def test_the_leaders_best_residents_question_scores_as_every_question_scored_at_once(answerer):
+@pytest.mark.parametrize("lookup_ratio", [50, 0])  # the part's questions scored at once; the leaders' looked up
+def test_the_leaders_best_residents_question_scores_as_every_question_scored_at_once(answerer, monkeypatch, lookup_ratio):
+    from index import retriever as retrieval
+
+    monkeypatch.setattr(retrieval, "ASKED_LOOKUP_RATIO", lookup_ratio)
     retriever = answerer.retriever
     units = np.arange(len(retriever.units))
     owners = np.repeat(units, np.diff(retriever._asked_starts))

@@ -260,6 +260,7 @@ def test_inverted_index_scores_equal_rank_bm25s_less_its_floor():
     assert np.allclose(field.scores(terms), expected)
     assert np.allclose(field.scores(terms, 1), expected[1:3])  # a part of the documents (one ward's units)
     assert np.allclose(field.scores(terms, 2), expected[3:])
+    assert np.array_equal(field.document_scores(terms, np.array([3, 0, 2])), field.scores(terms)[[3, 0, 2]])
     assert field.scores({"未知語": 1.0}).tolist() == [0.0, 0.0, 0.0, 0.0]
     # A field reads its documents once, as they come: a generator of tuples indexes the same.
     streamed = Field((tuple(d) for d in documents), k1=1.2, b=0.75, delta=0.5, part_starts=(0, 1, 3))
