@@ -17,7 +17,7 @@ from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from bot import (
-    api, availability, cli, errors, headers, limits, line, live_index, metrics, openapi, retention, widget,
+    api, availability, cli, errors, headers, limits, line, live_index, metrics, openapi, retention, service, widget,
 )
 from bot.availability import wait_for_database
 from bot.db import close_db, make_engine
@@ -137,6 +137,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.extensions["ward_faq.engine"] = engine
     metrics.init_app(app, engine)
     live_index.init_app(app)
+    service.init_app(app)
     limits.init_app(app)
     errors.init_app(app)
     availability.init_app(app)

@@ -1,14 +1,17 @@
 """Ask and log: the one path every channel (API, widget, LINE) answers through."""
 from __future__ import annotations
 
+import hashlib
 import re
+import threading
 import time
 import unicodedata
+from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import timedelta
 
-from flask import current_app
+from flask import Flask, current_app
 from sqlalchemy import func, insert, or_, update
 from sqlalchemy.orm import Session
 
@@ -16,7 +19,7 @@ from bot import metrics
 from bot.db import Question, new_question_id, utcnow
 from bot.live_index import get_answerer
 from bot.privacy import mask_personal_data
-from index.answering import Answer
+from index.answering import Answer, Answerer
 
 CHANNELS = ("web", "line", "api")
 # The longest question any channel takes, and the longest session id a client may send.
@@ -40,6 +43,50 @@ def normalized_question(text: str) -> str:
 
 
 QUESTIONS_INSERT = insert(Question.__table__)
+EXTENSION = "ward_faq.recent_asks"
+# How many of its last questions a worker keeps the answer of: each holds its hits, a few kilobytes.
+RECENT_ASKS = 1024
+
+
+class RecentAsks:
+    """The answers a worker gave lately, and the masked texts it logged, by a digest of the question and its ward.
+
+    Residents send the same questions word for word (the widget's examples, the 「もしかして」 and related
+    questions' buttons, a question passed around): an answer depends only on the question, its ward and the
+    index it is answered from, the masked text on the question alone, so a repeat is answered without
+    answering again. Keyed by a digest, so no resident's words are held here; the answers and masked texts
+    are what the log keeps anyway. A staff change (a new answerer) empties it; each ask is still logged.
+    """
+
+    def __init__(self, size: int = RECENT_ASKS) -> None:
+        self.size = size
+        self._answerer: Answerer | None = None
+        self._asks: OrderedDict[tuple[str | None, bytes], tuple[Answer, str]] = OrderedDict()
+        self._lock = threading.Lock()  # a threaded server's requests share the worker's asks
+
+    def answer(self, answerer: Answerer, text: str, ward: str | None) -> tuple[Answer, str]:
+        """Return the answer to a question from answerer and its text masked for the log, worked out once while kept."""
+        key = (ward, hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).digest())
+        with self._lock:
+            if answerer is not self._answerer:  # staff changed the index: answers may have changed
+                self._asks.clear()
+                self._answerer = answerer
+            found = self._asks.get(key)
+            if found is not None:
+                self._asks.move_to_end(key)
+                return found
+        found = answerer.answer(text, ward), mask_personal_data(text.strip())
+        with self._lock:
+            if answerer is self._answerer:
+                self._asks[key] = found
+                if len(self._asks) > self.size:
+                    self._asks.popitem(last=False)  # the least recently asked
+        return found
+
+
+def init_app(app: Flask) -> None:
+    """Give the app (each worker) its recent asks."""
+    app.extensions[EXTENSION] = RecentAsks()
 
 
 @dataclass(frozen=True)
@@ -68,14 +115,14 @@ def ask(
     if suggested_from is not None and db.get(Question, suggested_from) is None:
         suggested_from = None
     started = time.perf_counter()
-    answer = get_answerer().answer(text, ward)
+    answer, masked = current_app.extensions[EXTENSION].answer(get_answerer(), text, ward)
     top = answer.hits[0] if answer.resolved and answer.hits else None
     row = {
         "id": new_question_id(),
         "channel": channel,
         "ward": answer.ward,
         "session": session,
-        "text": mask_personal_data(text.strip()),
+        "text": masked,
         "resolved": answer.resolved,
         "small_talk": answer.small_talk,
         "answer": answer.text,

@@ -159,19 +159,31 @@ def verb_spelt(spelling: str) -> str | None:
     return verbs[0] if verbs else None
 
 
-def tokenize(text: str) -> tuple[Token, ...]:
-    """Return Sudachi's morphemes of text (under ~49 KB), keeping this thread's last text and its morphemes.
+# How many of a thread's last texts tokenize keeps with their morphemes: an ask's question as typed, as spelled
+# for the corpus and as spelled for the staff entries.
+RECENT_TEXTS = 4
 
-    An ask's question is tokenized to be answered and again, unchanged, to mask names before it is
-    logged: the second time reuses the first. Only the last text is kept, so nothing else is saved.
+
+def tokenize(text: str) -> tuple[Token, ...]:
+    """Return Sudachi's morphemes of text (under ~49 KB), keeping this thread's last few texts and their morphemes.
+
+    An ask's question is tokenized to be answered, to be spelled as the corpus and as the staff entries write
+    it, and again, unchanged, to mask names before it is logged: each later time reuses the first. Only the
+    last few texts are kept, so nothing else is saved.
     """
-    if getattr(_local, "last_text", None) == text:
-        return _local.last_tokens
+    recent = getattr(_local, "recent", None)
+    if recent is None:
+        recent = _local.recent = {}
+    tokens = recent.get(text)
+    if tokens is not None:
+        return tokens
     tokens = tuple(
         (m.surface(), m.part_of_speech(), m.normalized_form(), tuple(m.synonym_group_ids()), m.reading_form())
         for m in sudachi_tokenizer().tokenize(text)
     )
-    _local.last_text, _local.last_tokens = text, tokens
+    if len(recent) >= RECENT_TEXTS:
+        del recent[next(iter(recent))]  # the oldest: dicts keep their order of insertion
+    recent[text] = tokens
     return tokens
 
 

@@ -131,6 +131,7 @@ class Answer:
     suggestions: list[str] = field(default_factory=list)
     small_talk: bool = False
     ward: str | None = None  # the ward the question was scoped to
+    confidence: float = 0.0  # how sure the documents' ranking is of the passage quoted (a resolved answer from them)
 
 
 def load_wards(path: Path) -> dict[str, WardInfo]:
@@ -203,17 +204,21 @@ class Answerer:
             return Answer(resolved=False, text=self.fallback_text(query.ward), hits=hits, ward=query.ward)
         # The detail asked standing in the answer is itself a sign that the right passage was found; without
         # it, the passage is judged as if it gave it, to tell "the topic is there, the detail is not" below.
-        if not self.retriever.resolves(hits, slot_given=bool(query.slots)):
+        slot_given = bool(query.slots)
+        confidence = self.retriever.confidence(hits, slot_given)
+        if not self.retriever.resolves(hits, confidence):
             return Answer(resolved=False, text=self.fallback_text(query.ward), hits=hits, ward=query.ward)
         # How sure the ranking is decides whether to answer; which of two near-tied passages to quote comes after.
-        hits = self.detail_first(hits, query)
+        ranked_first = hits[0]
+        hits, text = self.detail_first(hits, query)
         best = hits[0]
-        text = self.extract(best, query)
         if self.refuses(best, query, text):
             return Answer(resolved=False, text=self.fallback_text(query.ward), hits=hits, ward=query.ward)
         missing = self.slot_missing(text, best, query)
         if missing is not None:
             return Answer(resolved=False, text=self.slot_fallback_text(missing, best, query.ward), hits=hits, ward=query.ward)
+        if best is not ranked_first:  # the runner-up is quoted: the documents' confidence is that of its passage
+            confidence = self.retriever.confidence(hits, slot_given)
         return Answer(
             resolved=True,
             text=text,
@@ -221,21 +226,26 @@ class Answerer:
             department=best.unit.department,
             suggestions=suggestions(hits),
             ward=query.ward,
+            confidence=confidence,
         )
 
-    def detail_first(self, hits: list[Hit], query: Query) -> list[Hit]:
-        """Put first the runner-up, when it ranks nearly as high as the best and gives the detail asked more fully.
+    def detail_first(self, hits: list[Hit], query: Query) -> tuple[list[Hit], str]:
+        """Put first the runner-up, when it ranks nearly as high as the best and gives the detail asked more fully;
+        return the hits and the answer cut from the first.
 
         Two passages about the topic often tie (the survey's figure of all ages, and its figures by age; a project's
         overview, and its schedule); the one that gives what was asked (60歳代以上は67.2%, 令和7年8月～) is the answer.
         """
-        if not query.slots or len(hits) < 2 or hits[0].score - hits[1].score > MONTH_RUNNER_UP_MARGIN:
-            return hits
-        best, runner = hits[0], hits[1]
-        gives = [self.gives_asked(self.extract(hit, query), hit, query) for hit in (best, runner)]
+        best = hits[0]
+        text = self.extract(best, query)
+        if not query.slots or len(hits) < 2 or best.score - hits[1].score > MONTH_RUNNER_UP_MARGIN:
+            return hits, text
+        runner = hits[1]
+        runner_text = self.extract(runner, query)
+        gives = (self.gives_asked(text, best, query), self.gives_asked(runner_text, runner, query))
         if not runner_up_first(best.score - runner.score, *gives):
-            return hits
-        return [runner, best, *hits[2:]]
+            return hits, text
+        return [runner, best, *hits[2:]], runner_text
 
     def gives_asked(self, text: str, hit: Hit, query: Query) -> int:
         """Rate how well the answer cut from hit, text, gives the details asked: not at all, in part, or in full.

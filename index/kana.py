@@ -214,9 +214,16 @@ class VerbSpeller:
         verb it reads, in the same inflection (かい before はじめる is not 書い), unless Sudachi already read it
         as one of the corpus's verbs (もれ: 漏れる) or as grammar (いる, みる).
         """
+        # A run ends on a verb typed in kana that is not grammar: most questions have none, and are left as typed.
+        ends = [
+            k for k, (surface, pos, subpos, *_) in enumerate(morphemes)
+            if pos == "動詞" and subpos != "非自立可能" and HIRAGANA.fullmatch(surface)
+        ]
+        if not ends:
+            return "".join(m[0] for m in morphemes)
         pieces, i = [], 0
         while i < len(morphemes):
-            run = self._verb_run_at(morphemes, i)
+            run = self._verb_run_at(morphemes, i) if any(i <= end < i + LONGEST_VERB_RUN for end in ends) else []
             if run:
                 pieces.append(self._forms[self._form_of(run)])
                 i += len(run)

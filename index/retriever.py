@@ -162,6 +162,9 @@ SURVEY_OVERVIEW = re.compile(r"調査の概要|調査項目|回答者の属性")
 
 # How many postings a working array covers at a time, where a whole field's would cost memory for nothing.
 WORKING_CHUNK = 1 << 20
+# Past this many residents' questions in the part asked for each of the leaders', their best question is found by
+# looking up the leaders' questions alone rather than by scoring the whole part's (Retriever._best_asked).
+ASKED_LOOKUP_RATIO = 50
 
 
 class CountedTerms:
@@ -502,7 +505,7 @@ class Retriever:
         columns = self._rerank_features(query, positions)
         # Field scores count relative to the best leader's, so that one weight fits long and short questions.
         matches = {name: values[leaders] for name, values in fields.items()}
-        matches["asked_best"] = self._best_asked(weighted, positions)
+        matches["asked_best"] = self._best_asked(weighted, positions, part)
         columns |= {name: values / max(float(values.max()), 1e-9) for name, values in matches.items()}
         rows = np.column_stack([columns[name] for name in RERANK_FEATURES])
         weights = np.array(p.rerank_weights)
@@ -577,15 +580,23 @@ class Retriever:
         np.maximum.at(best, owners, scores[: last - first])
         return best
 
-    def _best_asked(self, weighted: dict[str, float], leaders: np.ndarray) -> np.ndarray:
-        """Return the BM25 score of each leader's best residents' question (0 for none).
+    def _best_asked(self, weighted: dict[str, float], leaders: np.ndarray, part: int | None) -> np.ndarray:
+        """Return the BM25 score of each leader's best residents' question (0 for none), the leaders of one ward's part (or all).
 
-        Only the reranker reads it, so only the leaders' questions are scored: a few hundred rows, not every
-        question of a large corpus.
+        Only the reranker reads it, so only the leaders' questions need a score. Scoring all the part's questions
+        at once, as every field is scored, costs less than looking up each word in each of the leaders' questions,
+        unless the part holds many times more questions than the leaders (a large corpus asked without a ward).
+        Both add the same terms in the same order: the scores are the same to the bit.
         """
         rows, owners = ranges(self._asked_starts, leaders)
+        start, stop = self._ward_bounds(part)
+        first, last = int(self._asked_starts[start]), int(self._asked_starts[stop])
+        if last - first > ASKED_LOOKUP_RATIO * len(rows):
+            scores = self._asked_each.document_scores(weighted, rows)
+        else:
+            scores = self._asked_each.scores(weighted, part)[rows - first]
         best = np.zeros(len(leaders))
-        np.maximum.at(best, owners, self._asked_each.document_scores(weighted, rows))
+        np.maximum.at(best, owners, scores)
         return best
 
     def _rerank_features(self, query: Query, leaders: np.ndarray) -> dict[str, np.ndarray]:
@@ -649,8 +660,12 @@ class Retriever:
                 nearby[inside] |= self._segment_kinds[neighbour[inside]]
             answer_type = np.bitwise_count(wanted & nearby) / len(query.answer_types)
             strict_answer_type = np.bitwise_count(wanted & found) / len(query.answer_types)
-        named = np.isin(self._doc_ids[leaders], list(query.documents)) if query.documents else np.zeros(count, dtype=bool)
-        names_named = np.array([not query.documents.isdisjoint(self._docs_named_in[i]) for i in leaders], dtype=bool)
+        named = np.zeros(count, dtype=bool)
+        named_column = np.zeros(count)
+        if query.documents:
+            named = np.isin(self._doc_ids[leaders], list(query.documents))
+            names_named = np.array([not query.documents.isdisjoint(self._docs_named_in[i]) for i in leaders], dtype=bool)
+            named_column = np.where(named, 1.0, np.where(names_named, 0.0, -1.0))
         word_shares = np.array([weight / total for weight in weights])
         # Nouns of the question the corpus never uses: often the very thing it does not cover.
         unknown = float(sum(1 for w in words if w.pos == "名詞" and not any(t in self._idf for t in w.terms)))
@@ -664,7 +679,7 @@ class Retriever:
             ),
             "glossary": (self._is_glossary[leaders] & ("definition" not in query.answer_types)).astype(float),
             "superseded": ((self._is_superseded[leaders] & ~named) | (self._is_amended[leaders] & query.asks_final)).astype(float),
-            "named": np.where(named, 1.0, np.where(names_named, 0.0, -1.0)) if query.documents else np.zeros(count),
+            "named": named_column,
             "comment": self._is_comment[leaders].astype(float),
             "length": self._lengths[leaders],
             "asked_coverage": asked_coverage,
@@ -689,11 +704,11 @@ class Retriever:
         z = self.params.abstain_bias + float(np.dot(self.params.abstain_weights, [values[n] for n in ABSTAIN_FEATURES]))
         return 1.0 / (1.0 + math.exp(-z))
 
-    def resolves(self, hits: list[Hit], slot_given: bool = False) -> bool:
-        """Say whether the best hit answers the question well enough to quote it."""
+    def resolves(self, hits: list[Hit], confidence: float) -> bool:
+        """Say whether the best hit answers the question well enough to quote it, sure of it as confidence says."""
         if hits and hits[0].features.get("defined"):
             return True
-        return self.confidence(hits, slot_given) >= self.params.min_confidence
+        return confidence >= self.params.min_confidence
 
 
 def segment_kinds(segments: list[str], number: int) -> frozenset[str]:

@@ -540,8 +540,7 @@ class StaffAnswerer(Answerer):
         if not match.sure:
             from_corpus = self.answer_query(text, query)
             if from_corpus.resolved:
-                corpus_confidence = self.retriever.confidence(from_corpus.hits, slot_given=bool(query.slots))
-                if not outweighs(self.staff.params, match.confidence, corpus_confidence):
+                if not outweighs(self.staff.params, match.confidence, from_corpus.confidence):
                     return from_corpus
             elif not match.confident:
                 return from_corpus

@@ -670,12 +670,14 @@ def test_a_runner_up_in_a_near_tie_that_gives_the_detail_asked_is_quoted_first(a
     found = {hit.unit.id: hit for hit in answerer.retriever.search(query, limit=40)}
     all_ages, by_age = found["002-p-0022-survey1"], found["002-p-0124"]
     tie = [replace(all_ages, score=10.0), replace(by_age, score=10.0 - DETAIL_RUNNER_UP_MARGIN / 2)]
-    assert [h.unit.id for h in answerer.detail_first(tie, query)] == ["002-p-0124", "002-p-0022-survey1"]
+    hits, text = answerer.detail_first(tie, query)
+    assert [h.unit.id for h in hits] == ["002-p-0124", "002-p-0022-survey1"]
+    assert text == answerer.extract(by_age, query)  # the answer is cut from the passage put first
     # Far behind, it is another passage, not a tie; and a best that gives the detail keeps its place.
     behind = [tie[0], replace(by_age, score=10.0 - 2 * DETAIL_RUNNER_UP_MARGIN)]
-    assert answerer.detail_first(behind, query) == behind
+    assert answerer.detail_first(behind, query) == (behind, answerer.extract(all_ages, query))
     ahead = tie[::-1]
-    assert answerer.detail_first(ahead, query) == ahead
+    assert answerer.detail_first(ahead, query) == (ahead, answerer.extract(by_age, query))
 
 
 def test_a_runner_up_in_a_near_tie_that_gives_the_month_asked_is_quoted_before_a_best_giving_a_year(answerer):
@@ -686,15 +688,15 @@ def test_a_runner_up_in_a_near_tie_that_gives_the_month_asked_is_quoted_before_a
     assert answerer.gives_asked(answerer.extract(overview, query), overview, query) == 1
     assert answerer.gives_asked(answerer.extract(schedule, query), schedule, query) == 2
     tie = [replace(overview, score=10.0), replace(schedule, score=10.0 - DETAIL_RUNNER_UP_MARGIN / 2)]
-    assert [h.unit.id for h in answerer.detail_first(tie, query)] == ["003-p-0004", "003-p-0003"]
+    assert [h.unit.id for h in answerer.detail_first(tie, query)[0]] == ["003-p-0004", "003-p-0003"]
     answer = answerer.answer("ワークショップっていつまでやるの", "千代田区")
     assert answer.resolved and "令和7年8月～令和8年3月" in answer.text
     # The schedule giving the month stays first from further behind than a near tie; farther still, it is another passage.
     month = MONTH_RUNNER_UP_MARGIN - 0.1
     behind = [replace(overview, score=10.0), replace(schedule, score=10.0 - month)]
-    assert [h.unit.id for h in answerer.detail_first(behind, query)] == ["003-p-0004", "003-p-0003"]
+    assert [h.unit.id for h in answerer.detail_first(behind, query)[0]] == ["003-p-0004", "003-p-0003"]
     far = [behind[0], replace(schedule, score=10.0 - MONTH_RUNNER_UP_MARGIN - 0.1)]
-    assert answerer.detail_first(far, query) == far
+    assert answerer.detail_first(far, query) == (far, answerer.extract(overview, query))
     recruited = answerer.answer("中学生向けワークショップの募集っていつごろ？", "千代田区")
     assert recruited.resolved and "6～7月" in recruited.text
 
@@ -706,7 +708,7 @@ def test_how_sure_the_ranking_is_is_judged_before_a_runner_up_is_put_first(answe
     tie = [replace(overview, score=10.0), replace(schedule, score=10.0 - DETAIL_RUNNER_UP_MARGIN / 2)]
     judged = []
 
-    def resolves(hits, slot_given=False):
+    def resolves(hits, confidence):
         judged.append(hits[0].unit.id)
         return False
 

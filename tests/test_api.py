@@ -56,6 +56,46 @@ def test_every_question_is_logged_once_with_personal_data_masked(app, client):
     assert rows[0].helpful is None and rows[0].resolved == body["resolved"]
 
 
+def test_a_question_asked_again_is_answered_from_the_workers_recent_asks_and_logged_again(app, client, monkeypatch):
+    from index.staff import StaffAnswerer
+
+    answered = []
+    answer = StaffAnswerer.answer
+
+    def counted(self, question, ward=None):
+        answered.append((question, ward))
+        return answer(self, question, ward)
+
+    monkeypatch.setattr(StaffAnswerer, "answer", counted)
+    question = "電話 03-1234-5678 まで、マイナンバーカードの交付について連絡ください"
+    first = ask(client, question, ward="台東区").get_json()
+    again = ask(client, question, ward="台東区").get_json()
+    elsewhere = ask(client, question, ward="大田区").get_json()
+    assert answered == [(question, "台東区"), (question, "大田区")]  # the ward is part of what is asked
+    assert {k: v for k, v in again.items() if k != "id"} == {k: v for k, v in first.items() if k != "id"}
+    with app.app_context():
+        rows = get_db().scalars(select(Question).order_by(Question.asked_at)).all()
+    assert [r.id for r in rows] == [first["id"], again["id"], elsewhere["id"]]  # every ask is logged, each its own row
+    assert rows[0].text == rows[1].text and "[電話番号]" in rows[1].text
+    # What is kept holds no resident's words: only digests of the questions, the answers and the masked texts.
+    recent = app.extensions["ward_faq.recent_asks"]
+    assert "03-1234-5678" not in repr(recent._asks) and question not in repr(recent._asks)
+
+
+def test_a_staff_change_empties_the_recent_asks(app, client):
+    from bot.db import FaqEntry, bump_index_revision
+
+    question = "犬の登録はどこでできますか"
+    assert ask(client, question, ward="台東区").get_json()["resolved"] is False
+    with app.app_context():
+        db = get_db()
+        db.add(FaqEntry(ward="台東区", question=question, answer="保健所の窓口で登録できます。", department="生活衛生課"))
+        bump_index_revision(db)
+        db.commit()
+    body = ask(client, question, ward="台東区").get_json()
+    assert body["resolved"] is True and body["answer"] == "保健所の窓口で登録できます。"
+
+
 def test_feedback_marks_an_answer_unresolved(client):
     asked = ask(client, "大田区の情報化の計画の進行管理は誰がするのですか", ward="大田区").get_json()
     assert asked["resolved"] is True

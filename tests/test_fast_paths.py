@@ -105,7 +105,11 @@ def test_a_wards_part_of_every_field_scores_as_the_whole_corpus_does(answerer):
             assert np.array_equal(rows, field.scores(weighted)[starts[start] : starts[stop]])
 
 
-def test_the_leaders_best_residents_question_scores_as_every_question_scored_at_once(answerer):
+@pytest.mark.parametrize("lookup_ratio", [50, 0])  # the part's questions scored at once; the leaders' looked up
+def test_the_leaders_best_residents_question_scores_as_every_question_scored_at_once(answerer, monkeypatch, lookup_ratio):
+    from index import retriever as retrieval
+
+    monkeypatch.setattr(retrieval, "ASKED_LOOKUP_RATIO", lookup_ratio)
     retriever = answerer.retriever
     units = np.arange(len(retriever.units))
     owners = np.repeat(units, np.diff(retriever._asked_starts))
@@ -115,8 +119,13 @@ def test_the_leaders_best_residents_question_scores_as_every_question_scored_at_
         expected = np.zeros(len(units))
         np.maximum.at(expected, owners, retriever._asked_each.scores(weighted))
         leaders = units[::-2]  # any units, in any order
-        assert np.array_equal(retriever._best_asked(weighted, leaders), expected[leaders])
-        compared += bool(expected.any())
+        assert np.array_equal(retriever._best_asked(weighted, leaders, None), expected[leaders])
+        # A ward's leaders, its part's questions alone scored: the same scores to the bit.
+        part = retriever._ward_parts[query.ward]
+        start, stop = retriever._ward_bounds(part)
+        ward_leaders = units[start:stop][::-2]
+        assert np.array_equal(retriever._best_asked(weighted, ward_leaders, part), expected[ward_leaders])
+        compared += bool(expected[ward_leaders].any())
     assert compared > 50
 
 
@@ -253,3 +262,46 @@ def test_a_staff_index_without_entries_matches_nothing_without_reading_the_quest
     assert match.hits == [] and not match.confident and not match.sure
     with_staff = StaffAnswerer(answerer, index)
     assert with_staff.answer(question, "台東区") == answerer.answer(question, "台東区")
+
+
+def test_an_answers_confidence_is_the_documents_own_in_the_passage_it_quotes(answerer):
+    # The staff answerer weighs a staff entry against this figure: it is the one the ranking's rule gives the
+    # hits as quoted, a runner-up put first (the schedule of the workshop, below) included.
+    rows = [json.loads(line) for line in (DATA / "eval.jsonl").read_text(encoding="utf-8").splitlines() if line.strip()]
+    asked = [(row["question"], row.get("ward")) for row in rows] + [("ワークショップっていつまでやるの", "千代田区")]
+    compared = 0
+    for question, ward in asked:
+        answer = answerer.answer(question, ward)
+        if not answer.resolved or answer.small_talk:
+            continue
+        query = answerer.query(question, ward)
+        assert answer.confidence == answerer.retriever.confidence(answer.hits, slot_given=bool(query.slots)), question
+        compared += 1
+    assert compared > 60
+    assert answer.hits[0].unit.id == "003-p-0004"  # the runner-up, quoted first
+
+
+def test_a_question_is_cut_into_morphemes_once_for_the_corpus_the_staff_entries_and_its_masking(answerer, monkeypatch):
+    from bot.privacy import mask_personal_data
+    from index import analysis
+
+    cut: list[str] = []
+    tokenizer = analysis.sudachi_tokenizer
+
+    class Counting:
+        def tokenize(self, text):
+            cut.append(text)
+            return tokenizer().tokenize(text)
+
+    monkeypatch.setattr(analysis, "sudachi_tokenizer", lambda *_: Counting())
+    monkeypatch.setattr(analysis._local, "recent", {}, raising=False)
+    # Typed in kana, the question is spelled as the corpus writes it (でんししんせい: 電子申請) and as the staff entry
+    # does (きょうけんびょう: 狂犬病), and the staff index reads it as typed too: the masking reuses that last cut.
+    question = "きょうけんびょうのよぼうちゅうしゃはでんししんせいできますか"
+    unit = faq_unit(1, "台東区", "狂犬病の予防注射はどこで受けられますか", "職員が書いた答えです。", "生活衛生課")
+    index = StaffIndex([StaffEntry(unit, (unit.question,))], answerer.retriever.analyzer, Background.of(answerer.retriever))
+    cut.clear()
+    StaffAnswerer(answerer, index).answer(question, "台東区")
+    mask_personal_data(question)
+    assert len(cut) == len(set(cut)), cut
+    assert question in cut and answerer.retriever.spell(question) in cut

@@ -163,3 +163,18 @@ def test_a_reading_of_two_verbs_is_read_as_the_one_the_corpus_uses_far_more():
     particle = ("は", "助詞", "係助詞", "*", "は", "ハ")
     assert speller.spell([particle, ("かわる", *verb, "かわる", "カワル")]) == "は変わる"
     assert speller.spell([particle, ("はかる", *verb, "はかる", "ハカル")]) == "ははかる"
+
+
+def test_a_question_without_a_verb_typed_in_kana_is_not_searched_for_verb_runs(answerer, monkeypatch):
+    speller = answerer.retriever.verbs
+    tried = []
+    look = speller._verb_run_at
+    monkeypatch.setattr(speller, "_verb_run_at", lambda morphemes, start: tried.append(start) or look(morphemes, start))
+    analyzer = answerer.retriever.analyzer
+    # Verbs written in kanji, and grammar in kana (できる, いる): nothing to spell, nothing looked at.
+    question = "住民票をコンビニで取得できますか"
+    assert speller.spell(analyzer.verb_morphemes(question)) == question and tried == []
+    # A verb typed in kana is still spelled, runs looked for only where one can end on it.
+    morphemes = analyzer.verb_morphemes("ネットつかってる人の割合")
+    assert speller.spell(morphemes) == "ネット使ってる人の割合"
+    assert tried and all(start < len(morphemes) for start in tried) and len(tried) < len(morphemes)
