@@ -475,6 +475,7 @@ class StaffIndex:
         # A word the fields hold counts whole; one only near in meaning, by how near.
         nearness = np.where(held, 1.0, near[:, candidates].T.astype(float))
         unheld = weight / total
+        # Each entry's share of the question's reading bigrams, their weights added up in one pass.
         gram_ids = np.array(self._grams.lookup(grams), dtype=np.int64)
         positions, owners = ranges(self._gram_holders.starts, gram_ids)
         reading = np.bincount(self._gram_holders.rows[positions], self._gram_weights[gram_ids[owners]], minlength=len(self.entries))
@@ -512,7 +513,7 @@ class StaffIndex:
             for n in range(MIN_READING, len(run) + 1):  # longer pieces last: each entry keeps its longest
                 for i in range(len(run) - n + 1):
                     if (piece := self._kana_pieces.ids.get(run[i : i + n])) is not None:
-                        longest[self._kana_holders.rows[self._kana_holders.starts[piece] : self._kana_holders.starts[piece + 1]]] = n
+                        longest[self._kana_holders.rows_of(piece)] = n
             matched += longest
         return matched / total if total else np.zeros(len(self.entries))
 

@@ -78,6 +78,10 @@ class TermHolders:
         held[self.rows[positions], places] = 1.0
         return (held @ question.words) > 0
 
+    def rows_of(self, term: int) -> np.ndarray:
+        """Return the rows that hold a term (by its id)."""
+        return self.rows[self.starts[term] : self.starts[term + 1]]
+
     def holds_any(self, question: QuestionTerms) -> np.ndarray:
         """Return, for every row, whether it holds any of the question's terms."""
         held = np.zeros(self.count, dtype=bool)
