@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 EVAL ?= tests/data/eval.jsonl
 
-.PHONY: install migrate build run test bench bench-scale eval fit fit-staff word-vectors browser clean
+.PHONY: install migrate build run test bench bench-scale bench-staff eval fit fit-staff word-vectors browser clean
 
 $(BIN)/ward-faq: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -43,6 +43,10 @@ bench: install
 # Synthetic corpora of 10 k and 100 k units over 300 wards: build, load, memory, ask latency, staff save (minutes).
 bench-scale: install
 	$(BIN)/python bench/scale.py
+
+# The ask's cost as staff FAQ entries grow: 0, 50 and 500 published, the same questions in-process.
+bench-staff: install
+	$(BIN)/python bench/staff.py
 
 eval: migrate
 	$(BIN)/ward-faq eval $(EVAL)

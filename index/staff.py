@@ -23,6 +23,7 @@ from index.analysis import QUESTION_WORDS, SKIPPED_SUBPOS, Analyzer, Word, split
 from index.answering import MAX_EXTRACTED_ANSWER_CHARS, SMALL_TALK, Answer, Answerer
 from index.kana import KANA_RUN, MIN_READING, TO_KATAKANA, KanaSpeller, ReadingCounts
 from index.retriever import Field, Hit, Retriever
+from index.termsets import QuestionTerms, TermHolders, TermSets, Vocabulary, ranges, shares
 from index.units import FAQ, Unit
 from index.vectors import DIMENSIONS, WordVectors, default_word_vectors
 
@@ -200,16 +201,9 @@ def hiragana_runs(text: str) -> list[str]:
     return [run.translate(TO_KATAKANA) for run in KANA_RUN.findall(unicodedata.normalize("NFKC", text))]
 
 
-def kana_share(runs: list[str], readings: frozenset[str]) -> float:
-    """Return the share of the hiragana runs' characters found, MIN_READING or more in a row, in the readings."""
-    total = sum(len(run) for run in runs)
-    if not total:
-        return 0.0
-    matched = 0
-    for run in runs:
-        matched += max((n for n in range(len(run), MIN_READING - 1, -1)
-                        for i in range(len(run) - n + 1) if any(run[i : i + n] in r for r in readings)), default=0)
-    return matched / total
+def row_sums(matrix: np.ndarray) -> np.ndarray:
+    """Return each row's sum, added left to right as a Python sum would, so that equal rows give equal sums to the bit."""
+    return np.cumsum(matrix, axis=1)[:, -1] if matrix.shape[1] else np.zeros(matrix.shape[0])
 
 
 @functools.lru_cache(maxsize=100_000)  # residents' questions bring new compounds: the cache must not grow for ever
@@ -307,12 +301,9 @@ class StaffIndex:
         wordings = [[cache.analysis(w) for w in e.wordings] for e in entries]
         answers = [cache.analysis(e.answer_text) for e in entries]
         cache.keep_only({w for e in entries for w in e.wordings} | {e.answer_text for e in entries})
-        self._wording_terms = [[a.terms for a in analyses] for analyses in wordings]
-        self._wording_words = [[a.words for a in analyses] for analyses in wordings]
-        self._answer_terms = [a.terms for a in answers]
-        self._all_terms = [frozenset().union(*terms) for terms in self._wording_terms]
-        self._readings = [frozenset().union(answer.grams, *(a.grams for a in analyses)) for analyses, answer in zip(wordings, answers)]
-        self._written = [frozenset().union(answer.written, *(a.written for a in analyses)) for analyses, answer in zip(wordings, answers)]
+        all_terms = [frozenset().union(*(a.terms for a in analyses)) for analyses in wordings]
+        answer_terms = [a.terms for a in answers]
+        grams = [frozenset().union(answer.grams, *(a.grams for a in analyses)) for analyses, answer in zip(wordings, answers)]
         # Words typed in kana (へるぷまーく, そうおん) are spelled as the entries write them, as the corpus's are
         # spelled as the documents write them (index/kana.py): staff write of services the documents never name.
         readings = ReadingCounts()
@@ -320,43 +311,82 @@ class StaffIndex:
             readings.update(analysis.nouns)
         self.kana = KanaSpeller.from_readings(readings, analyzer.same_word)
         frequency = Counter(background.frequency)
-        for wording_terms, answer_terms in zip(self._all_terms, self._answer_terms):
-            frequency.update(wording_terms | answer_terms)
+        for wording_terms, answer_held in zip(all_terms, answer_terms):
+            frequency.update(wording_terms | answer_held)
         size = background.size + len(entries)
         self._idf = {t: math.log(1 + (size - df + 0.5) / (df + 0.5)) for t, df in frequency.items()}
         self._unknown_idf = math.log(1 + (size + 0.5) / 0.5)
-        gram_frequency = Counter(g for grams in self._readings for g in grams)
+        gram_frequency = Counter(g for held in grams for g in held)
         self._gram_idf = {g: math.log(1 + (len(entries) - df + 0.5) / (df + 0.5)) for g, df in gram_frequency.items()}
         bm25 = {"k1": params.k1, "b": params.b, "delta": params.delta}
-        self._wordings_field = Field([list(t) or ["\0"] for t in self._all_terms] or [["\0"]], **bm25)
-        self._answer_field = Field([list(t) or ["\0"] for t in self._answer_terms] or [["\0"]], **bm25)
+        self._wordings_field = Field([list(t) or ["\0"] for t in all_terms] or [["\0"]], **bm25)
+        self._answer_field = Field([list(t) or ["\0"] for t in answer_terms] or [["\0"]], **bm25)
         self._wards = np.array([e.unit.ward for e in entries])
+        self._term_columns(wordings, answer_terms)
+        self._grams = Vocabulary()
+        self._gram_holders = TermHolders(TermSets(grams, self._grams), self._grams)
+        self._gram_weights = np.array([self._gram_idf[g] for g in self._grams.ids])
+        # Every stretch of MIN_READING or more kana of each entry's written readings, so that a hiragana run's pieces are
+        # looked up, not searched for in every reading.
+        self._kana_pieces = Vocabulary()
+        pieces = TermSets(({reading[i : i + n] for analysis in (*analyses, answer) for reading in analysis.written
+                            for n in range(MIN_READING, len(reading) + 1) for i in range(len(reading) - n + 1)}
+                           for analyses, answer in zip(wordings, answers)), self._kana_pieces)
+        self._kana_holders = TermHolders(pieces, self._kana_pieces)
         # Without entries there is nothing to be near: the vectors are read when the first entry is published.
         self._near_columns(wordings, answers, vectors or default_word_vectors() if entries else None)
 
+    def _term_columns(self, wordings: list[list[Analysis]], answer_terms: list[frozenset[str]]) -> None:
+        """Turn the entries' term sets around (which wordings, answers and wordings' words hold each term), so that a
+        question meets every entry in a few array lookups; and weigh each wording's words once."""
+        vocabulary = Vocabulary()
+        wording_sets = TermSets((a.terms for analyses in wordings for a in analyses), vocabulary)
+        answer_sets = TermSets(answer_terms, vocabulary)
+        words = [a.words for analyses in wordings for a in analyses]
+        word_sets = TermSets((w.terms for held in words for w in held), vocabulary)
+        self._vocabulary = vocabulary
+        self._wording_holders = TermHolders(wording_sets, vocabulary)
+        self._answer_holders = TermHolders(answer_sets, vocabulary)
+        self._word_holders = TermHolders(word_sets, vocabulary)
+        self._wording_starts = np.cumsum([0] + [len(analyses) for analyses in wordings[:-1]]).astype(np.intp)
+        # Each wording's words as a row of word ids, padded with one past the last (which rank reads as held by no
+        # question), their weights beside them, and each wording's whole weight.
+        width = max(map(len, words), default=0) or 1
+        self._wording_words = np.full((len(words), width), len(word_sets), dtype=np.intp)
+        self._wording_word_weights = np.zeros((len(words), width))
+        wording_weights = []
+        first = 0
+        for row, held in enumerate(words):
+            weights = [self.word_weight(w) for w in held]
+            self._wording_words[row, : len(held)] = np.arange(first, first + len(held))
+            self._wording_word_weights[row, : len(held)] = weights
+            wording_weights.append(sum(weights) or 1.0)
+            first += len(held)
+        self._wording_weight = np.array(wording_weights)
+
     def _near_columns(self, wordings: list[list[Analysis]], answers: list[Analysis], vectors: WordVectors | None) -> None:
-        """Lay every entry's words with a vector side by side as one matrix, so that a question word meets all of them
-        in one product, and each entry's columns end where the next one's start."""
+        """Lay the vectors of the entries' words side by side as one matrix, so that a question word meets all of them in
+        one product, and note which entries hold each word, so that the few words near a question word name their entries."""
         self.vectors = vectors
-        columns: dict[str, int] = {}
-        rows: list[np.ndarray] = [np.zeros(DIMENSIONS, dtype=np.float32)]  # column 0: near nothing
-        entry_columns: list[list[int]] = []
+        vocabulary = Vocabulary()
+        # Row 0 is near nothing: with it the products are, to the bit, those the ranking weights were fitted on.
+        rows: list[np.ndarray] = [np.zeros(DIMENSIONS, dtype=np.float32)]
+        held_forms = []
         meanings = []
         for analyses, answer in zip(wordings, answers):
-            held, meaning = [0], np.zeros(DIMENSIONS, dtype=np.float32)
+            held, meaning = [], np.zeros(DIMENSIONS, dtype=np.float32)
             for form in sorted({w.form for a in (*analyses, answer) for w in a.words}):
-                if form not in columns and vectors and (vector := vectors.vector(form)) is not None:
-                    columns[form] = len(rows)
+                if form not in vocabulary.ids and vectors and (vector := vectors.vector(form)) is not None:
+                    vocabulary.add([form])
                     rows.append(vector)
-                if form in columns:
-                    held.append(columns[form])
-                    meaning += self._idf.get(form, self._unknown_idf) * rows[columns[form]]
-            entry_columns.append(held)
+                if form in vocabulary.ids:
+                    held.append(form)
+                    meaning += self._idf.get(form, self._unknown_idf) * rows[1 + vocabulary.ids[form]]
+            held_forms.append(held)
             meanings.append(meaning / (np.linalg.norm(meaning) or 1.0))
         self._meanings = np.array(meanings, dtype=np.float32).reshape(-1, DIMENSIONS)
         self._near_matrix = np.array(rows, dtype=np.float32)
-        self._near_order = np.array([c for held in entry_columns for c in held], dtype=np.intp)
-        self._near_starts = np.cumsum([0] + [len(held) for held in entry_columns[:-1]]).astype(np.intp)
+        self._near_holders = TermHolders(TermSets(held_forms, vocabulary), vocabulary)
 
     def nearness(self, words: list[Word], weights: list[float]) -> tuple[np.ndarray, np.ndarray]:
         """Return, for each question word and each entry, how near in meaning the entry's nearest word is (0 when not
@@ -365,11 +395,15 @@ class StaffIndex:
             return np.zeros((len(words), len(self.entries))), np.zeros(len(self.entries))
         vectors = [self.vectors.vector(w.form) for w in words]
         known = np.array([v if v is not None else np.zeros(DIMENSIONS, dtype=np.float32) for v in vectors])
-        cosines = (known @ self._near_matrix.T)[:, self._near_order]
-        nearest = np.maximum.reduceat(cosines, self._near_starts, axis=1)
+        cosines = (known @ self._near_matrix.T)[:, 1:]
+        # Only the few entry words near a question word are traced to the entries that hold them.
+        near_words, near_forms = np.nonzero(cosines >= NEAR_IN_MEANING)
+        positions, pairs = ranges(self._near_holders.starts, near_forms)
+        nearest = np.zeros((len(words), len(self.entries)), dtype=np.float32)
+        np.maximum.at(nearest, (near_words[pairs], self._near_holders.rows[positions]), cosines[near_words, near_forms][pairs])
         meaning = np.asarray(weights, dtype=np.float32) @ known
         meaning /= np.linalg.norm(meaning) or 1.0
-        return np.where(nearest >= NEAR_IN_MEANING, nearest, 0.0), self._meanings @ meaning
+        return nearest, self._meanings @ meaning
 
     def idf(self, word: Word) -> float:
         """Return a word's weight: rare in ward texts and staff entries, or unknown to both, weighs most."""
@@ -409,11 +443,7 @@ class StaffIndex:
         answer_bm25 = self._answer_field.scores(query_terms)
         grams = reading_bigrams(kana_reading(self.analyzer, question))
         gram_total = sum(self._gram_idf.get(g, 0.0) for g in grams) or 1.0
-
-        def share(term_set: set[str]) -> float:
-            return sum(wt for w, wt in zip(words, weights) if any(t in term_set for t in w.terms)) / total
-
-        kana = np.array([kana_share(runs, written) for written in self._written]) if runs else np.zeros(len(self.entries))
+        kana = self.kana_shares(runs)
         near, meanings = self.nearness(words, weights)
         # Only entries that share a word with the question or a word spelt in hiragana compete, and the few whose
         # words come nearest to the question's in meaning: a shared reading alone is too weak to answer, and most
@@ -423,43 +453,69 @@ class StaffIndex:
         nearest = np.argsort(-near_share)[:NEAR_CANDIDATES]
         compete = (wordings_bm25 > 0) | (answer_bm25 > 0) | (kana > 0)
         compete[nearest[near_share[nearest] > 0]] = True
-        candidates = np.flatnonzero(compete & in_ward).tolist()
-        if not candidates:
+        candidates = np.flatnonzero(compete & in_ward)
+        if not len(candidates):
             return []
-        query_set = set(query_terms)
-        heaviest = words[int(np.argmax(weights))].terms if words else ()
-        hits = []
-        for i in candidates:
-            fields = self._all_terms[i] | self._answer_terms[i]
-            wording_shares = [share(terms) for terms in self._wording_terms[i]]
-            best = int(np.argmax(wording_shares))
-            best_words = self._wording_words[i][best]
-            best_weights = [self.word_weight(w) for w in best_words]
-            # A word the fields hold counts whole; one only near in meaning, by how near.
-            nearness = [1.0 if any(t in fields for t in w.terms) else float(near[j, i]) for j, w in enumerate(words)]
-            reverse = sum(wt for w, wt in zip(best_words, best_weights) if any(t in query_set for t in w.terms))
-            features = {
-                "wording_coverage": wording_shares[best],
-                "coverage": share(self._all_terms[i]),
-                "answer_coverage": share(self._answer_terms[i]),
-                "reverse_coverage": reverse / (sum(best_weights) or 1.0),
-                "field_coverage": share(fields),
-                "wordings_bm25": float(wordings_bm25[i]) / total,
-                "answer_bm25": float(answer_bm25[i]) / total,
-                "reading": sum(self._gram_idf.get(g, 0.0) for g in grams & self._readings[i]) / gram_total,
-                "kana": float(kana[i]),
-                "unmatched": max(
-                    (wt / total for w, wt in zip(words, weights) if not any(t in fields for t in w.terms)), default=0.0
-                ),
-                "heaviest": float(any(t in fields for t in heaviest)),
-                "near_coverage": sum(wt * n for wt, n in zip(weights, nearness)) / total,
-                "near_unmatched": max((wt / total for wt, n in zip(weights, nearness) if n == 0.0), default=0.0),
-                "meaning": float(meanings[i]),
-            }
-            score = float(np.dot(self.params.rank_weights, [features[n] for n in STAFF_FEATURES]))
-            hits.append(StaffHit(self.entries[i], score, features))
-        hits.sort(key=lambda h: -h.score)
-        return hits[:limit]
+        question = QuestionTerms([w.terms for w in words], self._vocabulary)
+        weight = np.asarray(weights, dtype=float)
+        # Which question words each wording holds, and each entry's best wording: the first that holds the most.
+        held_by_wording = self._wording_holders.holds(question)
+        wording_shares = shares(held_by_wording, weights, total)
+        starts = self._wording_starts
+        most = np.maximum.reduceat(wording_shares, starts)
+        counts = np.diff(np.append(starts, len(wording_shares)))
+        rows = np.arange(len(wording_shares))
+        best = np.minimum.reduceat(np.where(wording_shares == np.repeat(most, counts), rows, len(rows)), starts)[candidates]
+        held_wordings = np.logical_or.reduceat(held_by_wording, starts)[candidates]
+        held_answer = self._answer_holders.holds(question)[candidates]
+        held = held_wordings | held_answer
+        # How much of the best wording's own word weight the question holds, summed word by word as written.
+        words_held = np.append(self._word_holders.holds_any(question), False)[self._wording_words[best]]
+        reverse = row_sums(np.where(words_held, self._wording_word_weights[best], 0.0)) / self._wording_weight[best]
+        # A word the fields hold counts whole; one only near in meaning, by how near.
+        nearness = np.where(held, 1.0, near[:, candidates].T.astype(float))
+        unheld = weight / total
+        # Each entry's share of the question's reading bigrams, their weights added up in one pass.
+        gram_ids = np.array(self._grams.lookup(grams), dtype=np.int64)
+        positions, owners = ranges(self._gram_holders.starts, gram_ids)
+        reading = np.bincount(self._gram_holders.rows[positions], self._gram_weights[gram_ids[owners]], minlength=len(self.entries))
+        columns = {
+            "wording_coverage": most[candidates],
+            "coverage": shares(held_wordings, weights, total),
+            "answer_coverage": shares(held_answer, weights, total),
+            "reverse_coverage": reverse,
+            "field_coverage": shares(held, weights, total),
+            "wordings_bm25": wordings_bm25[candidates] / total,
+            "answer_bm25": answer_bm25[candidates] / total,
+            "reading": reading[candidates] / gram_total,
+            "kana": kana[candidates],
+            "unmatched": np.where(held, 0.0, unheld).max(axis=1, initial=0.0),
+            "heaviest": held[:, int(np.argmax(weights))].astype(float) if words else np.zeros(len(candidates)),
+            "near_coverage": row_sums(weight * nearness) / total,
+            "near_unmatched": np.where(nearness == 0.0, unheld, 0.0).max(axis=1, initial=0.0),
+            "meaning": meanings[candidates].astype(float),
+        }
+        scores = np.column_stack([columns[n] for n in STAFF_FEATURES]) @ np.asarray(self.params.rank_weights)
+        order = np.argsort(-scores, kind="stable")[:limit]  # ties keep the entries' order
+        values = {name: column[order].tolist() for name, column in columns.items()}
+        return [
+            StaffHit(self.entries[candidates[k]], float(scores[k]), {name: column[j] for name, column in values.items()})
+            for j, k in enumerate(order.tolist())
+        ]
+
+    def kana_shares(self, runs: list[str]) -> np.ndarray:
+        """Return, for each entry, the share of the hiragana runs' characters found, MIN_READING or more in a row, in
+        the readings of the words it writes in kanji or katakana (each run counting its longest piece found)."""
+        total = sum(len(run) for run in runs)
+        matched = np.zeros(len(self.entries), dtype=np.int64)
+        for run in runs:
+            longest = np.zeros(len(self.entries), dtype=np.int64)
+            for n in range(MIN_READING, len(run) + 1):  # longer pieces last: each entry keeps its longest
+                for i in range(len(run) - n + 1):
+                    if (piece := self._kana_pieces.ids.get(run[i : i + n])) is not None:
+                        longest[self._kana_holders.rows_of(piece)] = n
+            matched += longest
+        return matched / total if total else np.zeros(len(self.entries))
 
     def match(self, question: str, words: list[Word], ward: str | None) -> StaffMatch:
         """Rank the entries for a question and say whether the best one answers it."""

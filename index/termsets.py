@@ -58,6 +58,37 @@ class TermSets:
         return (held @ question.words) > 0
 
 
+class TermHolders:
+    """A family of term sets turned around: for each term, the rows that hold it (the incidence matrix by columns).
+
+    Every row is matched against a question at once by gathering the few question terms' rows, not by
+    reading every row's terms: the staff index matches all its entries so.
+    """
+
+    def __init__(self, sets: TermSets, vocabulary: Vocabulary) -> None:
+        rows = np.repeat(np.arange(len(sets), dtype=np.int32), np.diff(sets.starts))
+        self.rows = rows[np.argsort(sets.terms, kind="stable")]
+        self.starts = np.concatenate([[0], np.cumsum(np.bincount(sets.terms, minlength=len(vocabulary.ids)))])
+        self.count = len(sets)
+
+    def holds(self, question: QuestionTerms) -> np.ndarray:
+        """Return, for every row, which of the question's words it holds (rows × words, bool)."""
+        held = np.zeros((self.count, len(question.ids)), dtype=np.float32)
+        positions, places = ranges(self.starts, question.ids)
+        held[self.rows[positions], places] = 1.0
+        return (held @ question.words) > 0
+
+    def rows_of(self, term: int) -> np.ndarray:
+        """Return the rows that hold a term (by its id)."""
+        return self.rows[self.starts[term] : self.starts[term + 1]]
+
+    def holds_any(self, question: QuestionTerms) -> np.ndarray:
+        """Return, for every row, whether it holds any of the question's terms."""
+        held = np.zeros(self.count, dtype=bool)
+        held[self.rows[ranges(self.starts, question.ids)[0]]] = True
+        return held
+
+
 class QuestionTerms:
     """A question's words as term ids: which known terms stand for which word."""
 

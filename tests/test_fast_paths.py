@@ -7,13 +7,16 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from index.analysis import Analyzer, Morpheme, SynonymRule, synonym_lines, with_own_groups
+from index.analysis import Analyzer, Morpheme, SynonymRule, Word, synonym_lines, with_own_groups
 from index.answering import MAYBE_MEANT_COVERAGE, Answerer, suggestion
 from index.names import NameFinder
 from index.corpus import DEFAULT_CORPUS_DIR
 from index.retriever import Hit, Query
+from index.vectors import DIMENSIONS
 from index.slots import KANA_QUESTION_HINTS, KANA_QUESTION_WORDS, kanji_question_words
-from index.staff import Background, StaffAnswerer, StaffEntry, StaffIndex, faq_unit
+from index.kana import MIN_READING
+from index.staff import (NEAR_IN_MEANING, STAFF_FEATURES, Background, StaffAnswerer, StaffEntry, StaffIndex, TextCache,
+                         faq_unit, hiragana_runs, kana_reading, reading_bigrams, topic_words)
 
 DATA = Path(__file__).resolve().parent / "data"
 
@@ -305,3 +308,94 @@ def test_a_question_is_cut_into_morphemes_once_for_the_corpus_the_staff_entries_
     mask_personal_data(question)
     assert len(cut) == len(set(cut)), cut
     assert question in cut and answerer.retriever.spell(question) in cut
+
+
+def kana_share_by_scan(runs: list[str], readings: frozenset[str]) -> float:
+    """Return the share of the hiragana runs' characters found in the readings, each run's longest piece searched for in every reading."""
+    total = sum(len(run) for run in runs)
+    matched = sum(
+        max((n for n in range(len(run), MIN_READING - 1, -1)
+             for i in range(len(run) - n + 1) if any(run[i : i + n] in r for r in readings)), default=0)
+        for run in runs
+    )
+    return matched / total if total else 0.0
+
+
+def staff_features_one_by_one(index: StaffIndex, question: str, words: list[Word], entry: StaffEntry) -> dict[str, float]:
+    """Work out an entry's features for a question the plain way: Python sets and sums over its own texts' analyses."""
+    cache = TextCache(index.analyzer)
+    wordings = [cache.analysis(wording) for wording in entry.wordings]
+    answer = cache.analysis(entry.answer_text)
+    words = topic_words(index.analyzer, index.spelled(question, words))
+    weights = [index.word_weight(w) for w in words]
+    total = sum(weights) or 1.0
+
+    def holds(terms: frozenset[str] | set[str], word: Word) -> bool:
+        return any(t in terms for t in word.terms)
+
+    def share(terms: frozenset[str]) -> float:
+        return sum(wt for w, wt in zip(words, weights) if holds(terms, w)) / total
+
+    all_terms = frozenset().union(*(a.terms for a in wordings))
+    fields = all_terms | answer.terms
+    wording_shares = [share(a.terms) for a in wordings]
+    best = wordings[wording_shares.index(max(wording_shares))]
+    best_weights = [index.word_weight(w) for w in best.words]
+    asked = {t for w in words for t in w.terms}
+    vectors = index.vectors
+    forms = [f for f in sorted({w.form for a in (*wordings, answer) for w in a.words}) if vectors.vector(f) is not None]
+
+    def near(word: Word) -> float:
+        vector = vectors.vector(word.form)
+        cosine = max((float(vector @ vectors.vector(f)) for f in forms), default=0.0) if vector is not None else 0.0
+        return cosine if cosine >= NEAR_IN_MEANING else 0.0
+
+    def mean(pairs: list[tuple[float, np.ndarray]]) -> np.ndarray:
+        summed = sum((weight * vector for weight, vector in pairs), np.zeros(DIMENSIONS))
+        return summed / (np.linalg.norm(summed) or 1.0)
+
+    nearness = [1.0 if holds(fields, w) else near(w) for w in words]
+    query_terms = {t: max(wt for w, wt in zip(words, weights) if t in w.terms) for w in words for t in w.terms}
+    position = index.entries.index(entry)
+    grams = reading_bigrams(kana_reading(index.analyzer, question))
+    readings = frozenset().union(answer.grams, *(a.grams for a in wordings))
+    known = [(wt, vectors.vector(w.form)) for w, wt in zip(words, weights) if vectors.vector(w.form) is not None]
+    return {
+        "wording_coverage": max(wording_shares),
+        "coverage": share(all_terms),
+        "answer_coverage": share(answer.terms),
+        "reverse_coverage": sum(wt for w, wt in zip(best.words, best_weights) if holds(asked, w)) / (sum(best_weights) or 1.0),
+        "field_coverage": share(fields),
+        "wordings_bm25": index._wordings_field.scores(query_terms)[position] / total,
+        "answer_bm25": index._answer_field.scores(query_terms)[position] / total,
+        "reading": sum(index._gram_idf.get(g, 0.0) for g in grams & readings) / (sum(index._gram_idf.get(g, 0.0) for g in grams) or 1.0),
+        "kana": kana_share_by_scan(hiragana_runs(question), frozenset().union(answer.written, *(a.written for a in wordings))),
+        "unmatched": max((wt / total for w, wt in zip(words, weights) if not holds(fields, w)), default=0.0),
+        "heaviest": float(holds(fields, words[int(np.argmax(weights))])) if words else 0.0,
+        "near_coverage": sum(wt * n for wt, n in zip(weights, nearness)) / total,
+        "near_unmatched": max((wt / total for wt, n in zip(weights, nearness) if n == 0.0), default=0.0),
+        "meaning": float(mean(known) @ mean([(index._idf.get(f, index._unknown_idf), vectors.vector(f)) for f in forms])),
+    }
+
+
+def test_the_staff_indexs_bulk_features_equal_each_entrys_features_worked_out_alone(answerer):
+    topics = [json.loads(line) for line in (DATA / "staff_wordings_k.jsonl").read_text("utf-8").splitlines()][:12]
+    # Two wordings an entry, so that which wording is its best counts; the later ones (some typed in kana) are asked.
+    entries = [StaffEntry(faq_unit(i + 1, t["ward"], t["wordings"][0], t["answer"], t["department"]), tuple(t["wordings"][:2]))
+               for i, t in enumerate(topics)]
+    index = StaffIndex(entries, answerer.retriever.analyzer, Background.of(answerer.retriever))
+    compared = 0
+    for topic in topics:
+        for question in topic["wordings"][2:]:
+            for ward in (topic["ward"], None):
+                query = answerer.query(question, ward)
+                for hit in index.rank(question, query.words, query.ward, limit=10_000):
+                    plain = staff_features_one_by_one(index, question, query.words, hit.entry)
+                    assert hit.features.keys() == plain.keys()
+                    for name, value in plain.items():
+                        # Vectors' cosines are float32 products, summed in another order one by one.
+                        close = 1e-6 if name in ("near_coverage", "meaning") else 1e-12
+                        assert hit.features[name] == pytest.approx(value, abs=close), (question, hit.entry.unit.id, name)
+                    assert hit.score == pytest.approx(float(np.dot(index.params.rank_weights, [plain[n] for n in STAFF_FEATURES])), abs=1e-5)
+                    compared += 1
+    assert compared > 100
