@@ -745,3 +745,10 @@ def test_a_kpi_row_is_read_under_its_column_headings_and_asked_for_a_target_with
     assert missing_slot(slots, labelled_rows(table, target=True)) is None
     # A row giving only the value now says nothing of the target.
     assert missing_slot(slots, labelled_rows("指標　現況(令和7年度)\nキャッシュレス決済利用率　20%", target=True)) is not None
+
+
+def test_a_plan_asked_from_what_year_to_what_year_is_answered_by_its_period(answerer):
+    # 何年から何年まで is the plan's 計画期間, as 何年度から何年度まで is: the passage giving the period is quoted.
+    answer = answerer.answer("DX推進計画は何年から何年までの計画ですか", "台東区")
+    assert answer.resolved
+    assert "令和8年度から令和10年度" in answer.text
