@@ -774,3 +774,12 @@ def test_a_detail_asked_of_a_plan_in_the_end_or_of_its_draft_as_it_stood_is_that
     answer = answerer.answer(question, "台東区")
     assert answer.resolved
     assert given in answer.text and outdated not in answer.text.splitlines()[0]
+
+
+def test_what_a_chatbot_could_not_solve_is_its_unresolved_rate(answerer):
+    # 解決できなかった, 解決しない … are the documents' 未解決: the KPI row of the unresolved rate is quoted.
+    words = [w.form for w in answerer.retriever.analyzer.analyze("解決できなかった割合")]
+    assert words == ["未解決", "割合"]
+    answer = answerer.answer("AIチャットボットで解決できなかった割合は何%？", "台東区")
+    assert answer.resolved
+    assert "未解決率" in answer.text
