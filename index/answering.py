@@ -62,6 +62,11 @@ COMMENT_ASKS_MEANING = re.compile(r"^[「『]?(?P<term>[^」』、。\s]{2,20}?)
 TERM_PIECE_CHARS = 5
 # Asks what a plan came to in the end (最終的にいくつ, 完成版では), not what its draft said.
 ASKS_FINAL = re.compile(r"最終|完成|正式|確定")
+# Asks what a plan's draft said as it stood then (中間のまとめの段階では, 素案の時点だと, 中間のまとめって…あったの), not
+# what it came to.
+ASKS_DRAFT_AS_IT_STOOD = re.compile(
+    r"(中間のまとめ|素案|原案|計画案)(の?(段階|時点|時|とき|頃|ころ)|(って|では|には|で|は)[^。？?]{0,20}(あった|だった|でした))"
+)
 # How far below the best a runner-up that gives the detail asked may rank and still be quoted first (in reranker
 # score, where the best usually leads the next by several points): a near tie, not a weaker passage.
 DETAIL_RUNNER_UP_MARGIN = 0.5
@@ -200,6 +205,7 @@ class Answerer:
         if query.slots and not query.defined:
             # A detail asked of a term (ICT-BCPはいつまでに作る) is in the plan's text, never in the term's definition.
             hits = [hit for hit in hits if hit.unit.kind != GLOSSARY]
+        hits = self.of_version_asked(hits, query)
         if not hits:
             return Answer(resolved=False, text=self.fallback_text(query.ward), hits=hits, ward=query.ward)
         # The detail asked standing in the answer is itself a sign that the right passage was found; without
@@ -228,6 +234,22 @@ class Answerer:
             ward=query.ward,
             confidence=confidence,
         )
+
+    def of_version_asked(self, hits: list[Hit], query: Query) -> list[Hit]:
+        """Keep, of a detail asked of a plan's final text or of its draft as it stood, the hits of that version only.
+
+        A draft amended since gives the figure it had then (16の施策と27の取組), not the plan's in the end
+        (最終的に施策はいくつ); the amending document gives the final figure, not the draft's (中間のまとめの段階では).
+        """
+        if not query.slots:
+            return hits
+        if query.asks_final:
+            return [hit for hit in hits if not self.retriever.amended(hit.unit)]
+        if ASKS_DRAFT_AS_IT_STOOD.search(query.spelled) and not ASKS_CHANGE.search(query.spelled):
+            # A draft no later document amends (千代田区DX戦略（素案）) is its own last word: nothing to set aside.
+            drafts = [hit for hit in hits if self.retriever.amended(hit.unit)]
+            return drafts or hits
+        return hits
 
     def detail_first(self, hits: list[Hit], query: Query) -> tuple[list[Hit], str]:
         """Put first the runner-up, when it ranks nearly as high as the best and gives the detail asked more fully;

@@ -467,6 +467,10 @@ class Retriever:
             found.add("definition")
         return frozenset(found)
 
+    def amended(self, unit: Unit) -> bool:
+        """Say whether the unit is from a draft that a later document amends (a plan's 中間のまとめ)."""
+        return any(unit.doc_id in d.amends for d in self.documents.values())
+
     def knows(self, word: Word) -> bool:
         """Say whether the corpus (or its residents' questions) holds any of the word's terms."""
         return any(t in self._idf for t in word.terms)

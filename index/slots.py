@@ -235,6 +235,12 @@ WORDED_SLOTS = (
             place=True,
         ),
     ),
+    # How many measures a plan has (施策と取組はいくつ): a count of them (16の施策と27の取組, 施策数 19) answers, not a
+    # passage that only lists measures by their numbers (施策4 デジタルによる災害対策).
+    (
+        re.compile(r"(施策|取組|取り組み)[^。？?、]{0,12}(いくつ|何個|幾つ|(の|の数|数)(は|って)?(何|なん)(こ|個)?(\s|[?？]|$))"),
+        Slot("施策や取組の数", re.compile(r"\d+\s?(つの|の)?\s?(施策|取組|取り組み)|(施策|取組|取り組み)数\s?[:：]?\s?\d+")),
+    ),
     # Until when a plan runs (何年までの計画, 何年度まで): the year it ends, not the year it was made (令和4年4月に策定).
     (
         re.compile(r"何年まで|いつまでの計画"),

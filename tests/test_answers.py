@@ -271,11 +271,9 @@ def test_an_abstention_offers_questions_each_answered_by_its_own_candidate(answe
 
 def test_maybe_meant_looks_past_the_first_five_candidates(answerer):
     # The plan's overview passages often come first; the passage that counts its 施策 may come after five of them.
-    answer = answerer.answer("台東区のDX計画の中間のまとめって、施策いくつあったの？")
-    assert not answer.resolved
     counted = "DX推進計画にはいくつの目標・施策・取組がある？"
-    assert counted in answer.suggestions
-    (counting,) = [hit for hit in answer.hits if hit.unit.id == "001-p-0011"]
+    hits = answerer.retriever.search(answerer.query("台東区のDX計画の中間のまとめって、施策いくつあったの？", None), limit=20)
+    (counting,) = [hit for hit in hits if hit.unit.id == "001-p-0011"]
     # Behind five candidates that offer nothing (their own questions are not answered from them, or they are far).
     overview = answerer.retriever.search(answerer.query("区の計画", None), limit=40)
     silent = [hit for hit in overview if not answerer.maybe_meant([hit], None)]
@@ -745,3 +743,43 @@ def test_a_kpi_row_is_read_under_its_column_headings_and_asked_for_a_target_with
     assert missing_slot(slots, labelled_rows(table, target=True)) is None
     # A row giving only the value now says nothing of the target.
     assert missing_slot(slots, labelled_rows("指標　現況(令和7年度)\nキャッシュレス決済利用率　20%", target=True)) is not None
+
+
+def test_a_plan_asked_from_what_year_to_what_year_is_answered_by_its_period(answerer):
+    # 何年から何年まで is the plan's 計画期間, as 何年度から何年度まで is: the passage giving the period is quoted.
+    answer = answerer.answer("DX推進計画は何年から何年までの計画ですか", "台東区")
+    assert answer.resolved
+    assert "令和8年度から令和10年度" in answer.text
+
+
+def test_how_many_measures_a_plan_has_is_answered_by_a_count_of_them_not_by_measures_listed_by_number():
+    slots = asked_slots("素案では施策と取組はいくつあるの？")
+    assert [slot.label for slot in slots] == ["施策や取組の数"]
+    assert missing_slot(slots, "基本理念の実現に向けて、3つの目標に16の施策と27の取組を定めます。") is None
+    assert missing_slot(slots, "総数：施策数 19、取組数 38") is None
+    assert missing_slot(slots, "① 新規施策を追加・施策 4 デジタルによる災害対策の強靱化") is not None
+
+
+@pytest.mark.parametrize(
+    ("question", "given", "outdated"),
+    [
+        # The draft (中間のまとめ) was amended since: asked the end, its figures are the plan's no more.
+        ("完成したDX推進計画では施策と取組はいくつ？", "施策数 19、取組数 38", "16の施策と27の取組"),
+        # Asked the draft as it stood, the amending document's figures are not the answer.
+        ("DX推進計画の中間のまとめの時点では、施策と取組はいくつ？", "16の施策と27の取組", "施策数 19"),
+        ("DX推進計画の中間のまとめには取組がいくつあったんですか", "16の施策と27の取組", "施策数 19"),
+    ],
+)
+def test_a_detail_asked_of_a_plan_in_the_end_or_of_its_draft_as_it_stood_is_that_versions(answerer, question, given, outdated):
+    answer = answerer.answer(question, "台東区")
+    assert answer.resolved
+    assert given in answer.text and outdated not in answer.text.splitlines()[0]
+
+
+def test_what_a_chatbot_could_not_solve_is_its_unresolved_rate(answerer):
+    # 解決できなかった, 解決しない … are the documents' 未解決: the KPI row of the unresolved rate is quoted.
+    words = [w.form for w in answerer.retriever.analyzer.analyze("解決できなかった割合")]
+    assert words == ["未解決", "割合"]
+    answer = answerer.answer("AIチャットボットで解決できなかった割合は何%？", "台東区")
+    assert answer.resolved
+    assert "未解決率" in answer.text
