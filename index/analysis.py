@@ -127,6 +127,16 @@ def sudachi_tokenizer(mode: SplitMode = SplitMode.B):
     return tokenizers[key]
 
 
+@functools.lru_cache(maxsize=100_000)  # residents' questions bring new compounds: the cache must not grow for ever
+def short_parts(surface: str) -> tuple[tuple[str, str, str], ...]:
+    """Return the parts Sudachi's short split (mode A) cuts a word into, each as its normalized form, part of speech and
+    sub-part (期日前投票 → 期日, 前, 投票); none for a word it does not cut."""
+    morphemes = sudachi_tokenizer(SplitMode.A).tokenize(surface)
+    if len(morphemes) < 2:
+        return ()
+    return tuple((m.normalized_form(), m.part_of_speech()[0], m.part_of_speech()[1]) for m in morphemes)
+
+
 # A noun written with kanji and kana (申し込み, 届け出) may be a verb's 連用形; a bare kanji (分 → 分ける) or kana
 # (まち → 待つ) spelling is as often another word.
 VERB_NOUN_SPELLING = re.compile(r"[一-龥々].*[ぁ-ゖ].*")

@@ -17,9 +17,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from sudachipy import SplitMode
-
-from index.analysis import QUESTION_WORDS, SKIPPED_SUBPOS, Analyzer, Word, split_segments, sudachi_tokenizer, verb_of_noun
+from index.analysis import QUESTION_WORDS, SKIPPED_SUBPOS, Analyzer, Word, short_parts, split_segments, verb_of_noun
 from index.answering import MAX_EXTRACTED_ANSWER_CHARS, SMALL_TALK, Answer, Answerer
 from index.kana import KANA_RUN, MIN_READING, TO_KATAKANA, KanaSpeller, ReadingCounts
 from index.retriever import Field, Hit, Retriever
@@ -213,13 +211,9 @@ def compound_parts(surface: str) -> tuple[str, ...]:
     Sudachi keeps a compound whole or cuts it by what surrounds it (期日前投票 / 期日・前): the parts let
     「期日前」 meet 「期日」, and 「赤ちゃんの届け」 an entry that says 出生届.
     """
-    morphemes = sudachi_tokenizer(SplitMode.A).tokenize(surface)
-    if len(morphemes) < 2:
-        return ()
     parts = [
-        m.normalized_form() for m in morphemes
-        if m.part_of_speech()[0] == "名詞" and m.part_of_speech()[1] not in SKIPPED_SUBPOS
-        and m.normalized_form() not in QUESTION_WORDS
+        form for form, pos, subpos in short_parts(surface)
+        if pos == "名詞" and subpos not in SKIPPED_SUBPOS and form not in QUESTION_WORDS
     ]
     return tuple(dict.fromkeys(t for part in parts for t in (part, verb_of_noun(part)) if t))
 

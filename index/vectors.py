@@ -12,9 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from sudachipy import SplitMode
 
-from index.analysis import sudachi_tokenizer
+from index.analysis import short_parts
 
 VECTORS_PATH = Path(__file__).resolve().parent / "data" / "word_vectors.npz"
 DIMENSIONS = 128
@@ -48,18 +47,11 @@ class WordVectors:
         """Return a word's unit vector: its own, or the mean of its parts' (粗大ごみ: 粗大, ごみ); None when unknown."""
         if (row := self.row(form)) is not None:
             return self.unit[row]
-        parts = [row for p in a_unit_forms(form) if (row := self.row(p)) is not None]
+        parts = [row for part, *_ in short_parts(form) if (row := self.row(part)) is not None]
         if not parts:
             return None
         mean = self.unit[parts].mean(axis=0)
         return mean / (np.linalg.norm(mean) or 1.0)
-
-
-@functools.lru_cache(maxsize=100_000)  # residents bring new compounds: the cache must not grow for ever
-def a_unit_forms(form: str) -> tuple[str, ...]:
-    """Return the normalized forms of a compound's shortest parts, as the vectors were trained on."""
-    morphemes = sudachi_tokenizer(SplitMode.A).tokenize(form)
-    return tuple(m.normalized_form() for m in morphemes) if len(morphemes) > 1 else ()
 
 
 @functools.cache
