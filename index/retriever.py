@@ -403,8 +403,8 @@ class Retriever:
         self._is_comment = np.array([u.kind in (QA, FAQ) for u in units], dtype=bool)
         superseded = [bool(self.documents.get(u.doc_id) and self.documents[u.doc_id].superseded_by) for u in units]
         self._is_superseded = np.array(superseded, dtype=bool)
-        amended = {draft for d in self.documents.values() for draft in d.amends}
-        self._is_amended = np.array([u.doc_id in amended for u in units], dtype=bool)
+        self._amended_docs = frozenset(draft for d in self.documents.values() for draft in d.amends)
+        self._is_amended = np.array([u.doc_id in self._amended_docs for u in units], dtype=bool)
         self._doc_ids = np.array([u.doc_id for u in units])
         # The other documents of its ward a unit names in its text (平成13年に台東区情報化推進計画を策定, in the DX plan's
         # background): asked about that document, such a unit is no stranger to it.
@@ -469,7 +469,7 @@ class Retriever:
 
     def amended(self, unit: Unit) -> bool:
         """Say whether the unit is from a draft that a later document amends (a plan's 中間のまとめ)."""
-        return any(unit.doc_id in d.amends for d in self.documents.values())
+        return unit.doc_id in self._amended_docs
 
     def knows(self, word: Word) -> bool:
         """Say whether the corpus (or its residents' questions) holds any of the word's terms."""
