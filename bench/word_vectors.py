@@ -23,10 +23,7 @@ from pathlib import Path
 import numpy as np
 from tqdm import tqdm
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
-from index.vectors import DIMENSIONS, VECTORS_PATH  # noqa: E402
+from index.vectors import DIMENSIONS, VECTORS_PATH
 
 GINZA_WHEEL = "ja-ginza==5.3.0"
 VOCAB = "ja_ginza/ja_ginza-5.3.0/vocab/"

@@ -1,10 +1,14 @@
 """Helpers the test modules share: one corpus retriever for the whole run, asking the bot, checking /openapi.json."""
 from __future__ import annotations
 
+import importlib.util
 import json
+import sys
 import urllib.error
 import urllib.request
 from functools import cache
+from pathlib import Path
+from types import ModuleType
 
 from flask import Flask
 from flask.testing import FlaskClient
@@ -24,6 +28,18 @@ DOCUMENT_URI = "urn:ward-faq:openapi"
 def corpus_retriever() -> Retriever:
     """Return the corpus retriever, built once for every app the tests create."""
     return build_retriever()
+
+
+BENCH = Path(__file__).resolve().parent.parent / "bench"
+
+
+def bench_module(name: str) -> ModuleType:
+    """Import a script of bench/ (not a package) by its file."""
+    spec = importlib.util.spec_from_file_location(name, BENCH / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module  # its dataclasses look their module up
+    spec.loader.exec_module(module)
+    return module
 
 
 def ask_body(question, ward=None, **fields) -> dict:

@@ -1,25 +1,13 @@
 """The abstention threshold bench/fit.py keeps: the lowest that still abstains on enough unanswerable questions."""
 from __future__ import annotations
 
-import importlib.util
-import sys
-from pathlib import Path
-
 import numpy as np
 
-FIT = Path(__file__).resolve().parent.parent / "bench" / "fit.py"
-
-
-def load_fit():
-    spec = importlib.util.spec_from_file_location("fit", FIT)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["fit"] = module  # its dataclasses look their module up
-    spec.loader.exec_module(module)
-    return module
+from helpers import bench_module
 
 
 def test_the_threshold_is_the_lowest_that_keeps_the_abstention_bar():
-    fit = load_fit()
+    fit = bench_module("fit")
     # Fifty unanswerable questions (confidence 0.05 … 0.9) and ten answerable ones, all answered right.
     unanswerable = np.linspace(0.05, 0.9, 50)
     answerable = np.linspace(0.5, 0.99, 10)
@@ -35,7 +23,7 @@ def test_the_threshold_is_the_lowest_that_keeps_the_abstention_bar():
 
 
 def test_an_answer_lacking_the_detail_asked_counts_as_abstained_whatever_the_model_says():
-    fit = load_fit()
+    fit = bench_module("fit")
     x = np.array([[2.0], [2.0]])
     sure = fit.confidence(x, np.array([True, False]), np.array([1.0]), 0.0)
     assert sure[0] > 0.8 and sure[1] == 0.0
@@ -43,7 +31,7 @@ def test_an_answer_lacking_the_detail_asked_counts_as_abstained_whatever_the_mod
 
 
 def test_each_everyday_topic_weighs_one_unanswerable_question_however_many_wordings(tmp_path):
-    fit = load_fit()
+    fit = bench_module("fit")
     wordings = tmp_path / "staff_wordings.jsonl"
     wordings.write_text(
         '{"topic": "粗大ごみ", "ward": "台東区", "wordings": ["粗大ごみの出し方は", "ソファを捨てたい", "タンスの処分", "大きい家具の申込"]}\n'
@@ -59,7 +47,7 @@ def test_each_everyday_topic_weighs_one_unanswerable_question_however_many_wordi
 
 
 def test_a_row_weighted_two_counts_as_that_row_twice_in_the_abstention_fit():
-    fit = load_fit()
+    fit = bench_module("fit")
     x = np.array([[0.9], [0.2], [0.5], [0.7]])
     y = np.array([1.0, 0.0, 0.0, 1.0])
     weighted = fit.fit_abstainer(x, y, np.array([1.0, 1.0, 2.0, 1.0]))
@@ -70,7 +58,7 @@ def test_a_row_weighted_two_counts_as_that_row_twice_in_the_abstention_fit():
 
 
 def test_a_leader_the_bot_refuses_to_quote_counts_as_abstained_in_the_fit(answerer):
-    fit = load_fit()
+    fit = bench_module("fit")
     # The public comment's list of topics leads this leader's answer: the bot refuses it, and the fit must know.
     row = {"question": "区立図書館の書籍の電子化はもう始まってる？", "ward": "台東区", "answerable": False, "expect_any": []}
     (example,) = fit.collect(answerer, [row])
@@ -84,7 +72,7 @@ def test_a_leader_the_bot_refuses_to_quote_counts_as_abstained_in_the_fit(answer
 
 
 def test_a_runner_up_in_a_near_tie_that_gives_the_detail_more_fully_is_quoted_in_the_fit_as_in_the_answerer():
-    fit = load_fit()
+    fit = bench_module("fit")
     from index.answering import DETAIL_RUNNER_UP_MARGIN, MONTH_RUNNER_UP_MARGIN
     from index.retriever import ABSTAIN_FEATURES
 

@@ -2,16 +2,15 @@
 from __future__ import annotations
 
 import struct
-import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
 
+from helpers import bench_module
 from index.vectors import DIMENSIONS, WordVectors, default_word_vectors
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
-from word_vectors import murmur_hash64, read_key2row  # noqa: E402
+word_vectors = bench_module("word_vectors")
+murmur_hash64, read_key2row = word_vectors.murmur_hash64, word_vectors.read_key2row
 
 
 @pytest.fixture(scope="module")
