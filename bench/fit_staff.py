@@ -93,10 +93,9 @@ class Asked:
 
 def asked(answerer: Answerer, question: str, ward: str | None) -> Asked:
     """Analyse a question and ask the documents, once for all the indexes it is put to."""
-    query = answerer.query(question, ward)
     answer = answerer.answer(question, ward)
-    confidence = answerer.retriever.confidence(answer.hits, slot_given=bool(query.slots))
-    return Asked(question, ward, query.words, answer.resolved, confidence)
+    # The documents' confidence as StaffAnswerer reads it: that of the passage quoted, when they answer.
+    return Asked(question, ward, answerer.query(question, ward).words, answer.resolved, answer.confidence)
 
 
 def example(index: StaffIndex, question: Asked, topic: int, published: bool, repeat: bool = False, small: bool = False) -> Example:
