@@ -70,10 +70,10 @@ class RankingParams:
     verb_weight: float = 0.3  # verbs and adjectives say less about the topic than nouns
     affix_weight: float = 0.3
     synonym_weight: float = 0.5  # a Sudachi synonym-group match counts less than the word itself
-    rerank_weights: tuple[float, ...] = (0.275, 1.052, 1.201, 1.945, 0.992, 0.387, 1.505, 0.735, -0.208, -1.005, 0.595, -0.467, 0.501, 1.485, 1.068, 1.246)
-    abstain_weights: tuple[float, ...] = (0.763, -0.11, 1.138, -2.28, -0.116, -2.826, -1.21, -1.147, 2.325, -1.244, 1.596, 0.263)
-    abstain_bias: float = -4.111
-    min_confidence: float = 0.39
+    rerank_weights: tuple[float, ...] = (0.279, 1.056, 1.096, 1.891, 1.063, 0.363, 1.522, 0.669, -0.155, -1.039, 0.588, -0.481, 0.613, 1.499, 1.148, 1.303)
+    abstain_weights: tuple[float, ...] = (0.715, -0.134, 0.889, -1.972, -0.225, -2.949, -1.464, -1.128, 2.819, -0.851, 2.124, 0.126)
+    abstain_bias: float = -4.522
+    min_confidence: float = 0.28
 
 
 @dataclass(frozen=True)
