@@ -42,8 +42,9 @@ QUESTION_WORDS = {
     "親", "母", "父", "母親", "父親", "祖母", "祖父", "夫", "妻", "息子", "娘", "婆", "爺", "ちゃん", "主人",
     "友達", "知り合い", "近所", "心配", "辛い", "気味",
 }
-# Split after a sentence end or a line break, keeping the break so lists and tables stay lines.
-SENTENCE_END = re.compile(r"(?<=[。！？!?])|(?<=\n)")
+# A sentence or a line: up to and with its end or its line break, kept so that lists and tables stay lines (found
+# with one scan, rather than a split at every position that follows an end).
+SENTENCE = re.compile(r"[^。！？!?\n]*[。！？!?\n]?")
 SYNONYM_PREFIX = "~"  # marks a Sudachi synonym-group term, so it never equals a word
 
 
@@ -395,11 +396,12 @@ def synonym_lines(path: Path) -> list[list[str]]:
 
 def split_sentences(text: str) -> list[str]:
     """Split text into sentences and lines, each keeping its line break."""
-    return [s.lstrip(" 　") for s in SENTENCE_END.split(text.strip()) if s.strip()]
+    return [s.lstrip(" 　") for s in SENTENCE.findall(text.strip()) if s.strip()]
 
 
-# List items inside one line: circled numbers, and ・ or 【 before a measure (施策/取組) number.
-LIST_ITEM = re.compile(r"(?=[①-⑳])|(?=・\s?(?:施策|取組|取り組み)\s?\d)|(?=【(?:施策|取組|取り組み)\s?\d)")
+# Where a list item starts inside one line: a circled number, or ・ or 【 before a measure (施策/取組) number. Found
+# by its first character, so that a line with none is scanned once, not tried at every position.
+LIST_ITEM = re.compile(r"[①-⑳]|・\s?(?:施策|取組|取り組み)\s?\d|【(?:施策|取組|取り組み)\s?\d")
 
 
 def split_segments(text: str) -> list[str]:
@@ -407,4 +409,10 @@ def split_segments(text: str) -> list[str]:
 
     Each keeps its trailing line break, so that joining them gives the text back.
     """
-    return [item for sentence in split_sentences(text) for item in LIST_ITEM.split(sentence) if item.strip()]
+    return [item for sentence in split_sentences(text) for item in list_items(sentence) if item.strip()]
+
+
+def list_items(sentence: str) -> list[str]:
+    """Split a line before each list item it holds (the line itself when it holds none)."""
+    cuts = [0, *(item.start() for item in LIST_ITEM.finditer(sentence)), len(sentence)]
+    return [sentence[start:end] for start, end in zip(cuts, cuts[1:])]

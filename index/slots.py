@@ -126,6 +126,9 @@ KANA_QUESTION_WORDS = (
 # walked by each pattern in turn (most questions).
 KANA_QUESTION_HINTS = ("なん", "何", "どの", "どこの", "ぶしょ", "だれ")
 _KANA_QUESTION_HINT = re.compile("|".join(KANA_QUESTION_HINTS))
+# Each pattern without the lookbehinds it opens with: what it must match, found by its first characters, where the
+# whole pattern would test its lookbehinds at every position: a pattern is applied only to a question that holds it.
+_KANA_QUESTION_GATES = tuple(re.compile(re.sub(r"^(?:\(\?<![^()]*\))+", "", p.pattern)) for p, _ in KANA_QUESTION_WORDS)
 
 
 def kanji_question_words(question: str) -> str:
@@ -135,8 +138,9 @@ def kanji_question_words(question: str) -> str:
     """
     if not _KANA_QUESTION_HINT.search(question):
         return question
-    for pattern, kanji in KANA_QUESTION_WORDS:
-        question = pattern.sub(kanji, question)
+    for (pattern, kanji), gate in zip(KANA_QUESTION_WORDS, _KANA_QUESTION_GATES):
+        if gate.search(question):
+            question = pattern.sub(kanji, question)
     return question
 
 @dataclass(frozen=True)

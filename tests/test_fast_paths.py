@@ -7,10 +7,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from index.analysis import Analyzer, Morpheme, SynonymRule, Word, synonym_lines, with_own_groups
+import re
+
+from index.analysis import Analyzer, Morpheme, SynonymRule, Word, split_segments, synonym_lines, with_own_groups
 from index.answering import MAYBE_MEANT_COVERAGE, Answerer, suggestion
 from index.names import NameFinder
-from index.corpus import DEFAULT_CORPUS_DIR
+from index.corpus import DEFAULT_CORPUS_DIR, load_units
 from index.retriever import Hit, Query
 from index.vectors import DIMENSIONS
 from index.slots import KANA_QUESTION_HINTS, KANA_QUESTION_WORDS, kanji_question_words
@@ -189,6 +191,25 @@ def test_kana_question_words_are_read_as_every_pattern_applied_in_turn_reads_the
         for pattern, kanji in KANA_QUESTION_WORDS:  # the plain way: every pattern, whatever the question
             read = pattern.sub(kanji, read)
         assert kanji_question_words(question) == read
+
+
+def segments_by_split(text: str) -> list[str]:
+    """Cut text the plain way: split at every position after a sentence end or a line break, then before every list item."""
+    sentences = [s.lstrip(" 　") for s in re.split(r"(?<=[。！？!?])|(?<=\n)", text.strip()) if s.strip()]
+    item = r"(?=[①-⑳])|(?=・\s?(?:施策|取組|取り組み)\s?\d)|(?=【(?:施策|取組|取り組み)\s?\d)"
+    return [piece for sentence in sentences for piece in re.split(item, sentence) if piece.strip()]
+
+
+def test_texts_are_cut_into_the_segments_the_splits_at_every_position_cut():
+    units = load_units(DEFAULT_CORPUS_DIR)
+    tricky = [
+        "", "。", "。。！", "\n\n", "  前に空白。 後ろ\n", "①最初②次", "取組：・施策1 と ・施策 2、【取組3】\n",
+        "・施策X は項目でない。", "【施策 4 ①②", "終わり?！ 次!", "①", "表\u3000の\u3000行\n指標\u3000現況\n",
+    ]
+    texts = [*(unit.text for unit in units), *(unit.question for unit in units), *question_texts(), *tricky]
+    for text in texts:
+        assert split_segments(text) == segments_by_split(text), text
+    assert split_segments("①最初②次。・施策1を") == ["①最初", "②次。", "・施策1を"]
 
 
 def test_the_name_finder_finds_exactly_the_names_a_substring_test_finds():
