@@ -6,13 +6,11 @@ import hashlib
 import hmac
 import re
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 from flask import current_app
 
 from index.analysis import tokenize
-from index.answering import load_wards
-from index.corpus import DEFAULT_CORPUS_DIR
 from index.kana import TO_KATAKANA
 
 # Kanji digits and the dashes residents type between digits, read as ASCII in a copy of the text of the
@@ -97,9 +95,8 @@ PLACES_NOT_NAMES = frozenset({"神田", "上野", "浅草", "蔵前", "谷中", 
 
 
 @functools.cache
-def wards_read() -> tuple[str, ...]:
-    """Return the wards' names of corpus/wards.json as they read, in katakana (台東区: タイトウク)."""
-    wards = load_wards(DEFAULT_CORPUS_DIR / "wards.json")
+def wards_read(wards: tuple[str, ...]) -> tuple[str, ...]:
+    """Return the wards' names as they read, in katakana (台東区: タイトウク)."""
     return tuple("".join(reading for *_, reading in tokenize(name)) for name in wards)
 
 
@@ -110,15 +107,18 @@ def keyed_hash(value: str) -> str:
     return hmac.new(key, value.encode("utf-8"), hashlib.sha256).hexdigest()
 
 
-def mask_personal_data(text: str) -> str:
-    """Return text, NFKC-normalized, with personal names, numbers, ids and addresses as placeholders."""
+def mask_personal_data(text: str, wards: Iterable[str]) -> str:
+    """Return text, NFKC-normalized, with personal names, numbers, ids and addresses as placeholders.
+
+    wards are the names of the wards the bot serves: typed in kana, they read like people's names.
+    """
     text = unicodedata.normalize("NFKC", text)
     shadow = text.translate(_AS_ASCII)
     for pattern, placeholder, accept in _PATTERNS:
         masked = _masked(text, shadow, pattern, placeholder, accept)
         if masked is not text:  # the ASCII-digit copy is made again only when a pattern changed the text
             text, shadow = masked, masked.translate(_AS_ASCII)
-    return _masked_names(text)
+    return _masked_names(text, wards_read(tuple(wards)))
 
 
 def _masked(text: str, shadow: str, pattern: re.Pattern[str], placeholder: str, accept) -> str:
@@ -137,7 +137,7 @@ def _masked(text: str, shadow: str, pattern: re.Pattern[str], placeholder: str, 
     return "".join(pieces) + text[last:] if pieces else text
 
 
-def _masked_names(text: str) -> str:
+def _masked_names(text: str, ward_readings: tuple[str, ...]) -> str:
     """Replace people's names (Sudachi's 固有名詞・人名) with one placeholder per name.
 
     A lone surname is also a place (今戸, 金杉) or part of a word (マイナ): it counts as a name only
@@ -153,7 +153,7 @@ def _masked_names(text: str) -> str:
             end += 1
         run = "".join(surface for surface, _ in morphemes[i:end])
         # A ward's name typed in kana reads to Sudachi as a full name (おおたくにも: おおた くに): it is a place.
-        if end > i and not run.translate(TO_KATAKANA).startswith(wards_read()) and (
+        if end > i and not run.translate(TO_KATAKANA).startswith(ward_readings) and (
             _full_name(morphemes[i:end]) or _named_by_context(morphemes, i, end)
         ):
             pieces.append(NAME_PLACEHOLDER)

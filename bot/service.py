@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from bot import metrics
 from bot.db import Question, new_question_id, utcnow
-from bot.live_index import get_answerer
+from bot.live_index import get_answerer, get_wards
 from bot.privacy import mask_personal_data
 from index.answering import Answer, Answerer
 
@@ -58,7 +58,8 @@ class RecentAsks:
     are what the log keeps anyway. A staff change (a new answerer) empties it; each ask is still logged.
     """
 
-    def __init__(self, size: int = RECENT_ASKS) -> None:
+    def __init__(self, wards: Iterable[str], size: int = RECENT_ASKS) -> None:
+        self.wards = tuple(wards)  # the masking reads them as places, not names
         self.size = size
         self._answerer: Answerer | None = None
         self._asks: OrderedDict[tuple[str | None, bytes], tuple[Answer, str]] = OrderedDict()
@@ -75,7 +76,7 @@ class RecentAsks:
             if found is not None:
                 self._asks.move_to_end(key)
                 return found
-        found = answerer.answer(text, ward), mask_personal_data(text.strip())
+        found = answerer.answer(text, ward), mask_personal_data(text.strip(), self.wards)
         with self._lock:
             if answerer is self._answerer:
                 self._asks[key] = found
@@ -86,7 +87,12 @@ class RecentAsks:
 
 def init_app(app: Flask) -> None:
     """Give the app (each worker) its recent asks."""
-    app.extensions[EXTENSION] = RecentAsks()
+    app.extensions[EXTENSION] = RecentAsks(get_wards(app))
+
+
+def get_recent_asks() -> RecentAsks:
+    """Return the current app's (its worker's) recent asks."""
+    return current_app.extensions[EXTENSION]
 
 
 @dataclass(frozen=True)
@@ -115,7 +121,7 @@ def ask(
     if suggested_from is not None and db.get(Question, suggested_from) is None:
         suggested_from = None
     started = time.perf_counter()
-    answer, masked = current_app.extensions[EXTENSION].answer(get_answerer(), text, ward)
+    answer, masked = get_recent_asks().answer(get_answerer(), text, ward)
     top = answer.hits[0] if answer.resolved and answer.hits else None
     row = {
         "id": new_question_id(),

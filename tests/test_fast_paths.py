@@ -326,7 +326,7 @@ def test_a_question_is_cut_into_morphemes_once_for_the_corpus_the_staff_entries_
     index = StaffIndex([StaffEntry(unit, (unit.question,))], answerer.retriever.analyzer, Background.of(answerer.retriever))
     cut.clear()
     StaffAnswerer(answerer, index).answer(question, "台東区")
-    mask_personal_data(question)
+    mask_personal_data(question, answerer.wards)
     assert len(cut) == len(set(cut)), cut
     assert question in cut and answerer.retriever.spell(question) in cut
 
