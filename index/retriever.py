@@ -90,6 +90,7 @@ class Query:
     asks_final: bool = False  # what a plan came to in the end (最終的に, 完成版): a draft amended since is outdated for it
     slots: tuple[Slot, ...] = ()  # the details asked for (a month, a count of 冊 …), which the quoted sentence must give
     defined: frozenset[str] = frozenset()  # glossary units whose term the question asks the meaning of: they come first
+    items: frozenset[str] = frozenset()  # the numbered items the question names (目標1, 取組7: index.text.numbered_items)
 
 
 @dataclass(frozen=True)
