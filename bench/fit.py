@@ -33,12 +33,12 @@ ROOT = Path(__file__).resolve().parent.parent
 
 @dataclass
 class Example:
-    """One question's leaders: their features and which of them hold an expected phrase."""
+    """One question's leaders: their features and which of them quote an expected phrase."""
 
     answerable: bool
     features: np.ndarray  # leaders × RERANK_FEATURES
     extra: list[dict[str, float]]  # each leader's full feature dict
-    gold: np.ndarray  # leaders, 1.0 where the unit holds an expected phrase
+    gold: np.ndarray  # leaders, 1.0 where the answer cut from the unit quotes an expected phrase
     # leaders, True where the bot would quote the answer cut from it: it gives the detail asked (index/slots.py) and
     # is of a kind that may answer the question (Answerer.refuses)
     quotable: np.ndarray
@@ -52,12 +52,14 @@ def collect(answerer: Answerer, rows: list[dict]) -> list[Example]:
     for row in tqdm(rows, desc="leaders", unit="q"):
         query = answerer.query(row["question"], row.get("ward"))
         hits = answerer.retriever.search(query, limit=10_000)
-        expected = [squash(e) for e in row["expect_any"]]
-        gold = [float(any(e in squash(h.unit.text + h.unit.question) for e in expected)) for h in hits]
         matrix = np.array([[h.features[n] for n in RERANK_FEATURES] for h in hits]).reshape(-1, len(RERANK_FEATURES))
         # The bot abstains whatever its confidence when the answer lacks the detail asked, or is of a kind that
         # cannot answer (a survey's result for a question about no survey); the threshold must know.
         texts = [answerer.extract(h, query) for h in hits]
+        # A leader is right when the answer cut from it quotes an expected phrase, as the bot is scored: a long
+        # passage that holds the phrase past what is quoted (a 施策 and its KPI table) is a neighbour, not the answer.
+        expected = [squash(e) for e in row["expect_any"]]
+        gold = [float(any(e in squash(text) for e in expected)) for text in texts]
         gives = [answerer.gives_asked(text, h, query) for h, text in zip(hits, texts)]
         quotable = [g > 0 and not answerer.refuses(h, query, text) for h, g, text in zip(hits, gives, texts)]
         extra = [h.features | {"slot_given": float(bool(query.slots) and g > 0), "gives": g} for h, g in zip(hits, gives)]

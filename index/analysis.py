@@ -12,6 +12,7 @@ from pathlib import Path
 from sudachipy import Dictionary, SplitMode
 
 from index.kana import KANJI
+from index.text import numbered_items
 
 # Parts of speech that carry meaning in a question or a passage.
 CONTENT_POS = {"名詞", "動詞", "形容詞", "形状詞", "接頭辞", "接尾辞"}
@@ -238,6 +239,9 @@ class Analyzer:
             # Interned: the index holds each term once however many units use it, in memory and in its cache file.
             synonyms = tuple(sys.intern(f"{SYNONYM_PREFIX}{group}") for group in groups)
             words.append(Word(sys.intern(form), synonyms, surface, pos))
+        # A numbered item (目標1, 【取り組み7】) is a word of its own: Sudachi keeps 目標 and drops its number, and
+        # asked 目標1, the passage listing 目標3's 施策 would hold every word of the question.
+        words.extend(Word(sys.intern(item), (), item) for item in numbered_items(text))
         return words
 
     def with_kinds(self, words: list[Word]) -> list[Word]:

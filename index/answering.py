@@ -15,7 +15,7 @@ from index.analysis import Word, split_segments
 from index.names import NameFinder
 from index.retriever import SEGMENT_ANSWER_TYPES, Hit, Query, Retriever, Segment
 from index.slots import SHARE_ASKED, Slot, asked_slots, kanji_question_words, missing_slot
-from index.text import labelled_rows, table_headings
+from index.text import labelled_rows, numbered_items, table_headings
 from index.units import FAQ, GLOSSARY, QA, Unit
 
 T = TypeVar("T")
@@ -382,6 +382,7 @@ class Answerer:
             asks_final=bool(ASKS_FINAL.search(question)),
             slots=tuple(asked_slots(asks)),
             defined=self.terms_defined(question),
+            items=numbered_items(question),
         )
 
     def municipality_elsewhere(self, question: str) -> str | None:
@@ -449,7 +450,13 @@ class Answerer:
         A public comment's reply is quoted first; the resident's comment follows when room is left,
         since residents often ask what was proposed as much as what the ward replied.
         """
-        answer = self.best_sentences(hit.text_segments, query, MAX_EXTRACTED_ANSWER_CHARS, hit.unit.title)
+        # A numbered item asked that the passage's heading alone names (目標1 便利で快適な行政サービスの提供, its text
+        # going on from it) is answered by that heading first: the item's name is what was asked.
+        titled = bool(query.items & numbered_items(hit.unit.title)) and not any(
+            query.items & numbered_items(segment.text) for segment in hit.text_segments
+        )
+        lead = hit.unit.title + "\n" if titled else ""
+        answer = lead + self.best_sentences(hit.text_segments, query, MAX_EXTRACTED_ANSWER_CHARS - len(lead), hit.unit.title)
         if hit.unit.kind == QA and hit.unit.question:
             room = MAX_EXTRACTED_ANSWER_CHARS - len(answer) - len(COMMENT_LABEL) - 1
             if room >= 40:

@@ -70,9 +70,9 @@ class RankingParams:
     verb_weight: float = 0.3  # verbs and adjectives say less about the topic than nouns
     affix_weight: float = 0.3
     synonym_weight: float = 0.5  # a Sudachi synonym-group match counts less than the word itself
-    rerank_weights: tuple[float, ...] = (0.279, 1.056, 1.096, 1.891, 1.063, 0.363, 1.522, 0.669, -0.155, -1.039, 0.588, -0.481, 0.613, 1.499, 1.148, 1.303)
-    abstain_weights: tuple[float, ...] = (0.715, -0.134, 0.889, -1.972, -0.225, -2.949, -1.464, -1.128, 2.819, -0.851, 2.124, 0.126)
-    abstain_bias: float = -4.522
+    rerank_weights: tuple[float, ...] = (0.279, 1.046, 1.096, 1.882, 1.08, 0.355, 1.525, 0.673, -0.168, -1.04, 0.586, -0.475, 0.575, 1.498, 1.164, 1.294)
+    abstain_weights: tuple[float, ...] = (0.725, -0.133, 0.916, -2.009, -0.216, -2.933, -1.439, -1.131, 2.766, -0.9, 2.113, 0.095)
+    abstain_bias: float = -4.455
     min_confidence: float = 0.28
 
 
@@ -90,6 +90,7 @@ class Query:
     asks_final: bool = False  # what a plan came to in the end (最終的に, 完成版): a draft amended since is outdated for it
     slots: tuple[Slot, ...] = ()  # the details asked for (a month, a count of 冊 …), which the quoted sentence must give
     defined: frozenset[str] = frozenset()  # glossary units whose term the question asks the meaning of: they come first
+    items: frozenset[str] = frozenset()  # the numbered items the question names (目標1, 取組7: index.text.numbered_items)
 
 
 @dataclass(frozen=True)

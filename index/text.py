@@ -71,3 +71,24 @@ def labelled_rows(text: str, target: bool) -> str:
         elif header and len(cells) == len(header):
             lines[number] = " / ".join(f"{heading}: {cell}" for heading, cell in zip(header, cells) if not (target and heading.startswith("現況")))
     return "\n".join(lines)
+
+
+# A numbered item of a plan, as a document or a resident names it: 目標1, 基本目標1, 【施策4】, 取り組み7, 取組 15, No.3.
+NUMBERED_ITEM = re.compile(
+    r"(基本目標|目標|施策|取り?組み?|No\.?|方針)\s?(\d+(?:-\d+)*)(?![\d.,つ-])"
+    r"|(\d+|[一二三四五六七八九])\s?(?:つ|番)目の(基本目標|目標|施策|取り?組み?|方針)"
+)
+# The labels one kind of item goes by: a plan's 基本目標 is what residents call its 目標.
+ITEM_LABELS = {"基本目標": "目標", "取り組み": "取組", "取組み": "取組", "取り組": "取組", "No.": "No", "No": "No"}
+KANJI_DIGITS = str.maketrans("一二三四五六七八九", "123456789")
+
+
+def numbered_items(text: str) -> frozenset[str]:
+    """Return the numbered items text names, each as its label and number (目標1, 取組15), however it writes them."""
+    items = set()
+    for match in NUMBERED_ITEM.finditer(unicodedata.normalize("NFKC", text)):
+        label, number = (match.group(1), match.group(2)) if match.group(1) else (match.group(4), match.group(3))
+        number = "-".join(str(int(part)) for part in number.translate(KANJI_DIGITS).split("-"))
+        items.add(f"{ITEM_LABELS.get(label, label)}{number}")
+    return frozenset(items)
+

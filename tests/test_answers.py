@@ -11,7 +11,7 @@ from bot.db import Question
 from index.answering import DETAIL_RUNNER_UP_MARGIN, MONTH_RUNNER_UP_MARGIN, lines_apart
 from index.retriever import SEGMENT_ANSWER_TYPES
 from index.slots import asked_slots, kanji_question_words, missing_slot
-from index.text import labelled_rows, squash
+from index.text import labelled_rows, numbered_items, squash
 
 
 @pytest.mark.parametrize(
@@ -783,3 +783,52 @@ def test_what_a_chatbot_could_not_solve_is_its_unresolved_rate(answerer):
     answer = answerer.answer("AIチャットボットで解決できなかった割合は何%？", "台東区")
     assert answer.resolved
     assert "未解決率" in answer.text
+
+
+@pytest.mark.parametrize(
+    ("text", "items"),
+    [
+        ("DX推進計画の目標1は何ですか", {"目標1"}),
+        ("【取り組み7】 「アイデアソン」によるオープンデータ利活用", {"取組7"}),
+        ("・施策 12 生成AIの利用回数（月平均）", {"施策12"}),
+        ("基本目標2：行政運営の効率化", {"目標2"}),
+        ("２つ目の目標って何", {"目標2"}),
+        ("三つ目の施策は", {"施策3"}),
+        ("取組3-1-2の進み具合", {"取組3-1-2"}),
+        ("【施策数:3、取組数:5】", set()),  # counts of items, not items
+        ("3つの目標に16の施策", set()),
+        ("施策一覧", set()),
+    ],
+)
+def test_a_numbered_item_is_read_by_its_label_and_number(text, items):
+    assert numbered_items(text) == items
+
+
+@pytest.mark.parametrize(
+    ("question", "lead", "sibling"),
+    [
+        ("DX推進計画の目標1は何ですか", "目標1 便利で快適な行政サービスの提供", "目標3"),
+        ("DX計画の目標3って何についての目標？", "目標3 DX推進体制の強化・組織風土の醸成", "目標1"),
+    ],
+)
+def test_a_numbered_item_asked_is_quoted_not_its_neighbour(answerer, question, lead, sibling):
+    answer = answerer.answer(question, "台東区")
+    assert answer.resolved
+    assert answer.text.startswith(lead)
+    # The item is a word of its own, which the passage listing only its siblings does not hold.
+    asked = lead.split()[0]
+    query = answerer.query(question, "台東区")
+    assert asked in [w.form for w in query.words] and sibling not in [w.form for w in query.words]
+    hits = answerer.retriever.search(query, limit=40)
+    listing_sibling = next(hit for hit in hits if sibling in (items := numbered_items(hit.unit.text)) and asked not in items)
+    assert listing_sibling.features["coverage"] < hits[0].features["coverage"]
+
+
+def test_a_numbered_item_only_a_heading_names_leads_with_that_heading(answerer):
+    query = answerer.query("目標1の便利で快適な行政サービスの提供って何をするの", "台東区")
+    hit = next(hit for hit in answerer.retriever.search(query, limit=40) if hit.unit.title.startswith("目標1 "))
+    assert not numbered_items(hit.unit.text)
+    text = answerer.extract(hit, query)
+    assert text.startswith(hit.unit.title + "\n") and len(text) <= 600
+    # Asked no numbered item, the same passage is quoted from its text.
+    assert not answerer.extract(hit, answerer.query("便利で快適な行政サービスの提供って何をするの", "台東区")).startswith(hit.unit.title)

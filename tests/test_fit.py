@@ -4,6 +4,7 @@ from __future__ import annotations
 import numpy as np
 
 from helpers import bench_module
+from index.text import squash
 
 
 def test_the_threshold_is_the_lowest_that_keeps_the_abstention_bar():
@@ -97,3 +98,19 @@ def test_a_runner_up_in_a_near_tie_that_gives_the_detail_more_fully_is_quoted_in
     assert list(rows.right) == [1.0, 0.0, 1.0, 0.0, 1.0] and list(rows.quotable) == [True, False, True, True, True]
     # How sure the answer is is judged on the best, as the answerer judges it before putting the runner-up first.
     assert rows.features[0][ABSTAIN_FEATURES.index("slot_given")] == 0.0
+
+
+def test_a_leader_is_right_in_the_fit_only_when_the_answer_cut_from_it_quotes_an_expected_phrase(answerer):
+    fit = bench_module("fit")
+    # The 施策's passage holds the KPI row's indicator past what its answer quotes: a neighbour, not the answer.
+    row = {
+        "question": "台東区って、キャッシュレスで払う人の割合をどれくらいまで増やすつもりなの？", "ward": "台東区",
+        "answerable": True, "expect_any": ["キャッシュレス決済利用率"],
+    }
+    (example,) = fit.collect(answerer, [row])
+    query = answerer.query(row["question"], row["ward"])
+    hits = answerer.retriever.search(query, limit=10_000)
+    quoted = ["キャッシュレス決済利用率" in squash(answerer.extract(h, query)) for h in hits]
+    held = ["キャッシュレス決済利用率" in squash(h.unit.text) for h in hits]
+    assert list(example.gold) == [float(q) for q in quoted]
+    assert any(quoted) and any(h and not q for h, q in zip(held, quoted))

@@ -27,6 +27,13 @@ def test_content_words_are_normalized_and_grammar_dropped(analyzer):
     assert forms == ["申し込み"]  # 申込み → 申し込み; の/を/方法/教える/ください are not content
 
 
+def test_a_numbered_item_is_a_word_beside_its_label(analyzer):
+    # Sudachi drops the number: without the item, 目標1 and 目標3 would be the same question.
+    assert [w.form for w in analyzer.analyze("目標1は何")] == ["目標", "目標1"]
+    assert "取組7" in analyzer.terms("【取り組み7】 「アイデアソン」によるオープンデータ利活用")
+    assert "施策3" in analyzer.terms("3つ目の施策")
+
+
 @pytest.mark.parametrize(
     ("resident", "document"),
     [
