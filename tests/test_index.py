@@ -145,6 +145,12 @@ def test_a_synonym_rewritten_keeps_its_own_sudachi_groups(tmp_path):
     assert listed.terms("マイナカード") == listed.terms("マイナンバーカード")
 
 
+def test_residents_short_word_for_the_health_insurance_premium_is_the_documents_word():
+    # Sudachi keeps 国保料 one unknown word, which matched nothing; the documents and staff write 国民健康保険料.
+    shipped = Analyzer(DEFAULT_CORPUS_DIR / "synonyms.txt")
+    assert shipped.terms("国保料の払い方") == shipped.terms("国民健康保険料の払い方")
+
+
 def test_an_acronym_spaced_out_letter_by_letter_is_one_word():
     analyzer = Analyzer()
     # A document made from a PDF writes 生成A I; residents type 生成AI.
