@@ -30,7 +30,7 @@ QUESTION_WORDS = {
     "欲しい", "予定", "みたい", "ちょっと", "ない", "良い", "いい", "よい", "つもり",
     # The whole corpus is about the ward; and one-character nouns that only frame a question.
     "区", "時", "中", "他", "毎", "前", "後", "際", "奴", "そう", "つ", "件", "人", "版", "今回",
-    "何人", "何件", "幾つ", "いつ頃", "何年", "全部", "皆", "うち", "自分", "もともと", "元々", "普段", "場所",
+    "何人", "何件", "幾つ", "幾ら", "いつ頃", "何年", "全部", "皆", "うち", "自分", "もともと", "元々", "普段", "場所",
     "積もり", "そのまま",
     # どの after a noun (人どのくらい) is read as the honorific suffix 殿, which no document uses.
     "殿",

@@ -151,6 +151,12 @@ def test_residents_short_word_for_the_health_insurance_premium_is_the_documents_
     assert shipped.terms("国保料の払い方") == shipped.terms("国民健康保険料の払い方")
 
 
+def test_how_much_frames_a_question_and_names_no_topic():
+    # No document writes いくら: an unknown word, it weighed the most of a question's words (住民票 いくら) and kept
+    # the staff entry that holds the rest from answering. The price asked is read from the question's text.
+    assert [w.form for w in Analyzer().analyze("住民票 ほしい いくら")] == ["住民票"]
+
+
 def test_an_acronym_spaced_out_letter_by_letter_is_one_word():
     analyzer = Analyzer()
     # A document made from a PDF writes 生成A I; residents type 生成AI.
