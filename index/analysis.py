@@ -41,6 +41,8 @@ QUESTION_WORDS = {
     # Who the resident is and how they feel: context of a question, never its topic.
     "親", "母", "父", "母親", "父親", "祖母", "祖父", "夫", "妻", "息子", "娘", "婆", "爺", "ちゃん", "主人",
     "友達", "知り合い", "近所", "心配", "辛い", "気味",
+    # How politely they ask and when it befell them: the frame of a resident's story, not what it is about.
+    "宜しい", "申す", "先日", "先週", "先月", "来週", "長年", "駄目",
 }
 # Split after a sentence end or a line break, keeping the break so lists and tables stay lines.
 SENTENCE_END = re.compile(r"(?<=[。！？!?])|(?<=\n)")

@@ -157,6 +157,12 @@ def test_how_much_frames_a_question_and_names_no_topic():
     assert [w.form for w in Analyzer().analyze("住民票 ほしい いくら")] == ["住民票"]
 
 
+def test_politeness_and_when_it_befell_frame_a_residents_story():
+    # Unknown to the documents, each weighed as much as the story's topic and was a word no entry held.
+    forms = [w.form for w in Analyzer().analyze("先週引っ越してきました。転入の届けはどちらで申せばよろしいでしょうか")]
+    assert not {"先週", "申す", "宜しい"} & set(forms) and "転入" in forms
+
+
 def test_an_acronym_spaced_out_letter_by_letter_is_one_word():
     analyzer = Analyzer()
     # A document made from a PDF writes 生成A I; residents type 生成AI.
