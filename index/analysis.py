@@ -31,7 +31,7 @@ QUESTION_WORDS = {
     "欲しい", "予定", "みたい", "ちょっと", "ない", "良い", "いい", "よい", "つもり",
     # The whole corpus is about the ward; and one-character nouns that only frame a question.
     "区", "時", "中", "他", "毎", "前", "後", "際", "奴", "そう", "つ", "件", "人", "版", "今回",
-    "何人", "何件", "幾つ", "いつ頃", "何年", "全部", "皆", "うち", "自分", "もともと", "元々", "普段", "場所",
+    "何人", "何件", "幾つ", "幾ら", "いつ頃", "何年", "全部", "皆", "うち", "自分", "もともと", "元々", "普段", "場所",
     "積もり", "そのまま",
     # どの after a noun (人どのくらい) is read as the honorific suffix 殿, which no document uses.
     "殿",
@@ -42,6 +42,8 @@ QUESTION_WORDS = {
     # Who the resident is and how they feel: context of a question, never its topic.
     "親", "母", "父", "母親", "父親", "祖母", "祖父", "夫", "妻", "息子", "娘", "婆", "爺", "ちゃん", "主人",
     "友達", "知り合い", "近所", "心配", "辛い", "気味",
+    # How politely they ask and when it befell them: the frame of a resident's story, not what it is about.
+    "宜しい", "申す", "先日", "先週", "先月", "来週", "長年", "駄目",
 }
 # A sentence or a line: up to and with its end or its line break, kept so that lists and tables stay lines (found
 # with one scan, rather than a split at every position that follows an end).

@@ -57,6 +57,9 @@ PHRASE_SPACE = re.compile(rf"(?<=[ぁ-ゖ])\s+(?={_JAPANESE})|(?<={_JAPANESE})\s
 # a word's start, so a word shorter than MIN_READING can be read there when the rest of it is particles only.
 PHRASE = re.compile(r"(?:^|(?<=[\s、。，,！？!?]))[ぁ-ゖー]{1,8}(?=$|[\s、。，,！？!?])")
 PHRASE_PARTICLES = re.compile(r"(?:の|を|は|が|で|に|と|も|へ|や|って|から|まで|より|など|だけ|でも)*(?:です|ですか|でしょう|でしょうか|か|かな)?")
+# A phrase that is する inflected (したい, します, しないと) is grammar typed apart from its noun (実印 登録
+# したい), whatever noun its kana also read (死体, 市内).
+SURU_PHRASE = re.compile(r"し(?:たい|たく|ます|ました|ません|ない|なきゃ|た|て|てる|ている|ています)(?:です|ですか|けど|のに|から|と|ね|よ|か|な|の)*")
 
 
 class KanaSpeller:
@@ -103,8 +106,8 @@ class KanaSpeller:
 
     def _phrase_spelled(self, phrase: re.Match[str]) -> str:
         """Return a phrase with its short word spelled, when one reads its start and particles all the rest."""
-        if PHRASE_PARTICLES.fullmatch(phrase.group()):
-            return phrase.group()  # particles alone (には, とは), not a one-kana word and a particle
+        if PHRASE_PARTICLES.fullmatch(phrase.group()) or SURU_PHRASE.fullmatch(phrase.group()):
+            return phrase.group()  # particles alone (には, とは), not a one-kana word and a particle; する inflected
         kana = phrase.group().translate(TO_KATAKANA)
         for length in range(min(MIN_READING - 1, len(kana)), 0, -1):
             word = self._short.get(kana[:length])

@@ -152,6 +152,24 @@ def test_a_synonym_rewritten_keeps_its_own_sudachi_groups(tmp_path):
     assert listed.terms("マイナカード") == listed.terms("マイナンバーカード")
 
 
+def test_residents_short_word_for_the_health_insurance_premium_is_the_documents_word():
+    # Sudachi keeps 国保料 one unknown word, which matched nothing; the documents and staff write 国民健康保険料.
+    shipped = Analyzer(DEFAULT_CORPUS_DIR / "synonyms.txt")
+    assert shipped.terms("国保料の払い方") == shipped.terms("国民健康保険料の払い方")
+
+
+def test_how_much_frames_a_question_and_names_no_topic():
+    # No document writes いくら: an unknown word, it weighed the most of a question's words (住民票 いくら) and kept
+    # the staff entry that holds the rest from answering. The price asked is read from the question's text.
+    assert [w.form for w in Analyzer().analyze("住民票 ほしい いくら")] == ["住民票"]
+
+
+def test_politeness_and_when_it_befell_frame_a_residents_story():
+    # Unknown to the documents, each weighed as much as the story's topic and was a word no entry held.
+    forms = [w.form for w in Analyzer().analyze("先週引っ越してきました。転入の届けはどちらで申せばよろしいでしょうか")]
+    assert not {"先週", "申す", "宜しい"} & set(forms) and "転入" in forms
+
+
 def test_an_acronym_spaced_out_letter_by_letter_is_one_word():
     analyzer = Analyzer()
     # A document made from a PDF writes 生成A I; residents type 生成AI.

@@ -178,3 +178,12 @@ def test_a_question_without_a_verb_typed_in_kana_is_not_searched_for_verb_runs(a
     morphemes = analyzer.verb_morphemes("ネットつかってる人の割合")
     assert speller.spell(morphemes) == "ネット使ってる人の割合"
     assert tried and all(start < len(morphemes) for start in tried) and len(tried) < len(morphemes)
+
+
+def test_suru_typed_apart_from_its_noun_is_grammar_not_a_word_it_also_reads():
+    # 「実印 登録 したい」: したい is する inflected, not 死体, however often an entry writes 死体.
+    speller = KanaSpeller.from_readings(Counter({("死体", "シタイ"): 2, ("指定", "シテイ"): 2}), same_word=lambda a, b: a == b)
+    assert speller.spell("実印 登録 したい") == "実印 登録したい"  # joined to its noun, as the space between phrases goes
+    assert speller.spell("とうろく しないと") == "とうろくしないと"
+    assert speller.spell("したいを みつけた") == "死体をみつけた"  # the noun, followed by a particle
+    assert speller.spell("してい の ばしょ") == "指定のばしょ"  # not する: a noun the kana read

@@ -121,6 +121,26 @@ def test_residents_words_for_a_service_find_the_entry_in_the_words_staff_answer_
     assert bot.staff_match("ハンコのカード 財布ごと落とした", None).best.entry.unit.id == "faq-4"
 
 
+def test_what_befell_a_resident_finds_the_service_a_ward_answers_it_with(corpus):
+    topics = ["無料法律相談", "葬祭費の支給", "身体障害者手帳の申請", "児童館の利用", "休日・夜間の急病診療", "死亡届", "犬の登録",
+              "婚姻届の提出", "離婚届"]
+    entries = [entry(number, topic) for number, topic in enumerate(topics, start=1)]
+    bot = answerer(corpus, *entries)
+    without_kinds = StaffIndex(entries, Analyzer(DEFAULT_CORPUS_DIR / "synonyms.txt"), Background.of(corpus.retriever),
+                               vectors=NO_VECTORS)
+    for question, expected in [
+        ("母の葬式を出した 区から出るお金", "葬祭費の支給"),  # 葬式: 葬祭, not the 死亡届
+        ("耳が遠くなって補聴器", "身体障害者手帳の申請"),  # 補聴器: 障害
+        ("夜中に子どもが発熱した", "休日・夜間の急病診療"),  # 発熱: 急病
+        ("迷い犬を保護した", "犬の登録"),  # 迷い犬: 犬
+        ("夫と別れることになった 届けは", "離婚届"),  # 別れる: 離婚, not the 婚姻届
+    ]:
+        match = bot.staff_match(question, None)
+        assert match.best is not None and match.best.entry.unit.id == f"faq-{topics.index(expected) + 1}", question
+        words = corpus.query(question, None).words
+        assert [hit.entry.unit.id for hit in without_kinds.rank(question, words, None)][:1] != [match.best.entry.unit.id]
+
+
 def test_residents_short_words_for_the_card_and_its_pin_find_its_entry(corpus):
     topics = ["マイナンバーカードの暗証番号を忘れた・ロックされた", "住民票のコンビニ交付", "国民健康保険の加入"]
     bot = answerer(corpus, *(entry(number, topic) for number, topic in enumerate(topics, start=1)))
