@@ -495,6 +495,9 @@ def test_a_date_in_kanji_numerals_answers_when(answerer):
         ("コンビニ交付って何？", "コンビニ交付サービス"),  # without the generic last word
         ("AIってどういういみ？", "AI (Artificial Intelligence)"),  # 意味 typed in kana
         ("チャットボットってどういうものですか", "AIチャットボット"),  # without the letters before the loanword
+        ("クラウド・バイ・デフォルトとは？", "クラウド・バイ・デフォルト原則"),  # without 原則, a generic last word
+        ("くらうど・ばい・でふぉるとってなに", "クラウド・バイ・デフォルト原則"),  # typed in kana: named by its reading
+        ("コンビニこうふとは？", "コンビニ交付サービス"),  # half in kana
     ],
 )
 def test_a_term_is_named_under_another_spelling_or_without_its_generic_last_word(answerer, question, term):
