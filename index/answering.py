@@ -98,6 +98,10 @@ SURVEY_WORDS = re.compile(
         share=SHARE_ASKED
     )
 )
+# How many people or households do or have something, asked as a share (ツイッターで見てる人ってどのくらい,
+# タブレット持ってる家は何割, 60代の人はどのくらい): a survey's result answers it, though the question names no survey; whether
+# to read it as a survey question in ranking is left to SURVEY_WORDS, as a plan may give such a figure too.
+COUNTS_PEOPLE = re.compile(r"(る|た|ない|の)(人|ひと|家|世帯|区民|方|家庭)(は|が|って|の)?({share})".format(share=SHARE_ASKED))
 
 # Sudachi cuts hiragana it cannot read into pieces (なんけん: けん; こんど): one the corpus does not know names no
 # topic, yet as an unknown word it would weigh the most of all and turn the question away as being about something else.
@@ -290,8 +294,9 @@ class Answerer:
             (hit.unit.kind == GLOSSARY and not self.names_term(query.spelled, hit.unit.id))
             # …and says what the term is, not what it will become (コンビニ交付の拡充で戸籍の証明書も取れるようになる？).
             or (hit.unit.kind == GLOSSARY and not query.defined and bool(ASKS_CHANGE.search(query.spelled)))
-            # What residents answered in a survey tells nothing about the thing itself (婚姻届を出したい).
-            or (hit.features["survey"] < 0 and not query.wants_survey)
+            # What residents answered in a survey tells nothing about the thing itself (婚姻届を出したい), only how many
+            # of them do or have it.
+            or (hit.features["survey"] < 0 and not query.wants_survey and not COUNTS_PEOPLE.search(query.spelled))
             # That residents wrote about a thing (転出届のWeb化について) answers only what they wrote, not whether the
             # thing is done (転出届ってもうネットで出せる？).
             or (bool(COMMENT_TOPICS.match(text)) and "comment" not in query.answer_types)

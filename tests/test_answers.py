@@ -395,6 +395,19 @@ def test_a_survey_result_does_not_answer_a_question_that_is_not_about_a_survey(a
     assert asked.resolved and "アンケート" in asked.hits[0].unit.section
 
 
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("区の公式ツイッターを見ている人の割合", "区公式Twitter"),
+        ("タブレットを持っている世帯の割合は", "52.0%"),
+    ],
+)
+def test_how_many_people_do_or_have_something_is_answered_by_a_survey_result(answerer, question, expected):
+    # No survey is named, yet a share of the people who do or have something is what residents answered.
+    answer = answerer.answer(question, "台東区")
+    assert answer.resolved and expected in answer.text
+
+
 def test_a_glossary_entry_answers_only_a_question_that_names_its_term(answerer):
     # コンビニ交付サービス's definition mentions 印鑑登録証明書; it says nothing of how to register a seal.
     assert not answerer.answer("台東区で印鑑登録したいんですが、何を持っていけばいいですか？", "台東区").resolved
