@@ -630,7 +630,7 @@ class Retriever:
         np.maximum.at(sentence_coverage, segment_owner, segment_shares)
         asked_coverage = np.zeros(count)
         np.maximum.at(asked_coverage, asked_owner, asked_shares)
-        answer_type, strict_answer_type, type_led = np.zeros(count), np.zeros(count), np.zeros(count)
+        answer_type, type_missing, type_led = np.zeros(count), np.zeros(count), np.zeros(count)
         if query.answer_types:
             wanted = kind_bits(query.answer_types)
             found = self._unit_kinds[leaders].copy()
@@ -663,7 +663,10 @@ class Retriever:
                 inside = has_best & (neighbour >= firsts) & (neighbour < ends)
                 nearby[inside] |= self._segment_kinds[neighbour[inside]]
             answer_type = np.bitwise_count(wanted & nearby) / len(query.answer_types)
-            strict_answer_type = np.bitwise_count(wanted & found) / len(query.answer_types)
+            # Only a detail (a date, a number …) can be missing: a question that also asks what was replied or meant
+            # (答えられない割合, 答え reads as asking the reply) is not short of it when the figure stands there.
+            if details := query.answer_types & DETAIL_TYPES:
+                type_missing = (np.bitwise_count(kind_bits(details) & found) < len(details)).astype(float)
         named = np.zeros(count, dtype=bool)
         named_column = np.zeros(count)
         if query.documents:
@@ -688,8 +691,8 @@ class Retriever:
             "length": self._lengths[leaders],
             "asked_coverage": asked_coverage,
             # The question asks for a date, a number, an amount, hours, a phone number or a department,
-            # and the best sentence has none.
-            "type_missing": ((strict_answer_type < 1.0) & bool(query.answer_types & DETAIL_TYPES)).astype(float),
+            # and the best sentence lacks one of them.
+            "type_missing": type_missing,
             "unmatched": np.where(held, 0.0, word_shares).max(axis=1, initial=0.0),
             "unknown": np.full(count, unknown),
             "type_led": type_led,

@@ -496,6 +496,13 @@ def test_first_or_last_before_when_names_no_thing_the_date_is_of():
     assert when.topics == () and when.label == "時期"
 
 
+def test_a_question_asking_a_figure_and_a_reply_is_not_short_of_the_figure_a_kpi_row_gives(answerer):
+    # 答えが出ない reads as asking what was replied (a comment); the KPI row gives the figure and target asked.
+    answer = answerer.answer("AIチャットボットで答えが出ない割合の目標は？", "台東区")
+    assert answer.hits[0].features["type_missing"] == 0.0
+    assert answer.resolved and "未解決率　20%　0%" in answer.text
+
+
 def test_a_date_in_kanji_numerals_answers_when(answerer):
     answer = answerer.answer("台東区民憲章はいつ告示されたの？", "台東区")
     assert answer.resolved and answer.text.startswith("(平成十八年十二月十四日 告示 第六百八十八号)")
