@@ -103,6 +103,9 @@ SURVEY_WORDS = re.compile(
 # to read it as a survey question in ranking is left to SURVEY_WORDS, as a plan may give such a figure too.
 COUNTS_PEOPLE = re.compile(r"(る|た|ない|の)(人|ひと|家|世帯|区民|方|家庭)(は|が|って|の)?({share})".format(share=SHARE_ASKED))
 
+# The bot's own opinion asked (あなたはどう思う？): the documents hold the ward's views, never the bot's.
+ASKS_OWN_OPINION = re.compile(r"(あなた|君|きみ)(は|の|って|自身)[^。？?]{0,6}(どう(思|考え)|意見|考え|感想)")
+
 # Sudachi cuts hiragana it cannot read into pieces (なんけん: けん; こんど): one the corpus does not know names no
 # topic, yet as an unknown word it would weigh the most of all and turn the question away as being about something else.
 SHORT_KANA_PIECE = re.compile(r"[ぁ-ゖー]{1,3}")
@@ -290,8 +293,10 @@ class Answerer:
     def refuses(self, hit: Hit, query: Query, text: str) -> bool:
         """Say whether hit, cut to text, is of a kind that cannot answer the question, however sure the ranking is."""
         return (
+            # The bot's own view asked: no passage holds it, however close its words.
+            bool(ASKS_OWN_OPINION.search(query.spelled))
             # A term's definition answers a question about that term, not one that shares a word with it.
-            (hit.unit.kind == GLOSSARY and not self.names_term(query.spelled, hit.unit.id))
+            or (hit.unit.kind == GLOSSARY and not self.names_term(query.spelled, hit.unit.id))
             # …and says what the term is, not what it will become (コンビニ交付の拡充で戸籍の証明書も取れるようになる？).
             or (hit.unit.kind == GLOSSARY and not query.defined and bool(ASKS_CHANGE.search(query.spelled)))
             # What residents answered in a survey tells nothing about the thing itself (婚姻届を出したい), only how many

@@ -503,6 +503,12 @@ def test_a_question_asking_a_figure_and_a_reply_is_not_short_of_the_figure_a_kpi
     assert answer.resolved and "未解決率　20%　0%" in answer.text
 
 
+def test_the_bots_own_opinion_is_not_the_documents_to_give(answerer):
+    assert not answerer.answer("区のデジタル化って、あなたはどう思いますか", "台東区").resolved
+    # The ward's view is: its replies to the comments give it.
+    assert answerer.answer("区民の使いやすさを考えたデジタル化について、区はどう考えてる？", "大田区").resolved
+
+
 def test_a_date_in_kanji_numerals_answers_when(answerer):
     answer = answerer.answer("台東区民憲章はいつ告示されたの？", "台東区")
     assert answer.resolved and answer.text.startswith("(平成十八年十二月十四日 告示 第六百八十八号)")
