@@ -84,6 +84,11 @@ from index.text import labelled_rows, squash
         ("見守りセンサーの申込みはどこ？", "高齢福祉課の窓口で申し込めます", "センサー等の技術を活用し"),
         ("4月入園の申込締め切りはいつですか", "4月入園の申込締切は令和7年1月20日", "募集期間：令和7年1月5日～1月20日"),
         ("庁内ICT推進本部の副本部長ってだれ？", "副本部長は副区長が務めます", "区長を本部長とする「庁内ICT推進本部」"),
+        ("情報漏えいが起きたのはどの課ですか", "事故は税務課で発生しました", "監査対象：情報システムを利用する7部署"),
+        ("セミナーの申込締切日を知りたい", "セミナー申込締切：7月31日", "セミナー 令和7年6～7月 公募"),
+        ("防災訓練、来年度はいつやるの", "防災訓練は令和8年度の9月に実施予定", "防災訓練：9月1日～9月3日"),
+        ("転出届の書き方を教えて", "転出届の記入例を掲載しています", "転出届の手続きをオンライン化します"),
+        ("戸籍謄本を遠くから取り寄せるにはどうしたらいい", "戸籍謄本は郵送で請求できます", "戸籍の証明書の発行をコンビニで"),
     ],
 )
 def test_a_slot_is_given_only_by_a_text_of_its_granularity(question, given, not_given):
@@ -181,6 +186,10 @@ def test_a_detail_in_the_residents_comment_is_not_one_the_ward_gives(answerer):
 @pytest.mark.parametrize("question", ["意見ってどうやって出せたの？", "区はシステムをどうやって守ってるの", "スマホの使い方を教えてもらえる場所"])
 def test_how_the_ward_does_something_or_a_skill_taught_asks_no_step(question):
     assert not [slot for slot in asked_slots(question) if slot.label.endswith("の方法")]
+
+
+def test_the_wording_of_a_text_asks_no_step_of_filling_in_a_form():
+    assert not [slot for slot in asked_slots("計画の書き方がおかしいって意見は直したの？") if slot.label.endswith("の方法")]
 
 
 def test_a_free_thing_named_asks_no_fee():
