@@ -139,6 +139,10 @@ def kanji_question_words(question: str) -> str:
         question = pattern.sub(kanji, question)
     return question
 
+# How many characters of a thing in a row name it where the place of it is asked.
+PLACE_NAMING = 3
+
+
 @dataclass(frozen=True)
 class Slot:
     """One detail a question asks for, and what a sentence that gives it holds."""
@@ -156,7 +160,8 @@ class Slot:
     # Whose it is (DX推進センターの電話番号): topics names it, and the passage quoted must name one of them in full,
     # on any line (a colophon gives its department's name and its number on lines of their own).
     owned: bool = False
-    # Where something is (DX推進センターってどこにある): topics names it, and its own name (…センター) gives no place.
+    # Where something is (DX推進センターってどこにある): topics names it, its own name (…センター) gives no place, and
+    # the text quoted or the passage's title must name it.
     place: bool = False
 
     def given_by(self, text: str, heading: str = "", passage: str | None = None) -> bool:
@@ -172,7 +177,10 @@ class Slot:
             searched = names.sub(lambda name: "＿" * len(name.group()), text)
         lines = [line_around(text, m.start()) for m in self.answer.finditer(searched)]
         if self.place:
-            return bool(lines)
+            # The place must be the thing's: 資格確認書ってどこでもらえる is not answered by lines on オンライン手続き and
+            # 本人確認 that never name it, so the text quoted or its title names the thing by three characters of it in
+            # a row (two, 確認, stand in many another word).
+            return bool(lines) and (not self.topics or any(names_thing(self.topics, t, PLACE_NAMING) for t in (heading, text)))
         if self.owned:
             return bool(lines) and (passage is None or not self.topics or any(topic in passage for topic in self.topics))
         if self.topics:
@@ -473,7 +481,15 @@ def line_around(text: str, at: int) -> str:
     return text[start : end if end >= 0 else len(text)]
 
 
-def names_thing(nouns: tuple[str, ...], line: str) -> bool:
-    """Say whether a line names one of the nouns, by any two characters of it in a row (事故 in 情報漏えい・事故件数)."""
-    # A long vowel mark and its neighbour say nothing of the word (ール is in スクール and スケジュール).
-    return any(noun[i : i + 2] in line for noun in nouns for i in range(len(noun) - 1) if "ー" not in noun[i : i + 2])
+def names_thing(nouns: tuple[str, ...], line: str, width: int = 2) -> bool:
+    """Say whether a line names one of the nouns, by any width characters of it in a row (事故 in 情報漏えい・事故件数).
+
+    A noun shorter than width is named whole.
+    """
+    for noun in nouns:
+        size = min(width, len(noun))
+        # A long vowel mark and its neighbour say nothing of the word (ール is in スクール and スケジュール).
+        pieces = (noun[i : i + size] for i in range(len(noun) - size + 1))
+        if any(piece in line for piece in pieces if size > 2 or "ー" not in piece):
+            return True
+    return False
