@@ -279,7 +279,7 @@ WORDED_SLOTS = (
 # exist (オンライン相談の拡充) does not tell; the line must at least name the step asked, as the documents write it.
 HOW_TO = (
     r"(どうやって|どうすれば|どうしたら|どのように)[^。？?、]{{0,8}}({0})|({0})[^。？?、]{{0,3}}(方|方法|手順|仕方|やり方|かた)"
-    r"|({0})[^。？?、]{{0,10}}(どうすれば|どうしたら)"
+    r"|({0})[^。？?、]{{0,4}}には[^。？?、\s]{{0,2}}\s?(どうすれば|どうしたら)"
 )
 HOW_TO_STEPS = tuple(
     (label, re.compile(HOW_TO.format(asked)), re.compile(named))

@@ -189,8 +189,11 @@ def test_how_the_ward_does_something_or_a_skill_taught_asks_no_step(question):
     assert not [slot for slot in asked_slots(question) if slot.label.endswith("の方法")]
 
 
-def test_the_wording_of_a_text_asks_no_step_of_filling_in_a_form():
-    assert not [slot for slot in asked_slots("計画の書き方がおかしいって意見は直したの？") if slot.label.endswith("の方法")]
+@pytest.mark.parametrize("question", ["計画の書き方がおかしいって意見は直したの？", "犬の登録はどうすればいいですか"])
+def test_the_wording_of_a_text_or_what_to_do_about_a_thing_asks_no_step(question):
+    # Only a step named before には (登録するにはどうすれば) is asked after it; the plan's colophon, 令和2年登録第69号,
+    # would otherwise give 犬の登録's step.
+    assert not [slot for slot in asked_slots(question) if slot.label.endswith("の方法")]
 
 
 def test_a_free_thing_named_asks_no_fee():
