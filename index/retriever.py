@@ -71,9 +71,9 @@ class RankingParams:
     affix_weight: float = 0.3
     synonym_weight: float = 0.5  # a Sudachi synonym-group match counts less than the word itself
     rerank_weights: tuple[float, ...] = (0.279, 1.056, 1.096, 1.891, 1.063, 0.363, 1.522, 0.669, -0.155, -1.039, 0.588, -0.481, 0.613, 1.499, 1.148, 1.303)
-    abstain_weights: tuple[float, ...] = (0.715, -0.134, 0.889, -1.972, -0.225, -2.949, -1.464, -1.128, 2.819, -0.851, 2.124, 0.126)
-    abstain_bias: float = -4.522
-    min_confidence: float = 0.28
+    abstain_weights: tuple[float, ...] = (0.733, -0.127, 0.856, -1.977, -0.235, -3.163, -1.524, -1.112, 2.843, -0.929, 2.439, 0.006)
+    abstain_bias: float = -4.565
+    min_confidence: float = 0.32
 
 
 @dataclass(frozen=True)
