@@ -1,57 +1,104 @@
-"""Print a question's best candidates with their reranker features, to see why a neighbour outranks the answer.
+"""Explain why the bot answers or abstains: the candidates with their reranker terms, the abstention rule's terms and the rule that decided.
 
-Run with `.venv/bin/python bench/explain.py "DX推進計画の目標1は何ですか" --ward 台東区`, or with `--set FILE ID …`
-to explain questions of a question set (a candidate holding an expected phrase is starred).
+Run with `.venv/bin/python bench/explain.py tests/data/residents-f.jsonl` (the questions it gets wrong),
+`… residents-f.jsonl F-072 F-105` (those questions, right or wrong) or `… --question 'DXって何？' --ward 台東区`.
+A candidate marked * holds one of the question's expected phrases.
 """
 from __future__ import annotations
 
 import argparse
 from pathlib import Path
 
-import numpy as np
-
-from index.answering import Answerer
+from index.answering import Answer, Answerer
 from index.build import build_answerer
 from index.corpus import read_jsonl
-from index.retriever import RERANK_FEATURES
+from index.retriever import ABSTAIN_FEATURES, RERANK_FEATURES, Hit
 from index.text import squash
 
+SHOWN = 5  # candidates printed per question
 
-def explain(answerer: Answerer, question: str, ward: str | None, expected: list[str], limit: int) -> None:
-    """Print the candidates of one question, best first, each feature times its weight, and the answer given."""
+
+def decided_by(answerer: Answerer, question: str, ward: str | None, answer: Answer) -> str:
+    """Name the rule that decided: a municipality elsewhere, the confidence, a candidate's kind, a detail missing."""
+    if answer.resolved:
+        return "answered"
+    if answerer.municipality_elsewhere(question) is not None:
+        return "withheld: about another municipality"
+    if not answer.hits:
+        return "withheld: no candidate"
     query = answerer.query(question, ward)
-    hits = answerer.retriever.search(query, limit=limit)
-    weights = np.array(answerer.retriever.params.rerank_weights)
-    wanted = [squash(e) for e in expected]
-    print(f"\n=== {question} [{ward}] types={sorted(query.answer_types)} survey={query.wants_survey}")
-    for rank, hit in enumerate(hits, 1):
-        gold = "*" if any(e in squash(hit.unit.text + hit.unit.question) for e in wanted) else " "
-        parts = " ".join(
-            f"{name[:6]}={hit.features[name] * w:+.2f}" for name, w in zip(RERANK_FEATURES, weights) if hit.features[name]
-        )
-        print(f"{gold}{rank:2} {hit.score:6.2f} {hit.unit.id:<22} {hit.unit.title[:30]}")
-        print(f"      {parts}")
+    hits = answer.hits
+    if not answerer.retriever.resolves(hits, answerer.retriever.confidence(hits, bool(query.slots))):
+        return "withheld: confidence below the threshold"
+    best = hits[0]
+    text = answerer.extract(best, query)
+    if answerer.refuses(best, query, text):
+        return f"withheld: a {best.unit.kind} of a kind that cannot answer this question"
+    missing = answerer.slot_missing(text, best, query)
+    return f"withheld: the detail asked is missing ({missing.label})" if missing else "withheld"
+
+
+def terms(answerer: Answerer, hits: list[Hit], slot_given: bool) -> str:
+    """Return each abstention feature of the best hit with its value and its weighted term."""
+    params = answerer.retriever.params
+    margin = hits[0].score - hits[1].score if len(hits) > 1 else hits[0].score
+    values = hits[0].features | {"score": hits[0].score, "margin": margin, "slot_given": float(slot_given)}
+    return " ".join(f"{n}={values[n]:.2f}({w * values[n]:+.2f})" for n, w in zip(ABSTAIN_FEATURES, params.abstain_weights))
+
+
+def rerank_terms(answerer: Answerer, hit: Hit) -> str:
+    """Return a candidate's reranker features that count, each times its weight: why a neighbour outranks the answer."""
+    weights = answerer.retriever.params.rerank_weights
+    return " ".join(f"{n[:8]}={hit.features[n] * w:+.2f}" for n, w in zip(RERANK_FEATURES, weights) if hit.features[n])
+
+
+def explain(answerer: Answerer, question: str, ward: str | None, expected: list[str]) -> list[str]:
+    """Return the lines that explain how the bot treats one question."""
     answer = answerer.answer(question, ward)
-    print(f"--> resolved={answer.resolved}: {answer.text[:160]!r}")
+    query = answerer.query(question, ward)
+    lines = [
+        f"  asks: slots={[slot.label for slot in query.slots]} types={sorted(query.answer_types)}"
+        f" survey={query.wants_survey} defined={sorted(query.defined)}"
+    ]
+    for hit in answer.hits[:SHOWN]:
+        text = answerer.extract(hit, query)
+        gold = "*" if any(e in squash(hit.unit.text + hit.unit.question) for e in expected) else " "
+        missing = answerer.slot_missing(text, hit, query)
+        lines.append(
+            f"  {gold} {hit.unit.id:22} {hit.score:6.2f} refused={answerer.refuses(hit, query, text)}"
+            f" missing={missing.label if missing else None} {hit.unit.title[:40]}"
+        )
+        lines.append(f"      {rerank_terms(answerer, hit)}")
+    if answer.hits:
+        confidence = answerer.retriever.confidence(answer.hits, bool(query.slots))
+        lines.append(f"  confidence {confidence:.3f} (threshold {answerer.retriever.params.min_confidence})")
+        lines.append("  " + terms(answerer, answer.hits, bool(query.slots)))
+    lines.append(f"  {decided_by(answerer, question, ward, answer)}: {answer.text[:120]!r}")
+    return lines
 
 
 def main() -> None:
-    """Explain the questions given, or those of a question set picked by id."""
+    """Explain the questions asked: those a set gets wrong, those named by id, or one typed."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("questions", nargs="*")
+    parser.add_argument("questions", nargs="?", type=Path, help="a question set (JSONL)")
+    parser.add_argument("ids", nargs="*", help="only these questions of the set, right or wrong")
+    parser.add_argument("--question", help="one question to explain, instead of a set")
     parser.add_argument("--ward")
-    parser.add_argument("--set", type=Path, help="a question set; the positional arguments are then its ids")
-    parser.add_argument("--limit", type=int, default=8)
     args = parser.parse_args()
     answerer = build_answerer()
-    if args.set:
-        rows = {row["id"]: row for row in read_jsonl(args.set)}
-        for identifier in args.questions:
-            row = rows[identifier]
-            explain(answerer, row["question"], row.get("ward"), row["expect_any"], args.limit)
+    if args.question:
+        rows = [{"id": "-", "question": args.question, "ward": args.ward, "answerable": True, "expect_any": []}]
     else:
-        for question in args.questions:
-            explain(answerer, question, args.ward, [], args.limit)
+        rows = [row for row in read_jsonl(args.questions) if not args.ids or row["id"] in args.ids]
+    for row in rows:
+        expected = [squash(e) for e in row["expect_any"]]
+        answer = answerer.answer(row["question"], row.get("ward"))
+        right = answer.resolved and any(e in squash(answer.text) for e in expected) if row["answerable"] else not answer.resolved
+        if right and not args.ids and not args.question:
+            continue
+        kind = "answerable" if row["answerable"] else "unanswerable"
+        print(f"\n{row['id']} ({kind}) {row['question']}")
+        print("\n".join(explain(answerer, row["question"], row.get("ward"), expected)))
 
 
 if __name__ == "__main__":

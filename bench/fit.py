@@ -175,9 +175,10 @@ def rates(confidence: np.ndarray, right: np.ndarray, answerable: np.ndarray, thr
 
 # A resident is better told "the documents do not say" than given a wrong passage: keep at least this
 # share of the unanswerable questions abstained (the 88% bar, with a margin for questions not seen:
-# sets never fitted on abstain on fewer than the share kept on the questions fitted on)
+# sets never fitted on abstain on fewer than the share kept on the questions fitted on: at 92%, held-out sets
+# abstained on 82.9% to 94.3%, two of three under the bar, though cross-validation showed hardly a point less)
 # and answer as many of the others as that allows.
-MIN_ABSTENTION = 0.92
+MIN_ABSTENTION = 0.95
 
 
 def best_threshold(confidence, right, answerable) -> float:

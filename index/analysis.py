@@ -287,6 +287,10 @@ class Analyzer:
             for surface, pos, _, _, reading in normalized_tokens(text)
         ]
 
+    def reading(self, text: str) -> str:
+        """Return how text reads, in katakana, so 「ほいくえん」 and 「保育園」 compare equal."""
+        return "".join(reading for _, reading in self.readings(text))
+
     def noun_readings(self, text: str, longest: int = 4) -> list[tuple[str, str]]:
         """Return every run of up to `longest` adjacent nouns (and their affixes) of text, as written and as read.
 

@@ -4,14 +4,15 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TypeVar
 
 from tqdm import tqdm
 
-from index.analysis import Word, split_segments
+from index.analysis import Analyzer, Word, split_segments
+from index.kana import MIN_READING
 from index.names import NameFinder
 from index.retriever import SEGMENT_ANSWER_TYPES, Hit, Query, Retriever, Segment
 from index.slots import SHARE_ASKED, Slot, asked_slots, kanji_question_words, missing_slot
@@ -39,11 +40,12 @@ ANSWER_TYPES = {
 # A question asking what a term means; the term's glossary entry then answers first.
 ASKS_MEANING = re.compile(r"とは|って(そもそも)?(何|なに|なん)|どういう(意味|いみ)|の(意味|いみ)|どういう(こと|もの)")
 # The word a term's name may end with that residents leave out: コンビニ交付サービス is asked as コンビニ交付.
-GENERIC_LAST_WORD = re.compile(r"(?<=[一-龥ァ-ヶー]{3})(サービス|システム|制度)$")
+GENERIC_LAST_WORD = re.compile(r"(?<=[一-龥ァ-ヶー]{3})(サービス|システム|制度|原則)$")
 # …and the letters a loanword term may start with that residents leave out: AIチャットボット is asked as チャットボット.
 LATIN_FIRST_WORD = re.compile(r"^[A-Za-z]+(?=[ァ-ヶー]{4,}$)")
-# What follows a term whose meaning is asked: DXとは, RPAって, 〜の意味, 〜という言葉.
-MEANING_MARK = re.compile(r"とは|って|の意味|という(言葉|の)")
+# What follows a term whose meaning is asked: DXとは, RPAって, 〜の意味, 〜という言葉 (read as katakana too, where the
+# question is compared by its reading).
+MEANING_MARK = re.compile(r"とは|って|の意味|という(言葉|の)|トハ|ッテ|ノイミ|トイウ(コトバ|ノ)")
 # A candidate holding less of the question's word weight than this is not offered as 「もしかして」.
 MAYBE_MEANT_COVERAGE = 0.2
 # How many of the reranker's best candidates an answer keeps: the first is quoted, the others are looked through
@@ -96,6 +98,13 @@ SURVEY_WORDS = re.compile(
         share=SHARE_ASKED
     )
 )
+# How many people or households do or have something, asked as a share (ツイッターで見てる人ってどのくらい,
+# タブレット持ってる家は何割, 60代の人はどのくらい): a survey's result answers it, though the question names no survey; whether
+# to read it as a survey question in ranking is left to SURVEY_WORDS, as a plan may give such a figure too.
+COUNTS_PEOPLE = re.compile(r"(る|た|ない|の)(人|ひと|家|世帯|区民|方|家庭)(は|が|って|の)?({share})".format(share=SHARE_ASKED))
+
+# The bot's own opinion asked (あなたはどう思う？): the documents hold the ward's views, never the bot's.
+ASKS_OWN_OPINION = re.compile(r"(あなた|君|きみ)(は|の|って|自身)[^。？?]{0,6}(どう(思|考え)|意見|考え|感想)")
 
 # Sudachi cuts hiragana it cannot read into pieces (なんけん: けん; こんど): one the corpus does not know names no
 # topic, yet as an unknown word it would weigh the most of all and turn the question away as being about something else.
@@ -171,7 +180,7 @@ class Answerer:
         self._document_finder = NameFinder(self._document_names)
         # Each glossary entry's names, and the entries each name stands for: both looked up, never scanned.
         self._term_names = {
-            u.id: term_names(u.title, retriever.analyzer.normalized) for u in retriever.units if u.kind == GLOSSARY
+            u.id: term_names(u.title, retriever.analyzer) for u in retriever.units if u.kind == GLOSSARY
         }
         self._glossary_units = grouped((name, unit_id) for unit_id, names in self._term_names.items() for name in names)
         self._glossary_finder = NameFinder(self._glossary_units)
@@ -284,12 +293,15 @@ class Answerer:
     def refuses(self, hit: Hit, query: Query, text: str) -> bool:
         """Say whether hit, cut to text, is of a kind that cannot answer the question, however sure the ranking is."""
         return (
+            # The bot's own view asked: no passage holds it, however close its words.
+            bool(ASKS_OWN_OPINION.search(query.spelled))
             # A term's definition answers a question about that term, not one that shares a word with it.
-            (hit.unit.kind == GLOSSARY and not self.names_term(query.spelled, hit.unit.id))
+            or (hit.unit.kind == GLOSSARY and not self.names_term(query.spelled, hit.unit.id))
             # …and says what the term is, not what it will become (コンビニ交付の拡充で戸籍の証明書も取れるようになる？).
             or (hit.unit.kind == GLOSSARY and not query.defined and bool(ASKS_CHANGE.search(query.spelled)))
-            # What residents answered in a survey tells nothing about the thing itself (婚姻届を出したい).
-            or (hit.features["survey"] < 0 and not query.wants_survey)
+            # What residents answered in a survey tells nothing about the thing itself (婚姻届を出したい), only how many
+            # of them do or have it.
+            or (hit.features["survey"] < 0 and not query.wants_survey and not COUNTS_PEOPLE.search(query.spelled))
             # That residents wrote about a thing (転出届のWeb化について) answers only what they wrote, not whether the
             # thing is done (転出届ってもうネットで出せる？).
             or (bool(COMMENT_TOPICS.match(text)) and "comment" not in query.answer_types)
@@ -416,9 +428,11 @@ class Answerer:
         names = self._term_names.get(unit_id, ())
         return any(name in text for text in self.term_spellings(question) for name in names)
 
-    def term_spellings(self, question: str) -> tuple[str, str]:
-        """Return the question as terms are compared: as typed, and in Sudachi's normalized forms (ソサエティ → ソサエティー)."""
-        return term_key(question), term_key(self.retriever.analyzer.normalized(question))
+    def term_spellings(self, question: str) -> tuple[str, str, str]:
+        """Return the question as terms are compared: as typed, in Sudachi's normalized forms (ソサエティ → ソサエティー),
+        and as it reads (くらうど ばい でふぉると, コンビニこうふ: as クラウド・バイ・デフォルト and コンビニ交付 read)."""
+        analyzer = self.retriever.analyzer
+        return term_key(question), term_key(analyzer.normalized(question)), analyzer.reading(question)
 
     def question_words(self, question: str) -> list[Word]:
         """Return the content words of a question, without the ward names and the kana pieces the corpus does not know."""
@@ -581,19 +595,21 @@ def grouped(pairs: Iterable[tuple[str, T]]) -> dict[str, list[T]]:
     return things
 
 
-def term_names(title: str, normalized: Callable[[str], str]) -> set[str]:
+def term_names(title: str, analyzer: Analyzer) -> set[str]:
     """Return the names a glossary term goes by: 「デジタル・トランスフォーメーション (DX: Digital Transformation)」 → itself, DX …
 
-    Each is also kept in Sudachi's normalized forms (normalized), so that Society5.0 is named by ソサエティ5.0, and
-    without a generic last word or the letters before a loanword that residents leave out (コンビニ交付サービス:
-    コンビニ交付; AIチャットボット: チャットボット).
+    Each is also kept in Sudachi's normalized forms, so that Society5.0 is named by ソサエティ5.0, and without a
+    generic last word or the letters before a loanword that residents leave out (コンビニ交付サービス: コンビニ交付;
+    AIチャットボット: チャットボット; クラウド・バイ・デフォルト原則: クラウド・バイ・デフォルト); and as it reads, of
+    four kana or more, so that a name typed in kana (こんびにこうふ) names it.
     """
     title = unicodedata.normalize("NFKC", title)
     main, _, rest = title.partition("(")
     names = {main, GENERIC_LAST_WORD.sub("", main), LATIN_FIRST_WORD.sub("", main)}
     for part in re.split(r"[:：)]", rest):
         names.add(part)
-    return {key for n in names for key in (term_key(n), term_key(normalized(n))) if len(key) >= 2}
+    keys = {key for n in names for key in (term_key(n), term_key(analyzer.normalized(n))) if len(key) >= 2}
+    return keys | {reading for n in names if len(reading := analyzer.reading(n)) >= MIN_READING}
 
 
 def term_key(text: str) -> str:

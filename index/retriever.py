@@ -70,10 +70,10 @@ class RankingParams:
     verb_weight: float = 0.3  # verbs and adjectives say less about the topic than nouns
     affix_weight: float = 0.3
     synonym_weight: float = 0.5  # a Sudachi synonym-group match counts less than the word itself
-    rerank_weights: tuple[float, ...] = (0.279, 1.046, 1.096, 1.882, 1.08, 0.355, 1.525, 0.673, -0.168, -1.04, 0.586, -0.475, 0.575, 1.498, 1.164, 1.294)
-    abstain_weights: tuple[float, ...] = (0.725, -0.133, 0.916, -2.009, -0.216, -2.933, -1.439, -1.131, 2.766, -0.9, 2.113, 0.095)
-    abstain_bias: float = -4.455
-    min_confidence: float = 0.28
+    rerank_weights: tuple[float, ...] = (0.279, 1.056, 1.096, 1.891, 1.063, 0.363, 1.522, 0.669, -0.155, -1.039, 0.588, -0.481, 0.613, 1.499, 1.148, 1.303)
+    abstain_weights: tuple[float, ...] = (0.733, -0.127, 0.856, -1.977, -0.235, -3.163, -1.524, -1.112, 2.843, -0.929, 2.439, 0.006)
+    abstain_bias: float = -4.565
+    min_confidence: float = 0.32
 
 
 @dataclass(frozen=True)
@@ -631,7 +631,7 @@ class Retriever:
         np.maximum.at(sentence_coverage, segment_owner, segment_shares)
         asked_coverage = np.zeros(count)
         np.maximum.at(asked_coverage, asked_owner, asked_shares)
-        answer_type, strict_answer_type, type_led = np.zeros(count), np.zeros(count), np.zeros(count)
+        answer_type, type_missing, type_led = np.zeros(count), np.zeros(count), np.zeros(count)
         if query.answer_types:
             wanted = kind_bits(query.answer_types)
             found = self._unit_kinds[leaders].copy()
@@ -664,7 +664,10 @@ class Retriever:
                 inside = has_best & (neighbour >= firsts) & (neighbour < ends)
                 nearby[inside] |= self._segment_kinds[neighbour[inside]]
             answer_type = np.bitwise_count(wanted & nearby) / len(query.answer_types)
-            strict_answer_type = np.bitwise_count(wanted & found) / len(query.answer_types)
+            # Only a detail (a date, a number …) can be missing: a question that also asks what was replied or meant
+            # (答えられない割合, 答え reads as asking the reply) is not short of it when the figure stands there.
+            if details := query.answer_types & DETAIL_TYPES:
+                type_missing = (np.bitwise_count(kind_bits(details) & found) < len(details)).astype(float)
         named = np.zeros(count, dtype=bool)
         named_column = np.zeros(count)
         if query.documents:
@@ -689,8 +692,8 @@ class Retriever:
             "length": self._lengths[leaders],
             "asked_coverage": asked_coverage,
             # The question asks for a date, a number, an amount, hours, a phone number or a department,
-            # and the best sentence has none.
-            "type_missing": ((strict_answer_type < 1.0) & bool(query.answer_types & DETAIL_TYPES)).astype(float),
+            # and the best sentence lacks one of them.
+            "type_missing": type_missing,
             "unmatched": np.where(held, 0.0, word_shares).max(axis=1, initial=0.0),
             "unknown": np.full(count, unknown),
             "type_led": type_led,

@@ -143,6 +143,10 @@ def kanji_question_words(question: str) -> str:
             question = pattern.sub(kanji, question)
     return question
 
+# How many characters of a thing in a row name it where the place of it is asked.
+PLACE_NAMING = 3
+
+
 @dataclass(frozen=True)
 class Slot:
     """One detail a question asks for, and what a sentence that gives it holds."""
@@ -160,7 +164,8 @@ class Slot:
     # Whose it is (DX推進センターの電話番号): topics names it, and the passage quoted must name one of them in full,
     # on any line (a colophon gives its department's name and its number on lines of their own).
     owned: bool = False
-    # Where something is (DX推進センターってどこにある): topics names it, and its own name (…センター) gives no place.
+    # Where something is (DX推進センターってどこにある): topics names it, its own name (…センター) gives no place, and
+    # the text quoted or the passage's title must name it.
     place: bool = False
 
     def given_by(self, text: str, heading: str = "", passage: str | None = None) -> bool:
@@ -176,7 +181,10 @@ class Slot:
             searched = names.sub(lambda name: "＿" * len(name.group()), text)
         lines = [line_around(text, m.start()) for m in self.answer.finditer(searched)]
         if self.place:
-            return bool(lines)
+            # The place must be the thing's: 資格確認書ってどこでもらえる is not answered by lines on オンライン手続き and
+            # 本人確認 that never name it, so the text quoted or its title names the thing by three characters of it in
+            # a row (two, 確認, stand in many another word).
+            return bool(lines) and (not self.topics or any(names_thing(self.topics, t, PLACE_NAMING) for t in (heading, text)))
         if self.owned:
             return bool(lines) and (passage is None or not self.topics or any(topic in passage for topic in self.topics))
         if self.topics:
@@ -200,7 +208,12 @@ WITHOUT_KANA = str.maketrans("", "", "しみめりけ")
 # Slots asked by words alone, in the order they are looked for; a question may ask several.
 WORDED_SLOTS = (
     (re.compile(r"いつ(?!も|でも)"), Slot("時期", re.compile(r"(令和|平成|昭和|R|H)\s?(\d+|元|[一二三四五六七八九十]+)\s?(年|\.)|\d{4}\s?年|\d+\s?(年度|月|日)|上旬|中旬|下旬|年度(内|中|末)|今年|来年|昨年|毎年|毎月|随時|常時|24時間"), dated=True)),
-    (re.compile(r"何月何日|何日(?!間)|日付|日にち"), Slot("日付", re.compile(r"\d+\s?日"), dated=True)),
+    (re.compile(r"何月何日|何日(?!間)|日付|日にち|(締め?切り?|締切|〆切)日"), Slot("日付", re.compile(r"\d+\s?日"), dated=True)),
+    # A date asked of next year (来年度はいつやるの): this year's dates, written without a year (12月19日～), do not answer.
+    (
+        re.compile(r"(来年|次年度|翌年度)[^。？?]{0,20}(いつ|何月|何日)"),
+        Slot("来年度の日程", re.compile(r"(令和|平成|R)\s?(\d+|元)\s?年|\d{4}\s?年|来年|次年度|翌年度")),
+    ),
     # A fiscal year: 令和4年4月 (when something was made) does not say 何年度まで a plan runs.
     (re.compile(r"何年度"), Slot("年度", re.compile(r"(\d+|元)\s?年度|年度(内|中|末)"), dated=True)),
     (re.compile(r"何月(?!何日)|何年何月"), Slot("月", re.compile(r"\d+\s?月|上旬|中旬|下旬"), dated=True)),
@@ -268,7 +281,10 @@ WORDED_SLOTS = (
 
 # How a resident does something (どうやって予約するの, つなぎ方, 申し込み方法): a passage that only says the service will
 # exist (オンライン相談の拡充) does not tell; the line must at least name the step asked, as the documents write it.
-HOW_TO = r"(どうやって|どうすれば|どうしたら|どのように)[^。？?、]{{0,8}}({0})|({0})[^。？?、]{{0,3}}(方|方法|手順|仕方|やり方|かた)"
+HOW_TO = (
+    r"(どうやって|どうすれば|どうしたら|どのように)[^。？?、]{{0,8}}({0})|({0})[^。？?、]{{0,3}}(方|方法|手順|仕方|やり方|かた)"
+    r"|({0})[^。？?、]{{0,4}}には[^。？?、\s]{{0,2}}\s?(どうすれば|どうしたら)"
+)
 HOW_TO_STEPS = tuple(
     (label, re.compile(HOW_TO.format(asked)), re.compile(named))
     for label, asked, named in (
@@ -280,15 +296,21 @@ HOW_TO_STEPS = tuple(
         ("申請", "申請", "申請"),
         ("受け取り", "受け?取|受取", "受け?取|受取|交付"),
         ("作成", "作り|作る|つくり|つくる", "作成|発行|交付|作[りるれ]"),
+        # 書き方を教えて asks how to fill a form in; 書き方がおかしい speaks of a text's wording.
+        ("記入", r"記入|書き(?=方(を|が(わから|分から)|は|って|\s|[?？]|$))|書けば|書いたら", "書き方|記入|書[きく]"),
+        ("取り寄せ", "取り寄せ|とりよせ|取寄せ", "取り?寄せ|郵送|送付|請求"),
     )
 )
 
 
-DEPARTMENT_NAME = re.compile(r"[^\s、。：:（）()「」]{2,}(課|局|(?<![一全内外細大])部|センター)(?!題|程|長|分|門|品|屋)")
+# 部署 itself (7部署) names no department.
+DEPARTMENT_NAME = re.compile(r"[^\s、。：:（）()「」]{2,}(課|局|(?<![一全内外細大])部|センター)(?!題|程|長|分|門|品|屋|署)")
 # 「どの課？」「部署はどこ？」: the department asked for.
 ASKS_DEPARTMENT = re.compile(r"(どの|どこの|何)(課|部署|部局)|(課|部署|部局)(は|って|が)どこ")
 # …about where something is used or has started (どの部署で導入してるの): the department in charge of a plan does not answer it.
 ASKS_WHERE_USED = re.compile(r"(導入|使って|使われ|使用|利用して|始ま|始め|採用)")
+# …or where something happened (課題があったのはどこの部署, 事故が起きた課): nor does it answer that.
+ASKS_WHERE_HAPPENED = re.compile(r"(あった|起き|発生|見つか|生じ)")
 
 
 # Who holds a role (副本部長ってだれ？): only a line naming that role says; one naming another (区長を本部長とする) does not.
@@ -370,8 +392,9 @@ def asked_slots(question: str) -> list[Slot]:
     """Return the details a question asks for: its counted things, the department, and the worded slots it names."""
     slots = []
     if ASKS_DEPARTMENT.search(question):
-        used = bool(ASKS_WHERE_USED.search(question))
-        slots.append(Slot("使っている部署" if used else "担当の課", DEPARTMENT_NAME, in_charge=not used))
+        used, happened = bool(ASKS_WHERE_USED.search(question)), bool(ASKS_WHERE_HAPPENED.search(question))
+        label = "使っている部署" if used else "該当する部署" if happened else "担当の課"
+        slots.append(Slot(label, DEPARTMENT_NAME, in_charge=not (used or happened)))
     for match in _COUNT_QUESTION.finditer(question):
         counter = match.group(1)
         counted = counted_things(question, counter) if counter in THING_COUNTERS else ()
@@ -462,7 +485,15 @@ def line_around(text: str, at: int) -> str:
     return text[start : end if end >= 0 else len(text)]
 
 
-def names_thing(nouns: tuple[str, ...], line: str) -> bool:
-    """Say whether a line names one of the nouns, by any two characters of it in a row (事故 in 情報漏えい・事故件数)."""
-    # A long vowel mark and its neighbour say nothing of the word (ール is in スクール and スケジュール).
-    return any(noun[i : i + 2] in line for noun in nouns for i in range(len(noun) - 1) if "ー" not in noun[i : i + 2])
+def names_thing(nouns: tuple[str, ...], line: str, width: int = 2) -> bool:
+    """Say whether a line names one of the nouns, by any width characters of it in a row (事故 in 情報漏えい・事故件数).
+
+    A noun shorter than width is named whole.
+    """
+    for noun in nouns:
+        size = min(width, len(noun))
+        # A long vowel mark and its neighbour say nothing of the word (ール is in スクール and スケジュール).
+        pieces = (noun[i : i + size] for i in range(len(noun) - size + 1))
+        if any(piece in line for piece in pieces if size > 2 or "ー" not in piece):
+            return True
+    return False

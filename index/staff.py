@@ -168,11 +168,6 @@ def faq_unit(entry_id: int, ward: str, question: str, answer: str, department: s
     )
 
 
-def kana_reading(analyzer: Analyzer, text: str) -> str:
-    """Return how text reads, in katakana, so 「ほいくえん」 and 「保育園」 compare equal."""
-    return "".join(reading for _, reading in analyzer.readings(text))
-
-
 def reading_bigrams(reading: str) -> set[str]:
     """Return the bigrams of a katakana reading, long vowel marks dropped (ほいくえん / ホイクエン)."""
     kana = "".join(ch for ch in reading if "ァ" <= ch <= "ヶ")
@@ -263,7 +258,7 @@ class TextCache:
             words = topic_words(self.analyzer, self.analyzer.analyze(text))
             terms = frozenset(t for w in words for t in w.terms)
             found = Analysis(
-                words, terms, frozenset(reading_bigrams(kana_reading(self.analyzer, text))),
+                words, terms, frozenset(reading_bigrams(self.analyzer.reading(text))),
                 written_word_readings(self.analyzer, text), tuple(self.analyzer.noun_readings(text)),
             )
             with self._lock:
@@ -435,7 +430,7 @@ class StaffIndex:
                 query_terms[term] = max(query_terms[term], weight)
         wordings_bm25 = self._wordings_field.scores(query_terms)
         answer_bm25 = self._answer_field.scores(query_terms)
-        grams = reading_bigrams(kana_reading(self.analyzer, question))
+        grams = reading_bigrams(self.analyzer.reading(question))
         gram_total = sum(self._gram_idf.get(g, 0.0) for g in grams) or 1.0
         kana = self.kana_shares(runs)
         near, meanings = self.nearness(words, weights)

@@ -18,7 +18,7 @@ from index.vectors import DIMENSIONS
 from index.slots import KANA_QUESTION_HINTS, KANA_QUESTION_WORDS, kanji_question_words
 from index.kana import MIN_READING
 from index.staff import (NEAR_IN_MEANING, STAFF_FEATURES, Background, StaffAnswerer, StaffEntry, StaffIndex, TextCache,
-                         faq_unit, hiragana_runs, kana_reading, reading_bigrams, topic_words)
+                         faq_unit, hiragana_runs, reading_bigrams, topic_words)
 
 DATA = Path(__file__).resolve().parent / "data"
 
@@ -378,7 +378,7 @@ def staff_features_one_by_one(index: StaffIndex, question: str, words: list[Word
     nearness = [1.0 if holds(fields, w) else near(w) for w in words]
     query_terms = {t: max(wt for w, wt in zip(words, weights) if t in w.terms) for w in words for t in w.terms}
     position = index.entries.index(entry)
-    grams = reading_bigrams(kana_reading(index.analyzer, question))
+    grams = reading_bigrams(index.analyzer.reading(question))
     readings = frozenset().union(answer.grams, *(a.grams for a in wordings))
     known = [(wt, vectors.vector(w.form)) for w, wt in zip(words, weights) if vectors.vector(w.form) is not None]
     return {
