@@ -70,9 +70,9 @@ class RankingParams:
     verb_weight: float = 0.3  # verbs and adjectives say less about the topic than nouns
     affix_weight: float = 0.3
     synonym_weight: float = 0.5  # a Sudachi synonym-group match counts less than the word itself
-    rerank_weights: tuple[float, ...] = (0.279, 1.056, 1.096, 1.891, 1.063, 0.363, 1.522, 0.669, -0.155, -1.039, 0.588, -0.481, 0.613, 1.499, 1.148, 1.303)
-    abstain_weights: tuple[float, ...] = (0.733, -0.127, 0.856, -1.977, -0.235, -3.163, -1.524, -1.112, 2.843, -0.929, 2.439, 0.006)
-    abstain_bias: float = -4.565
+    rerank_weights: tuple[float, ...] = (0.278, 1.046, 1.095, 1.881, 1.08, 0.356, 1.525, 0.673, -0.169, -1.04, 0.586, -0.476, 0.575, 1.5, 1.16, 1.295)
+    abstain_weights: tuple[float, ...] = (0.749, -0.129, 0.89, -2.021, -0.241, -3.208, -1.465, -1.11, 2.795, -1.001, 2.465, -0.014)
+    abstain_bias: float = -4.54
     min_confidence: float = 0.32
 
 
