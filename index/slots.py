@@ -143,6 +143,7 @@ def kanji_question_words(question: str) -> str:
             question = pattern.sub(kanji, question)
     return question
 
+
 # How many characters of a thing in a row name it where the place of it is asked.
 PLACE_NAMING = 3
 
