@@ -1,7 +1,6 @@
 """Mask personal data in residents' text before it is stored: names, addresses, numbers, ids."""
 from __future__ import annotations
 
-import functools
 import hashlib
 import hmac
 import re
@@ -94,8 +93,7 @@ NAME_INTRODUCTIONS = ("名前は", "氏名は", "名前:", "氏名:", "名前", 
 PLACES_NOT_NAMES = frozenset({"神田", "上野", "浅草", "蔵前", "谷中", "根岸", "竜泉", "蒲田", "大森", "羽田", "馬込"})
 
 
-@functools.cache
-def wards_read(wards: tuple[str, ...]) -> tuple[str, ...]:
+def wards_read(wards: Iterable[str]) -> tuple[str, ...]:
     """Return the wards' names as they read, in katakana (台東区: タイトウク)."""
     return tuple("".join(reading for *_, reading in tokenize(name)) for name in wards)
 
@@ -107,10 +105,11 @@ def keyed_hash(value: str) -> str:
     return hmac.new(key, value.encode("utf-8"), hashlib.sha256).hexdigest()
 
 
-def mask_personal_data(text: str, wards: Iterable[str]) -> str:
+def mask_personal_data(text: str, ward_readings: tuple[str, ...]) -> str:
     """Return text, NFKC-normalized, with personal names, numbers, ids and addresses as placeholders.
 
-    wards are the names of the wards the bot serves: typed in kana, they read like people's names.
+    ward_readings are how the names of the wards the bot serves read (wards_read): typed in kana, they read like
+    people's names.
     """
     text = unicodedata.normalize("NFKC", text)
     shadow = text.translate(_AS_ASCII)
@@ -118,7 +117,7 @@ def mask_personal_data(text: str, wards: Iterable[str]) -> str:
         masked = _masked(text, shadow, pattern, placeholder, accept)
         if masked is not text:  # the ASCII-digit copy is made again only when a pattern changed the text
             text, shadow = masked, masked.translate(_AS_ASCII)
-    return _masked_names(text, wards_read(tuple(wards)))
+    return _masked_names(text, ward_readings)
 
 
 def _masked(text: str, shadow: str, pattern: re.Pattern[str], placeholder: str, accept) -> str:

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from bot import metrics
 from bot.db import Question, new_question_id, utcnow
 from bot.live_index import get_answerer, get_wards
-from bot.privacy import mask_personal_data
+from bot.privacy import mask_personal_data, wards_read
 from index.answering import Answer, Answerer
 
 CHANNELS = ("web", "line", "api")
@@ -59,7 +59,8 @@ class RecentAsks:
     """
 
     def __init__(self, wards: Iterable[str], size: int = RECENT_ASKS) -> None:
-        self.wards = tuple(wards)  # the masking reads them as places, not names
+        # Read once, so that an ask's masking tokenizes the question alone (and reuses its morphemes, see tokenize).
+        self.ward_readings = wards_read(wards)  # the masking reads them as places, not names
         self.size = size
         self._answerer: Answerer | None = None
         self._asks: OrderedDict[tuple[str | None, bytes], tuple[Answer, str]] = OrderedDict()
@@ -76,7 +77,7 @@ class RecentAsks:
             if found is not None:
                 self._asks.move_to_end(key)
                 return found
-        found = answerer.answer(text, ward), mask_personal_data(text.strip(), self.wards)
+        found = answerer.answer(text, ward), mask_personal_data(text.strip(), self.ward_readings)
         with self._lock:
             if answerer is self._answerer:
                 self._asks[key] = found
