@@ -294,14 +294,14 @@ class Answerer:
         """Say whether hit, cut to text, is of a kind that cannot answer the question, however sure the ranking is."""
         return (
             # The bot's own view asked: no passage holds it, however close its words.
-            bool(ASKS_OWN_OPINION.search(query.spelled))
+            query.asks_own_opinion
             # A term's definition answers a question about that term, not one that shares a word with it.
-            or (hit.unit.kind == GLOSSARY and not self.names_term(query.spelled, hit.unit.id))
+            or (hit.unit.kind == GLOSSARY and not self.names_term(query, hit.unit.id))
             # …and says what the term is, not what it will become (コンビニ交付の拡充で戸籍の証明書も取れるようになる？).
             or (hit.unit.kind == GLOSSARY and not query.defined and bool(ASKS_CHANGE.search(query.spelled)))
             # What residents answered in a survey tells nothing about the thing itself (婚姻届を出したい), only how many
             # of them do or have it.
-            or (hit.features["survey"] < 0 and not query.wants_survey and not COUNTS_PEOPLE.search(query.spelled))
+            or (hit.features["survey"] < 0 and not query.wants_survey and not query.counts_people)
             # That residents wrote about a thing (転出届のWeb化について) answers only what they wrote, not whether the
             # thing is done (転出届ってもうネットで出せる？).
             or (bool(COMMENT_TOPICS.match(text)) and "comment" not in query.answer_types)
@@ -331,7 +331,7 @@ class Answerer:
         term = term_key(asked.group("term"))
         width = min(TERM_PIECE_CHARS, len(term))
         pieces = {term[i : i + width] for i in range(len(term) - width + 1)}
-        if any(piece in text for text in self.term_spellings(query.spelled) for piece in pieces):
+        if any(piece in text for text in query.term_texts for piece in pieces):
             return True
         return {w.form for w in self.retriever.analyzer.analyze(term)} <= {w.form for w in query.words}
 
@@ -383,6 +383,7 @@ class Answerer:
         question = self.retriever.spell(question)  # でんししんせい, つかってる: as the documents write them, 電子申請, 使ってる
         ward = ward or self.ward_named_in(question)
         asks = kanji_question_words(question)  # なんさつ → 何冊: what is asked only, the words searched stay as typed
+        term_texts = self.term_texts(question)
         return Query(
             words=self.question_words(question),
             ward=ward,
@@ -390,10 +391,13 @@ class Answerer:
             documents=self.documents_named_in(question, ward),
             answer_types=frozenset(kind for kind, pattern in ANSWER_TYPES.items() if pattern.search(asks)),
             wants_survey=bool(SURVEY_WORDS.search(question)),
+            counts_people=bool(COUNTS_PEOPLE.search(question)),
             asks_survey_conduct=bool(SURVEY_CONDUCT.search(asks)),
+            asks_own_opinion=bool(ASKS_OWN_OPINION.search(question)),
             asks_final=bool(ASKS_FINAL.search(question)),
             slots=tuple(asked_slots(asks)),
-            defined=self.terms_defined(question),
+            term_texts=term_texts,
+            defined=self.terms_defined(question, term_texts),
             items=numbered_items(question),
         )
 
@@ -411,24 +415,25 @@ class Answerer:
             f"{municipality}のことは、{municipality}にお問い合わせください。"
         )
 
-    def terms_defined(self, question: str) -> frozenset[str]:
-        """Return the glossary entries whose term the question asks the meaning of (RPAって何？, DXとは)."""
+    def terms_defined(self, question: str, term_texts: tuple[str, ...]) -> frozenset[str]:
+        """Return the glossary entries whose term the question asks the meaning of (RPAって何？, DXとは), term_texts
+        being the question as terms are compared (term_texts)."""
         if not ASKS_MEANING.search(question):
             return frozenset()
         return frozenset(
             unit_id
-            for text in self.term_spellings(question)
+            for text in term_texts
             for name, end in self._glossary_finder.occurrences(text)
             if MEANING_MARK.match(text, end)
             for unit_id in self._glossary_units[name]
         )
 
-    def names_term(self, question: str, unit_id: str) -> bool:
+    def names_term(self, query: Query, unit_id: str) -> bool:
         """Say whether the question names the term of a glossary entry, under any of its names."""
         names = self._term_names.get(unit_id, ())
-        return any(name in text for text in self.term_spellings(question) for name in names)
+        return any(name in text for text in query.term_texts for name in names)
 
-    def term_spellings(self, question: str) -> tuple[str, str, str]:
+    def term_texts(self, question: str) -> tuple[str, str, str]:
         """Return the question as terms are compared: as typed, in Sudachi's normalized forms (ソサエティ → ソサエティー),
         and as it reads (くらうど ばい でふぉると, コンビニこうふ: as クラウド・バイ・デフォルト and コンビニ交付 read)."""
         analyzer = self.retriever.analyzer
@@ -466,7 +471,7 @@ class Answerer:
         """
         # A numbered item asked that the passage's heading alone names (目標1 便利で快適な行政サービスの提供, its text
         # going on from it) is answered by that heading first: the item's name is what was asked.
-        titled = bool(query.items & numbered_items(hit.unit.title)) and not any(
+        titled = bool(query.items) and bool(query.items & numbered_items(hit.unit.title)) and not any(
             query.items & numbered_items(segment.text) for segment in hit.text_segments
         )
         lead = hit.unit.title + "\n" if titled else ""

@@ -86,9 +86,13 @@ class Query:
     documents: frozenset[str] = frozenset()  # the documents the question names (情報化推進計画 …)
     answer_types: frozenset[str] = frozenset()  # ANSWER_TYPES: when, count, money, hours, phone, department …
     wants_survey: bool = False
+    counts_people: bool = False  # how many people or households do or have something: a survey's result answers it
     asks_survey_conduct: bool = False  # how a survey was done (回答数, 対象, 方法), not what it found
+    asks_own_opinion: bool = False  # the bot's own view (あなたはどう思う？), which no passage holds
     asks_final: bool = False  # what a plan came to in the end (最終的に, 完成版): a draft amended since is outdated for it
     slots: tuple[Slot, ...] = ()  # the details asked for (a month, a count of 冊 …), which the quoted sentence must give
+    # The question as glossary terms are compared: as typed, in Sudachi's normalized forms, as it reads (Answerer.term_texts)
+    term_texts: tuple[str, ...] = ()
     defined: frozenset[str] = frozenset()  # glossary units whose term the question asks the meaning of: they come first
     items: frozenset[str] = frozenset()  # the numbered items the question names (目標1, 取組7: index.text.numbered_items)
 
