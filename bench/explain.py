@@ -18,24 +18,11 @@ from index.text import squash
 SHOWN = 5  # candidates printed per question
 
 
-def decided_by(answerer: Answerer, question: str, ward: str | None, answer: Answer) -> str:
-    """Name the rule that decided: a municipality elsewhere, the confidence, a candidate's kind, a detail missing."""
+def decided_by(answer: Answer) -> str:
+    """Name the rule that decided, as the answerer recorded it: a municipality elsewhere, the confidence, a kind, a detail."""
     if answer.resolved:
         return "answered"
-    if answerer.municipality_elsewhere(question) is not None:
-        return "withheld: about another municipality"
-    if not answer.hits:
-        return "withheld: no candidate"
-    query = answerer.query(question, ward)
-    hits = answer.hits
-    if not answerer.retriever.resolves(hits, answerer.retriever.confidence(hits, bool(query.slots))):
-        return "withheld: confidence below the threshold"
-    best = hits[0]
-    text = answerer.extract(best, query)
-    if answerer.refuses(best, query, text):
-        return f"withheld: a {best.unit.kind} of a kind that cannot answer this question"
-    missing = answerer.slot_missing(text, best, query)
-    return f"withheld: the detail asked is missing ({missing.label})" if missing else "withheld"
+    return f"withheld: {answer.withheld}" if answer.withheld else "withheld"
 
 
 def terms(answerer: Answerer, hits: list[Hit], slot_given: bool) -> str:
@@ -73,7 +60,7 @@ def explain(answerer: Answerer, question: str, ward: str | None, expected: list[
         confidence = answerer.retriever.confidence(answer.hits, bool(query.slots))
         lines.append(f"  confidence {confidence:.3f} (threshold {answerer.retriever.params.min_confidence})")
         lines.append("  " + terms(answerer, answer.hits, bool(query.slots)))
-    lines.append(f"  {decided_by(answerer, question, ward, answer)}: {answer.text[:120]!r}")
+    lines.append(f"  {decided_by(answer)}: {answer.text[:120]!r}")
     return lines
 
 

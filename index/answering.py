@@ -146,6 +146,7 @@ class Answer:
     small_talk: bool = False
     ward: str | None = None  # the ward the question was scoped to
     confidence: float = 0.0  # how sure the documents' ranking is of the passage quoted (a resolved answer from them)
+    withheld: str = ""  # why the documents' answer was withheld (an abstention's rule, for bench/explain.py)
 
 
 def load_wards(path: Path) -> dict[str, WardInfo]:
@@ -202,7 +203,7 @@ class Answerer:
     def answer_query(self, question: str, query: Query) -> Answer:
         """Answer a question that is not small talk, analysed once by query; an abstention offers 「もしかして」."""
         if (elsewhere := self.municipality_elsewhere(question)) is not None:
-            return Answer(resolved=False, text=self.elsewhere_text(elsewhere), ward=query.ward)
+            return Answer(resolved=False, text=self.elsewhere_text(elsewhere), ward=query.ward, withheld="about another municipality")
         answer = self.answer_from_corpus(query)
         if answer.resolved:
             return answer
@@ -216,22 +217,31 @@ class Answerer:
             hits = [hit for hit in hits if hit.unit.kind != GLOSSARY]
         hits = self.of_version_asked(hits, query)
         if not hits:
-            return Answer(resolved=False, text=self.fallback_text(query.ward), hits=hits, ward=query.ward)
+            return Answer(resolved=False, text=self.fallback_text(query.ward), hits=hits, ward=query.ward, withheld="no candidate")
         # The detail asked standing in the answer is itself a sign that the right passage was found; without
         # it, the passage is judged as if it gave it, to tell "the topic is there, the detail is not" below.
         slot_given = bool(query.slots)
         confidence = self.retriever.confidence(hits, slot_given)
         if not self.retriever.resolves(hits, confidence):
-            return Answer(resolved=False, text=self.fallback_text(query.ward), hits=hits, ward=query.ward)
+            return Answer(
+                resolved=False, text=self.fallback_text(query.ward), hits=hits, ward=query.ward,
+                withheld="confidence below the threshold",
+            )
         # How sure the ranking is decides whether to answer; which of two near-tied passages to quote comes after.
         ranked_first = hits[0]
         hits, text = self.detail_first(hits, query)
         best = hits[0]
         if self.refuses(best, query, text):
-            return Answer(resolved=False, text=self.fallback_text(query.ward), hits=hits, ward=query.ward)
+            return Answer(
+                resolved=False, text=self.fallback_text(query.ward), hits=hits, ward=query.ward,
+                withheld=f"a {best.unit.kind} of a kind that cannot answer this question",
+            )
         missing = self.slot_missing(text, best, query)
         if missing is not None:
-            return Answer(resolved=False, text=self.slot_fallback_text(missing, best, query.ward), hits=hits, ward=query.ward)
+            return Answer(
+                resolved=False, text=self.slot_fallback_text(missing, best, query.ward), hits=hits, ward=query.ward,
+                withheld=f"the detail asked is missing ({missing.label})",
+            )
         if best is not ranked_first:  # the runner-up is quoted: the documents' confidence is that of its passage
             confidence = self.retriever.confidence(hits, slot_given)
         return Answer(
